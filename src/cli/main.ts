@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import type { CliContext } from './context.js';
+import { VERSION } from '../util/version.js';
+import { registerCommands } from './commands.js';
+
+export interface MainIo {
+  stdout?: CliContext['stdout'];
+  stderr?: CliContext['stderr'];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Builds the program for a context. Exported so tests can drive the CLI in-process. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('authz-perf')
+    .description('Performance toolkit for CEL-based authorization engines (Cerbos-style policies)')
+    .version(VERSION, '-V, --version', 'print the authz-perf version')
+    .option('--debug', 'print stack traces for unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void ctx.stdout.write(s),
+      writeErr: (s) => void ctx.stderr.write(s),
+      outputError: (s, write) => write(`authz-perf: ${s.replace(/^error: /, '')}`),
+    });
+  program.hook('preAction', (thisCommand) => {
+    ctx.debug = Boolean(thisCommand.opts().debug) || ctx.debug;
+  });
+  registerCommands(program, ctx);
+  for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[], io: MainIo = {}): Promise<number> {
+  const ctx: CliContext = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    cwd: io.cwd ?? process.cwd(),
+    env: io.env ?? process.env,
+    debug: argv.includes('--debug'),
+    exitCode: 0,
+  };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are exits with code 0; every other commander error is a usage error
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    throw err;
+  }
+  return ctx.exitCode;
+}

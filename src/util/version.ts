@@ -1,0 +1,9 @@
+import { readFileSync } from 'node:fs';
+
+/** The package version, read once from package.json (dist/src/util → repo root). */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Repository root (where package.json and scenarios/ live), as a file path. */
+export const PACKAGE_ROOT: string = new URL('../../../', import.meta.url).pathname;
