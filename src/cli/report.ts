@@ -1,0 +1,157 @@
+/**
+ * `authz-perf report FILE.json [FILE2.json]`: re-render a saved report in any format, or compare
+ * two reports of the same command headline by headline.
+ *
+ * Inputs are gathered as a list of { report, file } before anything renders, so importers of
+ * other tools' output (e.g. a k6 summary → loadtest report) add a flag and push onto that list.
+ */
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import type { CliContext } from './context.js';
+import { wantsColor } from './context.js';
+import { runAction } from './action.js';
+import { InputError, UsageError } from '../util/errors.js';
+import type { Report } from '../report/types.js';
+import { loadReport } from '../report/load.js';
+import { REPORT_SCHEMA } from '../report/schema.js';
+import { REPORT_FORMATS, renderReport, reportHeadlines, type ReportFormat } from '../report/render.js';
+import { assertSameCommand, compareReports, DEFAULT_THRESHOLD_PERCENT } from '../report/compare.js';
+import { renderComparison } from '../report/render-compare.js';
+
+interface ReportFlags {
+  format?: string;
+  json?: boolean;
+  out?: string;
+  threshold?: string;
+  schema?: boolean;
+}
+
+/** A report to render, with the name it is shown under in messages and comparisons. */
+export interface ReportInput {
+  report: Report;
+  file: string;
+}
+
+export function parseFormat(value: string | undefined, json: boolean | undefined): ReportFormat {
+  if (json) {
+    if (value !== undefined && value !== 'json') throw new UsageError(`--json conflicts with --format ${value}; give one of them`);
+    return 'json';
+  }
+  if (value === undefined) return 'terminal';
+  if ((REPORT_FORMATS as readonly string[]).includes(value)) return value as ReportFormat;
+  throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')} (got '${value}')`);
+}
+
+export function parseThreshold(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_THRESHOLD_PERCENT;
+  const n = Number(value.replace(/%$/, ''));
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1000) {
+    throw new UsageError(`--threshold must be a percentage between 0 and 1000, e.g. 2 or 2% (got '${value}')`);
+  }
+  return n;
+}
+
+/** Reads all of stdin (for `-`, e.g. `authz-perf bench --json | authz-perf report - --format md`). */
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Loads the named files (`-` = stdin, at most once); stdin is injectable for tests. */
+export async function readReportInputs(ctx: CliContext, files: string[], readStdin: () => Promise<string> = readProcessStdin): Promise<ReportInput[]> {
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
+  const inputs: ReportInput[] = [];
+  for (const file of files) {
+    if (file === '-') inputs.push({ report: loadReport(await readStdin(), '(stdin)'), file: '(stdin)' });
+    else inputs.push(await readReportFile(ctx, file));
+  }
+  return inputs;
+}
+
+async function readReportFile(ctx: CliContext, file: string): Promise<ReportInput> {
+  let text: string;
+  try {
+    text = await readFile(path.resolve(ctx.cwd, file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (err as Error).message;
+    throw new InputError(`cannot read report: ${why}`, { file });
+  }
+  return { report: loadReport(text, file), file };
+}
+
+/** Runs a section renderer; a crash on a schema-valid file means its section is not what this version writes. */
+function guarded<T>(input: ReportInput, render: () => T): T {
+  try {
+    return render();
+  } catch (err) {
+    if (err instanceof InputError || err instanceof UsageError) throw err;
+    throw new InputError(
+      `the ${input.report.command} section could not be rendered (${(err as Error).message}); was it written by another authz-perf version (${input.report.version})?`,
+      { file: input.file },
+      { cause: err },
+    );
+  }
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  const cmd = new Command('report')
+    .description('re-render a saved report (terminal, Markdown, HTML, JSON), or compare two reports of the same command')
+    .argument('[files...]', 'one report JSON file to re-render, or two (A = baseline, B = candidate) to compare; - reads stdin')
+    .option('--format <format>', `output format: ${REPORT_FORMATS.join(' | ')} (default terminal)`)
+    .option('--json', 'same as --format json')
+    .option('--out <file>', 'write the output to this file instead of stdout')
+    .option('--threshold <percent>', `comparison: changes within ±this % count as unchanged (default ${DEFAULT_THRESHOLD_PERCENT})`)
+    .option('--schema', 'print the JSON Schema of report files and exit')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  authz-perf report reports/bench-20261123T093000Z.json
+  authz-perf report reports/loadtest-A.json --format html --out loadtest.html
+  authz-perf report before.json after.json --format md > comment.md
+  authz-perf size --rps 50k --json --no-report | authz-perf report - --format html --out size.html
+  authz-perf report --schema > authz-perf-report.schema.json`,
+    )
+    .action(
+      runAction(ctx, async (files: string[], flags: ReportFlags) => {
+        const format = parseFormat(flags.format, flags.json);
+        const threshold = parseThreshold(flags.threshold);
+        let output: string;
+        if (flags.schema) {
+          if (files.length) throw new UsageError('--schema takes no report files');
+          output = JSON.stringify(REPORT_SCHEMA, null, 2) + '\n';
+        } else {
+          if (files.length === 0) throw new UsageError('give a report file to render (FILE.json), or two to compare');
+          if (files.length > 2) throw new UsageError(`give one report file, or two to compare (got ${files.length})`);
+          const inputs = await readReportInputs(ctx, files);
+          const color = !flags.out && format === 'terminal' && wantsColor(ctx);
+          if (inputs.length === 1) {
+            const [only] = inputs as [ReportInput];
+            output = guarded(only, () => renderReport(only.report, format, { color }));
+          } else {
+            const [a, b] = inputs as [ReportInput, ReportInput];
+            assertSameCommand(a, b);
+            const comparison = compareReports(
+              { ...a, headlines: guarded(a, () => reportHeadlines(a.report)) },
+              { ...b, headlines: guarded(b, () => reportHeadlines(b.report)) },
+              threshold,
+            );
+            output = renderComparison(comparison, format, { color });
+          }
+        }
+        if (flags.out) {
+          const target = path.resolve(ctx.cwd, flags.out);
+          await mkdir(path.dirname(target), { recursive: true });
+          await writeFile(target, output);
+          ctx.stderr.write(`report: wrote ${path.relative(ctx.cwd, target) || target}\n`);
+        } else {
+          ctx.stdout.write(output);
+        }
+        return 0;
+      }),
+    );
+  program.addCommand(cmd);
+}

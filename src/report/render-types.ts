@@ -1,0 +1,30 @@
+import type { ChartSpec } from './chart.js';
+
+/** Options every renderer receives. Terminal: colour only when stdout is a TTY and NO_COLOR unset. */
+export interface RenderOptions {
+  color: boolean;
+}
+
+/** A headline figure: used in summaries and in `authz-perf report a.json b.json` comparisons. */
+export interface Headline {
+  /** Stable key, e.g. `abac-cel/check-uncached/opsPerSec`; comparisons join on it. */
+  key: string;
+  label: string;
+  value: number;
+  unit: string;
+  better: 'higher' | 'lower';
+}
+
+/** HTML for one command's section: escaped body markup plus the charts it references by id. */
+export interface HtmlSection {
+  body: string;
+  charts: ChartSpec[];
+}
+
+/** Each command supplies one of these in src/report/sections/<command>.ts. Pure functions. */
+export interface SectionRenderer<R> {
+  terminal(report: R, options: RenderOptions): string;
+  markdown(report: R): string;
+  html(report: R): HtmlSection;
+  headlines(report: R): Headline[];
+}

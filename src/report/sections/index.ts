@@ -1,0 +1,19 @@
+import type { CommandName, ReportFor } from '../types.js';
+import type { SectionRenderer } from '../render-types.js';
+import { benchRenderer } from './bench.js';
+import { loadtestRenderer } from './loadtest.js';
+import { celAnalysisRenderer } from './analyze-cel.js';
+import { explainRenderer } from './explain.js';
+import { sizeRenderer } from './size.js';
+
+const renderers: { [C in CommandName]: SectionRenderer<ReportFor<C>> } = {
+  bench: benchRenderer,
+  loadtest: loadtestRenderer,
+  'analyze-cel': celAnalysisRenderer,
+  explain: explainRenderer,
+  size: sizeRenderer,
+};
+
+export function sectionRenderer<C extends CommandName>(command: C): SectionRenderer<ReportFor<C>> {
+  return renderers[command] as SectionRenderer<ReportFor<C>>;
+}

@@ -1,0 +1,363 @@
+/**
+ * Renderers for the `loadtest` section: pure functions of the report. Rows are built once
+ * (summary, latency, errors, thresholds, find-max, server, series) and printed in each format.
+ */
+import type { LoadtestReport } from '../types.js';
+import type { Headline, HtmlSection, RenderOptions, SectionRenderer } from '../render-types.js';
+import type { ChartSpec } from '../chart.js';
+import type { LoadtestSection, SeriesPoint } from '../../load/types.js';
+import {
+  formatBytes,
+  formatCount,
+  formatDurationMs,
+  formatDurationS,
+  formatNumber,
+  formatPercent,
+  htmlBadge,
+  htmlChart,
+  htmlHeading,
+  htmlKeyValue,
+  htmlList,
+  htmlParagraph,
+  htmlStatCards,
+  htmlTable,
+  markdownKeyValue,
+  markdownTable,
+  escapeMarkdown,
+  paint,
+  rawHtml,
+  terminalHeading,
+  terminalKeyValue,
+  terminalTable,
+  type Cell,
+  type TableSpec,
+} from '../helpers.js';
+
+const rps = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${formatNumber(x)} req/s`);
+const ms = (x: number | null | undefined): string => formatDurationMs(x);
+
+// ── shared rows ───────────────────────────────────────────────────────────────────────────
+
+export function titleLine(s: LoadtestSection): string {
+  const c = s.config;
+  if (s.importedFrom) return `Imported ${s.importedFrom} summary · ${formatDurationS(s.durationS)}`;
+  const shape =
+    c.model === 'open'
+      ? c.stages.length === 1
+        ? `open model, ${rps(c.stages[0]!.target)} for ${formatDurationS(c.stages[0]!.durationS)}`
+        : `open model, ${c.stages.length} stages up to ${rps(Math.max(...c.stages.map((x) => x.target)))} over ${formatDurationS(c.plannedDurationS)}`
+      : `closed model, up to ${formatCount(Math.max(...c.stages.map((x) => x.target), 0))} VUs over ${formatDurationS(c.plannedDurationS)}`;
+  const target = c.bundledTarget ? `bundled engine (${c.targetUrl})` : c.targetUrl;
+  const scenario = c.scenario ? ` · scenario ${c.scenario}${c.profile ? ` / ${c.profile}` : ''}` : '';
+  return `${shape} → ${target}${scenario}${s.findMax ? ' · --find-max' : ''}`;
+}
+
+function summaryPairs(s: LoadtestSection): Array<[string, string]> {
+  const c = s.counts;
+  const r = s.rates;
+  const pairs: Array<[string, string]> = [];
+  if (s.findMax) pairs.push(['figures from', 'the highest passing find-max step (or the last step when none passed)']);
+  pairs.push(['rate', `${r.targetRps !== null ? `target ${rps(r.targetRps)} · ` : ''}sent ${rps(r.sentRps)} · completed ${rps(r.completedRps)} · achieved (ok) ${rps(r.achievedRps)}`]);
+  pairs.push(['requests', `${formatCount(c.scheduled)} scheduled · ${formatCount(c.sent)} sent · ${formatCount(c.succeeded)} ok · ${formatCount(c.failed)} failed · ${formatCount(c.dropped)} dropped · ${formatCount(c.late)} late`]);
+  const lat = s.latency.corrected ?? s.latency.service;
+  pairs.push([s.latency.corrected ? 'latency (corrected)' : 'latency (service)', `p50 ${ms(lat.p50Ms)} · p99 ${ms(lat.p99Ms)} · p99.9 ${ms(lat.p999Ms)} · max ${ms(lat.maxMs)}`]);
+  if (s.latency.corrected) pairs.push(['service time', `p50 ${ms(s.latency.service.p50Ms)} · p99 ${ms(s.latency.service.p99Ms)} · max ${ms(s.latency.service.maxMs)}`]);
+  pairs.push(['errors', `${formatCount(s.errors.total)} (${formatPercent(s.errors.rate, 3)})`]);
+  pairs.push(['duration', `${formatDurationS(s.durationS)}${s.config.plannedDurationS && s.durationS < s.config.plannedDurationS - 0.001 ? ` of ${formatDurationS(s.config.plannedDurationS)} planned` : ''}`]);
+  if (!s.importedFrom) {
+    pairs.push(['connections', `${formatCount(s.connections.opened)} opened (max ${formatCount(s.connections.max)}) · peak in flight ${formatCount(s.connections.peakInFlight)}`]);
+    if (s.scheduler) pairs.push(['scheduler lag', `p50 ${ms(s.scheduler.lagP50Ms)} · p99 ${ms(s.scheduler.lagP99Ms)} · max ${ms(s.scheduler.lagMaxMs)}`]);
+    pairs.push(['generator CPU', `${formatPercent(s.generator.cpuUtilization, 0)} of a core${s.generator.saturated ? ' (SATURATED)' : ''}`]);
+  }
+  return pairs;
+}
+
+function latencyTable(s: LoadtestSection): TableSpec {
+  const open = s.latency.corrected !== null;
+  const head = open ? ['percentile', 'corrected', 'service time'] : ['percentile', 'service time'];
+  const label = (p: number): string => (p >= 100 ? 'max' : `p${p}`);
+  const rows: Cell[][] = s.spectrum.map((pt) => (open ? [label(pt.percentile), ms(pt.correctedMs), ms(pt.serviceMs)] : [label(pt.percentile), ms(pt.serviceMs)]));
+  return { head, rows };
+}
+
+function errorRows(s: LoadtestSection): Array<[string, string]> {
+  const e = s.errors;
+  const rows: Array<[string, string]> = [];
+  if (e.connect) rows.push(['connect', formatCount(e.connect)]);
+  if (e.timeout) rows.push(['timeout', formatCount(e.timeout)]);
+  for (const [status, n] of Object.entries(e.byStatus).sort()) rows.push([`HTTP ${status}`, formatCount(n)]);
+  if (e.mismatch) rows.push(['body / decision mismatch', formatCount(e.mismatch)]);
+  if (e.other) rows.push(['other', formatCount(e.other)]);
+  if (s.counts.dropped) rows.push(['dropped (not sent)', formatCount(s.counts.dropped)]);
+  return rows;
+}
+
+function actualText(metric: string, actual: number | null): string {
+  if (actual === null) return '–';
+  if (metric === 'error_rate' || metric === 'dropped_rate') return formatPercent(actual, 3);
+  if (metric === 'rps') return rps(actual);
+  return ms(actual);
+}
+
+function thresholdRows(s: LoadtestSection): Array<[string, string, string, boolean]> {
+  return s.thresholds.map((t) => [t.expression, t.source === 'scenario-slo' ? 'scenario SLO' : 'flag', actualText(t.metric, t.actual), t.passed]);
+}
+
+function findMaxTable(s: LoadtestSection): TableSpec | null {
+  const f = s.findMax;
+  if (!f) return null;
+  return {
+    head: ['target', 'achieved', 'p50', 'p99', 'errors', 'in flight', 'SLO'],
+    rows: f.steps.map((st) => [rps(st.targetRps), rps(st.achievedRps), ms(st.p50Ms), ms(st.p99Ms), formatPercent(st.errorRate, 2), formatNumber(st.meanConcurrency), st.passed ? 'held' : 'broke']),
+  };
+}
+
+function findMaxPairs(s: LoadtestSection): Array<[string, string]> {
+  const f = s.findMax;
+  if (!f) return [];
+  const pairs: Array<[string, string]> = [
+    ['SLO', `p99 ≤ ${ms(f.sloP99Ms)} and errors ≤ ${formatPercent(f.maxErrorRate, 2)}`],
+    ['highest rate that held', f.highestPassingRps !== null ? rps(f.highestPassingRps) : 'none (the first step already broke the SLO)'],
+    ['generator max (overload probe)', rps(f.generatorMaxRps)],
+  ];
+  if (f.autocannon)
+    pairs.push([
+      'autocannon, same target',
+      `${rps(f.autocannon.rps)} with ${f.autocannon.connections} connections (p50 ${ms(f.autocannon.p50Ms)}, p99 ${ms(f.autocannon.p99Ms)} service time)`,
+    ]);
+  if (f.generatorToAutocannonRatio !== null) pairs.push(['generator / autocannon', `${formatNumber(f.generatorToAutocannonRatio, 3)}×`]);
+  return pairs;
+}
+
+function serverPairs(s: LoadtestSection): Array<[string, string]> {
+  const v = s.server;
+  if (!v) return [];
+  return [
+    ['server CPU', v.cpuSeconds !== null ? `${formatNumber(v.cpuSeconds)} s (${formatPercent(v.cpuUtilization, 0)} of a core)` : '–'],
+    ['server RSS', formatBytes(v.rssBytes)],
+    ['cache hit rate', v.cacheHitRate !== null ? `${formatPercent(v.cacheHitRate)} (${formatCount(v.cacheHits)} hits, ${formatCount(v.cacheMisses)} misses)` : '–'],
+    ['CEL evaluation', v.celEvalMeanMs !== null ? `mean ${ms(v.celEvalMeanMs)} over ${formatCount(v.celEvaluations)} evaluations` : '–'],
+    ['server-side handling', v.serverRequestMeanMs !== null ? `mean ${ms(v.serverRequestMeanMs)}` : '–'],
+  ];
+}
+
+/** At most `max` rows of the series, evenly sampled, always including the last second. */
+function sampledSeries(series: SeriesPoint[], max: number): SeriesPoint[] {
+  if (series.length <= max) return series;
+  const step = series.length / max;
+  const out: SeriesPoint[] = [];
+  for (let i = 0; i < max - 1; i++) out.push(series[Math.floor(i * step)]!);
+  out.push(series[series.length - 1]!);
+  return out;
+}
+
+function seriesTable(s: LoadtestSection, max: number): TableSpec {
+  const open = s.config.model === 'open';
+  return {
+    head: ['second', ...(open ? ['target'] : []), 'sent', 'completed', 'errors', 'p50', 'p90', 'p99', open ? 'connections' : 'VUs'],
+    rows: sampledSeries(s.series, max).map((p) => [
+      p.second + 1,
+      ...(open ? [formatNumber(p.targetRps)] : []),
+      formatNumber(p.sentRps),
+      formatNumber(p.completedRps),
+      formatCount(p.errors),
+      ms(p.p50Ms),
+      ms(p.p90Ms),
+      ms(p.p99Ms),
+      formatCount(p.concurrency),
+    ]),
+  };
+}
+
+// ── terminal ──────────────────────────────────────────────────────────────────────────────
+
+function terminal(report: LoadtestReport, options: RenderOptions): string {
+  const s = report.loadtest;
+  const c = paint(options);
+  const out: string[] = [];
+  out.push(terminalHeading(`Load test · ${titleLine(s)}`, options));
+  if (report.interrupted) out.push(c.yellow('INTERRUPTED: partial results of what was measured before Ctrl-C'));
+  out.push(terminalKeyValue(summaryPairs(s), options));
+  out.push('', terminalHeading(s.latency.corrected ? 'Latency (corrected from intended send time, and service time)' : 'Latency (service time)', options));
+  out.push(terminalTable(latencyTable(s), options));
+  const errs = errorRows(s);
+  if (errs.length) {
+    out.push('', terminalHeading('Errors by class', options), terminalTable({ head: ['class', 'count'], rows: errs }, options));
+    if (s.errors.samples.length) out.push(c.gray(s.errors.samples.map((x) => `  e.g. ${x}`).join('\n')));
+  }
+  const fm = findMaxTable(s);
+  if (fm) out.push('', terminalHeading('Find max', options), terminalKeyValue(findMaxPairs(s), options), terminalTable(fm, options));
+  const server = serverPairs(s);
+  if (server.length) out.push('', terminalHeading('Server', options), terminalKeyValue(server, options));
+  if (s.series.length) out.push('', terminalHeading('Per second', options), terminalTable(seriesTable(s, 20), options));
+  if (s.thresholds.length) {
+    out.push('', terminalHeading('Thresholds', options));
+    out.push(
+      terminalTable(
+        { head: ['threshold', 'source', 'actual', 'result'], rows: thresholdRows(s).map(([e, src, a, ok]) => [e, src, a, ok ? c.green('PASS') : c.red('FAIL')]) },
+        options,
+      ),
+    );
+  }
+  if (s.warnings.length) out.push('', ...s.warnings.map((w) => c.yellow(`warning: ${w}`)));
+  if (s.thresholds.length) out.push('', s.thresholdsPassed ? c.green('thresholds: all passed') : c.red('thresholds: FAILED (exit code 99)'));
+  return out.join('\n');
+}
+
+// ── Markdown ──────────────────────────────────────────────────────────────────────────────
+
+function markdown(report: LoadtestReport): string {
+  const s = report.loadtest;
+  const out: string[] = [];
+  out.push(`## Load test`, '', escapeMarkdown(titleLine(s)), '');
+  if (report.interrupted) out.push('> **Interrupted**: partial results of what was measured before Ctrl-C.', '');
+  if (s.thresholds.length) out.push(s.thresholdsPassed ? '**Thresholds: all passed**' : '**Thresholds: FAILED**', '');
+  out.push(markdownKeyValue(summaryPairs(s), ['figure', 'value']), '');
+  out.push(`### Latency${s.latency.corrected ? ' (corrected and service time)' : ' (service time)'}`, '', markdownTable(latencyTable(s)), '');
+  if (s.thresholds.length)
+    out.push('### Thresholds', '', markdownTable({ head: ['threshold', 'source', 'actual', 'result'], rows: thresholdRows(s).map(([e, src, a, ok]) => [e, src, a, ok ? '✅ pass' : '❌ FAIL']) }), '');
+  const errs = errorRows(s);
+  if (errs.length) out.push('### Errors by class', '', markdownTable({ head: ['class', 'count'], rows: errs }), '');
+  const fm = findMaxTable(s);
+  if (fm) out.push('### Find max', '', markdownKeyValue(findMaxPairs(s), ['figure', 'value']), '', markdownTable(fm), '');
+  const server = serverPairs(s);
+  if (server.length) out.push('### Server', '', markdownKeyValue(server, ['figure', 'value']), '');
+  if (s.series.length) out.push('<details><summary>Per-second series</summary>', '', markdownTable(seriesTable(s, 60)), '', '</details>', '');
+  if (s.warnings.length) out.push(...s.warnings.map((w) => `> ⚠️ ${escapeMarkdown(w)}`), '');
+  return out.join('\n').trimEnd();
+}
+
+// ── HTML ──────────────────────────────────────────────────────────────────────────────────
+
+function charts(s: LoadtestSection): ChartSpec[] {
+  const out: ChartSpec[] = [];
+  const open = s.config.model === 'open';
+  if (s.series.length) {
+    const labels = s.series.map((p) => p.second + 1);
+    out.push({
+      id: 'loadtest-latency-over-time',
+      title: `Latency per second (${open ? 'corrected' : 'service time'})`,
+      type: 'line',
+      xLabel: 'second',
+      yLabel: 'ms',
+      labels,
+      series: [
+        { label: 'p50', values: s.series.map((p) => p.p50Ms) },
+        { label: 'p90', values: s.series.map((p) => p.p90Ms) },
+        { label: 'p99', values: s.series.map((p) => p.p99Ms) },
+      ],
+    });
+    out.push({
+      id: 'loadtest-rate',
+      title: open ? 'Target vs achieved rate' : 'Completed rate and VUs',
+      type: 'line',
+      xLabel: 'second',
+      yLabel: 'requests/s',
+      y2Label: 'errors/s',
+      labels,
+      series: [
+        ...(open ? [{ label: 'target', values: s.series.map((p) => p.targetRps) }] : []),
+        { label: 'sent', values: s.series.map((p) => p.sentRps) },
+        { label: 'completed', values: s.series.map((p) => p.completedRps) },
+        { label: 'errors', values: s.series.map((p) => p.errors), axis: 'right', as: 'bar' },
+      ],
+    });
+  }
+  if (s.spectrum.length)
+    out.push({
+      id: 'loadtest-latency-distribution',
+      title: 'Latency distribution (percentile spectrum)',
+      type: 'line',
+      xLabel: 'percentile',
+      yLabel: 'ms',
+      labels: s.spectrum.map((p) => (p.percentile >= 100 ? 'max' : `p${p.percentile}`)),
+      logY: true,
+      series: [
+        ...(s.latency.corrected ? [{ label: 'corrected', values: s.spectrum.map((p) => p.correctedMs) }] : []),
+        { label: 'service time', values: s.spectrum.map((p) => p.serviceMs) },
+      ],
+    });
+  if (s.findMax && s.findMax.steps.length)
+    out.push({
+      id: 'loadtest-find-max',
+      title: 'Find max: achieved rate and p99 per step',
+      type: 'bar',
+      xLabel: 'target rate (req/s)',
+      yLabel: 'achieved req/s',
+      y2Label: 'p99 ms',
+      labels: s.findMax.steps.map((st) => st.targetRps),
+      series: [
+        { label: 'achieved', values: s.findMax.steps.map((st) => st.achievedRps) },
+        { label: 'p99', values: s.findMax.steps.map((st) => st.p99Ms), axis: 'right', as: 'line' },
+      ],
+    });
+  return out;
+}
+
+function html(report: LoadtestReport): HtmlSection {
+  const s = report.loadtest;
+  const lat = s.latency.corrected ?? s.latency.service;
+  const parts: string[] = [];
+  parts.push(htmlHeading('Load test'), htmlParagraph(titleLine(s)));
+  if (report.interrupted) parts.push(htmlParagraph('Interrupted: partial results of what was measured before Ctrl-C.', 'warn'));
+  parts.push(
+    htmlStatCards([
+      { label: 'achieved (ok) rate', value: rps(s.rates.achievedRps) },
+      ...(s.rates.targetRps !== null ? [{ label: 'target rate', value: rps(s.rates.targetRps) }] : []),
+      { label: `p50 ${s.latency.corrected ? 'corrected' : 'service'}`, value: ms(lat.p50Ms) },
+      { label: `p99 ${s.latency.corrected ? 'corrected' : 'service'}`, value: ms(lat.p99Ms) },
+      { label: 'error rate', value: formatPercent(s.errors.rate, 3), ...(s.errors.total > 0 ? { tone: 'bad' as const } : { tone: 'good' as const }) },
+      ...(s.findMax ? [{ label: 'highest rate that held', value: rps(s.findMax.highestPassingRps) }] : []),
+    ]),
+  );
+  parts.push(htmlKeyValue(summaryPairs(s)));
+  if (s.thresholds.length)
+    parts.push(
+      htmlHeading('Thresholds', 3),
+      htmlTable({
+        head: ['threshold', 'source', 'actual', 'result'],
+        rows: thresholdRows(s).map(([e, src, a, ok]) => [e, src, a, rawHtml(htmlBadge(ok ? 'PASS' : 'FAIL', ok ? 'good' : 'bad'))]),
+      }),
+    );
+  const chartSpecs = charts(s);
+  const has = (id: string): boolean => chartSpecs.some((c) => c.id === id);
+  parts.push(htmlHeading('Latency', 3), htmlTable(latencyTable(s)));
+  if (has('loadtest-latency-distribution')) parts.push(htmlChart('loadtest-latency-distribution'));
+  if (has('loadtest-latency-over-time')) parts.push(htmlChart('loadtest-latency-over-time'));
+  if (has('loadtest-rate')) parts.push(htmlHeading('Rate', 3), htmlChart('loadtest-rate'));
+  const errs = errorRows(s);
+  if (errs.length) {
+    parts.push(htmlHeading('Errors by class', 3), htmlTable({ head: ['class', 'count'], rows: errs }));
+    if (s.errors.samples.length) parts.push(htmlList(s.errors.samples));
+  }
+  const fm = findMaxTable(s);
+  if (fm) {
+    parts.push(htmlHeading('Find max', 3), htmlKeyValue(findMaxPairs(s)), htmlTable(fm));
+    if (has('loadtest-find-max')) parts.push(htmlChart('loadtest-find-max'));
+  }
+  const server = serverPairs(s);
+  if (server.length) parts.push(htmlHeading('Server', 3), htmlKeyValue(server));
+  if (s.series.length) parts.push(htmlHeading('Per second', 3), htmlTable({ ...seriesTable(s, 600), className: 'compact' }));
+  if (s.warnings.length) parts.push(...s.warnings.map((w) => htmlParagraph(`warning: ${w}`, 'warn')));
+  return { body: parts.join('\n'), charts: chartSpecs };
+}
+
+// ── headlines ─────────────────────────────────────────────────────────────────────────────
+
+function headlines(report: LoadtestReport): Headline[] {
+  const s = report.loadtest;
+  const kind = s.latency.corrected ? 'corrected' : 'service';
+  const lat = s.latency.corrected ?? s.latency.service;
+  const out: Headline[] = [
+    { key: 'loadtest/achievedRps', label: 'achieved rate', value: s.rates.achievedRps, unit: 'req/s', better: 'higher' },
+    { key: `loadtest/${kind}/p50Ms`, label: `p50 (${kind})`, value: lat.p50Ms, unit: 'ms', better: 'lower' },
+  ];
+  if (lat.p99Ms !== null) out.push({ key: `loadtest/${kind}/p99Ms`, label: `p99 (${kind})`, value: lat.p99Ms, unit: 'ms', better: 'lower' });
+  if (lat.p999Ms !== null) out.push({ key: `loadtest/${kind}/p999Ms`, label: `p99.9 (${kind})`, value: lat.p999Ms, unit: 'ms', better: 'lower' });
+  out.push({ key: 'loadtest/errorRate', label: 'error rate', value: s.errors.rate, unit: 'fraction', better: 'lower' });
+  if (s.findMax?.highestPassingRps !== null && s.findMax?.highestPassingRps !== undefined)
+    out.push({ key: 'loadtest/findMax/highestPassingRps', label: 'highest rate within SLO', value: s.findMax.highestPassingRps, unit: 'req/s', better: 'higher' });
+  return out;
+}
+
+export const loadtestRenderer: SectionRenderer<LoadtestReport> = { terminal, markdown, html, headlines };

@@ -1,0 +1,54 @@
+/**
+ * The one report model. Every run produces exactly one of these; `--json` prints it, files in
+ * reports/ are it and its renderings. Command sections are typed in their own rooms.
+ */
+import type { BenchSection } from '../bench/types.js';
+import type { LoadtestSection } from '../load/types.js';
+import type { CelAnalysisSection } from '../cel/types.js';
+import type { ExplainSection } from '../query/types.js';
+import type { SizeSection } from '../sizing/types.js';
+
+/** Bump when a saved report's shape changes incompatibly; loaders refuse newer versions. */
+export const SCHEMA_VERSION = 1;
+export const TOOL_NAME = 'authz-perf';
+
+export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size';
+
+export interface Environment {
+  cpuModel: string;
+  cores: number;
+  totalMemoryBytes: number;
+  nodeVersion: string;
+  /** e.g. `linux 6.1.0 x64` */
+  os: string;
+  /** git SHA of the working directory, null outside a checkout */
+  gitSha: string | null;
+  /** loadtest: whether the load generator and the target ran on the same host (null: not applicable) */
+  loadGeneratorSharedHost: boolean | null;
+}
+
+export interface ReportEnvelope<C extends CommandName> {
+  schemaVersion: number;
+  tool: typeof TOOL_NAME;
+  /** authz-perf version */
+  version: string;
+  command: C;
+  /** argv after the command name, as given */
+  args: string[];
+  /** ISO 8601 UTC */
+  startedAt: string;
+  finishedAt: string;
+  environment: Environment;
+  /** true when the run was stopped early (Ctrl-C) and the report holds what was measured so far */
+  interrupted?: boolean;
+}
+
+export interface BenchReport extends ReportEnvelope<'bench'> { bench: BenchSection }
+export interface LoadtestReport extends ReportEnvelope<'loadtest'> { loadtest: LoadtestSection }
+export interface CelAnalysisReport extends ReportEnvelope<'analyze-cel'> { celAnalysis: CelAnalysisSection }
+export interface ExplainReport extends ReportEnvelope<'explain'> { explain: ExplainSection }
+export interface SizeReport extends ReportEnvelope<'size'> { size: SizeSection }
+
+export type Report = BenchReport | LoadtestReport | CelAnalysisReport | ExplainReport | SizeReport;
+
+export type ReportFor<C extends CommandName> = Extract<Report, { command: C }>;
