@@ -1,0 +1,208 @@
+/**
+ * CEL for policies: one shared @marcbachmann/cel-js environment with the Cerbos variables
+ * (request, P, R, V, C, variables, constants) and the Cerbos extension functions we support,
+ * compile-once helpers that turn library errors into `file:line:column` InputErrors, and an AST walk
+ * that finds which variables, constants and principal/resource fields an expression reads.
+ */
+import { Environment, type ASTNode } from '@marcbachmann/cel-js';
+import { InputError } from '../util/errors.js';
+import { exprPosition, type SourceExpr } from './policy-source.js';
+
+/** The object a compiled expression is evaluated against (built once per principal/resource pair). */
+export interface Activation {
+  request: { principal: unknown; resource: unknown; aux_data: Record<string, unknown> };
+  P: unknown;
+  R: unknown;
+  V: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  C: Record<string, unknown>;
+  constants: Record<string, unknown>;
+}
+
+export type CelProgram = (activation: Activation) => unknown;
+
+/**
+ * The clock `now()` reads. The engine points it at its own (injectable) clock before evaluating;
+ * checks are synchronous, so engines with different clocks in one process do not interfere.
+ */
+export const celClock: { now: () => number } = { now: Date.now };
+
+const ROOT_VARIABLES = ['request', 'P', 'R', 'V', 'C', 'variables', 'constants'] as const;
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function createEnvironment(): Environment {
+  const env = new Environment({ homogeneousAggregateLiterals: false });
+  for (const name of ROOT_VARIABLES) env.registerVariable(name, 'map');
+  env
+    .registerFunction('now(): google.protobuf.Timestamp', () => new Date(celClock.now()))
+    .registerFunction('list.hasIntersection(list): bool', (a: unknown, b: unknown) => {
+      const right = asList(b);
+      return asList(a).some((x) => right.includes(x));
+    })
+    .registerFunction('list.intersect(list): list', (a: unknown, b: unknown) => {
+      const right = asList(b);
+      return asList(a).filter((x) => right.includes(x));
+    })
+    .registerFunction('list.except(list): list', (a: unknown, b: unknown) => {
+      const right = asList(b);
+      return asList(a).filter((x) => !right.includes(x));
+    })
+    .registerFunction('list.isSubset(list): bool', (a: unknown, b: unknown) => {
+      const right = asList(b);
+      return asList(a).every((x) => right.includes(x));
+    });
+  return env;
+}
+
+let sharedEnv: Environment | undefined;
+/** The one environment every policy expression is compiled in (created on first use). */
+export function celEnvironment(): Environment {
+  sharedEnv ??= createEnvironment();
+  return sharedEnv;
+}
+
+export interface CompiledCel {
+  program: CelProgram;
+  ast: ASTNode;
+  /** type inferred by the checker, e.g. `bool`, `dyn` */
+  type: string;
+}
+
+interface CelLibraryError {
+  summary?: string;
+  message: string;
+  range?: { start: number; end: number };
+  node?: { start?: number; pos?: number };
+}
+
+function errorOffset(err: CelLibraryError): number {
+  return err.range?.start ?? err.node?.start ?? err.node?.pos ?? 0;
+}
+
+function toInputError(source: SourceExpr, err: CelLibraryError, prefix: string): InputError {
+  const { line, column } = exprPosition(source, errorOffset(err));
+  const summary = (err.summary ?? err.message).split('\n')[0] ?? 'invalid expression';
+  return new InputError(`${prefix}${summary}`, { file: source.location.file, line, column });
+}
+
+/** Parses and type-checks once; syntax errors and unknown functions/variables are InputErrors. */
+export function compileCel(source: SourceExpr): CompiledCel {
+  const env = celEnvironment();
+  let parsed: ReturnType<Environment['parse']>;
+  try {
+    parsed = env.parse(source.text);
+  } catch (err) {
+    throw toInputError(source, err as CelLibraryError, 'CEL syntax error: ');
+  }
+  const checked = parsed.check();
+  if (!checked.valid) throw toInputError(source, (checked.error ?? { message: 'type check failed' }) as CelLibraryError, 'CEL error: ');
+  return { program: parsed as unknown as CelProgram, ast: parsed.ast, type: checked.type ?? 'dyn' };
+}
+
+/** How an expression reads the principal or the resource. */
+export interface FieldUse {
+  id: boolean;
+  /** top-level attribute names read as `X.attr.name` / `X.attr["name"]` */
+  attrs: Set<string>;
+  /** read in a way we cannot narrow (whole object, whole attr map, computed key) */
+  whole: boolean;
+}
+
+export interface ExprRefs {
+  variables: Array<{ name: string; offset: number }>;
+  constants: Array<{ name: string; offset: number }>;
+  principal: FieldUse;
+  resource: FieldUse;
+}
+
+function fieldUse(): FieldUse {
+  return { id: false, attrs: new Set(), whole: false };
+}
+
+function isNode(x: unknown): x is ASTNode {
+  return typeof x === 'object' && x !== null && 'op' in x && 'args' in x;
+}
+
+function fieldName(node: ASTNode): string | undefined {
+  if (node.op === '.' || node.op === '.?') return node.args[1];
+  if ((node.op === '[]' || node.op === '[?]') && node.args[1].op === 'value' && typeof node.args[1].args === 'string') return node.args[1].args;
+  return undefined;
+}
+
+/** Which object a node denotes when it is `P`, `R`, `request.principal` or `request.resource`. */
+function rootOf(node: ASTNode): 'principal' | 'resource' | 'variables' | 'constants' | undefined {
+  if (node.op === 'id') {
+    switch (node.args) {
+      case 'P':
+        return 'principal';
+      case 'R':
+        return 'resource';
+      case 'V':
+      case 'variables':
+        return 'variables';
+      case 'C':
+      case 'constants':
+        return 'constants';
+      default:
+        return undefined;
+    }
+  }
+  if ((node.op === '.' || node.op === '[]') && node.args[0].op === 'id' && node.args[0].args === 'request') {
+    const f = fieldName(node);
+    if (f === 'principal') return 'principal';
+    if (f === 'resource') return 'resource';
+  }
+  return undefined;
+}
+
+/** Walks an expression's AST once and lists what it reads. */
+export function analyzeRefs(ast: ASTNode): ExprRefs {
+  const refs: ExprRefs = { variables: [], constants: [], principal: fieldUse(), resource: fieldUse() };
+  const walk = (node: ASTNode, parent: ASTNode | undefined, grand: ASTNode | undefined): void => {
+    const root = rootOf(node);
+    if (root === undefined) {
+      const children: ASTNode[] = [];
+      collectChildren(node.args, children);
+      for (const child of children) walk(child, node, parent);
+      return;
+    }
+    const field = parent && firstArg(parent) === node ? fieldName(parent) : undefined;
+    if (root === 'variables' || root === 'constants') {
+      const list = root === 'variables' ? refs.variables : refs.constants;
+      if (field !== undefined) list.push({ name: field, offset: parent!.start });
+      else if (root === 'variables') list.push({ name: '*', offset: node.start });
+      return;
+    }
+    const use = root === 'principal' ? refs.principal : refs.resource;
+    if (field === 'id') use.id = true;
+    else if (field === 'roles' || field === 'kind') {
+      // roles are always part of the decision key; kind selects the policy
+    } else if (field === 'attr') {
+      const attr = grand && firstArg(grand) === parent ? fieldName(grand) : undefined;
+      if (attr !== undefined) use.attrs.add(attr);
+      else use.whole = true;
+    } else use.whole = true;
+    // siblings (e.g. the index in `R.attr[x]`) are walked by the ancestors' loops
+  };
+  walk(ast, undefined, undefined);
+  return refs;
+}
+
+function firstArg(node: ASTNode): unknown {
+  return Array.isArray(node.args) ? (node.args as unknown[])[0] : undefined;
+}
+
+function collectChildren(args: unknown, out: ASTNode[]): void {
+  if (isNode(args)) {
+    out.push(args);
+    return;
+  }
+  if (!Array.isArray(args)) return;
+  for (const a of args) {
+    if (isNode(a)) out.push(a);
+    else if (Array.isArray(a)) collectChildren(a, out);
+  }
+}

@@ -1,0 +1,530 @@
+/**
+ * The decision engine: Cerbos resource-policy semantics over a compiled PolicySet, with an LRU+TTL
+ * decision cache. Hot path rules: no CEL parsing, no per-check closures, one activation per
+ * principal/resource pair and scope, every condition evaluated at most once per pair.
+ */
+import { LRUCache } from 'lru-cache';
+import { celClock, type Activation } from './cel.js';
+import {
+  ALLOW,
+  DENY,
+  newActivation,
+  principalValue,
+  resourceValue,
+  rulesForAction,
+  type ActionRules,
+  type CompiledDerivedRole,
+  type CompiledExpr,
+  type CompiledResourcePolicy,
+  type CompiledRule,
+  type CondTree,
+  type KeyPlan,
+  type PolicySet,
+  type Scope,
+} from './policy-set.js';
+import type { CheckRequest, CheckResponse, Effect, Principal, ResourceEntry, ResourceResult } from './types.js';
+
+export interface CacheOptions {
+  maxEntries: number;
+  ttlMs: number;
+}
+
+export interface EngineOptions {
+  /** decision cache; false turns it off. Default { maxEntries: 10_000, ttlMs: 60_000 } */
+  cache?: CacheOptions | false;
+  /** clock behind CEL `now()` (ms since epoch); default Date.now */
+  now?: () => number;
+  /** time every CEL evaluation (for the server's metrics); costs two clock reads per evaluation */
+  celTiming?: boolean;
+}
+
+export interface CacheStats {
+  enabled: boolean;
+  hits: number;
+  misses: number;
+  size: number;
+  maxEntries: number;
+  ttlMs: number;
+}
+
+/** Nanoseconds accumulated per stage by checkWithStages (add up over many calls, divide by `checks`). */
+export interface StageTimes {
+  checks: number;
+  /** building the canonical cache key */
+  canonicaliseNs: number;
+  cacheLookupNs: number;
+  /** policy lookup by kind/version, rule selection by action, role and derived-role matching */
+  policyLookupNs: number;
+  celEvalNs: number;
+  responseNs: number;
+  totalNs: number;
+}
+
+export function emptyStageTimes(): StageTimes {
+  return { checks: 0, canonicaliseNs: 0, cacheLookupNs: 0, policyLookupNs: 0, celEvalNs: 0, responseNs: 0, totalNs: 0 };
+}
+
+/** One CEL evaluation a check performed, with the activation it ran against. */
+export interface TraceEntry {
+  expr: CompiledExpr;
+  activation: Activation;
+  result: unknown;
+  /** evaluation error message (the condition then counts as false) */
+  error?: string;
+}
+
+export interface CheckTrace {
+  response: CheckResponse;
+  evaluations: TraceEntry[];
+}
+
+export interface CelStats {
+  evaluations: number;
+  totalNs: number;
+}
+
+export interface Engine {
+  readonly policySet: PolicySet;
+  check(req: CheckRequest): CheckResponse;
+  /** Same decisions as check(), timing each stage into `out` (a separate path: check() pays nothing). */
+  checkWithStages(req: CheckRequest, out: StageTimes): CheckResponse;
+  /** Uncached evaluation recording every CEL evaluation performed. */
+  traceCheck(req: CheckRequest): CheckTrace;
+  /** Every compiled expression (conditions, derived-role conditions, variables) with its evaluator. */
+  compiledConditions(): CompiledExpr[];
+  cacheStats(): CacheStats;
+  /** CEL evaluation count/time; only counted with `celTiming: true` */
+  celStats(): CelStats;
+  clearCache(): void;
+}
+
+interface Decision {
+  actions: Record<string, Effect>;
+  meta?: { actions: Record<string, { matchedPolicy: string; matchedRule?: string }> };
+}
+
+interface Probe {
+  celNs: number;
+  evaluations: number;
+  trace: TraceEntry[] | null;
+}
+
+export const DEFAULT_CACHE: CacheOptions = { maxEntries: 10_000, ttlMs: 60_000 };
+const NO_MATCH = 'NO_MATCH';
+
+const now = (): number => performance.now();
+
+export function createEngine(policySet: PolicySet, options: EngineOptions = {}): Engine {
+  return new DecisionEngine(policySet, options);
+}
+
+function setAction<T>(obj: Record<string, T>, action: string, value: T): void {
+  // a request action named __proto__ must stay an ordinary key
+  if (action === '__proto__') Object.defineProperty(obj, action, { value, enumerable: true, writable: true, configurable: true });
+  else obj[action] = value;
+}
+
+/** Appends one attribute value to a cache key, unambiguously (type tag + length for strings). */
+function keyValue(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return `s${v.length}:${v}`;
+    case 'number':
+      return `n${v}`;
+    case 'boolean':
+      return v ? 'T' : 'F';
+    case 'undefined':
+    case 'function':
+      return 'U';
+    default:
+      return v === null ? 'N' : `j${JSON.stringify(v)}`;
+  }
+}
+
+function ownValue(attr: Record<string, unknown> | undefined, name: string): unknown {
+  return attr !== undefined && Object.prototype.hasOwnProperty.call(attr, name) ? attr[name] : undefined;
+}
+
+class DecisionEngine implements Engine {
+  readonly policySet: PolicySet;
+  private readonly cache: LRUCache<string, Decision> | null;
+  private readonly cacheOptions: CacheOptions | false;
+  private readonly clock: () => number;
+  private hits = 0;
+  private misses = 0;
+  private probe: Probe | null;
+  private readonly celTotals: Probe | null;
+
+  // per-pair state (checks are synchronous, so one set per engine)
+  private gen = 0;
+  private readonly slotGen: Int32Array;
+  private readonly slotVal: Uint8Array;
+  private pairPrincipal: unknown = null;
+  private pairResourceRef: ResourceEntry['resource'] | null = null;
+  private pairResource: unknown = null;
+  private readonly actScopes: Scope[] = [];
+  private readonly acts: Activation[] = [];
+  private actCount = 0;
+
+  // principal part of the cache key, memoized per request and key plan
+  private keyPrincipal: Principal | null = null;
+  private keyPlan: KeyPlan | null = null;
+  private keyPrincipalPart = '';
+
+  constructor(policySet: PolicySet, options: EngineOptions) {
+    this.policySet = policySet;
+    this.cacheOptions = options.cache === undefined ? DEFAULT_CACHE : options.cache;
+    this.cache =
+      this.cacheOptions === false
+        ? null
+        : new LRUCache<string, Decision>({
+            max: Math.max(1, this.cacheOptions.maxEntries),
+            ttl: this.cacheOptions.ttlMs > 0 ? this.cacheOptions.ttlMs : undefined,
+            ttlAutopurge: false,
+          });
+    this.clock = options.now ?? Date.now;
+    this.celTotals = options.celTiming ? { celNs: 0, evaluations: 0, trace: null } : null;
+    this.probe = this.celTotals;
+    this.slotGen = new Int32Array(policySet.slotCount);
+    this.slotVal = new Uint8Array(policySet.slotCount);
+  }
+
+  check(req: CheckRequest): CheckResponse {
+    celClock.now = this.clock;
+    const principal = req.principal;
+    const pv = principalValue(principal);
+    const entries = req.resources;
+    const meta = req.includeMeta === true;
+    const results: ResourceResult[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const res = entry.resource;
+      const policy = this.lookup(res.kind, res.policyVersion);
+      let decision: Decision | undefined;
+      let key: string | undefined;
+      if (this.cache !== null && policy !== undefined) {
+        key = this.cacheKey(policy, principal, entry, meta);
+        decision = this.cache.get(key);
+        if (decision !== undefined) this.hits++;
+        else this.misses++;
+      }
+      if (decision === undefined) {
+        decision = this.decide(policy, principal, pv, entry, meta);
+        if (key !== undefined) this.cache!.set(key, decision);
+      }
+      results[i] = buildResult(entry, decision);
+    }
+    this.keyPrincipal = null;
+    return { requestId: req.requestId ?? '', results };
+  }
+
+  checkWithStages(req: CheckRequest, out: StageTimes): CheckResponse {
+    const t0 = now();
+    celClock.now = this.clock;
+    const saved = this.probe;
+    const probe: Probe = { celNs: 0, evaluations: 0, trace: null };
+    this.probe = probe;
+    try {
+      const principal = req.principal;
+      const pv = principalValue(principal);
+      const entries = req.resources;
+      const meta = req.includeMeta === true;
+      const results: ResourceResult[] = new Array(entries.length);
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        const res = entry.resource;
+        let t = now();
+        const policy = this.lookup(res.kind, res.policyVersion);
+        let t2 = now();
+        out.policyLookupNs += (t2 - t) * 1e6;
+        let decision: Decision | undefined;
+        let key: string | undefined;
+        if (this.cache !== null && policy !== undefined) {
+          key = this.cacheKey(policy, principal, entry, meta);
+          t = now();
+          out.canonicaliseNs += (t - t2) * 1e6;
+          decision = this.cache.get(key);
+          if (decision !== undefined) this.hits++;
+          else this.misses++;
+          t2 = now();
+          out.cacheLookupNs += (t2 - t) * 1e6;
+        }
+        if (decision === undefined) {
+          const celBefore = probe.celNs;
+          t = now();
+          decision = this.decide(policy, principal, pv, entry, meta);
+          if (key !== undefined) this.cache!.set(key, decision);
+          t2 = now();
+          const cel = probe.celNs - celBefore;
+          out.celEvalNs += cel;
+          out.policyLookupNs += Math.max(0, (t2 - t) * 1e6 - cel);
+        }
+        results[i] = buildResult(entry, decision);
+        out.responseNs += (now() - t2) * 1e6;
+      }
+      this.keyPrincipal = null;
+      const response = { requestId: req.requestId ?? '', results };
+      out.checks++;
+      out.totalNs += (now() - t0) * 1e6;
+      return response;
+    } finally {
+      this.probe = saved;
+      if (saved !== null) {
+        saved.celNs += probe.celNs;
+        saved.evaluations += probe.evaluations;
+      }
+    }
+  }
+
+  traceCheck(req: CheckRequest): CheckTrace {
+    celClock.now = this.clock;
+    const saved = this.probe;
+    const probe: Probe = { celNs: 0, evaluations: 0, trace: [] };
+    this.probe = probe;
+    try {
+      const principal = req.principal;
+      const pv = principalValue(principal);
+      const meta = req.includeMeta === true;
+      const results = req.resources.map((entry) =>
+        buildResult(entry, this.decide(this.lookup(entry.resource.kind, entry.resource.policyVersion), principal, pv, entry, meta)),
+      );
+      return { response: { requestId: req.requestId ?? '', results }, evaluations: probe.trace! };
+    } finally {
+      this.probe = saved;
+    }
+  }
+
+  compiledConditions(): CompiledExpr[] {
+    return this.policySet.expressions;
+  }
+
+  cacheStats(): CacheStats {
+    const o = this.cacheOptions;
+    return {
+      enabled: o !== false,
+      hits: this.hits,
+      misses: this.misses,
+      size: this.cache?.size ?? 0,
+      maxEntries: o === false ? 0 : o.maxEntries,
+      ttlMs: o === false ? 0 : o.ttlMs,
+    };
+  }
+
+  celStats(): CelStats {
+    return { evaluations: this.celTotals?.evaluations ?? 0, totalNs: this.celTotals?.celNs ?? 0 };
+  }
+
+  clearCache(): void {
+    this.cache?.clear();
+  }
+
+  private lookup(kind: string, version: string | undefined): CompiledResourcePolicy | undefined {
+    return this.policySet.byKind.get(kind)?.get(version ?? 'default');
+  }
+
+  /** Canonical key: policy + only the principal/resource fields the policy's expressions read. */
+  private cacheKey(policy: CompiledResourcePolicy, principal: Principal, entry: ResourceEntry, meta: boolean): string {
+    const plan = policy.keyPlan;
+    if (this.keyPrincipal !== principal || this.keyPlan !== plan) {
+      let p = principal.roles.join('\u0002');
+      if (plan.principalId) p += `\u0001${principal.id}`;
+      const attr = principal.attr;
+      if (plan.principalWholeAttr) p += `\u0001${JSON.stringify(attr ?? {})}`;
+      else for (let i = 0; i < plan.principalAttrs.length; i++) p += `\u0001${keyValue(ownValue(attr, plan.principalAttrs[i]!))}`;
+      this.keyPrincipal = principal;
+      this.keyPlan = plan;
+      this.keyPrincipalPart = p;
+    }
+    const res = entry.resource;
+    let k = `${policy.name}\u0000${this.keyPrincipalPart}\u0000${entry.actions.join('\u0002')}`;
+    if (meta) k += '\u0000m';
+    if (plan.resourceId) k += `\u0000${res.id}`;
+    const attr = res.attr;
+    if (plan.resourceWholeAttr) k += `\u0000${JSON.stringify(attr ?? {})}`;
+    else for (let i = 0; i < plan.resourceAttrs.length; i++) k += `\u0001${keyValue(ownValue(attr, plan.resourceAttrs[i]!))}`;
+    return k;
+  }
+
+  private decide(
+    policy: CompiledResourcePolicy | undefined,
+    principal: Principal,
+    pv: unknown,
+    entry: ResourceEntry,
+    withMeta: boolean,
+  ): Decision {
+    const actions: Record<string, Effect> = {};
+    const meta: Decision['meta'] = withMeta ? { actions: {} } : undefined;
+    const names = entry.actions;
+    if (policy === undefined) {
+      for (let i = 0; i < names.length; i++) {
+        setAction(actions, names[i]!, 'EFFECT_DENY');
+        if (meta) setAction(meta.actions, names[i]!, { matchedPolicy: NO_MATCH });
+      }
+      return meta ? { actions, meta } : { actions };
+    }
+    this.startPair(pv, entry.resource);
+    const roles = principal.roles;
+    for (let i = 0; i < names.length; i++) {
+      const action = names[i]!;
+      const rules = rulesForAction(policy, action);
+      const matched = this.effectFor(rules, roles);
+      const allowed = matched !== null && matched.effect === ALLOW;
+      setAction(actions, action, allowed ? 'EFFECT_ALLOW' : 'EFFECT_DENY');
+      if (meta) setAction(meta.actions, action, matched ? { matchedPolicy: policy.name, matchedRule: matched.name } : { matchedPolicy: NO_MATCH });
+    }
+    this.pairPrincipal = null;
+    this.pairResourceRef = null;
+    this.pairResource = null;
+    return meta ? { actions, meta } : { actions };
+  }
+
+  private startPair(pv: unknown, resource: ResourceEntry['resource']): void {
+    this.gen++;
+    if (this.gen >= 0x3fffffff) {
+      this.gen = 1;
+      this.slotGen.fill(0);
+    }
+    this.pairPrincipal = pv;
+    this.pairResourceRef = resource;
+    this.pairResource = null;
+    this.actCount = 0;
+  }
+
+  /**
+   * Per role: a true DENY rule denies that role; otherwise a true ALLOW rule allows it.
+   * The action is allowed when any role is allowed. Returns the deciding rule (null: no rule matched).
+   */
+  private effectFor(rules: ActionRules, roles: string[]): CompiledRule | null {
+    const deny = rules.deny;
+    const allow = rules.allow;
+    if (deny.length === 0 && allow.length === 0) return null;
+    let denied: CompiledRule | null = null;
+    for (let r = 0; r < roles.length; r++) {
+      const role = roles[r]!;
+      let roleDenied = false;
+      for (let i = 0; i < deny.length; i++) {
+        const rule = deny[i]!;
+        if (this.applies(rule, role) && this.ruleTrue(rule)) {
+          denied ??= rule;
+          roleDenied = true;
+          break;
+        }
+      }
+      if (roleDenied) continue;
+      for (let i = 0; i < allow.length; i++) {
+        const rule = allow[i]!;
+        if (this.applies(rule, role) && this.ruleTrue(rule)) return rule;
+      }
+    }
+    return denied;
+  }
+
+  private applies(rule: CompiledRule, role: string): boolean {
+    if (rule.anyRole || rule.roles.has(role)) return true;
+    const derived = rule.derivedRoles;
+    for (let i = 0; i < derived.length; i++) {
+      const d = derived[i]!;
+      if ((d.anyParent || d.parentRoles.has(role)) && this.derivedActive(d)) return true;
+    }
+    return false;
+  }
+
+  private derivedActive(d: CompiledDerivedRole): boolean {
+    if (d.condition === null) return true;
+    const slot = d.slot;
+    if (this.slotGen[slot] === this.gen) return this.slotVal[slot] === 1;
+    const v = this.tree(d.condition);
+    this.slotGen[slot] = this.gen;
+    this.slotVal[slot] = v ? 1 : 0;
+    return v;
+  }
+
+  private ruleTrue(rule: CompiledRule): boolean {
+    if (rule.condition === null) return true;
+    const slot = rule.slot;
+    if (this.slotGen[slot] === this.gen) return this.slotVal[slot] === 1;
+    const v = this.tree(rule.condition);
+    this.slotGen[slot] = this.gen;
+    this.slotVal[slot] = v ? 1 : 0;
+    return v;
+  }
+
+  private tree(t: CondTree): boolean {
+    switch (t.op) {
+      case 'expr':
+        return this.evalCondition(t.expr);
+      case 'all':
+        for (let i = 0; i < t.of.length; i++) if (!this.tree(t.of[i]!)) return false;
+        return true;
+      case 'any':
+        for (let i = 0; i < t.of.length; i++) if (this.tree(t.of[i]!)) return true;
+        return false;
+      case 'none':
+        for (let i = 0; i < t.of.length; i++) if (this.tree(t.of[i]!)) return false;
+        return true;
+    }
+  }
+
+  private activation(scope: Scope): Activation {
+    for (let i = 0; i < this.actCount; i++) if (this.actScopes[i] === scope) return this.acts[i]!;
+    if (this.pairResource === null) this.pairResource = resourceValue(this.pairResourceRef!);
+    const act = newActivation(scope, this.pairPrincipal, this.pairResource);
+    this.actScopes[this.actCount] = scope;
+    this.acts[this.actCount] = act;
+    this.actCount++;
+    return act;
+  }
+
+  private evalCondition(expr: CompiledExpr): boolean {
+    const act = this.activation(expr.scope);
+    const deps = expr.varDeps;
+    for (let i = 0; i < deps.length; i++) {
+      const v = deps[i]!;
+      if (Object.prototype.hasOwnProperty.call(act.V, v.name)) continue;
+      try {
+        act.V[v.name] = this.run(v, act);
+      } catch {
+        // unset: conditions reading it fail, which makes them false
+      }
+    }
+    try {
+      return this.run(expr, act) === true;
+    } catch {
+      return false;
+    }
+  }
+
+  private run(expr: CompiledExpr, act: Activation): unknown {
+    const probe = this.probe;
+    if (probe === null) return expr.program(act);
+    const t = now();
+    let result: unknown;
+    let error: unknown;
+    let failed = false;
+    try {
+      result = expr.program(act);
+    } catch (err) {
+      error = err;
+      failed = true;
+    }
+    probe.celNs += (now() - t) * 1e6;
+    probe.evaluations++;
+    if (probe.trace !== null) {
+      const entry: TraceEntry = { expr, activation: act, result };
+      if (failed) entry.error = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      probe.trace.push(entry);
+    }
+    if (failed) throw error;
+    return result;
+  }
+}
+
+function buildResult(entry: ResourceEntry, decision: Decision): ResourceResult {
+  const res = entry.resource;
+  const out: ResourceResult = {
+    resource: res.policyVersion === undefined ? { id: res.id, kind: res.kind } : { id: res.id, kind: res.kind, policyVersion: res.policyVersion },
+    actions: decision.actions,
+  };
+  if (decision.meta !== undefined) out.meta = decision.meta;
+  return out;
+}

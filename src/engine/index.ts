@@ -1,0 +1,59 @@
+/**
+ * The reference engine — public API used by bench, loadtest, size and analyze-cel.
+ *
+ *   loadPolicySet(dir): Promise<PolicySet>
+ *       All .yaml/.yml/.json under dir (recursive; Cerbos `*_test.yaml` suites and `testdata/` skipped).
+ *       Every CEL condition and variable is parsed, type-checked and compiled ONCE here; syntax errors,
+ *       unknown functions/variables/constants → InputError `file:line:column: message`.
+ *   compilePolicySources([{ file, text }]): PolicySet           same, from memory (tests)
+ *
+ *   createEngine(policySet, { cache: { maxEntries, ttlMs } | false, now?, celTiming? }): Engine
+ *       check(req)                       Cerbos CheckResources semantics (see engine.ts); results are
+ *                                        shared with the decision cache: treat them as read-only
+ *       checkWithStages(req, out)        same decision, ns per stage added into `out` (emptyStageTimes())
+ *       traceCheck(req)                  uncached; { response, evaluations[{ expr, activation, result }] }
+ *                                        — re-run expr.evaluate(activation) to time CEL alone
+ *       compiledConditions()             every CompiledExpr: id, kind, text, location, evaluate(activation),
+ *                                        activation(principal, resource) for micro-benchmarks
+ *       cacheStats()                     { enabled, hits, misses, size, maxEntries, ttlMs }
+ *       celStats()                       { evaluations, totalNs } (counted with celTiming: true)
+ *
+ *   startServer(engine, { host = '127.0.0.1', port = 3592, bodyLimitBytes = 1 MiB })
+ *       → Promise<{ url, port, close(), metrics }>: POST /api/check/resources, GET /health, GET /metrics
+ *       (prom-client, a Registry per server).
+ *
+ *   parsePolicySource / walkExpressions   policy files → typed documents and every expression with
+ *                                         its location (for analyze-cel), without compiling CEL.
+ *   loadTestSuites / runTestSuites        Cerbos-style test suites (principals × resources × actions).
+ */
+export type * from './types.js';
+export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
+export type {
+  PolicySet,
+  PolicySetStats,
+  CompiledExpr,
+  CompiledVariable,
+  CompiledResourcePolicy,
+  CompiledRule,
+  CompiledDerivedRole,
+  KeyPlan,
+  Scope,
+  PolicySourceFile,
+} from './policy-set.js';
+export { createEngine, emptyStageTimes, DEFAULT_CACHE } from './engine.js';
+export type { Engine, EngineOptions, CacheOptions, CacheStats, StageTimes, TraceEntry, CheckTrace, CelStats } from './engine.js';
+export type { Activation } from './cel.js';
+export { parsePolicySource, walkExpressions, exprPosition } from './policy-source.js';
+export type {
+  PolicyDocument,
+  PolicyExpression,
+  ExpressionKind,
+  ExprLocation,
+  SourceExpr,
+  ConditionNode,
+  ResourcePolicyDoc,
+  DerivedRolesDoc,
+  ExportVariablesDoc,
+  ExportConstantsDoc,
+  PrincipalPolicyDoc,
+} from './policy-source.js';

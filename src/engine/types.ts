@@ -1,0 +1,44 @@
+/** Cerbos check API shapes (POST /api/check/resources). */
+
+export type Effect = 'EFFECT_ALLOW' | 'EFFECT_DENY';
+
+export type AttrValue = null | boolean | number | string | AttrValue[] | { [key: string]: AttrValue };
+export type Attributes = Record<string, AttrValue>;
+
+export interface Principal {
+  id: string;
+  roles: string[];
+  attr?: Attributes;
+}
+
+export interface ResourceRef {
+  kind: string;
+  id: string;
+  attr?: Attributes;
+  /** Cerbos allows pinning a policy version; default "default" */
+  policyVersion?: string;
+}
+
+export interface ResourceEntry {
+  resource: ResourceRef;
+  actions: string[];
+}
+
+export interface CheckRequest {
+  requestId?: string;
+  /** Cerbos' includeMeta: add the matched policy/rule per action to each result */
+  includeMeta?: boolean;
+  principal: Principal;
+  resources: ResourceEntry[];
+}
+
+export interface ResourceResult {
+  resource: { id: string; kind: string; policyVersion?: string };
+  actions: Record<string, Effect>;
+  meta?: { actions: Record<string, { matchedPolicy: string; matchedRule?: string }> };
+}
+
+export interface CheckResponse {
+  requestId: string;
+  results: ResourceResult[];
+}
