@@ -1,0 +1,224 @@
+/**
+ * Parse + full static analysis of CEL expressions: metrics, cost, budget, recommendations.
+ * `analyzeExpressions` is the entry point the bench room times (expressions per second).
+ */
+import { type CelNode, CelSyntaxError, forEachChild, parseCel } from './ast.js';
+import { estimateCost, type CostResult } from './cost.js';
+import { computeMetrics } from './metrics.js';
+import { recommend, type RecommendOptions } from './recommend.js';
+import type { ExpressionAnalysis, ExpressionError, ExpressionOrigin, Recommendation, SourceSpan } from './types.js';
+
+/** Kubernetes' per-call CEL cost limit, the default --budget. */
+export const DEFAULT_BUDGET_UNITS = 1_000_000;
+/** Size assumed for unbounded lists/strings when ranking (never reported as the bound). */
+export const DEFAULT_ASSUMED_SIZE = 100;
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ExpressionInput {
+  text: string;
+  origin: ExpressionOrigin;
+  /** file line/column (1-based) of `offset` characters into `text` */
+  position(offset: number): Position;
+  /** policy expressions: variable scopes searched for V.x, in order (own policy, then imports) */
+  variableScopes?: string[];
+  /** policy variables: the scope and name this expression defines */
+  defines?: { scope: string; name: string };
+}
+
+export interface AnalyzeOptions {
+  sizeHints: ReadonlyMap<string, number>;
+  assumedSize: number;
+  budgetUnits: number;
+}
+
+export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
+  sizeHints: new Map(),
+  assumedSize: DEFAULT_ASSUMED_SIZE,
+  budgetUnits: DEFAULT_BUDGET_UNITS,
+};
+
+export type AnalysisOutcome =
+  | { ok: true; analysis: ExpressionAnalysis; root: CelNode; cost: CostResult }
+  | { ok: false; error: ExpressionError };
+
+/** A position mapper for an expression given on its own (line 1, columns from 1; newlines count). */
+export function standalonePosition(text: string): (offset: number) => Position {
+  if (!text.includes('\n')) return (offset) => ({ line: 1, column: offset + 1 });
+  return (offset) => {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < offset && i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return { line, column: offset - lineStart + 1 };
+  };
+}
+
+export function spanOf(input: ExpressionInput, start: number, end: number): SourceSpan {
+  const a = input.position(start);
+  const b = input.position(end);
+  return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
+}
+
+function expressionId(input: ExpressionInput, span: SourceSpan): string {
+  return input.origin.file === null ? `expr:${span.line}:${span.column}` : `${input.origin.file}:${span.line}:${span.column}`;
+}
+
+/** Analyses one expression; a syntax error is a per-expression result, never a throw. */
+export function analyzeExpression(
+  input: ExpressionInput,
+  options: AnalyzeOptions = DEFAULT_ANALYZE_OPTIONS,
+  recommendOptions: RecommendOptions = {},
+): AnalysisOutcome {
+  const text = input.text;
+  let root: CelNode;
+  try {
+    root = parseCel(text);
+  } catch (err) {
+    const e = err instanceof CelSyntaxError ? err : new CelSyntaxError(err instanceof Error ? err.message : String(err), 0, 0);
+    const start = Math.min(e.start, text.length);
+    return {
+      ok: false,
+      error: { origin: input.origin, expression: text, span: spanOf(input, start, Math.max(start, Math.min(e.end, text.length))), message: e.message },
+    };
+  }
+  const cost = estimateCost(root, { sizeHints: options.sizeHints, assumedSize: options.assumedSize });
+  const metrics = computeMetrics(root, cost.paths);
+  const locate = (offset: number): string => {
+    const p = input.position(offset);
+    return `${p.line}:${p.column}`;
+  };
+  const raw = recommend(root, text, cost, { locate, ...recommendOptions });
+  const recommendations: Recommendation[] = raw.map((r) => ({
+    rule: r.rule,
+    severity: r.severity,
+    message: r.message,
+    suggestion: r.suggestion,
+    span: spanOf(input, r.start, r.end),
+    text: text.slice(r.start, r.end),
+  }));
+
+  const total = cost.total;
+  const maxCostUnits = total.max === Infinity ? null : total.max;
+  const budget =
+    maxCostUnits === null
+      ? { status: 'unbounded' as const, factor: null }
+      : maxCostUnits > options.budgetUnits
+        ? { status: 'exceeds' as const, factor: maxCostUnits / options.budgetUnits }
+        : { status: 'within' as const, factor: null };
+
+  const span = spanOf(input, root.start, root.end);
+  if (budget.status !== 'within') recommendations.unshift(budgetAdvice(input, root, cost, options, maxCostUnits));
+  sortRecommendations(recommendations);
+
+  return {
+    ok: true,
+    root,
+    cost,
+    analysis: {
+      id: expressionId(input, span),
+      origin: input.origin,
+      expression: text,
+      span,
+      metrics,
+      cost: { minCostUnits: total.min, maxCostUnits, unboundedBy: cost.unboundedBy, rankCostUnits: total.rank },
+      budget,
+      recommendations,
+    },
+  };
+}
+
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/** Errors first, then warnings, then info; by position within a severity. */
+export function sortRecommendations(recs: Recommendation[]): Recommendation[] {
+  return recs.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.span.line - b.span.line || a.span.column - b.span.column);
+}
+
+/**
+ * The cheaper-operand-first advice recomputed with measured operand costs (`--measure`): `operandNs`
+ * times one operand's text on its own. Replaces the static advice of the same rule.
+ */
+export function measuredOperandAdvice(
+  input: ExpressionInput,
+  root: CelNode,
+  cost: CostResult,
+  operandNs: (text: string) => number | undefined,
+): Recommendation[] {
+  const text = input.text;
+  const raw = recommend(root, text, cost, { operandCost: (node) => operandNs(text.slice(node.start, node.end)) });
+  return raw
+    .filter((r) => r.rule === 'cheaper-operand-first')
+    .map((r) => ({
+      rule: r.rule,
+      severity: r.severity,
+      message: r.message,
+      suggestion: r.suggestion,
+      span: spanOf(input, r.start, r.end),
+      text: text.slice(r.start, r.end),
+    }));
+}
+
+function budgetAdvice(input: ExpressionInput, root: CelNode, cost: CostResult, options: AnalyzeOptions, max: number | null): Recommendation {
+  // point at the costliest comprehension (the usual culprit), else the whole expression
+  let worst: CelNode | null = null;
+  const find = (n: CelNode): void => {
+    if (n.kind === 'comprehension' && (!worst || (cost.costs.get(n)?.rank ?? 0) > (cost.costs.get(worst)?.rank ?? 0))) worst = n;
+    forEachChild(n, find);
+  };
+  find(root);
+  const target: CelNode = worst ?? root;
+  const hints = cost.unboundedBy.filter((p) => !p.startsWith('size('));
+  const hintText = hints.length ? hints.map((p) => `--size-hint ${p}=N`).join(' ') : '--size-hint PATH=N';
+  const message =
+    max === null
+      ? `max cost is unbounded: it depends on the size of ${cost.unboundedBy.join(', ') || 'an unbounded value'}, so it exceeds any budget (budget ${options.budgetUnits})`
+      : `max cost ${max} exceeds budget ${options.budgetUnits} by factor ${(max / options.budgetUnits).toFixed(1)}`;
+  const suggestion =
+    max === null
+      ? `bound the sizes: ${hintText} (or cap the list/string in the data model)${worst ? `, or restructure the comprehension at this span` : ''}`
+      : `reduce the sizes with --size-hint / list caps, or restructure${worst ? ' this comprehension (it dominates the cost)' : ''}`;
+  return {
+    rule: 'exceeds-budget',
+    severity: 'error',
+    message,
+    suggestion,
+    span: spanOf(input, target.start, target.end),
+    text: input.text.slice(target.start, target.end),
+  };
+}
+
+/** Analyses many expressions; syntax errors are collected, analysis continues. */
+export function analyzeExpressions(
+  inputs: Iterable<ExpressionInput>,
+  options: AnalyzeOptions = DEFAULT_ANALYZE_OPTIONS,
+): { expressions: ExpressionAnalysis[]; errors: ExpressionError[] } {
+  const expressions: ExpressionAnalysis[] = [];
+  const errors: ExpressionError[] = [];
+  for (const input of inputs) {
+    const r = analyzeExpression(input, options);
+    if (r.ok) expressions.push(r.analysis);
+    else errors.push(r.error);
+  }
+  return { expressions, errors };
+}
+
+/**
+ * Worst first: unbounded, then by max cost, then by rank cost — using the cost including policy
+ * variables read when there is one (what evaluating the condition really costs).
+ */
+export function compareWorstFirst(a: ExpressionAnalysis, b: ExpressionAnalysis): number {
+  const ac = a.costWithVariables ?? a.cost;
+  const bc = b.costWithVariables ?? b.cost;
+  const am = ac.maxCostUnits ?? Infinity;
+  const bm = bc.maxCostUnits ?? Infinity;
+  if (am !== bm) return bm - am;
+  return bc.rankCostUnits - ac.rankCostUnits || a.id.localeCompare(b.id);
+}

@@ -1,0 +1,482 @@
+/**
+ * Static cost estimator, following cel-go's checker/cost.go (the estimator Kubernetes uses to
+ * reject rules over its per-call budget). Costs are [min, max] intervals; sizes of lists, maps
+ * and strings are intervals too, bounded by literals, `--size-hint PATH=N` or unknown.
+ *
+ * Constants (cel-go common/cost.go): ident/select 1, constant 0, list create 10, map create 30,
+ * string traversal factor 0.1, regex length factor 0.25; `&&`/`||` min = lhs.min, max = lhs+rhs;
+ * `?:` = cond + union(branches); comprehension = range + init + result + size(range) ×
+ * (loop condition + step), with the macro expansions' own condition/step/result costs (e.g.
+ * exists: condition 3, step `__result__ || p`), so nested macros multiply.
+ *
+ * Divergences from cel-go (also reported in the section's `model.divergences`):
+ *  1. No type checker: every select is costed as a map/struct field read (+1), and `+` is string
+ *     concatenation only when an operand is known to be a string, list concatenation when one is
+ *     a list, otherwise numeric (1).
+ *  2. Equality/ordering between two operands whose sizes are both unknown is costed 1 (a scalar
+ *     comparison). cel-go, seeing `dyn` operands, would make it unbounded; Cerbos attributes are
+ *     untyped, so that would mark nearly every condition unbounded without saying anything useful.
+ *     When either side has a known size (literal or --size-hint) cel-go's 0.1 × smaller size applies.
+ *  3. Unknown sizes are `unbounded` (cel-go saturates at 2^64-1); the paths responsible are listed.
+ *  4. String extension functions (lowerAscii, upperAscii, trim, replace, split, substring, indexOf,
+ *     lastIndexOf, charAt, join, reverse, format, quote) cost 1 + 0.1 × receiver size;
+ *     Cerbos list functions (hasIntersection, intersect, except, isSubset) cost 1 + size(a) + size(b).
+ *  5. Map ranges and list ranges share the `@items` path (no types to tell them apart); a string
+ *     literal index `m["k"]` extends the path like `m.k`.
+ *  6. A size hint is an upper bound: sizes from hints are [0, N] (like a Kubernetes maxLength/maxItems).
+ */
+import { type CelNode, forEachChild } from './ast.js';
+import { canonicalPath } from './paths.js';
+
+export const COST = {
+  selectAndIdent: 1,
+  constant: 0,
+  listCreate: 10,
+  mapCreate: 30,
+  stringTraversalFactor: 0.1,
+  regexLengthFactor: 0.25,
+  presenceTest: 1,
+  call: 1,
+} as const;
+
+/** A cost or size interval. `rank` is max evaluated with unknown sizes = assumedSize. */
+export interface Interval {
+  min: number;
+  max: number;
+  rank: number;
+}
+
+type ValueKind = 'string' | 'list' | 'map' | 'bool' | 'scalar' | 'unknown';
+
+export interface CostOptions {
+  /** canonical path → max size */
+  sizeHints: ReadonlyMap<string, number>;
+  /** size used for `rank` when a size is unknown */
+  assumedSize: number;
+}
+
+export interface CostResult {
+  total: Interval;
+  /** per-node cost (every node of the tree) */
+  costs: Map<CelNode, Interval>;
+  /** canonical attribute path per node, when it reads one */
+  paths: Map<CelNode, string>;
+  /** paths / sub-expressions whose unknown size made the max unbounded */
+  unboundedBy: string[];
+}
+
+interface Local {
+  path: string | null;
+  size: Interval | null;
+  entry: Interval | null;
+}
+
+const ZERO: Interval = { min: 0, max: 0, rank: 0 };
+
+function fixed(n: number): Interval {
+  return { min: n, max: n, rank: n };
+}
+function add(a: Interval, b: Interval): Interval {
+  return { min: a.min + b.min, max: a.max + b.max, rank: a.rank + b.rank };
+}
+function mulN(a: number, b: number): number {
+  return a === 0 || b === 0 ? 0 : a * b;
+}
+function mul(a: Interval, b: Interval): Interval {
+  return { min: mulN(a.min, b.min), max: mulN(a.max, b.max), rank: mulN(a.rank, b.rank) };
+}
+function factor(a: Interval, f: number): Interval {
+  return { min: Math.ceil(a.min * f), max: Math.ceil(a.max * f), rank: Math.ceil(a.rank * f) };
+}
+function union(a: Interval, b: Interval): Interval {
+  return { min: Math.min(a.min, b.min), max: Math.max(a.max, b.max), rank: Math.max(a.rank, b.rank) };
+}
+
+const STRING_EXT: ReadonlySet<string> = new Set([
+  'lowerAscii', 'upperAscii', 'trim', 'replace', 'split', 'substring', 'indexOf', 'lastIndexOf',
+  'charAt', 'join', 'reverse', 'format', 'quote',
+]);
+const SET_FUNCTIONS: ReadonlySet<string> = new Set(['hasIntersection', 'intersect', 'except', 'isSubset']);
+const BOOL_FUNCTIONS: ReadonlySet<string> = new Set(['startsWith', 'endsWith', 'contains', 'matches', 'hasIntersection', 'isSubset', 'inIPAddrRange']);
+
+/** Estimates the cost of one parsed expression. Pure; allocation is proportional to the tree. */
+export function estimateCost(root: CelNode, options: CostOptions): CostResult {
+  return new Coster(options).run(root);
+}
+
+class Coster {
+  private readonly costs = new Map<CelNode, Interval>();
+  private readonly paths = new Map<CelNode, string>();
+  private readonly sizes = new Map<CelNode, Interval>();
+  private readonly entries = new Map<CelNode, Interval>();
+  private readonly kinds = new Map<CelNode, ValueKind>();
+  private readonly locals = new Map<string, Local[]>();
+  private readonly reasons = new Set<string>();
+  private readonly unknown: Interval;
+
+  constructor(private readonly options: CostOptions) {
+    this.unknown = { min: 0, max: Infinity, rank: options.assumedSize };
+  }
+
+  run(root: CelNode): CostResult {
+    const total = this.cost(root);
+    return { total, costs: this.costs, paths: this.paths, unboundedBy: [...this.reasons] };
+  }
+
+  private cost(node: CelNode): Interval {
+    const c = this.costOf(node);
+    this.costs.set(node, c);
+    return c;
+  }
+
+  private local(name: string): Local | undefined {
+    const stack = this.locals.get(name);
+    return stack && stack.length ? stack[stack.length - 1] : undefined;
+  }
+
+  private push(name: string, local: Local): void {
+    let stack = this.locals.get(name);
+    if (!stack) this.locals.set(name, (stack = []));
+    stack.push(local);
+  }
+
+  private pop(name: string): void {
+    this.locals.get(name)!.pop();
+  }
+
+  /** Size of a node's value: literal, computed, hinted or unknown (null). */
+  private knownSize(node: CelNode): Interval | null {
+    switch (node.kind) {
+      case 'literal':
+        return fixed(node.size);
+      case 'list':
+        return fixed(node.elements.length);
+      case 'map':
+        return fixed(node.entries.length);
+    }
+    const computed = this.sizes.get(node);
+    if (computed) return computed;
+    const path = this.paths.get(node);
+    if (path !== undefined) {
+      const hint = this.options.sizeHints.get(path);
+      if (hint !== undefined) return { min: 0, max: hint, rank: hint };
+    }
+    if (node.kind === 'ident') {
+      const local = this.local(node.name);
+      if (local?.size) return local.size;
+    }
+    return null;
+  }
+
+  private sizeOrUnknown(node: CelNode): Interval {
+    return this.knownSize(node) ?? this.unknown;
+  }
+
+  /** Records why a cost term became unbounded. */
+  private blame(term: Interval, ...nodes: CelNode[]): Interval {
+    if (term.max === Infinity) {
+      for (const n of nodes) {
+        if (this.knownSize(n)) continue;
+        this.reasons.add(this.paths.get(n) ?? `size(${n.kind === 'ident' ? n.name : 'expression'})`);
+      }
+    }
+    return term;
+  }
+
+  private kind(node: CelNode): ValueKind {
+    switch (node.kind) {
+      case 'literal':
+        return node.type === 'string' ? 'string' : node.type === 'bool' ? 'bool' : 'scalar';
+      case 'list':
+        return 'list';
+      case 'map':
+        return 'map';
+      case 'and':
+      case 'or':
+      case 'not':
+      case 'has':
+        return 'bool';
+      default:
+        return this.kinds.get(node) ?? 'unknown';
+    }
+  }
+
+  private costOf(node: CelNode): Interval {
+    switch (node.kind) {
+      case 'literal':
+        return ZERO;
+      case 'ident': {
+        const local = this.local(node.name);
+        if (local) {
+          if (local.path !== null) this.paths.set(node, local.path);
+        } else {
+          this.paths.set(node, canonicalPath(node.name));
+        }
+        return fixed(COST.selectAndIdent);
+      }
+      case 'select': {
+        const operand = this.cost(node.operand);
+        const base = this.paths.get(node.operand);
+        if (base !== undefined) this.paths.set(node, canonicalPath(`${base}.${node.field}`));
+        return add(operand, fixed(COST.selectAndIdent));
+      }
+      case 'has': {
+        // has(a.f): presence test cost + cost of the operand of the select
+        const target = node.operand.kind === 'select' ? node.operand.operand : node.operand;
+        const operand = this.cost(target);
+        if (node.operand !== target) {
+          const base = this.paths.get(target);
+          if (base !== undefined) this.paths.set(node.operand, canonicalPath(`${base}.${(node.operand as { field: string }).field}`));
+          this.costs.set(node.operand, add(operand, fixed(COST.selectAndIdent)));
+        }
+        return add(operand, fixed(COST.presenceTest));
+      }
+      case 'index': {
+        const sum = add(this.cost(node.operand), this.cost(node.index));
+        const base = this.paths.get(node.operand);
+        if (base !== undefined) {
+          const key = node.index.kind === 'literal' && node.index.type === 'string' ? String(node.index.value) : '@items';
+          this.paths.set(node, canonicalPath(`${base}.${key}`));
+        }
+        const entry = this.entries.get(node.operand);
+        if (entry && !this.paths.has(node)) this.sizes.set(node, entry);
+        return add(sum, fixed(COST.call));
+      }
+      case 'list': {
+        let sum = fixed(COST.listCreate);
+        let entry: Interval | null = null;
+        let allKnown = true;
+        for (const e of node.elements) {
+          sum = add(sum, this.cost(e));
+          const s = this.knownSize(e);
+          if (!s) allKnown = false;
+          else entry = entry ? union(entry, s) : s;
+        }
+        if (allKnown && entry) this.entries.set(node, entry);
+        return sum;
+      }
+      case 'map': {
+        let sum = fixed(COST.mapCreate);
+        for (const [k, v] of node.entries) sum = add(add(sum, this.cost(k)), this.cost(v));
+        return sum;
+      }
+      case 'and':
+      case 'or': {
+        const l = this.cost(node.left);
+        const r = this.cost(node.right);
+        return { min: l.min, max: l.max + r.max, rank: l.rank + r.rank };
+      }
+      case 'ternary': {
+        const c = this.cost(node.cond);
+        const t = this.cost(node.then);
+        const f = this.cost(node.else);
+        const st = this.knownSize(node.then);
+        const sf = this.knownSize(node.else);
+        if (st && sf) this.sizes.set(node, union(st, sf));
+        const kt = this.kind(node.then);
+        if (kt === this.kind(node.else)) this.kinds.set(node, kt);
+        return add(c, union(t, f));
+      }
+      case 'not':
+      case 'neg':
+        if (node.kind === 'neg') this.kinds.set(node, 'scalar');
+        return add(this.cost(node.operand), fixed(COST.call));
+      case 'binary':
+        return this.costBinary(node);
+      case 'call':
+        return this.costCall(node);
+      case 'comprehension':
+        return this.costComprehension(node);
+      case 'bind': {
+        const init = this.cost(node.init);
+        this.push(node.varName, {
+          path: this.paths.get(node.init) ?? null,
+          size: this.knownSize(node.init),
+          entry: this.entries.get(node.init) ?? null,
+        });
+        const body = this.cost(node.body);
+        this.pop(node.varName);
+        const s = this.knownSize(node.body);
+        if (s) this.sizes.set(node, s);
+        this.kinds.set(node, this.kind(node.body));
+        // cel.bind is a comprehension over an empty list: its iteration range costs a list creation
+        return add(add(fixed(COST.listCreate), init), body);
+      }
+    }
+  }
+
+  private costBinary(node: Extract<CelNode, { kind: 'binary' }>): Interval {
+    const l = this.cost(node.left);
+    const r = this.cost(node.right);
+    const args = add(l, r);
+    switch (node.op) {
+      case '==':
+      case '!=':
+      case '<':
+      case '<=':
+      case '>':
+      case '>=': {
+        this.kinds.set(node, 'bool');
+        const sl = this.knownSize(node.left);
+        const sr = this.knownSize(node.right);
+        if (!sl && !sr) return add(args, fixed(COST.call)); // divergence 2
+        const smallest = Math.min(sl?.max ?? Infinity, sr?.max ?? Infinity);
+        const smallestRank = Math.min(sl?.rank ?? Infinity, sr?.rank ?? Infinity);
+        const cmp = { min: smallest > 0 ? 1 : 0, max: smallest, rank: smallestRank };
+        return add(args, factor(cmp, COST.stringTraversalFactor));
+      }
+      case 'in': {
+        this.kinds.set(node, 'bool');
+        const right = node.right;
+        if (right.kind === 'map' || this.kind(right) === 'map') return add(args, fixed(COST.call));
+        const size = this.sizeOrUnknown(right);
+        return add(args, this.blame(factor(size, 1), right));
+      }
+      case '+': {
+        const kl = this.kind(node.left);
+        const kr = this.kind(node.right);
+        if (kl === 'list' || kr === 'list') {
+          this.kinds.set(node, 'list');
+          const sl = this.knownSize(node.left);
+          const sr = this.knownSize(node.right);
+          if (sl && sr) this.sizes.set(node, add(sl, sr));
+          return add(args, fixed(COST.call));
+        }
+        if (kl === 'string' || kr === 'string') {
+          this.kinds.set(node, 'string');
+          const size = add(this.sizeOrUnknown(node.left), this.sizeOrUnknown(node.right));
+          if (size.max !== Infinity) this.sizes.set(node, size);
+          return add(args, this.blame(factor(size, COST.stringTraversalFactor), node.left, node.right));
+        }
+        return add(args, fixed(COST.call)); // divergence 1
+      }
+      default:
+        this.kinds.set(node, 'scalar');
+        return add(args, fixed(COST.call));
+    }
+  }
+
+  private costCall(node: Extract<CelNode, { kind: 'call' }>): Interval {
+    let args = node.target ? this.cost(node.target) : ZERO;
+    for (const a of node.args) args = add(args, this.cost(a));
+    const fn = node.fn;
+    const target = node.target;
+    const arg0 = node.args[0];
+    if (BOOL_FUNCTIONS.has(fn)) this.kinds.set(node, 'bool');
+
+    if ((fn === 'startsWith' || fn === 'endsWith') && target && node.args.length === 1) {
+      return add(args, this.blame(factor(this.sizeOrUnknown(arg0!), COST.stringTraversalFactor), arg0!));
+    }
+    if (fn === 'contains' && target && node.args.length === 1) {
+      const str = factor(this.sizeOrUnknown(target), COST.stringTraversalFactor);
+      const sub = factor(this.sizeOrUnknown(arg0!), COST.stringTraversalFactor);
+      return add(args, this.blame(mul(str, sub), target, arg0!));
+    }
+    if (fn === 'matches' && ((target && node.args.length === 1) || (!target && node.args.length === 2))) {
+      const subject = target ?? arg0!;
+      const pattern = target ? arg0! : node.args[1]!;
+      const str = factor(add(this.sizeOrUnknown(subject), fixed(1)), COST.stringTraversalFactor);
+      const re = factor(this.sizeOrUnknown(pattern), COST.regexLengthFactor);
+      return add(args, this.blame(mul(str, re), subject, pattern));
+    }
+    if (STRING_EXT.has(fn) && target) {
+      const size = this.sizeOrUnknown(target);
+      if (fn !== 'indexOf' && fn !== 'lastIndexOf') {
+        this.kinds.set(node, fn === 'split' ? 'list' : 'string');
+        if (size.max !== Infinity && fn !== 'replace' && fn !== 'format') this.sizes.set(node, size);
+      }
+      return add(add(args, fixed(COST.call)), this.blame(factor(size, COST.stringTraversalFactor), target));
+    }
+    if (SET_FUNCTIONS.has(fn)) {
+      const a = target ?? arg0;
+      const b = target ? arg0 : node.args[1];
+      if (a && b) {
+        if (fn === 'intersect' || fn === 'except') this.kinds.set(node, 'list');
+        const work = this.blame(add(this.sizeOrUnknown(a), this.sizeOrUnknown(b)), a, b);
+        return add(add(args, fixed(COST.call)), work);
+      }
+    }
+    if (fn === 'dyn' && !target && arg0) {
+      const s = this.knownSize(arg0);
+      if (s) this.sizes.set(node, s);
+      const p = this.paths.get(arg0);
+      if (p !== undefined) this.paths.set(node, p);
+      this.kinds.set(node, this.kind(arg0));
+      return add(args, fixed(COST.call));
+    }
+    if (fn === 'size' || fn === 'int' || fn === 'uint' || fn === 'double') this.kinds.set(node, 'scalar');
+    if (fn === 'string') this.kinds.set(node, 'string');
+    return add(args, fixed(COST.call));
+  }
+
+  private costComprehension(node: Extract<CelNode, { kind: 'comprehension' }>): Interval {
+    const range = this.cost(node.range);
+    const rangePath = this.paths.get(node.range);
+    const itemPath = rangePath !== undefined ? `${rangePath}.@items` : null;
+    let entry = this.entries.get(node.range) ?? null;
+    if (!entry && itemPath !== null) {
+      const hint = this.options.sizeHints.get(itemPath);
+      if (hint !== undefined) entry = { min: 0, max: hint, rank: hint };
+    }
+    this.push(node.iterVar, { path: itemPath, size: entry, entry: null });
+    const p = node.predicate ? this.cost(node.predicate) : ZERO;
+    const t = node.transform ? this.cost(node.transform) : ZERO;
+    this.pop(node.iterVar);
+
+    // cel-go macro expansions: init, loop condition, loop step, result
+    let init = ZERO;
+    let cond = ZERO;
+    let step: Interval;
+    let result = fixed(1);
+    switch (node.macro) {
+      case 'all':
+        cond = fixed(2); // @not_strictly_false(__result__)
+        step = { min: 1, max: 1 + p.max, rank: 1 + p.rank }; // __result__ && p
+        break;
+      case 'exists':
+        cond = fixed(3); // @not_strictly_false(!__result__)
+        step = { min: 1, max: 1 + p.max, rank: 1 + p.rank }; // __result__ || p
+        break;
+      case 'exists_one':
+        step = add(p, { min: 1, max: 2, rank: 2 }); // p ? __result__ + 1 : __result__
+        result = fixed(2); // __result__ == 1
+        break;
+      case 'map':
+        init = fixed(COST.listCreate);
+        step = node.predicate
+          ? add(p, { min: 1, max: t.max + 12, rank: t.rank + 12 }) // p ? __result__ + [t] : __result__
+          : add(t, fixed(12)); // __result__ + [t]
+        break;
+      case 'filter':
+        init = fixed(COST.listCreate);
+        step = add(p, { min: 1, max: 13, rank: 13 }); // p ? __result__ + [x] : __result__
+        break;
+    }
+    const count = this.sizeOrUnknown(node.range);
+    const loop = this.blame(mul(count, add(cond, step)), node.range);
+    if (node.macro === 'map' || node.macro === 'filter') {
+      this.kinds.set(node, 'list');
+      const known = this.knownSize(node.range);
+      if (known) this.sizes.set(node, node.macro === 'filter' ? { min: 0, max: known.max, rank: known.rank } : known);
+    } else {
+      this.kinds.set(node, node.macro === 'exists_one' || node.macro === 'all' || node.macro === 'exists' ? 'bool' : 'unknown');
+    }
+    return add(add(add(range, init), result), loop);
+  }
+}
+
+/** Depth-first walk helper shared by metrics and recommendations. */
+export function walk(node: CelNode, visit: (node: CelNode, parent: CelNode | null) => void, parent: CelNode | null = null): void {
+  visit(node, parent);
+  forEachChild(node, (child) => walk(child, visit, node));
+}
+
+/** The divergences from cel-go listed at the top of this file, as reported in `model.divergences`. */
+export const DIVERGENCES: readonly string[] = [
+  'No type checker: every select is costed as a map/struct field read (+1); `+` is string concatenation only when an operand is known to be a string, list concatenation when one is a list, otherwise numeric (1).',
+  'Equality/ordering between two operands whose sizes are both unknown costs 1 (scalar comparison); cel-go would make dyn operands unbounded. With a literal or --size-hint on either side, cel-go\'s 0.1 × smaller size applies.',
+  'Unknown sizes make the max cost unbounded (cel-go saturates at 2^64-1); the responsible paths are listed in unboundedBy.',
+  'String extension functions (lowerAscii, upperAscii, trim, replace, split, substring, indexOf, lastIndexOf, charAt, join, reverse, format, quote) cost 1 + 0.1 × receiver size; Cerbos list functions (hasIntersection, intersect, except, isSubset) cost 1 + size(a) + size(b).',
+  'Map and list ranges share the @items path (@keys/@values hints are read as @items); a string-literal index m["k"] extends the path like m.k.',
+  'A size hint is an upper bound: hinted sizes are [0, N], like a Kubernetes maxItems/maxLength.',
+];

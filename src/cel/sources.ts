@@ -1,0 +1,202 @@
+/**
+ * Inputs → expressions with file positions. Text files hold one expression per line (blank lines
+ * and `#` comment lines ignored, a line ending in `\` continues on the next line); Cerbos policy
+ * files are read with the engine's policy-source parser (no second Cerbos parser here).
+ */
+import { exprPosition, parsePolicySource, walkExpressions } from '../engine/policy-source.js';
+import { InputError } from '../util/errors.js';
+import type { ExpressionInput, Position } from './analyze.js';
+import { standalonePosition } from './analyze.js';
+import type { ExpressionError } from './types.js';
+
+interface Segment {
+  /** offset in the expression text */
+  offset: number;
+  line: number;
+  /** column of the segment's first character */
+  column: number;
+}
+
+function segmentPosition(segments: Segment[]): (offset: number) => Position {
+  return (offset) => {
+    let seg = segments[0]!;
+    for (const s of segments) {
+      if (s.offset <= offset) seg = s;
+      else break;
+    }
+    return { line: seg.line, column: seg.column + (offset - seg.offset) };
+  };
+}
+
+/** Expressions of a text file (`file` as displayed, `-` for stdin). */
+export function expressionsFromText(text: string, file: string): ExpressionInput[] {
+  const lines = text.split('\n');
+  const out: ExpressionInput[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const first = stripCr(lines[i]!);
+    const trimmed = first.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) {
+      i++;
+      continue;
+    }
+    const lead = first.length - first.trimStart().length;
+    let body = first.slice(lead);
+    const segments: Segment[] = [{ offset: 0, line: i + 1, column: lead + 1 }];
+    let expr = '';
+    for (;;) {
+      const continues = /\\\s*$/.test(body);
+      if (!continues) {
+        expr += body;
+        break;
+      }
+      expr += body.replace(/\\\s*$/, '') + '\n';
+      i++;
+      if (i >= lines.length) break;
+      body = stripCr(lines[i]!);
+      segments.push({ offset: expr.length, line: i + 1, column: 1 });
+    }
+    i++;
+    const trimmedEnd = expr.replace(/\s+$/, '');
+    if (trimmedEnd.trim() === '') continue;
+    out.push({ text: trimmedEnd, origin: { kind: 'text', file }, position: segmentPosition(segments) });
+  }
+  return out;
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/** One `--expr` value. */
+export function expressionFromFlag(text: string): ExpressionInput {
+  return { text, origin: { kind: 'expr', file: null }, position: standalonePosition(text) };
+}
+
+export interface PolicyExpressions {
+  inputs: ExpressionInput[];
+  /** a file that is not a valid policy: reported like a syntax error, analysis continues */
+  errors: ExpressionError[];
+  /** true for files that are not policies (Cerbos test suites / test data) */
+  ignored: boolean;
+}
+
+/**
+ * Every condition and variable of one Cerbos policy file (YAML or JSON). With `skipNonPolicy`
+ * (files found by walking a directory) a YAML/JSON document that is not a policy at all — a
+ * scenario file, request fixtures — is `ignored` instead of an error.
+ */
+export function expressionsFromPolicy(text: string, file: string, skipNonPolicy = false): PolicyExpressions {
+  let doc;
+  try {
+    doc = parsePolicySource(text, file);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    if (skipNonPolicy && /^(not a Cerbos policy|the document must be a mapping|empty policy file)/.test(err.message)) {
+      return { inputs: [], errors: [], ignored: true };
+    }
+    const line = err.location.line ?? 1;
+    const column = err.location.column ?? 1;
+    return {
+      inputs: [],
+      errors: [{ origin: { kind: 'policy', file }, expression: '', span: { line, column, endLine: line, endColumn: column }, message: err.message }],
+      ignored: false,
+    };
+  }
+  if (doc.kind === 'ignored') return { inputs: [], errors: [], ignored: true };
+  const inputs: ExpressionInput[] = [];
+  const ownScope = doc.kind === 'exportVariables' ? exportScope(doc.name) : `${file}#${doc.name}`;
+  const imports = 'variables' in doc ? doc.variables.import.map(exportScope) : [];
+  const variableScopes = [ownScope, ...imports];
+  let lineStarts: number[] | null = null;
+  for (const e of walkExpressions(doc)) {
+    const source = { text: e.text, location: e.location };
+    const fallback = (offset: number): Position => exprPosition(source, offset);
+    let aligned: ((offset: number) => Position) | null = null;
+    inputs.push({
+      text: e.text,
+      origin: { kind: 'policy', file, policy: e.policyName, rule: e.ownerName, role: e.kind },
+      variableScopes,
+      ...(e.kind === 'variable' ? { defines: { scope: ownScope, name: e.ownerName } } : {}),
+      position: (offset) => {
+        lineStarts ??= computeLineStarts(text);
+        aligned ??= alignedPosition(text, lineStarts, e.location.line, e.location.column, e.text, fallback);
+        return aligned(offset);
+      },
+    });
+  }
+  return { inputs, errors: [], ignored: false };
+}
+
+/** exportVariables documents are found by name from any policy's `variables.import`. */
+function exportScope(name: string): string {
+  return `export:${name}`;
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function isSpace(ch: string | undefined): boolean {
+  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r';
+}
+
+/**
+ * Maps offsets in a YAML scalar's value back to the file by aligning the value with the raw
+ * text from where it starts: folded (`>`) newlines, block indentation and quoted-string escapes
+ * make the value differ from the raw text, so a plain "start + offset" is wrong past line one.
+ * Falls back to `fallback` if the alignment fails.
+ */
+export function alignedPosition(
+  fileText: string,
+  lineStarts: number[],
+  line: number,
+  column: number,
+  value: string,
+  fallback: (offset: number) => Position,
+): (offset: number) => Position {
+  const start = (lineStarts[line - 1] ?? 0) + column - 1;
+  const map = new Int32Array(value.length + 1);
+  let f = start;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (isSpace(ch)) {
+      map[i] = f;
+      if (isSpace(fileText[f])) f++;
+      continue;
+    }
+    let k = f;
+    const limit = Math.min(fileText.length, f + 400);
+    while (k < limit && fileText[k] !== ch) k++;
+    if (k >= limit) return fallback;
+    map[i] = k;
+    f = k + 1;
+  }
+  map[value.length] = f;
+  const toPosition = (fileOffset: number): Position => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= fileOffset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: fileOffset - lineStarts[lo]! + 1 };
+  };
+  return (offset) => {
+    const o = Math.max(0, Math.min(offset, value.length));
+    // an end offset maps just past the previous character (not onto following indentation)
+    if (o > 0 && (o === value.length || isSpace(value[o]))) {
+      const p = toPosition(map[o - 1]!);
+      return { line: p.line, column: p.column + 1 };
+    }
+    return toPosition(map[o]!);
+  };
+}
+
+/** Policy files by extension; everything else is read as an expression text file. */
+export function isPolicyFile(file: string): boolean {
+  return /\.(ya?ml|json)$/i.test(file);
+}

@@ -1,0 +1,174 @@
+/**
+ * The `analyze-cel` report section: static cost (cel-go compatible estimator), complexity
+ * metrics and span-precise recommendations for every CEL expression analysed.
+ */
+
+/** A span inside the expression's file (or inside the expression text when it has no file). 1-based. */
+export interface SourceSpan {
+  line: number;
+  column: number;
+  endLine: number;
+  /** exclusive end column */
+  endColumn: number;
+}
+
+/** Where an expression came from. */
+export interface ExpressionOrigin {
+  /** 'text' (expression file / stdin), 'expr' (--expr), 'policy' (Cerbos policy file) */
+  kind: 'text' | 'expr' | 'policy';
+  /** file path as given (relative to the working directory), `-` for stdin, null for --expr */
+  file: string | null;
+  /** policy files: e.g. `resourcePolicy album:object` or `derivedRoles common_roles` */
+  policy?: string;
+  /** policy files: rule name / derived-role name / variable name */
+  rule?: string;
+  /** policy files: `condition`, `variable`, `constant` ... */
+  role?: string;
+}
+
+export interface ExpressionMetrics {
+  astDepth: number;
+  nodeCount: number;
+  /** distinct attribute paths read, canonical alias form (R.attr.tags, P.id, V.x) */
+  paths: string[];
+  /** root variables read (R, P, V, C, request, now, ...), distinct */
+  variables: string[];
+  /** function/macro calls by name, including operators that are calls in CEL (matches, size, in...) */
+  calls: Record<string, number>;
+  comprehensionCount: number;
+  /** deepest nesting of comprehensions (0 = none, 2 = a comprehension inside another) */
+  maxComprehensionNesting: number;
+}
+
+export interface CostFigures {
+  minCostUnits: number;
+  /** null when the cost is unbounded (a size the model cannot bound without a --size-hint) */
+  maxCostUnits: number | null;
+  /** paths (or sub-expressions) whose unknown size made maxCostUnits unbounded */
+  unboundedBy: string[];
+  /**
+   * max cost if every unbounded size were `assumedSize` (see the section's model). Used to rank
+   * expressions; never presented as the bound.
+   */
+  rankCostUnits: number;
+}
+
+export type BudgetStatus = 'within' | 'exceeds' | 'unbounded';
+
+export type RecommendationRule =
+  | 'cheaper-operand-first'
+  | 'nested-comprehension'
+  | 'repeated-subexpression'
+  | 'regex-non-constant'
+  | 'regex-as-string-function'
+  | 'in-large-list'
+  | 'constant-fold'
+  | 'unguarded-optional-select'
+  | 'exceeds-budget';
+
+export type Severity = 'info' | 'warning' | 'error';
+
+export interface Recommendation {
+  rule: RecommendationRule;
+  severity: Severity;
+  message: string;
+  /** how to fix it (concrete rewrite where possible) */
+  suggestion: string;
+  span: SourceSpan;
+  /** the sub-expression the recommendation points at, verbatim from the source */
+  text: string;
+}
+
+export interface MeasuredCost {
+  /** median ns per evaluation over the timed batches */
+  nsPerEval: number;
+  evaluations: number;
+  /** evaluation error message when every evaluation failed (e.g. missing attribute in the input) */
+  error: string | null;
+  /** the value of the first evaluation (JSON-ish, truncated), for the user's sanity check */
+  result: string | null;
+}
+
+export interface ExpressionAnalysis {
+  /** stable id within the report: `file:line:column` (or `expr#N`) */
+  id: string;
+  origin: ExpressionOrigin;
+  /** the expression text as analysed (continuations joined) */
+  expression: string;
+  span: SourceSpan;
+  metrics: ExpressionMetrics;
+  cost: CostFigures;
+  /**
+   * Policy conditions that read policy variables (V.x): cost including every variable read,
+   * transitively, once each — what the engine evaluates for this condition. Absent when none.
+   */
+  costWithVariables?: CostFigures & { variables: string[] };
+  budget: { status: BudgetStatus; factor: number | null };
+  recommendations: Recommendation[];
+  measured?: MeasuredCost;
+}
+
+export interface ExpressionError {
+  origin: ExpressionOrigin;
+  expression: string;
+  /** file position of the error */
+  span: SourceSpan;
+  message: string;
+}
+
+export interface FileSummary {
+  file: string;
+  expressions: number;
+  parseErrors: number;
+  /** max over the file's expressions; null when any is unbounded */
+  maxCostUnits: number | null;
+  unbounded: number;
+  overBudget: number;
+  recommendations: number;
+  /** id of the worst expression (by rank cost), null when none parsed */
+  worst: string | null;
+}
+
+export interface CostModelInfo {
+  /** e.g. `cel-go checker/cost.go estimator (v0.2x semantics)` */
+  name: string;
+  constants: Record<string, number>;
+  /** size used for rankCostUnits when a size is unbounded */
+  assumedSize: number;
+  sizeHints: Record<string, number>;
+  /** divergences from cel-go, one sentence each */
+  divergences: string[];
+}
+
+export interface MeasureSummary {
+  /** where inputs came from: `generated (seed N)` or the --input file */
+  input: string;
+  /** Spearman rank correlation between rankCostUnits and measured ns/eval; null when < 3 points */
+  spearman: number | null;
+  points: number;
+}
+
+export interface CelAnalysisSection {
+  model: CostModelInfo;
+  budgetUnits: number;
+  /** --fail-over threshold, null when not given */
+  failOverUnits: number | null;
+  /** sorted worst first (unbounded first, then by max cost, then rank cost) */
+  expressions: ExpressionAnalysis[];
+  errors: ExpressionError[];
+  files: FileSummary[];
+  /** files found in directories that are not policies (scenario files, Cerbos test suites), skipped */
+  skipped: Array<{ file: string; reason: string }>;
+  totals: {
+    expressions: number;
+    parseErrors: number;
+    unbounded: number;
+    overBudget: number;
+    overFailThreshold: number;
+    recommendations: number;
+    /** static analysis throughput of this run (parse + analysis), expressions per second */
+    expressionsPerSecond: number;
+    analysisMs: number;
+  };
+  measure?: MeasureSummary;
+}

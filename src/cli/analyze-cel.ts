@@ -1,0 +1,244 @@
+/**
+ * `authz-perf analyze-cel [FILE|DIR|-]... [--expr CEL]... [--size-hint PATH=N]... [--budget N]
+ *  [--fail-over COST] [--measure] [--input FILE]` — static cost and complexity of CEL conditions.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
+import { runAction } from './action.js';
+import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
+import { reportEnvelope } from '../report/build.js';
+import { collectEnvironment } from '../report/environment.js';
+import type { CelAnalysisReport } from '../report/types.js';
+import { InputError, UsageError } from '../util/errors.js';
+import {
+  analyzeExpression,
+  measuredOperandAdvice,
+  sortRecommendations,
+  DEFAULT_ASSUMED_SIZE,
+  DEFAULT_BUDGET_UNITS,
+  type AnalyzeOptions,
+  type ExpressionInput,
+} from '../cel/analyze.js';
+import { parseSizeHints } from '../cel/paths.js';
+import { expressionFromFlag, expressionsFromPolicy, expressionsFromText, isPolicyFile } from '../cel/sources.js';
+import { buildSection } from '../cel/section.js';
+import { applyVariableCosts } from '../cel/variables.js';
+import { generateRequest, measureExpression, spearman, type RequestInput } from '../cel/measure.js';
+import type { CelNode } from '../cel/ast.js';
+import type { CostResult } from '../cel/cost.js';
+import type { ExpressionAnalysis, ExpressionError, MeasureSummary } from '../cel/types.js';
+
+export interface AnalyzeCelFlags extends ReportOutputOptions {
+  expr: string[];
+  sizeHint: string[];
+  budget?: string;
+  failOver?: string;
+  assumedSize?: string;
+  measure?: boolean;
+  input?: string;
+  seed?: string;
+  listSize?: string;
+}
+
+export interface AnalyzeCelIo {
+  /** reads all of stdin (for `-`) */
+  readStdin(): Promise<string>;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function register(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('analyze-cel')
+    .description('static cost (cel-go estimator), complexity and rewrite advice for CEL conditions and Cerbos policies')
+    .argument('[inputs...]', 'expression files (one per line), Cerbos policy files (.yaml/.yml/.json), directories, or - for stdin')
+    .option('--expr <cel>', 'analyse this expression (repeatable)', collect, [])
+    .option('--size-hint <path=n>', 'bound a list/map/string size, e.g. R.attr.tags=100 (repeatable)', collect, [])
+    .option('--budget <units>', `cost budget per expression (default ${DEFAULT_BUDGET_UNITS}, the Kubernetes per-call limit)`)
+    .option('--fail-over <units>', 'exit 1 when any expression\'s max cost exceeds this (or is unbounded)')
+    .option('--assumed-size <n>', `size assumed for unbounded values when ranking (default ${DEFAULT_ASSUMED_SIZE})`)
+    .option('--measure', 'also evaluate each expression and report ns/eval and the rank correlation with the static cost')
+    .option('--input <file>', 'with --measure: JSON request {principal, resource, variables?, constants?} instead of generated ones')
+    .option('--seed <n>', 'with --measure: seed for generated inputs', '1')
+    .option('--list-size <n>', 'with --measure: elements per generated list', '20');
+  addReportOptions(cmd);
+  cmd.action(
+    runAction(ctx, async (inputs: string[], flags: AnalyzeCelFlags) => {
+      const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+      const at = raw.indexOf('analyze-cel');
+      return analyzeCelCommand(ctx, inputs, flags, { readStdin }, at >= 0 ? raw.slice(at + 1) : []);
+    }),
+  );
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function integerFlag(flag: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!/^\s*\d[\d_]*\s*$/.test(raw) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${flag}: expected an integer ≥ ${min}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** The command body, with stdin injectable for tests. Resolves to the exit code. */
+export async function analyzeCelCommand(
+  ctx: CliContext,
+  inputs: string[],
+  flags: AnalyzeCelFlags,
+  io: AnalyzeCelIo,
+  args: string[] = [],
+): Promise<number> {
+  const startedAt = new Date();
+  const options: AnalyzeOptions = {
+    sizeHints: parseSizeHints(flags.sizeHint ?? []),
+    budgetUnits: integerFlag('--budget', flags.budget, DEFAULT_BUDGET_UNITS, 1),
+    assumedSize: integerFlag('--assumed-size', flags.assumedSize, DEFAULT_ASSUMED_SIZE, 1),
+  };
+  const failOverUnits = flags.failOver === undefined ? null : integerFlag('--fail-over', flags.failOver, 0, 0);
+  const seed = integerFlag('--seed', flags.seed, 1, 0);
+  const listSize = integerFlag('--list-size', flags.listSize, 20, 0);
+  if (flags.input && !flags.measure) throw new UsageError('--input: only used with --measure');
+  if (inputs.length === 0 && (flags.expr ?? []).length === 0) {
+    throw new UsageError('analyze-cel: give at least one FILE, DIR or - (stdin), or --expr \'CEL\'');
+  }
+  const request = flags.input ? await readRequest(path.resolve(ctx.cwd, flags.input), flags.input) : undefined;
+
+  // collect expressions
+  const sources: ExpressionInput[] = [];
+  const errors: ExpressionError[] = [];
+  const skipped: Array<{ file: string; reason: string }> = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      sources.push(...expressionsFromText(await io.readStdin(), '-'));
+      continue;
+    }
+    const { files, fromDirectory } = await expandInput(ctx.cwd, input);
+    for (const file of files) {
+      const relative = path.relative(ctx.cwd, file);
+      const display = relative && !relative.startsWith('..') ? relative : file;
+      const text = await readFile(file, 'utf8');
+      if (isPolicyFile(file)) {
+        const r = expressionsFromPolicy(text, display, fromDirectory);
+        sources.push(...r.inputs);
+        errors.push(...r.errors);
+        if (r.ignored) skipped.push({ file: display, reason: 'not a policy (test suite, scenario or data file)' });
+      } else {
+        sources.push(...expressionsFromText(text, display));
+      }
+    }
+  }
+  for (const e of flags.expr ?? []) sources.push(expressionFromFlag(e));
+
+  // analyse (timed: the throughput figure in the report)
+  const analysed: Array<{ analysis: ExpressionAnalysis; root: CelNode; cost: CostResult; source: ExpressionInput }> = [];
+  const t0 = process.hrtime.bigint();
+  for (const source of sources) {
+    const r = analyzeExpression(source, options);
+    if (r.ok) analysed.push({ ...r, source });
+    else errors.push(r.error);
+  }
+  applyVariableCosts(analysed);
+  const analysisMs = Number(process.hrtime.bigint() - t0) / 1e6;
+
+  let measure: MeasureSummary | undefined;
+  if (flags.measure) {
+    const clock = (): bigint => process.hrtime.bigint();
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < analysed.length; i++) {
+      const a = analysed[i]!;
+      const req = request ?? generateRequest(a.root, a.cost, seed + i, listSize);
+      const measureOptions = { seed, listSize, clock, ...(request ? { input: request } : {}) };
+      a.analysis.measured = measureExpression(a.analysis.expression, req, measureOptions);
+      // operand order advice from measured operand costs instead of static ones
+      const operandNs = new Map<string, number>();
+      const timed = (text: string): number => {
+        let ns = operandNs.get(text);
+        if (ns === undefined) operandNs.set(text, (ns = measureExpression(text, req, { ...measureOptions, batchNs: 300_000, batches: 3 }).nsPerEval));
+        return ns;
+      };
+      const advice = measuredOperandAdvice(a.source, a.root, a.cost, timed);
+      a.analysis.recommendations = sortRecommendations([
+        ...a.analysis.recommendations.filter((r) => r.rule !== 'cheaper-operand-first'),
+        ...advice,
+      ]);
+      if (a.analysis.measured.error === null) {
+        xs.push(a.analysis.cost.rankCostUnits);
+        ys.push(a.analysis.measured.nsPerEval);
+      }
+    }
+    measure = {
+      input: flags.input ? flags.input : `generated (seed ${seed}, ${listSize} elements per list)`,
+      spearman: spearman(xs, ys),
+      points: xs.length,
+    };
+  }
+
+  for (const err of errors) {
+    const where = `${err.origin.file ?? '--expr'}:${err.span.line}:${err.span.column}`;
+    ctx.stderr.write(`authz-perf: ${where}: ${err.message}\n`);
+  }
+
+  const section = buildSection({ expressions: analysed.map((a) => a.analysis), errors, options, failOverUnits, analysisMs, skipped, ...(measure ? { measure } : {}) });
+  const report: CelAnalysisReport = {
+    ...reportEnvelope('analyze-cel', args, startedAt, new Date(), collectEnvironment(ctx.cwd)),
+    celAnalysis: section,
+  };
+  await emitReport(ctx, report, flags);
+  if (errors.length > 0) return 2;
+  if (failOverUnits !== null && section.totals.overFailThreshold > 0) {
+    ctx.stderr.write(`authz-perf: ${section.totals.overFailThreshold} expression(s) over --fail-over ${failOverUnits}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function readRequest(file: string, display: string): Promise<RequestInput> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`--input: ${(err as Error).message.split('\n')[0]}`, { file: display });
+  }
+  const r = raw as Partial<RequestInput> | null;
+  if (!r || typeof r !== 'object' || typeof r.principal !== 'object' || typeof r.resource !== 'object' || !r.principal || !r.resource) {
+    throw new InputError('--input: expected a JSON object with "principal" and "resource" objects (optional "variables", "constants")', { file: display });
+  }
+  return r as RequestInput;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist']);
+
+/** A file → itself; a directory → its policy (.yaml/.yml/.json) and .cel files, recursively, sorted. */
+async function expandInput(cwd: string, input: string): Promise<{ files: string[]; fromDirectory: boolean }> {
+  const full = path.resolve(cwd, input);
+  let info;
+  try {
+    info = await stat(full);
+  } catch {
+    throw new InputError(`no such file or directory`, { file: input });
+  }
+  if (!info.isDirectory()) return { files: [full], fromDirectory: false };
+  const out: string[] = [];
+  const walkDir = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) await walkDir(p);
+      } else if (isPolicyFile(e.name) || /\.cel$/i.test(e.name)) out.push(p);
+    }
+  };
+  await walkDir(full);
+  return { files: out, fromDirectory: true };
+}

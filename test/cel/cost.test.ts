@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCel } from '../../src/cel/ast.js';
+import { estimateCost } from '../../src/cel/cost.js';
+import { parseSizeHints } from '../../src/cel/paths.js';
+import { UsageError } from '../../src/util/errors.js';
+
+function cost(expr: string, hints: string[] = [], assumedSize = 100) {
+  const r = estimateCost(parseCel(expr), { sizeHints: parseSizeHints(hints), assumedSize });
+  return { min: r.total.min, max: r.total.max === Infinity ? null : r.total.max, rank: r.total.rank, unboundedBy: r.unboundedBy };
+}
+
+test('identifiers and selects cost 1 each, constants 0', () => {
+  assert.deepEqual(cost('R.attr.x'), { min: 3, max: 3, rank: 3, unboundedBy: [] });
+  assert.equal(cost('1').max, 0);
+  assert.equal(cost('"abc"').max, 0);
+  assert.equal(cost('true').max, 0);
+});
+
+test('list and map literal creation cost 10 and 30 plus their elements', () => {
+  assert.equal(cost('[1, 2, 3]').max, 10);
+  assert.equal(cost('[a]').max, 11);
+  assert.equal(cost('{"a": 1}').max, 30);
+  assert.equal(cost('{"a": b}').max, 31);
+});
+
+test('&& and ||: min is the left operand, max is left + right', () => {
+  assert.deepEqual(cost('a && b'), { min: 1, max: 2, rank: 2, unboundedBy: [] });
+  const or = cost('a || b.c');
+  assert.equal(or.min, 1);
+  assert.equal(or.max, 3);
+  // the expensive side first: min still only the left
+  assert.equal(cost('b.c.d || a').min, 3);
+});
+
+test('ternary: condition plus the union of the branches', () => {
+  const t = cost('a ? b.c : 1');
+  assert.equal(t.min, 1);
+  assert.equal(t.max, 3);
+});
+
+test('a comprehension with a size hint: range + init + result + size × (condition + step)', () => {
+  // range 3, init 0, result 1; per element: condition 3 + step (min 1, max 1 + p) where p = t == "x" = 2
+  assert.deepEqual(cost('R.attr.tags.exists(t, t == "x")', ['R.attr.tags=10']), { min: 4, max: 64, rank: 64, unboundedBy: [] });
+});
+
+test('nested comprehensions multiply', () => {
+  // inner: 3 + 1 + 20 × (3 + 1 + 3) = 144; outer: 3 + 1 + 10 × (3 + 1 + 144) = 1484
+  const c = cost('R.attr.g.exists(x, R.attr.h.exists(y, y == x))', ['R.attr.g=10', 'R.attr.h=20']);
+  assert.equal(c.max, 1484);
+  assert.equal(c.min, 4);
+  const bigger = cost('R.attr.g.exists(x, R.attr.h.exists(y, y == x))', ['R.attr.g=100', 'R.attr.h=20']);
+  assert.equal(bigger.max, 3 + 1 + 100 * (3 + 1 + 144));
+});
+
+test('without a size hint a comprehension is unbounded and names the path', () => {
+  const c = cost('R.attr.tags.exists(t, true)');
+  assert.equal(c.max, null);
+  assert.deepEqual(c.unboundedBy, ['R.attr.tags']);
+  // rank assumes the size: 3 + 1 + 100 × (3 + 1)
+  assert.equal(c.rank, 404);
+  assert.equal(cost('R.attr.tags.exists(t, true)', [], 10).rank, 44);
+});
+
+test('aliases are one path: request.resource.attr.tags is hinted by R.attr.tags', () => {
+  const c = cost('request.resource.attr.tags.exists(t, true)', ['R.attr.tags=5']);
+  assert.deepEqual(c, { min: 5, max: 4 + 1 + 5 * 4, rank: 25, unboundedBy: [] });
+  const d = cost('R.attr.tags.exists(t, true)', ['request.resource.attr.tags=5']);
+  assert.equal(d.max, 3 + 1 + 5 * 4);
+});
+
+test('element paths: a hint on R.attr.groups.@items.members bounds the inner range', () => {
+  const c = cost('R.attr.groups.exists(g, g.members.exists(m, m == P.id))', ['R.attr.groups=10', 'R.attr.groups.@items.members=5']);
+  // inner: g.members 2 + result 1 + 5 × (3 + 1 + p) with p = m == P.id = 1 + 2 + 1 → 43
+  // outer: 3 + 1 + 10 × (3 + 1 + 43) = 474
+  assert.equal(c.max, 474);
+});
+
+test('matches: (size + 1) × 0.1 × (regex length × 0.25)', () => {
+  // str = ceil(101 × 0.1) = 11, regex = ceil(8 × 0.25) = 2 → 22, plus receiver 3
+  const c = cost('R.attr.name.matches("^[a-z]+$")', ['R.attr.name=100']);
+  assert.equal(c.max, 25);
+  assert.equal(c.min, 3 + 1 * 2);
+  assert.equal(cost('R.attr.name.matches("^[a-z]+$")').max, null);
+  // the global form costs the same
+  assert.equal(cost('matches(R.attr.name, "^[a-z]+$")', ['R.attr.name=100']).max, 25);
+});
+
+test('string functions are proportional to size × 0.1', () => {
+  assert.equal(cost('R.attr.name.startsWith("abc")').max, 3 + 1);
+  assert.equal(cost('R.attr.name.endsWith("abcdefghijkl")').max, 3 + 2);
+  // contains: ceil(100 × 0.1) × ceil(11 × 0.1) = 10 × 2
+  const c = cost('R.attr.name.contains("abcdefghijk")', ['R.attr.name=100']);
+  assert.equal(c.max, 23);
+  assert.equal(c.min, 3);
+  assert.deepEqual(cost('R.attr.name.contains("x")').unboundedBy, ['R.attr.name']);
+});
+
+test('in against a list literal costs its length; against a map literal 1; unknown lists are unbounded', () => {
+  assert.equal(cost('x in [1, 2, 3]').max, 1 + 10 + 3);
+  assert.equal(cost('x in {"a": 1}').max, 1 + 30 + 1);
+  assert.equal(cost('x in P.roles').max, null);
+  assert.equal(cost('x in P.roles', ['P.roles=4']).max, 1 + 2 + 4);
+});
+
+test('equality: 0.1 × the smaller known size; two unknown operands cost 1', () => {
+  // the literal's 21 characters bound the comparison: ceil(21 × 0.1) = 3
+  assert.equal(cost('R.attr.a == "abcdefghijklmnopqrstu"').max, 3 + 3);
+  assert.equal(cost('R.attr.a == P.id').max, 3 + 2 + 1);
+  assert.equal(cost('1 == 1').max, 1);
+});
+
+test('string concatenation sizes flow into comparisons', () => {
+  // "ab" + s: size [2, 12] → cost ceil(0.2)..ceil(1.2) = 1..2 plus args 3; == "x": smaller size 1 → 1
+  const c = cost('"ab" + R.attr.s == "x"', ['R.attr.s=10']);
+  assert.equal(c.min, 5);
+  assert.equal(c.max, 6);
+});
+
+test('cel.bind: empty range (10) + init + body, the bound size is known inside', () => {
+  // body: x 1 + result 1 + 2 × (3 + [1..3]) where y == 1 costs 2 → min 10, max 14
+  const c = cost('cel.bind(x, [1, 2], x.exists(y, y == 1))');
+  assert.equal(c.min, 30);
+  assert.equal(c.max, 34);
+});
+
+test('map and filter macros use cel-go expansion costs', () => {
+  // map: range 3 + init 10 + result 1 + n × (t + 12) with t = x + 1 → 1 + 1 + 0 = 2
+  assert.equal(cost('R.attr.l.map(x, x + 1)', ['R.attr.l=10']).max, 3 + 10 + 1 + 10 * 14);
+  // filter: + n × (p + 13) with p = x > 1 → 2
+  assert.equal(cost('R.attr.l.filter(x, x > 1)', ['R.attr.l=10']).max, 3 + 10 + 1 + 10 * 15);
+});
+
+test('size hints: bad syntax is a usage error naming the flag', () => {
+  assert.throws(() => parseSizeHints(['R.attr.tags']), (e: unknown) => e instanceof UsageError && /--size-hint/.test(e.message));
+  assert.throws(() => parseSizeHints(['R.attr.tags=-1']), UsageError);
+  assert.throws(() => parseSizeHints(['=3']), UsageError);
+  assert.deepEqual([...parseSizeHints(['request.principal.attr.groups=20', 'R.attr.tags.@values=3'])], [
+    ['P.attr.groups', 20],
+    ['R.attr.tags.@items', 3],
+  ]);
+});
