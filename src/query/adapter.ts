@@ -1,0 +1,113 @@
+/**
+ * One interface over `pg` (a real server) and PGlite (embedded), so the runner, rules and
+ * index verification never know which they run on.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
+
+export type BackendKind = 'postgres' | 'pglite';
+
+export interface QueryResult<R> {
+  rows: R[];
+  /** rows changed by INSERT/UPDATE/DELETE, when the backend reports it */
+  affectedRows?: number;
+}
+
+export interface DbAdapter {
+  readonly kind: BackendKind;
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** Several statements, no parameters (schema DDL, seeding). */
+  exec(sql: string): Promise<void>;
+  /** `server_version_num`, e.g. 150020 */
+  serverVersionNum(): Promise<number>;
+  /** Whether `CREATE EXTENSION name` can succeed (control file present) or it is installed. */
+  extensionAvailable(name: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `body` inside BEGIN … ROLLBACK: whatever it does (DML under EXPLAIN ANALYZE, CREATE
+ * INDEX for verification) is undone, also when it throws.
+ */
+export async function inRolledBackTransaction<T>(db: DbAdapter, body: () => Promise<T>): Promise<T> {
+  await db.query('BEGIN');
+  try {
+    return await body();
+  } finally {
+    await db.query('ROLLBACK');
+  }
+}
+
+async function extensionAvailable(db: DbAdapter, name: string): Promise<boolean> {
+  const r = await db.query<{ ok: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1) AS ok',
+    [name],
+  );
+  return Boolean(r.rows[0]?.ok);
+}
+
+async function versionNum(db: DbAdapter): Promise<number> {
+  const r = await db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+  return Number(r.rows[0]?.v ?? 0);
+}
+
+export class PgAdapter implements DbAdapter {
+  readonly kind = 'postgres' as const;
+  constructor(private readonly client: pg.Client) {}
+
+  static async connect(url: string, connectTimeoutMs = 5_000): Promise<PgAdapter> {
+    const { default: pgmod } = await import('pg');
+    const client = new pgmod.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+    // A server that goes away mid-run surfaces as a rejected query, not an unhandled 'error' event.
+    client.on('error', () => undefined);
+    await client.connect();
+    return new PgAdapter(client);
+  }
+
+  async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+    const r = await this.client.query(sql, params);
+    return { rows: r.rows as R[], affectedRows: r.rowCount ?? undefined };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+  serverVersionNum(): Promise<number> {
+    return versionNum(this);
+  }
+  extensionAvailable(name: string): Promise<boolean> {
+    return extensionAvailable(this, name);
+  }
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+}
+
+export class PgliteAdapter implements DbAdapter {
+  readonly kind = 'pglite' as const;
+  constructor(private readonly db: PGlite) {}
+
+  /** A fresh in-memory database (pg_trgm loaded so trigram advice can be verified). */
+  static async create(): Promise<PgliteAdapter> {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+    const db = await PGlite.create({ extensions: { pg_trgm } });
+    return new PgliteAdapter(db);
+  }
+
+  async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+    const r = await this.db.query<R>(sql, params);
+    return { rows: r.rows, affectedRows: r.affectedRows };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.db.exec(sql);
+  }
+  serverVersionNum(): Promise<number> {
+    return versionNum(this);
+  }
+  extensionAvailable(name: string): Promise<boolean> {
+    return extensionAvailable(this, name);
+  }
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
