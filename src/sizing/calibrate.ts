@@ -1,0 +1,315 @@
+/**
+ * Calibration: per-core capacity, latency floor and memory figures, from a saved bench report, a
+ * loadtest --find-max report, or the documented defaults. Reads only the cross-room contract fields
+ * (BenchSection.scenarios[].tasks/memory, LoadtestSection.findMax/server) and checks their shapes,
+ * so a report from another version fails with a clear InputError, not a NaN.
+ */
+import { InputError } from '../util/errors.js';
+import { DEFAULTS } from './defaults.js';
+import { fitUsl, MIN_USL_POINTS, uslMaxThroughput, uslPeakConcurrency, uslThroughput } from './usl.js';
+import type { Calibration, SourcedFigure, UslModel } from './types.js';
+import { fmt, fmtBytes, fmtMs } from './text.js';
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+const measured = (value: number, detail: string): SourcedFigure => ({ value, source: 'measured', detail });
+const byDefault = (value: number, detail = 'default constant (not measured)'): SourcedFigure => ({ value, source: 'default', detail });
+
+function defaultMemory(): Calibration['memory'] {
+  return {
+    baseRssBytes: byDefault(DEFAULTS.baseRssBytes),
+    bytesPerPolicy: byDefault(DEFAULTS.bytesPerPolicy, 'SDD constant (not measured)'),
+    bytesPerCacheEntry: byDefault(DEFAULTS.bytesPerCacheEntry),
+    bytesPerConnection: byDefault(DEFAULTS.bytesPerConnection),
+    bytesPerDbConnection: byDefault(DEFAULTS.bytesPerDbConnection),
+  };
+}
+
+export const DEFAULT_SOURCE = 'default constants (not measured)';
+
+export function defaultCalibration(): Calibration {
+  return {
+    kind: 'default',
+    source: DEFAULT_SOURCE,
+    file: null,
+    scenario: null,
+    measuredAt: null,
+    measuredOn: null,
+    capacityModel: 'linear',
+    perCoreRps: byDefault(DEFAULTS.perCoreRps, 'SDD constant 250m CPU per 1,000 RPS (not measured)'),
+    measuredUnitCores: 1,
+    usl: null,
+    serviceTimeMs: 1000 / DEFAULTS.perCoreRps,
+    baseLatencyMs: byDefault(DEFAULTS.baseLatencyMs),
+    measuredCacheHitRate: null,
+    sloP99Ms: null,
+    memory: defaultMemory(),
+    maxObservedRps: null,
+    notes: ['no calibration: capacity and memory are default constants, not measurements of this engine (use --from REPORT.json)'],
+  };
+}
+
+export interface CalibrateOptions {
+  /** which bench scenario to read (default: the first with check tasks) */
+  scenario?: string;
+  /** blend for bench cached/uncached checks */
+  cacheHitRate?: number;
+}
+
+/** Dispatches on the report's `command`. `file` is used in messages and the source label. */
+export function calibrationFromReport(report: unknown, file: string, options: CalibrateOptions = {}): Calibration {
+  if (!isObject(report)) throw new InputError('not a report: expected a JSON object', { file });
+  const command = report.command;
+  if (command === 'bench') return fromBench(report, file, options);
+  if (command === 'loadtest') return fromLoadtest(report, file, options);
+  throw new InputError(
+    `cannot calibrate from a ${typeof command === 'string' ? `'${command}'` : 'non-authz-perf'} report: --from takes a bench or loadtest --find-max report`,
+    { file },
+  );
+}
+
+function envelopeInfo(report: Json): Pick<Calibration, 'measuredAt' | 'measuredOn'> {
+  const env = isObject(report.environment) ? report.environment : null;
+  const cores = env ? num(env.cores) : null;
+  return {
+    measuredAt: typeof report.startedAt === 'string' ? report.startedAt : null,
+    measuredOn: env && typeof env.cpuModel === 'string' && cores !== null ? { cpuModel: env.cpuModel, cores } : null,
+  };
+}
+
+interface TaskFigures {
+  id: string;
+  meanNs: number;
+}
+
+function readTasks(scenario: Json, file: string): TaskFigures[] {
+  if (!Array.isArray(scenario.tasks)) throw new InputError(`bench scenario '${String(scenario.scenario)}' has no tasks array`, { file });
+  const tasks: TaskFigures[] = [];
+  for (const t of scenario.tasks) {
+    if (!isObject(t) || typeof t.id !== 'string') continue;
+    const meanNs = num(t.meanNs);
+    if (meanNs !== null && meanNs > 0) tasks.push({ id: t.id, meanNs });
+  }
+  return tasks;
+}
+
+function fromBench(report: Json, file: string, options: CalibrateOptions): Calibration {
+  const section = report.bench;
+  if (!isObject(section) || !Array.isArray(section.scenarios)) throw new InputError('bench report has no bench.scenarios', { file });
+  const scenarios = section.scenarios.filter(isObject);
+  const hasChecks = (s: Json): boolean =>
+    Array.isArray(s.tasks) && readTasks(s, file).some((t) => t.id === 'check-uncached' || t.id === 'check-cached');
+  const names = scenarios.map((s) => String(s.scenario));
+  const chosen = options.scenario
+    ? scenarios.find((s) => s.scenario === options.scenario)
+    : scenarios.find(hasChecks);
+  if (!chosen) {
+    throw new InputError(
+      options.scenario
+        ? `bench report has no scenario '${options.scenario}' (it has: ${names.join(', ') || 'none'})`
+        : 'bench report has no scenario with check-uncached or check-cached tasks',
+      { file },
+    );
+  }
+  const scenarioName = String(chosen.scenario);
+  const tasks = readTasks(chosen, file);
+  const uncached = tasks.find((t) => t.id === 'check-uncached');
+  const cached = tasks.find((t) => t.id === 'check-cached');
+  if (!uncached && !cached) throw new InputError(`bench scenario '${scenarioName}' has no check-uncached or check-cached task`, { file });
+  const notes: string[] = [];
+
+  const hit = options.cacheHitRate ?? DEFAULTS.cacheHitRate;
+  let checkNs: number;
+  let checkDetail: string;
+  if (uncached && cached) {
+    checkNs = hit * cached.meanNs + (1 - hit) * uncached.meanNs;
+    checkDetail = `bench ${scenarioName}: ${fmt(hit * 100)}% × check-cached ${fmt(cached.meanNs)} ns + ${fmt((1 - hit) * 100)}% × check-uncached ${fmt(uncached.meanNs)} ns`;
+  } else {
+    const only = (uncached ?? cached)!;
+    checkNs = only.meanNs;
+    checkDetail = `bench ${scenarioName}: ${only.id} ${fmt(only.meanNs)} ns (no ${uncached ? 'cached' : 'uncached'} task to blend)`;
+    notes.push(`bench report has only ${only.id}: --cache-hit-rate cannot be applied`);
+  }
+
+  // The engine check alone is not a request: add the HTTP round trip's extra when it was measured.
+  const roundtrip = tasks.find((t) => t.id === 'http-roundtrip');
+  let overheadNs: number;
+  let overheadDetail: string;
+  if (roundtrip) {
+    const base = uncached ?? cached!;
+    overheadNs = Math.max(0, roundtrip.meanNs - base.meanNs);
+    overheadDetail = `http-roundtrip ${fmt(roundtrip.meanNs)} ns − ${base.id} ${fmt(base.meanNs)} ns (client and server on one host: conservative)`;
+  } else {
+    overheadNs = DEFAULTS.httpOverheadNs;
+    overheadDetail = `default HTTP overhead ${fmt(overheadNs)} ns (not measured: no http-roundtrip task)`;
+    notes.push('HTTP overhead per request is a default constant: the bench report has no http-roundtrip task');
+  }
+  const serviceNs = checkNs + overheadNs;
+  const perCoreRps = 1e9 / serviceNs;
+
+  const memory = defaultMemory();
+  const mem = isObject(chosen.memory) ? chosen.memory : null;
+  const retained = mem ? num(mem.retainedEngineBytes) : null;
+  if (retained !== null && retained > 0) {
+    memory.baseRssBytes = measured(
+      DEFAULTS.baseRssBytes + retained,
+      `default runtime ${fmtBytes(DEFAULTS.baseRssBytes)} + engine and ${scenarioName} policy set retained ${fmtBytes(retained)} (bench)`,
+    );
+  }
+  const perCheck = mem ? num(mem.bytesPerCheck) : null;
+  if (perCheck !== null && perCheck > 0) {
+    memory.bytesPerCacheEntry = measured(perCheck, 'bytes allocated per uncached check (bench): upper bound of one cached decision');
+  }
+
+  return {
+    kind: 'bench',
+    source: `bench report ${file}`,
+    file,
+    scenario: scenarioName,
+    ...envelopeInfo(report),
+    capacityModel: 'linear',
+    perCoreRps: measured(perCoreRps, `1e9 ÷ (${fmt(checkNs)} ns check + ${fmt(overheadNs)} ns HTTP); ${checkDetail}; ${overheadDetail}`),
+    measuredUnitCores: 1,
+    usl: null,
+    serviceTimeMs: serviceNs / 1e6,
+    baseLatencyMs: byDefault(0, 'bench has no network: 0 (add your network round trip to --p99 thinking)'),
+    measuredCacheHitRate: null,
+    sloP99Ms: null,
+    memory,
+    maxObservedRps: null,
+    notes: [...notes, 'bench measures one core in-process: linear per-core capacity assumed (no contention measured; use a loadtest --find-max report for a USL fit)'],
+  };
+}
+
+interface FindMaxStep {
+  targetRps: number;
+  achievedRps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errorRate: number;
+  meanConcurrency: number;
+}
+
+function readSteps(findMax: Json, file: string): FindMaxStep[] {
+  if (!Array.isArray(findMax.steps)) throw new InputError('loadtest findMax has no steps array', { file });
+  return findMax.steps.flatMap((s, i) => {
+    if (!isObject(s)) return [];
+    const fields = ['targetRps', 'achievedRps', 'p50Ms', 'p99Ms', 'errorRate', 'meanConcurrency'] as const;
+    const values = fields.map((f) => num(s[f]));
+    if (values.some((v) => v === null)) {
+      throw new InputError(`loadtest findMax.steps[${i}] lacks a number in ${fields.filter((_, k) => values[k] === null).join(', ')}`, { file });
+    }
+    const [targetRps, achievedRps, p50Ms, p99Ms, errorRate, meanConcurrency] = values as number[];
+    return [{ targetRps: targetRps!, achievedRps: achievedRps!, p50Ms: p50Ms!, p99Ms: p99Ms!, errorRate: errorRate!, meanConcurrency: meanConcurrency! }];
+  });
+}
+
+function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Calibration {
+  const section = report.loadtest;
+  if (!isObject(section)) throw new InputError('loadtest report has no loadtest section', { file });
+  const findMax = isObject(section.findMax) ? section.findMax : null;
+  if (!findMax) throw new InputError('loadtest report has no findMax results: run `authz-perf loadtest --find-max` and save its report', { file });
+  const allSteps = readSteps(findMax, file);
+  const steps = allSteps.filter((s) => s.achievedRps > 0 && s.meanConcurrency > 0 && s.errorRate <= DEFAULTS.maxCalibrationErrorRate);
+  if (steps.length === 0) throw new InputError('loadtest findMax has no step with throughput and an error rate ≤ 5%', { file });
+  const notes: string[] = [];
+  if (steps.length < allSteps.length) {
+    notes.push(`${allSteps.length - steps.length} find-max step(s) left out of the fit (no throughput or error rate > ${DEFAULTS.maxCalibrationErrorRate * 100}%)`);
+  }
+  const scenario = typeof section.scenario === 'string' ? section.scenario : options.scenario ?? null;
+  const highestPassing = num(findMax.highestPassingRps);
+  const maxObservedRps = Math.max(...steps.map((s) => s.achievedRps));
+  const maxMeasuredConcurrency = Math.max(...steps.map((s) => s.meanConcurrency));
+  const distinct = new Set(steps.map((s) => s.meanConcurrency.toPrecision(6))).size;
+
+  let usl: UslModel | null = null;
+  let perCore: SourcedFigure;
+  if (distinct >= MIN_USL_POINTS) {
+    const fit = fitUsl(steps.map((s) => ({ n: s.meanConcurrency, x: s.achievedRps })));
+    const peakN = uslPeakConcurrency(fit);
+    const peakRps = uslMaxThroughput(fit);
+    usl = {
+      sigma: fit.sigma,
+      kappa: fit.kappa,
+      lambdaRps: fit.lambda,
+      peakConcurrency: Number.isFinite(peakN) ? peakN : null,
+      peakRps: Number.isFinite(peakRps) ? peakRps : null,
+      rSquared: fit.rSquared,
+      rmseRps: fit.rmse,
+      iterations: fit.iterations,
+      converged: fit.converged,
+      points: steps.map((s) => ({
+        concurrency: s.meanConcurrency,
+        achievedRps: s.achievedRps,
+        fittedRps: uslThroughput(fit, s.meanConcurrency),
+        targetRps: s.targetRps,
+      })),
+      maxMeasuredConcurrency,
+    };
+    // Never trust the curve beyond the data: capacity is the model at min(N*, highest measured N).
+    const nCap = Math.min(peakN, maxMeasuredConcurrency);
+    const capacity = uslThroughput(fit, nCap);
+    perCore = measured(
+      capacity,
+      `USL fit on ${steps.length} find-max steps (σ ${fmt(fit.sigma, 3)}, κ ${fmt(fit.kappa, 3)}, λ ${fmt(fit.lambda)} RPS, R² ${fmt(fit.rSquared, 3)}): X(${fmt(nCap, 3)}) = ${fmt(capacity)} RPS for one engine process (one core)`,
+    );
+    if (peakN > maxMeasuredConcurrency) {
+      notes.push(
+        `the USL peak (N* = ${Number.isFinite(peakN) ? fmt(peakN, 3) : '∞'}) lies beyond the highest measured concurrency ${fmt(maxMeasuredConcurrency, 3)}: capacity taken at the measured edge (a lower bound)`,
+      );
+    }
+    if (distinct < 6) notes.push(`USL fitted on only ${distinct} concurrency levels: treat σ and κ as rough`);
+    if (fit.rSquared < 0.9) notes.push(`the USL fits poorly (R² ${fmt(fit.rSquared, 3)}): the measurements may be noisy (shared host?)`);
+  } else {
+    const capacity = highestPassing !== null && highestPassing > 0 ? highestPassing : maxObservedRps;
+    perCore = measured(
+      capacity,
+      highestPassing !== null && highestPassing > 0
+        ? `find-max highest passing rate ${fmt(capacity)} RPS (one engine process)`
+        : `highest achieved ${fmt(capacity)} RPS (one engine process)`,
+    );
+    notes.push(`only ${distinct} distinct concurrency levels (USL needs ≥ ${MIN_USL_POINTS}): linear per-core capacity assumed`);
+  }
+
+  const serviceTimeMs = 1000 / perCore.value;
+  const lowest = steps.reduce((a, b) => (b.achievedRps < a.achievedRps ? b : a));
+  const base = Math.max(0, lowest.p50Ms - serviceTimeMs);
+  const baseLatencyMs = measured(base, `lowest-load step p50 ${fmtMs(lowest.p50Ms)} − service time ${fmtMs(serviceTimeMs)} (network, client, parsing)`);
+
+  const memory = defaultMemory();
+  const server = isObject(section.server) ? section.server : null;
+  const rss = server ? num(server.rssBytes) : null;
+  if (rss !== null && rss > 0) {
+    memory.baseRssBytes = measured(rss, 'server RSS under load (loadtest; already holds its policies and cache: conservative)');
+  } else {
+    notes.push('the loadtest report has no server RSS: base memory is a default constant');
+  }
+  const cacheHitRate = server ? num(server.cacheHitRate) : null;
+  const slo = num(findMax.sloP99Ms);
+
+  return {
+    kind: 'loadtest',
+    source: `loadtest report ${file}`,
+    file,
+    scenario,
+    ...envelopeInfo(report),
+    capacityModel: usl ? 'usl' : 'linear',
+    perCoreRps: perCore,
+    measuredUnitCores: 1,
+    usl,
+    serviceTimeMs,
+    baseLatencyMs,
+    measuredCacheHitRate: cacheHitRate,
+    sloP99Ms: slo,
+    memory,
+    maxObservedRps,
+    notes: [
+      ...notes,
+      'the reference server is one Node.js process: its measured capacity is taken as one core',
+      ...(cacheHitRate !== null ? [`capacity reflects the measured cache hit rate ${fmt(cacheHitRate * 100)}%`] : []),
+    ],
+  };
+}
