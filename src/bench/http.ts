@@ -1,0 +1,39 @@
+/**
+ * `--http`: one keep-alive connection (undici Client) posting pre-serialised check requests to a
+ * server on loopback, one request in flight at a time, so a sample is one full round trip.
+ */
+import { Client } from 'undici';
+import type { TaskDef } from './runner.js';
+
+export const CHECK_PATH = '/api/check/resources';
+
+export interface HttpRoundTrip {
+  task: TaskDef;
+  /** non-2xx responses seen (the task fails on the first one) */
+  close(): Promise<void>;
+}
+
+/** A task that POSTs `bodies` (cycled) to `origin` + CHECK_PATH and reads each response fully. */
+export function httpRoundTripTask(origin: string, bodies: string[], id = 'http-roundtrip'): HttpRoundTrip {
+  if (bodies.length === 0) throw new Error('http round trip: no request bodies');
+  const client = new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+  let i = 0;
+  const headers = { 'content-type': 'application/json' };
+  const task: TaskDef = {
+    id,
+    name: 'HTTP round trip (keep-alive, loopback)',
+    async: true,
+    beforeAll: () => void (i = 0),
+    fn: async () => {
+      const body = bodies[i]!;
+      i = i + 1 === bodies.length ? 0 : i + 1;
+      const res = await client.request({ method: 'POST', path: CHECK_PATH, headers, body });
+      const text = await res.body.text();
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        throw new Error(`HTTP ${res.statusCode} from ${origin}${CHECK_PATH}: ${text.slice(0, 200)}`);
+      }
+      return text.length;
+    },
+  };
+  return { task, close: () => client.close() };
+}

@@ -1,0 +1,54 @@
+/** Settings of one bench run, resolved from flags (defaults for normal and --quick runs). */
+import { UsageError } from '../util/errors.js';
+import { tryParseDurationMs } from '../util/duration.js';
+
+export interface BenchRunOptions {
+  scenarios: string[];
+  timeMs: number;
+  iterations: number;
+  warmupMs: number;
+  warmupIterations: number;
+  quick: boolean;
+  http: boolean;
+  celEngines: boolean;
+  seed: number;
+  /** requests drawn from each scenario's stream */
+  requests: number;
+  /** checks measured in the stage-breakdown pass */
+  stageSamples: number;
+  /** measure bytes per check in a child process */
+  memory: boolean;
+  /** test hook: busy-wait this long inside every call of one task */
+  slowTask?: { id: string; extraNs: number };
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export const DEFAULTS = { timeMs: 1000, iterations: 64, warmupMs: 250, warmupIterations: 16, requests: 256, stageSamples: 5000 } as const;
+export const QUICK = { timeMs: 150, iterations: 32, warmupMs: 30, warmupIterations: 8, requests: 128, stageSamples: 1000 } as const;
+
+/** `500`, `500ms`, `2s` → ms. A bare number is milliseconds here (the flag says MS). */
+export function parseTimeFlag(text: string, flag: string, allowZero: boolean): number {
+  const trimmed = text.trim();
+  if (allowZero && (trimmed === 'off' || trimmed === 'none')) return 0;
+  const ms = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : tryParseDurationMs(trimmed);
+  if (ms === null || !Number.isFinite(ms) || ms < 0 || (!allowZero && ms === 0) || ms > 3_600_000) {
+    throw new UsageError(`${flag}: expected milliseconds or a duration such as 500, 500ms, 2s${allowZero ? ' (or off)' : ''}, got '${text}'`);
+  }
+  return ms;
+}
+
+export function parseCountFlag(text: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag}: expected a whole number from ${min} to ${max}, got '${text}'`);
+  }
+  return n;
+}
+
+/** Test hook `TASK_ID:NANOSECONDS`, e.g. `check-uncached:200000`. */
+export function parseSlowTask(text: string): { id: string; extraNs: number } {
+  const m = /^([^:]+):(\d+)$/.exec(text.trim());
+  if (!m) throw new UsageError(`AUTHZ_PERF_BENCH_SLOW_TASK: expected TASK_ID:NANOSECONDS, got '${text}'`);
+  return { id: m[1]!, extraNs: Number(m[2]) };
+}
