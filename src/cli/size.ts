@@ -7,8 +7,11 @@ import { runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
-import { SCHEMA_VERSION, type SizeReport } from '../report/types.js';
-import { InputError, UsageError } from '../util/errors.js';
+import type { Report, SizeReport } from '../report/types.js';
+import { loadReport } from '../report/load.js';
+import { listScenarios, loadScenario } from '../scenario/index.js';
+import { loadPolicySet } from '../engine/index.js';
+import { UsageError } from '../util/errors.js';
 import { calibrationFromReport, defaultCalibration, k8sManifests, planSize, WHAT_IF_LEVELS, type SizeOptions } from '../sizing/index.js';
 import { DEFAULTS } from '../sizing/defaults.js';
 import { parseCores, parseCount, parseFraction, parseLatencyMs, parsePositiveRate, parseRateList } from '../sizing/parse.js';
@@ -76,12 +79,22 @@ export function parseSizeFlags(flags: SizeFlags): SizeOptions {
 async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Promise<number> {
   const options = parseSizeFlags(flags);
   const startedAt = new Date();
+  if (options.scenario !== undefined) {
+    // --scenario: its SLO is the default p99 target, its policy count the default --policies.
+    const scenario = await loadScenario(options.scenario);
+    options.scenario = scenario.name;
+    options.scenarioSloP99Ms = scenario.slo.p99Ms;
+    options.scenarioRepeatShare = scenario.requests.repeatShare;
+    if (options.policies === undefined) options.scenarioPolicies = await policyCount(scenario.policyDir);
+  }
   let calibration = defaultCalibration();
   if (flags.from !== undefined) {
-    const json = await readReportJson(path.resolve(ctx.cwd, flags.from), flags.from);
-    calibration = calibrationFromReport(json, flags.from, {
+    const report = await readReport(path.resolve(ctx.cwd, flags.from), flags.from);
+    const blend = options.cacheHitRate ?? options.scenarioRepeatShare;
+    calibration = calibrationFromReport(report, flags.from, {
       ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
-      ...(options.cacheHitRate !== undefined ? { cacheHitRate: options.cacheHitRate } : {}),
+      ...(blend !== undefined ? { cacheHitRate: blend } : {}),
+      policyCounts: await bundledPolicyCounts(report),
     });
   }
   const section = planSize(options, calibration);
@@ -100,38 +113,39 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
   return 0;
 }
 
-/**
- * Reads a saved report as JSON. Swap point for the report room's loader once it lands: keep the
- * same contract (InputError naming the file, line and column; refuse newer schema versions).
- */
-async function readReportJson(file: string, shown: string): Promise<unknown> {
+/** Reads a saved report through the report layer's loader (file:line:column errors, schema version check). */
+async function readReport(file: string, shown: string): Promise<Report> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`--from: cannot read report (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`, { file: shown });
+    throw new UsageError(`--from ${shown}: cannot read the report (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    const at = /position (\d+)/.exec((err as Error).message);
-    const offset = at ? Number(at[1]) : null;
-    const before = offset === null ? '' : text.slice(0, offset);
-    const line = offset === null ? undefined : before.split('\n').length;
-    const column = offset === null ? undefined : offset - before.lastIndexOf('\n');
-    throw new InputError(`--from: not valid JSON (${(err as Error).message.split('\n')[0]})`, {
-      file: shown,
-      ...(line !== undefined ? { line } : {}),
-      ...(column !== undefined ? { column } : {}),
-    });
+  return loadReport(text, shown);
+}
+
+async function policyCount(policyDir: string): Promise<number> {
+  return (await loadPolicySet(policyDir)).documents.length;
+}
+
+/**
+ * Policy counts of the bundled scenarios a bench report measured, so its retained-heap figure becomes
+ * bytes per policy. A scenario that is not bundled (or does not load) is simply left out.
+ */
+async function bundledPolicyCounts(report: Report): Promise<Record<string, number>> {
+  if (report.command !== 'bench') return {};
+  const bundled = new Set((await listScenarios()).map((s) => s.name));
+  const counts: Record<string, number> = {};
+  for (const { scenario } of report.bench.scenarios) {
+    if (!bundled.has(scenario)) continue;
+    try {
+      counts[scenario] = await policyCount((await loadScenario(scenario)).policyDir);
+    } catch {
+      // a bundled scenario that fails to load is that room's test failure, not a sizing input error
+    }
   }
-  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (typeof version === 'number' && version > SCHEMA_VERSION) {
-    throw new InputError(`--from: report schema version ${version} is newer than this authz-perf understands (${SCHEMA_VERSION}); upgrade authz-perf`, { file: shown });
-  }
-  return json;
+  return counts;
 }
 
 /** argv after `size`, as given (commander keeps it on the root program, untyped). */

@@ -57,6 +57,8 @@ export interface CalibrateOptions {
   scenario?: string;
   /** blend for bench cached/uncached checks */
   cacheHitRate?: number;
+  /** policy documents per scenario name, when the scenario could be loaded: turns retained heap into bytes per policy */
+  policyCounts?: Readonly<Record<string, number>>;
 }
 
 /** Dispatches on the report's `command`. `file` is used in messages and the source label. */
@@ -153,7 +155,13 @@ function fromBench(report: Json, file: string, options: CalibrateOptions): Calib
   const memory = defaultMemory();
   const mem = isObject(chosen.memory) ? chosen.memory : null;
   const retained = mem ? num(mem.retainedEngineBytes) : null;
-  if (retained !== null && retained > 0) {
+  const policyCount = options.policyCounts?.[scenarioName] ?? null;
+  if (retained !== null && retained > 0 && policyCount !== null && policyCount > 0) {
+    memory.bytesPerPolicy = measured(
+      retained / policyCount,
+      `engine and ${scenarioName} policy set retained ${fmtBytes(retained)} (bench) ÷ ${policyCount} policies (engine overhead included: conservative)`,
+    );
+  } else if (retained !== null && retained > 0) {
     memory.baseRssBytes = measured(
       DEFAULTS.baseRssBytes + retained,
       `default runtime ${fmtBytes(DEFAULTS.baseRssBytes)} + engine and ${scenarioName} policy set retained ${fmtBytes(retained)} (bench)`,
@@ -219,7 +227,20 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
   if (steps.length < allSteps.length) {
     notes.push(`${allSteps.length - steps.length} find-max step(s) left out of the fit (no throughput or error rate > ${DEFAULTS.maxCalibrationErrorRate * 100}%)`);
   }
-  const scenario = typeof section.scenario === 'string' ? section.scenario : options.scenario ?? null;
+  const config = isObject(section.config) ? section.config : null;
+  const scenario =
+    typeof config?.scenario === 'string' ? config.scenario : typeof section.scenario === 'string' ? section.scenario : options.scenario ?? null;
+  if (options.scenario !== undefined && scenario !== null && options.scenario !== scenario) {
+    notes.push(`--scenario ${options.scenario} differs from the scenario the loadtest ran (${scenario}): capacity is that of ${scenario}`);
+  }
+  const generator = isObject(section.generator) ? section.generator : null;
+  if (generator?.saturated === true) {
+    notes.push('the load generator saturated its CPU during the run: the measured capacity may be the generator\'s, so it is a lower bound');
+  }
+  const env = isObject(report.environment) ? report.environment : null;
+  if (env?.loadGeneratorSharedHost === true) {
+    notes.push('load generator and engine shared one host: they competed for CPU, so capacity is a lower bound');
+  }
   const highestPassing = num(findMax.highestPassingRps);
   const maxObservedRps = Math.max(...steps.map((s) => s.achievedRps));
   const maxMeasuredConcurrency = Math.max(...steps.map((s) => s.meanConcurrency));
@@ -309,6 +330,7 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
     notes: [
       ...notes,
       'the reference server is one Node.js process: its measured capacity is taken as one core',
+      ...(usl ? ['σ and κ were fitted on in-flight concurrency of that one process; applying them to the cores of a replica assumes cores contend alike'] : []),
       ...(cacheHitRate !== null ? [`capacity reflects the measured cache hit rate ${fmt(cacheHitRate * 100)}%`] : []),
     ],
   };

@@ -20,6 +20,10 @@ export interface SizeOptions {
   scenario?: string;
   /** the named scenario's SLO p99, when the scenario was loaded */
   scenarioSloP99Ms?: number;
+  /** policy documents in the named scenario's policy folder */
+  scenarioPolicies?: number;
+  /** the named scenario's share of repeated requests: its expected cache hit rate */
+  scenarioRepeatShare?: number;
   policies?: number;
   cacheSize?: number;
   cacheHitRate?: number;
@@ -39,20 +43,39 @@ export function resolveInputs(options: SizeOptions, calibration: Calibration): S
   if (options.p99TargetMs !== undefined) [p99TargetMs, p99TargetSource] = [options.p99TargetMs, '--p99'];
   else if (options.scenarioSloP99Ms !== undefined) [p99TargetMs, p99TargetSource] = [options.scenarioSloP99Ms, `scenario ${options.scenario ?? ''} SLO`];
   else if (calibration.sloP99Ms !== null) [p99TargetMs, p99TargetSource] = [calibration.sloP99Ms, 'SLO in the calibrating report'];
+  const [policies, policiesSource] = firstOf<number>([
+    [options.policies, '--policies'],
+    [options.scenarioPolicies, `policies in scenario ${options.scenario ?? ''}`],
+    [DEFAULTS.policies, 'default'],
+  ]);
+  const [cacheHitRate, cacheHitRateSource] = firstOf<number>([
+    [options.cacheHitRate, '--cache-hit-rate'],
+    [calibration.measuredCacheHitRate ?? undefined, 'measured by the calibrating loadtest'],
+    [options.scenarioRepeatShare, `repeat share of scenario ${options.scenario ?? ''}`],
+    [DEFAULTS.cacheHitRate, 'default'],
+  ]);
   return {
     peakRps: options.peakRps,
     p99TargetMs,
     p99TargetSource,
     scenario: options.scenario ?? calibration.scenario,
-    policies: options.policies ?? DEFAULTS.policies,
+    policies,
+    policiesSource,
     cacheSize: options.cacheSize ?? DEFAULTS.cacheSize,
-    cacheHitRate: options.cacheHitRate ?? calibration.measuredCacheHitRate ?? DEFAULTS.cacheHitRate,
+    cacheHitRate,
+    cacheHitRateSource,
     ha: options.ha ?? false,
     headroom: options.headroom ?? DEFAULTS.headroom,
     cpuPerReplica: options.cpuPerReplica ?? DEFAULTS.cpuPerReplica,
     dbMaxConnections: options.dbMaxConnections ?? DEFAULTS.dbMaxConnections,
     poolSize: options.poolSize ?? DEFAULTS.poolSize,
   };
+}
+
+/** The first defined value with its source label (the last candidate is always defined). */
+function firstOf<T>(candidates: Array<[T | undefined, string]>): [T, string] {
+  const found = candidates.find(([v]) => v !== undefined) ?? candidates[candidates.length - 1]!;
+  return [found[0] as T, found[1]];
 }
 
 export function planSize(options: SizeOptions, calibration: Calibration): SizeSection {

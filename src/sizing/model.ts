@@ -4,7 +4,7 @@
  */
 import type { Calibration, HpaStep, SizeInputs, SizingResult, WhatIfRow, WorkingStep } from './types.js';
 import { DEFAULTS, SDD, sddProfileFor } from './defaults.js';
-import { mmc, mmcResponsePercentile, littlesLaw } from './queueing.js';
+import { mmc, mmcApproxResponseS, mmcResponsePercentile, littlesLaw } from './queueing.js';
 import { uslRelativeCapacity } from './usl.js';
 import { fmt, fmtBytes, fmtMs } from './text.js';
 
@@ -133,12 +133,14 @@ export function sizeFor(inputs: SizeInputs, calibration: Calibration): SizingRes
   }
   const perReplicaRps = peakRps / replicas;
   const utilisation = perReplicaRps / perReplicaCapacityRps;
+  // The issue's quick approximation, shown beside the exact Erlang C mean as a cross-check.
+  const approxMeanMs = baseMs + mmcApproxResponseS(serviceTimeMs / 1000, utilisation, servers) * 1000;
   step(
     'latency',
     'Latency check (M/M/c, Erlang C)',
     'P(T>t) = (1−C)e^(−μt) + C·P(S+W>t), W ~ Exp(cμ−λ); p99 solves P(T>t)=1%; plus base latency',
     `λ = ${fmt(perReplicaRps)}/s per replica, c = ${servers}, S = ${fmtMs(serviceTimeMs)}, ρ = ${fmt(utilisation * 100, 3)}%, base = ${fmtMs(baseMs)}`,
-    `mean ${fmtMs(lat.meanMs)}, p99 ${fmtMs(lat.p99Ms)} vs target ${fmtMs(inputs.p99TargetMs)}${
+    `mean ${fmtMs(lat.meanMs)} (S/(1−ρ^c) approximation ${fmtMs(approxMeanMs)}), p99 ${fmtMs(lat.p99Ms)} vs target ${fmtMs(inputs.p99TargetMs)}${
       replicasForLatency > Math.max(replicasForCapacity, minReplicas) ? ` → raised to ${replicas} replicas` : ''
     }`,
   );
@@ -253,6 +255,12 @@ export function sizeFor(inputs: SizeInputs, calibration: Calibration): SizingRes
     `${profile.name} (${profile.range}); SDD constants give ${sddReplicas} replicas, ${fmt(sddCpuTotal)}m CPU`,
   );
 
+  const measuredHit = calibration.measuredCacheHitRate;
+  if (measuredHit !== null && Math.abs(measuredHit - inputs.cacheHitRate) > 0.05) {
+    warnings.push(
+      `capacity was measured at a ${fmt(measuredHit * 100, 3)}% cache hit rate, not the ${fmt(inputs.cacheHitRate * 100, 3)}% asked for: re-run the loadtest with a matching request mix`,
+    );
+  }
   if (replicas < 2 && !inputs.ha) warnings.push('one replica has no redundancy: a restart drops traffic (use --ha for at least 3)');
   const perCoreLoad = perReplicaRps / effCores;
   if (calibration.maxObservedRps !== null && perCoreLoad > calibration.maxObservedRps) {
@@ -277,6 +285,7 @@ export function sizeFor(inputs: SizeInputs, calibration: Calibration): SizingRes
       serviceTimeMs,
       baseLatencyMs: baseMs,
       meanMs: lat.meanMs,
+      approxMeanMs,
       p99Ms: lat.p99Ms,
       floorP99Ms,
       targetMs: inputs.p99TargetMs,

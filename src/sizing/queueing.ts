@@ -97,6 +97,12 @@ export function mmcResponsePercentile(input: MmcInput, q: number): number {
   return hi;
 }
 
+/** Quick M/M/c approximation of the mean response time: R ≈ S / (1 − ρ^c) (exact for c = 1). */
+export function mmcApproxResponseS(serviceTimeS: number, utilisation: number, servers: number): number {
+  const c = Math.max(1, Math.floor(servers));
+  return utilisation >= 1 ? Number.POSITIVE_INFINITY : serviceTimeS / (1 - utilisation ** c);
+}
+
 /** Little's law: mean number in the system L = λ · W. */
 export function littlesLaw(arrivalRatePerS: number, meanTimeInSystemS: number): number {
   return arrivalRatePerS * meanTimeInSystemS;

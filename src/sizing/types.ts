@@ -91,8 +91,12 @@ export interface SizeInputs {
   p99TargetSource: string;
   scenario: string | null;
   policies: number;
+  /** --policies, the scenario's policy count, or the default */
+  policiesSource: string;
   cacheSize: number;
   cacheHitRate: number;
+  /** --cache-hit-rate, measured by the loadtest, the scenario's repeat share, or the default */
+  cacheHitRateSource: string;
   ha: boolean;
   /** target CPU utilisation, 0 < headroom < 1 */
   headroom: number;
@@ -147,6 +151,8 @@ export interface SizingResult {
     serviceTimeMs: number;
     baseLatencyMs: number;
     meanMs: number;
+    /** base + S/(1−ρ^c): the quick approximation, beside the exact Erlang C mean */
+    approxMeanMs: number;
     p99Ms: number;
     /** p99 as load → 0: the lowest p99 more replicas can reach */
     floorP99Ms: number;

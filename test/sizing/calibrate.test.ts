@@ -1,0 +1,112 @@
+/** Calibration from saved bench and loadtest --find-max reports (synthetic fixtures with known figures). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { calibrationFromReport, defaultCalibration, DEFAULT_SOURCE } from '../../src/sizing/index.js';
+import { InputError } from '../../src/util/errors.js';
+
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const close = (actual: number, expected: number, relTol: number, what = ''): void =>
+  assert.ok(Math.abs(actual - expected) <= relTol * Math.abs(expected), `${what} ${actual} not within ${relTol * 100}% of ${expected}`);
+
+test('default calibration says it is not measured, everywhere a figure could be mistaken for one', () => {
+  const c = defaultCalibration();
+  assert.equal(c.kind, 'default');
+  assert.equal(c.source, DEFAULT_SOURCE);
+  assert.match(c.source, /not measured/);
+  assert.equal(c.perCoreRps.source, 'default');
+  assert.equal(c.perCoreRps.value, 4_000); // SDD: 250m per 1,000 RPS
+  for (const figure of Object.values(c.memory)) assert.equal(figure.source, 'default');
+  assert.ok(c.notes.some((n) => /not measurements of this engine/.test(n)));
+});
+
+test('bench: per-core = 1e9 ÷ (blended check + HTTP overhead)', () => {
+  const report = fixture('size-bench-synthetic.json');
+  // rbac-simple: 50% × 1,000 ns + 50% × 8,000 ns = 4,500 ns; no http-roundtrip → default 40,000 ns
+  const rbac = calibrationFromReport(report, 'b.json', { scenario: 'rbac-simple' });
+  assert.equal(rbac.kind, 'bench');
+  close(rbac.perCoreRps.value, 1e9 / 44_500, 1e-12, 'rbac per-core');
+  assert.equal(rbac.perCoreRps.source, 'measured');
+  close(rbac.serviceTimeMs, 0.0445, 1e-12);
+  assert.ok(rbac.notes.some((n) => /HTTP overhead per request is a default/.test(n)));
+  // abac-cel at 80% hits: 0.8 × 2,000 + 0.2 × 20,000 = 5,600 ns; HTTP = 80,000 − 20,000 = 60,000 ns
+  const abac = calibrationFromReport(report, 'b.json', { scenario: 'abac-cel', cacheHitRate: 0.8 });
+  close(abac.perCoreRps.value, 1e9 / 65_600, 1e-12, 'abac per-core');
+  assert.equal(abac.capacityModel, 'linear');
+  assert.equal(abac.usl, null);
+  assert.equal(abac.measuredOn?.cores, 8);
+});
+
+test('bench memory: retained heap ÷ policy count when the scenario is known, else added to base RSS', () => {
+  const report = fixture('size-bench-synthetic.json');
+  const withCount = calibrationFromReport(report, 'b.json', { scenario: 'abac-cel', policyCounts: { 'abac-cel': 4 } });
+  assert.equal(withCount.memory.bytesPerPolicy.value, 8 * 1024 * 1024 / 4);
+  assert.equal(withCount.memory.bytesPerPolicy.source, 'measured');
+  assert.equal(withCount.memory.baseRssBytes.source, 'default');
+  assert.equal(withCount.memory.bytesPerCacheEntry.value, 3_000);
+  const without = calibrationFromReport(report, 'b.json', { scenario: 'abac-cel' });
+  assert.equal(without.memory.bytesPerPolicy.source, 'default');
+  assert.equal(without.memory.baseRssBytes.value, 64 * 1024 * 1024 + 8 * 1024 * 1024);
+});
+
+test('bench: an unknown --scenario names the ones the report has', () => {
+  assert.throws(
+    () => calibrationFromReport(fixture('size-bench-synthetic.json'), 'b.json', { scenario: 'nope' }),
+    (err: unknown) => err instanceof InputError && /no scenario 'nope' \(it has: rbac-simple, abac-cel\)/.test(err.message),
+  );
+});
+
+test('loadtest --find-max: USL fit recovers the σ 0.08, κ 0.0005, λ 1,200 the fixture was generated from (±1.5% noise)', () => {
+  const c = calibrationFromReport(fixture('size-loadtest-synthetic.json'), 'l.json');
+  assert.equal(c.kind, 'loadtest');
+  assert.equal(c.capacityModel, 'usl');
+  assert.equal(c.scenario, 'abac-cel'); // from loadtest.config.scenario
+  const u = c.usl!;
+  close(u.sigma, 0.08, 0.05, 'σ');
+  close(u.kappa, 0.0005, 0.12, 'κ');
+  close(u.lambdaRps, 1_200, 0.02, 'λ');
+  assert.equal(u.points.length, 8, 'the step with 40% errors is left out');
+  assert.ok(c.notes.some((n) => /1 find-max step\(s\) left out/.test(n)));
+  // N* ≈ √(0.92/0.0005) ≈ 42.9 lies below the highest measured concurrency 48: capacity is X(N*)
+  assert.ok(u.peakConcurrency! < u.maxMeasuredConcurrency);
+  close(c.perCoreRps.value, u.peakRps!, 1e-12, 'capacity = X(N*)');
+  close(c.perCoreRps.value, 9_800, 0.02, 'near the measured plateau');
+  assert.equal(c.sloP99Ms, 25);
+  assert.equal(c.measuredCacheHitRate, 0.72);
+  assert.equal(c.memory.baseRssBytes.value, 157_286_400);
+  assert.equal(c.memory.baseRssBytes.source, 'measured');
+  close(c.baseLatencyMs.value, 0.659 - 1000 / c.perCoreRps.value, 1e-9, 'base latency');
+  assert.equal(c.maxObservedRps, 9_755);
+});
+
+test('loadtest with fewer than 4 concurrency levels: linear capacity from the highest passing rate', () => {
+  const report = fixture('size-loadtest-synthetic.json');
+  const loadtest = report.loadtest as { findMax: { steps: unknown[] } };
+  loadtest.findMax.steps = loadtest.findMax.steps.slice(0, 3);
+  const c = calibrationFromReport(report, 'l.json');
+  assert.equal(c.capacityModel, 'linear');
+  assert.equal(c.usl, null);
+  assert.equal(c.perCoreRps.value, 9_800);
+  assert.ok(c.notes.some((n) => /only 3 distinct concurrency levels/.test(n)));
+});
+
+test('loadtest notes a saturated generator and a shared host (capacity is a lower bound)', () => {
+  const report = fixture('size-loadtest-synthetic.json');
+  (report.loadtest as { generator: { saturated: boolean } }).generator.saturated = true;
+  (report.environment as { loadGeneratorSharedHost: boolean }).loadGeneratorSharedHost = true;
+  const c = calibrationFromReport(report, 'l.json', { scenario: 'rbac-simple' });
+  assert.ok(c.notes.some((n) => /generator saturated/.test(n)));
+  assert.ok(c.notes.some((n) => /shared one host/.test(n)));
+  assert.ok(c.notes.some((n) => /--scenario rbac-simple differs/.test(n)));
+});
+
+test('reports that cannot calibrate are InputErrors naming the file', () => {
+  const bad = (report: unknown, pattern: RegExp): void =>
+    assert.throws(() => calibrationFromReport(report, 'x.json'), (err: unknown) => err instanceof InputError && pattern.test(err.message) && err.location.file === 'x.json');
+  bad({ command: 'explain', explain: {} }, /cannot calibrate from a 'explain' report/);
+  bad({ command: 'loadtest', loadtest: {} }, /no findMax results/);
+  bad({ command: 'loadtest', loadtest: { findMax: { steps: [{ targetRps: 1 }] } } }, /steps\[0\] lacks a number in achievedRps/);
+  bad({ command: 'bench', bench: { scenarios: [] } }, /no scenario with check-uncached or check-cached/);
+  bad([], /expected a JSON object/);
+});
