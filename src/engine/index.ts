@@ -44,6 +44,8 @@ export { createEngine, emptyStageTimes, DEFAULT_CACHE } from './engine.js';
 export type { Engine, EngineOptions, CacheOptions, CacheStats, StageTimes, TraceEntry, CheckTrace, CelStats } from './engine.js';
 export type { Activation } from './cel.js';
 export { parsePolicySource, walkExpressions, exprPosition } from './policy-source.js';
+export { loadTestSuites, parseTestSuite, runTestSuites } from './test-suite.js';
+export type { TestSuite, SuiteTest, TestFailure, TestSuiteResults } from './test-suite.js';
 export type {
   PolicyDocument,
   PolicyExpression,

@@ -1,0 +1,198 @@
+/**
+ * Cerbos-style policy test suites (`*_test.yaml`): named principals and resources, and tests that
+ * check every principal × resource × action of their input. As in Cerbos, a combination the
+ * `expected` list does not mention is expected to be EFFECT_DENY. `options.now` (suite or test)
+ * pins the clock behind CEL `now()`.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node as YamlNode } from 'yaml';
+import { InputError } from '../util/errors.js';
+import { createEngine } from './engine.js';
+import type { PolicySet } from './policy-set.js';
+import type { Attributes, Effect, Principal, ResourceRef } from './types.js';
+
+export interface SuiteTest {
+  name: string;
+  skip: boolean;
+  /** ms since epoch for `now()`, when pinned */
+  now?: number;
+  principals: string[];
+  resources: string[];
+  actions: string[];
+  /** `principal\u0000resource` → action → effect */
+  expected: Map<string, Record<string, Effect>>;
+}
+
+export interface TestSuite {
+  name: string;
+  description: string;
+  file: string;
+  principals: Map<string, Principal>;
+  resources: Map<string, ResourceRef>;
+  tests: SuiteTest[];
+}
+
+export interface TestFailure {
+  suite: string;
+  test: string;
+  file: string;
+  principal: string;
+  resource: string;
+  action: string;
+  expected: Effect;
+  actual: Effect;
+}
+
+export interface TestSuiteResults {
+  suites: number;
+  tests: number;
+  skipped: number;
+  /** principal × resource × action combinations checked */
+  cases: number;
+  failures: TestFailure[];
+}
+
+const SUITE_FILE = /_test\.(ya?ml|json)$/i;
+
+/** Every `*_test.yaml|yml|json` under `dir` (recursive), sorted by path. */
+export async function loadTestSuites(dir: string): Promise<TestSuite[]> {
+  const files: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    const entries = await readdir(d, { withFileTypes: true });
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (SUITE_FILE.test(e.name)) files.push(p);
+    }
+  };
+  await walk(dir);
+  files.sort();
+  const suites: TestSuite[] = [];
+  for (const file of files) suites.push(parseTestSuite(await readFile(file, 'utf8'), file));
+  return suites;
+}
+
+export function parseTestSuite(text: string, file: string): TestSuite {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (node: unknown, message: string): InputError => {
+    const offset = (node as YamlNode | null | undefined)?.range?.[0] ?? 0;
+    const pos = lines.linePos(offset);
+    return new InputError(message, { file, line: Math.max(1, pos.line), column: Math.max(1, pos.col) });
+  };
+  const first = doc.errors[0];
+  if (first) throw at({ range: first.pos }, `invalid YAML: ${first.message.split('\n')[0]}`);
+  if (!isMap(doc.contents)) throw at(doc.contents, 'a test suite must be a mapping');
+  const node = (path: Array<string | number>): unknown => doc.getIn(path, true);
+  const js = doc.toJS() as Record<string, unknown>;
+  const name = typeof js['name'] === 'string' ? js['name'] : file;
+  const suiteNow = parseNow(doc, ['options', 'now'], at);
+
+  const principals = new Map<string, Principal>();
+  for (const [key, raw] of entries(js['principals'])) {
+    const p = raw as Record<string, unknown>;
+    const where = node(['principals', key]);
+    if (typeof p?.['id'] !== 'string' || !Array.isArray(p['roles'])) throw at(where, `principals.${key} needs id and roles`);
+    principals.set(key, { id: p['id'], roles: (p['roles'] as unknown[]).map(String), attr: (p['attr'] ?? {}) as Attributes });
+  }
+  const resources = new Map<string, ResourceRef>();
+  for (const [key, raw] of entries(js['resources'])) {
+    const r = raw as Record<string, unknown>;
+    const where = node(['resources', key]);
+    if (typeof r?.['kind'] !== 'string' || typeof r['id'] !== 'string') throw at(where, `resources.${key} needs kind and id`);
+    const ref: ResourceRef = { kind: r['kind'], id: r['id'], attr: (r['attr'] ?? {}) as Attributes };
+    if (typeof r['policyVersion'] === 'string') ref.policyVersion = r['policyVersion'];
+    resources.set(key, ref);
+  }
+
+  const testsNode = node(['tests']);
+  if (!isSeq(testsNode)) throw at(testsNode ?? doc.contents, 'tests must be a list');
+  const tests = (js['tests'] as Array<Record<string, unknown>>).map((t, i): SuiteTest => {
+    const input = (t['input'] ?? {}) as Record<string, unknown>;
+    const list = (key: 'principals' | 'resources' | 'actions', known?: Map<string, unknown>): string[] => {
+      const v = input[key];
+      if (!Array.isArray(v) || v.length === 0) throw at(node(['tests', i, 'input']) ?? node(['tests', i]), `tests[${i}].input.${key} must be a non-empty list`);
+      return v.map((x, j) => {
+        const s = String(x);
+        if (known && !known.has(s)) throw at(node(['tests', i, 'input', key, j]), `tests[${i}]: unknown ${key.slice(0, -1)} "${s}"`);
+        return s;
+      });
+    };
+    const test: SuiteTest = {
+      name: typeof t['name'] === 'string' ? t['name'] : `tests[${i}]`,
+      skip: t['skip'] === true,
+      principals: list('principals', principals),
+      resources: list('resources', resources),
+      actions: list('actions'),
+      expected: new Map(),
+    };
+    const now = parseNow(doc, ['tests', i, 'options', 'now'], at) ?? suiteNow;
+    if (now !== undefined) test.now = now;
+    const expected = Array.isArray(t['expected']) ? (t['expected'] as Array<Record<string, unknown>>) : [];
+    expected.forEach((e, j) => {
+      const where = node(['tests', i, 'expected', j]);
+      const p = String(e['principal']);
+      const r = String(e['resource']);
+      if (!test.principals.includes(p)) throw at(where, `tests[${i}].expected[${j}]: principal "${p}" is not in the test input`);
+      if (!test.resources.includes(r)) throw at(where, `tests[${i}].expected[${j}]: resource "${r}" is not in the test input`);
+      const actions: Record<string, Effect> = {};
+      for (const [action, effect] of entries(e['actions'])) {
+        if (effect !== 'EFFECT_ALLOW' && effect !== 'EFFECT_DENY') {
+          throw at(node(['tests', i, 'expected', j, 'actions', action]), `effect must be EFFECT_ALLOW or EFFECT_DENY, got ${String(effect)}`);
+        }
+        if (!test.actions.includes(action)) throw at(node(['tests', i, 'expected', j, 'actions']), `action "${action}" is not in the test input`);
+        actions[action] = effect;
+      }
+      test.expected.set(`${p}\u0000${r}`, actions);
+    });
+    return test;
+  });
+  return { name, description: typeof js['description'] === 'string' ? js['description'] : '', file, principals, resources, tests };
+}
+
+function entries(value: unknown): Array<[string, unknown]> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+}
+
+function parseNow(doc: Document, path: Array<string | number>, at: (node: unknown, message: string) => InputError): number | undefined {
+  const n = doc.getIn(path, true);
+  if (n === undefined) return undefined;
+  const text = isScalar(n) ? String(n.value) : '';
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw at(n, `options.now must be an RFC 3339 timestamp, got "${text}"`);
+  return ms;
+}
+
+/** Runs every (non-skipped) test against a fresh, uncached engine per test. */
+export function runTestSuites(policySet: PolicySet, suites: TestSuite[]): TestSuiteResults {
+  const results: TestSuiteResults = { suites: suites.length, tests: 0, skipped: 0, cases: 0, failures: [] };
+  for (const suite of suites) {
+    for (const test of suite.tests) {
+      if (test.skip) {
+        results.skipped++;
+        continue;
+      }
+      results.tests++;
+      const pinned = test.now;
+      const engine = createEngine(policySet, pinned === undefined ? { cache: false } : { cache: false, now: () => pinned });
+      const resources = test.resources.map((r) => ({ resource: suite.resources.get(r)!, actions: test.actions }));
+      for (const pName of test.principals) {
+        const response = engine.check({ requestId: `${suite.name}/${test.name}`, principal: suite.principals.get(pName)!, resources });
+        response.results.forEach((result, k) => {
+          const rName = test.resources[k]!;
+          const expected = test.expected.get(`${pName}\u0000${rName}`) ?? {};
+          for (const action of test.actions) {
+            results.cases++;
+            const want: Effect = expected[action] ?? 'EFFECT_DENY';
+            const got: Effect = result.actions[action] ?? 'EFFECT_DENY';
+            if (want !== got) {
+              results.failures.push({ suite: suite.name, test: test.name, file: suite.file, principal: pName, resource: rName, action, expected: want, actual: got });
+            }
+          }
+        });
+      }
+    }
+  }
+  return results;
+}
