@@ -27,11 +27,16 @@ pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6p
 .banner { margin: 12px 0 0; padding: 10px 14px; border-radius: 6px; border: 1px solid; }
 .banner-warn { background: #fff8c5; border-color: #d4a72c; color: #4d3800; }
 table { border-collapse: collapse; margin: 10px 0 16px; font-variant-numeric: tabular-nums; width: auto; max-width: 100%; }
+.table-scroll { max-width: 100%; overflow-x: auto; margin: 10px 0 16px; }
+.table-scroll > table { margin: 0; }
+/* code in a crowded table keeps a readable width; the table scrolls instead */
+td > code:only-child { display: inline-block; min-width: 18em; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
 th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; text-align: left; }
-thead th { background: var(--panel); border-bottom: 2px solid var(--line); white-space: nowrap; }
+thead th { background: var(--panel); border-bottom: 2px solid var(--line); vertical-align: bottom; }
 tbody tr:nth-child(even) td { background: #fbfcfd; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num, th.num { text-align: right; }
+td.num { white-space: nowrap; }
 td.center, th.center { text-align: center; }
 table.compact th, table.compact td { padding: 2px 8px; }
 table.kv th { background: none; font-weight: 600; color: var(--muted); white-space: nowrap; padding-right: 18px; }
@@ -63,6 +68,7 @@ footer { color: var(--muted); font-size: 12px; padding-top: 12px; padding-bottom
   main, .report-header, footer { max-width: none; padding: 0; }
   details.raw, button { display: none; }
   figure.chart, table, .stats { break-inside: avoid; }
+  .table-scroll { overflow: visible; }
   .chart-grid { grid-template-columns: 1fr 1fr; }
   tbody tr:nth-child(even) td { background: none; }
   a { color: inherit; text-decoration: none; }

@@ -134,7 +134,10 @@ export interface HtmlTableSpec {
   className?: string;
 }
 
-/** An HTML table; text cells are escaped, numeric columns right-aligned by default. */
+/**
+ * An HTML table; text cells are escaped, numeric columns right-aligned by default. Wide tables
+ * scroll inside their own box (`table-scroll`) instead of widening the page.
+ */
 export function htmlTable(spec: HtmlTableSpec): string {
   const aligns = alignments({ head: spec.head, rows: [], ...(spec.align ? { align: spec.align } : {}) });
   const cls = (i: number): string => (aligns[i] === 'left' ? '' : ` class="${aligns[i] === 'right' ? 'num' : 'center'}"`);
@@ -145,7 +148,7 @@ export function htmlTable(spec: HtmlTableSpec): string {
     .join('\n');
   const caption = spec.caption ? `<caption>${escapeHtml(spec.caption)}</caption>` : '';
   const tableClass = spec.className ? ` class="${escapeHtml(spec.className)}"` : '';
-  return `<table${tableClass}>${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
+  return `<div class="table-scroll"><table${tableClass}>${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }
 
 /** Label/value pairs as a two-column HTML table (class "kv"). */

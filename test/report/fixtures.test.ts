@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { renderReport, reportHeadlines, type ReportFormat } from '../../src/report/render.js';
 import { loadReport } from '../../src/report/load.js';
-import { fixtureReports, missingHeadlines, visibleText } from './fixture-checks.js';
+import { fixtureReports, isFixtureReportName, missingHeadlines, visibleText } from './fixture-checks.js';
 import { FIXTURES } from './synthetic-section.js';
 
 const fixtures = fixtureReports(FIXTURES.pathname);
 const ANSI = /\u001b\[/;
 
 test('fixture reports are present for the commands that have committed one', (t) => {
-  const names = readdirSync(FIXTURES.pathname).filter((f) => f.endsWith('-report.json'));
+  const names = readdirSync(FIXTURES.pathname).filter(isFixtureReportName);
   t.diagnostic(`fixture reports: ${names.join(', ') || 'none yet'}`);
-  assert.equal(fixtures.length, names.length, 'every *-report.json loads and validates');
+  assert.equal(fixtures.length, names.length, 'every fixture report loads and validates');
 });
 
 for (const { name, report } of fixtures) {

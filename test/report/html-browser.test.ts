@@ -1,18 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import type { Report } from '../../src/report/types.js';
 import { renderHtmlPage } from '../../src/report/render-html.js';
 import { renderReport } from '../../src/report/render.js';
-import { FIXTURES, shellFixture, syntheticRenderer } from './synthetic-section.js';
+import { compareReports } from '../../src/report/compare.js';
+import { renderComparison } from '../../src/report/render-compare.js';
+import { FIXTURES, shellFixture, syntheticHeadlines, syntheticRenderer } from './synthetic-section.js';
+import { isFixtureReportName } from './fixture-checks.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Quiet, offline-friendly flags; the profile is a fresh --user-data-dir per run (launchPersistentContext). */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface PageCheck {
+  /** document width vs viewport width: wide tables must scroll in their own box, not widen the page */
+  scrollWidth: number;
+  clientWidth: number;
   canvases: Array<{ id: string; cssWidth: number; cssHeight: number; width: number; height: number; paintedPixels: number; drawn: boolean }>;
 }
 
@@ -28,16 +36,21 @@ const MEASURE_CANVASES = `(() => {
     return { id: c.id, cssWidth: rect.width, cssHeight: rect.height, width: c.width, height: c.height,
       paintedPixels: painted, drawn: c.dataset.chartDrawn === 'true' };
   });
-  return { canvases };
+  return { scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth, canvases };
 })()`;
 
-/** Pages to open: the synthetic shell page (every chart feature) and each room's fixture report. */
+/** Pages to open: the synthetic shell page (every chart feature), a comparison, and each fixture report. */
 function pages(dir: string): Array<{ name: string; file: string; expectedCharts: number }> {
   const synthetic = shellFixture();
   const section = syntheticRenderer.html(synthetic);
-  const list = [{ name: 'report-shell', html: renderHtmlPage({ ...synthetic, interrupted: true }, section), expectedCharts: section.charts.length }];
+  const changed = syntheticHeadlines.map((h, i) => ({ ...h, value: h.value * [1.12, 0.93, 1.004][i % 3]! }));
+  const comparison = compareReports({ report: synthetic, file: 'a.json', headlines: syntheticHeadlines }, { report: synthetic, file: 'b.json', headlines: changed });
+  const list = [
+    { name: 'report-shell', html: renderHtmlPage({ ...synthetic, interrupted: true }, section), expectedCharts: section.charts.length },
+    { name: 'comparison', html: renderComparison(comparison, 'html', { color: false }), expectedCharts: 1 },
+  ];
   const fixtureDir = FIXTURES.pathname;
-  for (const name of readdirSync(fixtureDir).filter((f) => f.endsWith('-report.json')).sort()) {
+  for (const name of readdirSync(fixtureDir).filter(isFixtureReportName).sort()) {
     const report = JSON.parse(readFileSync(path.join(fixtureDir, name), 'utf8')) as Report;
     const html = renderReport(report, 'html', { color: false });
     list.push({ name: name.replace(/\.json$/, ''), html, expectedCharts: (html.match(/"heightPx":/g) ?? []).length });
@@ -55,30 +68,41 @@ test('HTML reports render in headless Chromium: no errors, every chart drawn, of
     return;
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'authz-perf-html-'));
-  let browser: Browser | undefined;
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'authz-perf-chromium-profile-'));
+  let context: BrowserContext | undefined;
   try {
-    browser = await chromium.launch({
+    context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+      timeout: 30_000,
     });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    for (const { name, file, expectedCharts } of pages(dir)) {
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (msg) => {
-        if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`);
-      });
-      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-      page.on('request', (req) => {
-        if (!/^(file|data|blob):/.test(req.url())) problems.push(`network request: ${req.url()}`);
-      });
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      // a string, so this file needs no DOM typings; runs in the page
-      const check = (await page.evaluate(MEASURE_CANVASES)) as PageCheck;
-      await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-      t.diagnostic(`${name}: ${check.canvases.length} chart(s); screenshot ${path.join(dir, `${name}.png`)}`);
-
+    const browser = context;
+    // pages load concurrently (the renderer processes run in parallel); assertions follow in order
+    const results = await Promise.all(
+      pages(dir).map(async ({ name, file, expectedCharts }) => {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('console', (msg) => {
+          if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`);
+        });
+        page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+        page.on('request', (req) => {
+          if (!/^(file|data|blob):/.test(req.url())) problems.push(`network request: ${req.url()}`);
+        });
+        await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+        // a string, so this file needs no DOM typings; runs in the page
+        const check = (await page.evaluate(MEASURE_CANVASES)) as PageCheck;
+        const screenshot = path.join(dir, `${name}.png`);
+        await page.screenshot({ path: screenshot, fullPage: true });
+        await page.close();
+        return { name, expectedCharts, problems, check, screenshot };
+      }),
+    );
+    for (const { name, expectedCharts, problems, check, screenshot } of results) {
+      t.diagnostic(`${name}: ${check.canvases.length} chart(s); screenshot ${screenshot}`);
       assert.deepEqual(problems, [], `${name}: console/page errors or network use`);
+      assert.ok(check.scrollWidth <= check.clientWidth, `${name}: page is ${check.scrollWidth}px wide in a ${check.clientWidth}px viewport`);
       assert.equal(check.canvases.length, expectedCharts, `${name}: one canvas per chart spec`);
       for (const c of check.canvases) {
         assert.ok(c.cssWidth > 0 && c.cssHeight > 0, `${name}: canvas ${c.id} has zero size`);
@@ -86,9 +110,9 @@ test('HTML reports render in headless Chromium: no errors, every chart drawn, of
         assert.ok(c.drawn, `${name}: Chart.js did not draw ${c.id}`);
         assert.ok(c.paintedPixels > 500, `${name}: canvas ${c.id} is blank`);
       }
-      await page.close();
     }
   } finally {
-    await browser?.close();
+    await context?.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 });
