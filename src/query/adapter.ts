@@ -65,7 +65,11 @@ export class PgAdapter implements DbAdapter {
   }
 
   async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
-    const r = await this.client.query(sql, params);
+    // Always the extended protocol, as PGlite's query(): one statement per call. Without it a
+    // user statement the splitter kept whole (`x$a$; COMMIT; DELETE …`) would run its COMMIT
+    // and DELETE outside the rolled-back transaction.
+    const config = { text: sql, values: params, queryMode: 'extended' } as pg.QueryConfig;
+    const r = await this.client.query(config);
     return { rows: r.rows as R[], affectedRows: r.rowCount ?? undefined };
   }
   async exec(sql: string): Promise<void> {

@@ -3,7 +3,7 @@
  * index candidates, verify them, and assemble per-query analyses and index advice.
  */
 import type { DbAdapter } from './adapter.js';
-import { candidateKey, candidatesForPlan, coveringIndex, type ExistingIndex, type IndexCandidate } from './candidates.js';
+import { candidateKey, candidatesForPlan, coveringIndex, patternColumns, type ExistingIndex, type IndexCandidate } from './candidates.js';
 import { selectIndexes, writeOverheadSummary } from './advise.js';
 import { summarizePlan, type ParsedPlan } from './plan.js';
 import { runRules } from './rules.js';
@@ -157,6 +157,7 @@ export async function analyzeQueries(
     baselines.push({
       query: q,
       tables: new Set(plan.nodes.map((n) => n.relation).filter((r): r is string => r !== null)),
+      patternColumns: patternColumns(plan),
       costBefore: plan.totalCost,
       timeBeforeMs: plan.analyzed ? plan.executionTimeMs : null,
     });

@@ -77,6 +77,18 @@ export function candidatesForPlan(plan: ParsedPlan, findings: Finding[], trigram
   return [...out.values()];
 }
 
+/** `table.column` pairs searched with LIKE/ILIKE anywhere in the plan (filters and index conditions). */
+export function patternColumns(plan: ParsedPlan): Set<string> {
+  const out = new Set<string>();
+  for (const n of plan.nodes) {
+    if (!n.relation) continue;
+    for (const key of ['Filter', 'Index Cond', 'Recheck Cond']) {
+      for (const p of columnPredicates(str(n.raw[key]) ?? '')) if (p.op === 'like-infix' || p.op === 'like-prefix') out.add(`${n.relation}.${p.column}`);
+    }
+  }
+  return out;
+}
+
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }

@@ -79,12 +79,15 @@ export function splitSqlStatements(text: string, stem = 'query'): SqlStatement[]
       startLine = line;
     }
     if (c === "'" || c === '"') {
-      const stop = skipQuoted(text, i, c);
+      // E'…' strings take backslash escapes (E'it\'s')
+      const escapes = c === "'" && /[eE]/.test(text[i - 1] ?? '') && !/[\w$]/.test(text[i - 2] ?? '');
+      const stop = skipQuoted(text, i, c, escapes);
       line += countNewlines(text, i, stop);
       i = stop;
       continue;
     }
-    if (c === '$') {
+    // `$` inside an identifier (a$b$) is no dollar quote
+    if (c === '$' && !/[\w$]/.test(text[i - 1] ?? '')) {
       const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64));
       if (m) {
         const tag = m[0];
@@ -101,9 +104,13 @@ export function splitSqlStatements(text: string, stem = 'query'): SqlStatement[]
   return out;
 }
 
-function skipQuoted(text: string, from: number, quote: string): number {
+function skipQuoted(text: string, from: number, quote: string, backslashEscapes = false): number {
   let i = from + 1;
   while (i < text.length) {
+    if (backslashEscapes && text[i] === '\\') {
+      i += 2;
+      continue;
+    }
     if (text[i] === quote) {
       if (text[i + 1] === quote) {
         i += 2;

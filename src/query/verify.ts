@@ -17,6 +17,8 @@ export interface QueryBaseline {
   query: QueryInput;
   /** tables the plan scans */
   tables: Set<string>;
+  /** `table.column` compared with LIKE/ILIKE in the plan: what a trigram index is for */
+  patternColumns: Set<string>;
   costBefore: number;
   /** measured EXPLAIN ANALYZE execution time, null without ANALYZE */
   timeBeforeMs: number | null;
@@ -78,8 +80,18 @@ async function measuredTime(db: DbAdapter, q: QueryInput): Promise<number | null
   }
 }
 
+/**
+ * The queries a candidate is measured against. A trigram GIN index also answers `=` (pg_trgm
+ * ≥ 1.6), cheaper than a scan but far worse than a B-tree and without order: credited only to
+ * the pattern searches it exists for, so it never displaces a B-tree on an equality query.
+ */
+export function affectedBaselines(c: IndexCandidate, baselines: QueryBaseline[]): QueryBaseline[] {
+  return baselines.filter((b) => b.tables.has(c.table) &&
+    (c.opclass !== 'gin_trgm_ops' || c.columns.every((col) => b.patternColumns.has(`${c.table}.${col}`))));
+}
+
 async function verifyOne(db: DbAdapter, c: IndexCandidate, baselines: QueryBaseline[], method: VerificationMethod, options: VerifyOptions, n: number): Promise<VerifiedCandidate> {
-  const affected = baselines.filter((b) => b.tables.has(c.table));
+  const affected = affectedBaselines(c, baselines);
   return inRolledBackTransaction(db, async () => {
     await db.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs * 4))}`);
     let sizeBytes: number | null = null;

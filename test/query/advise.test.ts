@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { candidateKey, candidatesForPlan, coveringIndex, createIndexDdl, type IndexCandidate } from '../../src/query/candidates.js';
+import { candidateKey, candidatesForPlan, coveringIndex, createIndexDdl, patternColumns, type IndexCandidate } from '../../src/query/candidates.js';
 import { selectIndexes, writeOverheadSummary } from '../../src/query/advise.js';
-import { judge, type VerifiedCandidate } from '../../src/query/verify.js';
+import { affectedBaselines, judge, type QueryBaseline, type VerifiedCandidate } from '../../src/query/verify.js';
 import { runRules } from '../../src/query/rules.js';
 import { node, plan } from './plans.js';
 
@@ -45,9 +45,9 @@ test("Dexter's bar: ≥ 50% cost drop from a starting cost ≥ 100; slower measu
   assert.equal(judge(1000, 10, 5, 0.1).passes, true);
 });
 
-function verified(columns: string[], effects: Array<[string, number, number]>): VerifiedCandidate {
+function verified(columns: string[], effects: Array<[string, number, number]>, trigram = false): VerifiedCandidate {
   return {
-    candidate: { table: 'decisions', columns, using: 'btree', opclass: null },
+    candidate: { table: 'decisions', columns, using: trigram ? 'gin' : 'btree', opclass: trigram ? 'gin_trgm_ops' : null },
     method: 'rolled-back-index',
     sizeBytes: 4_000_000,
     error: null,
@@ -81,4 +81,45 @@ test('selection: an index is dropped when another chosen index also passes for a
   assert.deepEqual(res.indexes.map((i) => i.columns), [['resource_id']]);
   assert.deepEqual(res.indexes[0]!.queries.sort(), ['denied', 'star']);
   assert.match(res.rejectedByQuery.get('denied')![0]!.reason, /another index serves this query better/);
+});
+
+// Regression (CI, PostgreSQL 15 + HypoPG, then PGlite): pg_trgm's GIN index also answers
+// `actor = 'user_42'` (cost 469 → 145, passes the 50% bar) and displaced the B-tree (469 → 81).
+test('a trigram index that also passes the bar for an equality query does not displace the B-tree', () => {
+  const btree = verified(['actor', 'decided_at'], [['latest', 469, 81], ['like', 2000, 2000]]);
+  const trgm = verified(['actor'], [['latest', 469, 145], ['like', 2000, 300]], true);
+  const res = selectIndexes([btree, trgm], new Map([['latest', new Set([candidateKey(btree.candidate)])], ['like', new Set([candidateKey(trgm.candidate)])]]));
+  assert.deepEqual(res.indexes.map((i) => i.ddl).sort(), [
+    'CREATE INDEX CONCURRENTLY decisions_actor_decided_at_idx ON decisions (actor, decided_at);',
+    'CREATE INDEX CONCURRENTLY decisions_actor_trgm_idx ON decisions USING gin (actor gin_trgm_ops);',
+  ]);
+  assert.deepEqual(res.advisedByQuery.get('latest'), ['CREATE INDEX CONCURRENTLY decisions_actor_decided_at_idx ON decisions (actor, decided_at);']);
+});
+
+test('trigram candidates are measured only against queries with a LIKE on their column', () => {
+  const likePlan = plan(node('Seq Scan', { 'Relation Name': 'decisions', Filter: "(actor ~~ '%user_421%'::text)", 'Total Cost': 900 }));
+  const eqPlan = byActorLatest();
+  assert.deepEqual([...patternColumns(likePlan)], ['decisions.actor']);
+  assert.deepEqual([...patternColumns(eqPlan)], []);
+  const base = (id: string, p: typeof eqPlan): QueryBaseline => ({
+    query: { id, file: 'f.sql', line: 1, sql: '', params: [], description: null },
+    tables: new Set(['decisions']), patternColumns: patternColumns(p), costBefore: p.totalCost, timeBeforeMs: null,
+  });
+  const baselines = [base('like', likePlan), base('latest', eqPlan)];
+  const trgm: IndexCandidate = { table: 'decisions', columns: ['actor'], using: 'gin', opclass: 'gin_trgm_ops' };
+  assert.deepEqual(affectedBaselines(trgm, baselines).map((b) => b.query.id), ['like']);
+  assert.deepEqual(affectedBaselines({ ...trgm, using: 'btree', opclass: null }, baselines).map((b) => b.query.id), ['like', 'latest']);
+});
+
+test('on a cost tie the index extending the other wins: (actor, decided_at) over (actor)', () => {
+  const a = verified(['actor'], [['latest', 469, 81.6]]);
+  const ab = verified(['actor', 'decided_at'], [['latest', 469, 81.6]]);
+  for (const order of [[a, ab], [ab, a]]) {
+    const res = selectIndexes(order, new Map());
+    assert.deepEqual(res.indexes.map((i) => i.columns), [['actor', 'decided_at']]);
+  }
+  // unrelated candidates: the smaller index wins the tie
+  const r = verified(['resource_id'], [['latest', 469, 81.6]]);
+  const re = verified(['resource_kind', 'effect'], [['latest', 469, 81.6]]);
+  assert.deepEqual(selectIndexes([re, r], new Map()).indexes.map((i) => i.columns), [['resource_id']]);
 });

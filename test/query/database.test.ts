@@ -72,6 +72,14 @@ for (const backend of backends()) {
       assert.deepEqual(await catalogSnapshot(db, schema), beforeCatalog);
     });
 
+    test('a statement hiding a COMMIT cannot leave the rolled-back transaction', async () => {
+      const beforeData = await dataSnapshot(db);
+      const result = await analyzeQueries(db, [q('sneaky', 'SELECT 1 AS x$a$; COMMIT; DELETE FROM decisions; SELECT 2 AS y$a$')], { ...options, adviseIndexes: false });
+      assert.equal(result.queries[0]!.status, 'error');
+      assert.match(result.inputErrors[0]!, /multiple commands/);
+      assert.deepEqual(await dataSnapshot(db), beforeData);
+    });
+
     test('a syntax error and a missing table are one line each with file:line; other queries are still analysed', async () => {
       const result = await analyzeQueries(db, [
         q('ok', "SELECT id FROM decisions WHERE actor = 'user_1'", 1, 'mine.sql'),

@@ -29,6 +29,12 @@ test('parameters $1 are not dollar quotes; doubled quotes stay inside strings', 
   assert.equal(st[1]!.line, 2);
 });
 
+test("E'…' strings with backslash escapes and $ inside identifiers are split as PostgreSQL does", () => {
+  const st = splitSqlStatements("SELECT E'it\\'s; x' FROM t;\nSELECT 1 AS x$a$; SELECT 2 AS y$a$");
+  assert.deepEqual(st.map((s) => s.sql), ["SELECT E'it\\'s; x' FROM t", 'SELECT 1 AS x$a$', 'SELECT 2 AS y$a$']);
+  assert.deepEqual(splitSqlStatements("SELECT 'a\\'; SELECT 2").map((s) => s.sql), ["SELECT 'a\\'", 'SELECT 2'], 'no escapes in standard strings');
+});
+
 test('property: joining statements with ";\\n" and splitting gives them back with their lines', () => {
   const literal = fc.stringMatching(/^[a-z ;$-]{0,12}$/).map((s) => `'${s.replace(/'/g, "''")}'`);
   const stmt = fc.tuple(fc.constantFrom('SELECT', 'DELETE FROM t WHERE x =', 'UPDATE t SET y ='), literal, fc.nat(3))
