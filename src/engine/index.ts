@@ -44,6 +44,10 @@ export { createEngine, emptyStageTimes, DEFAULT_CACHE } from './engine.js';
 export type { Engine, EngineOptions, CacheOptions, CacheStats, StageTimes, TraceEntry, CheckTrace, CelStats } from './engine.js';
 export type { Activation } from './cel.js';
 export { parsePolicySource, walkExpressions, exprPosition } from './policy-source.js';
+export { startServer, DEFAULT_PORT, DEFAULT_BODY_LIMIT_BYTES } from './server.js';
+export type { ServerOptions, RunningServer } from './server.js';
+export type { ServerMetrics } from './metrics.js';
+export { toCheckRequest, RequestShapeError } from './request.js';
 export { loadTestSuites, parseTestSuite, runTestSuites } from './test-suite.js';
 export type { TestSuite, SuiteTest, TestFailure, TestSuiteResults } from './test-suite.js';
 export type {

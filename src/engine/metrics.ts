@@ -1,0 +1,109 @@
+/**
+ * Prometheus metrics for one engine server (a Registry per server, so tests and several servers in
+ * one process do not share counters). Engine-side counts (cache, CEL time) are read from the
+ * engine at scrape time, as deltas from when the server started.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Engine } from './engine.js';
+import type { CheckResponse } from './types.js';
+
+export interface ServerMetrics {
+  registry: Registry;
+  /** Prometheus text exposition */
+  text(): Promise<string>;
+  contentType: string;
+  /** records one answered check request */
+  observeCheck(seconds: number, response: CheckResponse): void;
+  observeHttp(route: string, code: number): void;
+}
+
+/** Seconds; the engine answers in microseconds, so the low buckets matter. */
+const CHECK_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 1];
+
+export function createServerMetrics(engine: Engine): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const start = engine.cacheStats();
+  const celStart = engine.celStats();
+
+  new Counter({
+    name: 'authz_perf_decision_cache_hits_total',
+    help: 'Decision cache hits (one per resource entry answered from the cache)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(engine.cacheStats().hits - start.hits);
+    },
+  });
+  new Counter({
+    name: 'authz_perf_decision_cache_misses_total',
+    help: 'Decision cache misses (resource entries evaluated)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(engine.cacheStats().misses - start.misses);
+    },
+  });
+  new Counter({
+    name: 'authz_perf_cel_evaluation_seconds_total',
+    help: 'Time spent evaluating CEL expressions (counted when the engine was created with celTiming)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(Math.max(0, engine.celStats().totalNs - celStart.totalNs) / 1e9);
+    },
+  });
+  new Counter({
+    name: 'authz_perf_cel_evaluations_total',
+    help: 'CEL expression evaluations (counted when the engine was created with celTiming)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(Math.max(0, engine.celStats().evaluations - celStart.evaluations));
+    },
+  });
+  const duration = new Histogram({
+    name: 'authz_perf_check_duration_seconds',
+    help: 'Time to answer POST /api/check/resources (parse, check, serialise)',
+    buckets: CHECK_BUCKETS,
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'authz_perf_decisions_total',
+    help: 'Decisions returned, one per resource × action',
+    labelNames: ['effect'],
+    registers: [registry],
+  });
+  const allow = decisions.labels('EFFECT_ALLOW');
+  const deny = decisions.labels('EFFECT_DENY');
+  allow.inc(0);
+  deny.inc(0);
+  const http = new Counter({
+    name: 'authz_perf_http_requests_total',
+    help: 'HTTP requests by route and status code',
+    labelNames: ['route', 'code'],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    text: () => registry.metrics(),
+    observeCheck(seconds, response) {
+      duration.observe(seconds);
+      let allowed = 0;
+      let denied = 0;
+      for (const result of response.results) {
+        for (const action in result.actions) {
+          if (result.actions[action] === 'EFFECT_ALLOW') allowed++;
+          else denied++;
+        }
+      }
+      if (allowed > 0) allow.inc(allowed);
+      if (denied > 0) deny.inc(denied);
+    },
+    observeHttp(route, code) {
+      http.inc({ route, code: String(code) });
+    },
+  };
+}

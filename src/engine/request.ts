@@ -1,0 +1,84 @@
+/**
+ * Validates a parsed JSON body as a Cerbos CheckResources request. Failures name the offending
+ * field (`resources[2].actions[0]`), so a 400 tells the client exactly what to fix.
+ */
+import type { Attributes, CheckRequest, ResourceEntry } from './types.js';
+
+export class RequestShapeError extends Error {
+  override readonly name = 'RequestShapeError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function own(o: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+
+function nonEmptyString(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new RequestShapeError(field, v === undefined ? 'is required' : 'must be a non-empty string');
+  return v;
+}
+
+function stringList(v: unknown, field: string): string[] {
+  if (v === undefined) throw new RequestShapeError(field, 'is required');
+  if (!Array.isArray(v) || v.length === 0) throw new RequestShapeError(field, 'must be a non-empty list of strings');
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string' || v[i] === '') throw new RequestShapeError(`${field}[${i}]`, 'must be a non-empty string');
+  return v as string[];
+}
+
+function attributes(v: unknown, field: string): Attributes | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw new RequestShapeError(field, 'must be an object');
+  return v as Attributes;
+}
+
+/** The body as a CheckRequest (only the known fields are kept), or a RequestShapeError. */
+export function toCheckRequest(body: unknown): CheckRequest {
+  if (!isObject(body)) throw new RequestShapeError('body', 'must be a JSON object');
+  const requestId = own(body, 'requestId');
+  if (requestId !== undefined && typeof requestId !== 'string') throw new RequestShapeError('requestId', 'must be a string');
+  const includeMeta = own(body, 'includeMeta');
+  if (includeMeta !== undefined && typeof includeMeta !== 'boolean') throw new RequestShapeError('includeMeta', 'must be a boolean');
+
+  const p = own(body, 'principal');
+  if (!isObject(p)) throw new RequestShapeError('principal', p === undefined ? 'is required' : 'must be an object');
+  const principal: CheckRequest['principal'] = {
+    id: nonEmptyString(own(p, 'id'), 'principal.id'),
+    roles: stringList(own(p, 'roles'), 'principal.roles'),
+  };
+  const pAttr = attributes(own(p, 'attr'), 'principal.attr');
+  if (pAttr !== undefined) principal.attr = pAttr;
+
+  const list = own(body, 'resources');
+  if (list === undefined) throw new RequestShapeError('resources', 'is required');
+  if (!Array.isArray(list) || list.length === 0) throw new RequestShapeError('resources', 'must be a non-empty list');
+  const resources: ResourceEntry[] = new Array<ResourceEntry>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const f = `resources[${i}]`;
+    const entry: unknown = list[i];
+    if (!isObject(entry)) throw new RequestShapeError(f, 'must be an object');
+    const r = own(entry, 'resource');
+    if (!isObject(r)) throw new RequestShapeError(`${f}.resource`, r === undefined ? 'is required' : 'must be an object');
+    const resource: ResourceEntry['resource'] = {
+      kind: nonEmptyString(own(r, 'kind'), `${f}.resource.kind`),
+      id: nonEmptyString(own(r, 'id'), `${f}.resource.id`),
+    };
+    const rAttr = attributes(own(r, 'attr'), `${f}.resource.attr`);
+    if (rAttr !== undefined) resource.attr = rAttr;
+    const version = own(r, 'policyVersion');
+    if (version !== undefined && version !== '') resource.policyVersion = nonEmptyString(version, `${f}.resource.policyVersion`);
+    resources[i] = { resource, actions: stringList(own(entry, 'actions'), `${f}.actions`) };
+  }
+  const req: CheckRequest = { principal, resources };
+  if (requestId !== undefined) req.requestId = requestId;
+  if (includeMeta === true) req.includeMeta = true;
+  return req;
+}
