@@ -12,7 +12,8 @@ import { loadReport } from '../report/load.js';
 import { listScenarios, loadScenario } from '../scenario/index.js';
 import { loadPolicySet } from '../engine/index.js';
 import { UsageError } from '../util/errors.js';
-import { calibrationFromReport, defaultCalibration, k8sManifests, planSize, WHAT_IF_LEVELS, type SizeOptions } from '../sizing/index.js';
+import { calibrationFromReport, defaultCalibration, k8sManifests, planSize, WHAT_IF_LEVELS, type Calibration, type SizeOptions } from '../sizing/index.js';
+import { tryParseDurationMs } from '../util/duration.js';
 import { DEFAULTS } from '../sizing/defaults.js';
 import { parseCores, parseCount, parseFraction, parseLatencyMs, parsePositiveRate, parseRateList } from '../sizing/parse.js';
 
@@ -29,6 +30,8 @@ interface SizeFlags extends ReportOutputOptions {
   dbMaxConnections?: string;
   poolSize?: string;
   from?: string;
+  measure?: boolean;
+  measureStep?: string;
   whatIf?: string;
   format: 'terminal' | 'k8s';
   name: string;
@@ -50,6 +53,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--db-max-connections <n>', `database max_connections (default ${DEFAULTS.dbMaxConnections})`)
     .option('--pool-size <n>', `DB pool size per replica (default ${DEFAULTS.poolSize})`)
     .option('--from <report.json>', 'calibrate from a saved bench or loadtest --find-max report')
+    .option('--measure', `calibrate now: a short loadtest --find-max of the bundled engine on this machine (${MEASURE.maxSteps} steps at most)`)
+    .option('--measure-step <duration>', `--measure: length of each find-max step (default ${MEASURE.stepDuration})`)
     .option('--what-if <rates>', `RPS levels for the what-if table (default ${WHAT_IF_LEVELS.map((l) => l.toLocaleString('en-US')).join(',')})`)
     .addOption(new Option('--format <format>', 'stdout format: terminal table, or k8s (Deployment resources + HPA YAML)').choices(['terminal', 'k8s']).default('terminal'))
     .option('--name <name>', 'Deployment/HPA name for --format k8s', 'authz-engine')
@@ -62,6 +67,13 @@ export function register(program: Command, ctx: CliContext): void {
 /** Parses every flag up front, so bad input fails before any file is read. */
 export function parseSizeFlags(flags: SizeFlags): SizeOptions {
   if (flags.rps === undefined) throw new UsageError('--rps is required: the peak requests per second (e.g. --rps 50000)');
+  if (flags.measure && flags.from !== undefined) throw new UsageError('--measure and --from are alternatives: measure now, or calibrate from a saved report');
+  if (flags.measureStep !== undefined) {
+    if (!flags.measure) throw new UsageError('--measure-step applies only with --measure');
+    if (tryParseDurationMs(flags.measureStep) === null || !(tryParseDurationMs(flags.measureStep)! > 0)) {
+      throw new UsageError(`--measure-step: "${flags.measureStep}" must be a positive duration (e.g. 2s, 500ms)`);
+    }
+  }
   const options: SizeOptions = { peakRps: parsePositiveRate(flags.rps, '--rps'), ha: Boolean(flags.ha) };
   if (flags.p99 !== undefined) options.p99TargetMs = parseLatencyMs(flags.p99, '--p99');
   if (flags.scenario !== undefined) options.scenario = flags.scenario;
@@ -88,7 +100,11 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
     if (options.policies === undefined) options.scenarioPolicies = await policyCount(scenario.policyDir);
   }
   let calibration = defaultCalibration();
-  if (flags.from !== undefined) {
+  if (flags.measure) {
+    const measured = await measureNow(ctx, options, flags.scenario ?? MEASURE.scenario, flags.measureStep ?? MEASURE.stepDuration);
+    if (typeof measured === 'number') return measured;
+    calibration = measured;
+  } else if (flags.from !== undefined) {
     const report = await readReport(path.resolve(ctx.cwd, flags.from), flags.from);
     const blend = options.cacheHitRate ?? options.scenarioRepeatShare;
     calibration = calibrationFromReport(report, flags.from, {
@@ -111,6 +127,38 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
   }
   await emitReport(ctx, report, flags);
   return 0;
+}
+
+/** --measure: a deliberately short find-max (seconds, not minutes): enough points for a USL fit. */
+const MEASURE = { stepDuration: '2s', maxSteps: 8, scenario: 'abac-cel' } as const;
+
+/**
+ * Runs `loadtest --find-max` in this process (the bundled engine in its own child process, as
+ * loadtest always starts it) and calibrates from its report. Returns the loadtest's exit code
+ * instead when it failed; it has already printed why.
+ */
+async function measureNow(ctx: CliContext, options: SizeOptions, scenario: string, stepDuration: string): Promise<Calibration | number> {
+  const args = ['loadtest', '--find-max', '--scenario', scenario, '--step-duration', stepDuration, '--max-steps', String(MEASURE.maxSteps)];
+  args.push('--no-autocannon', '--json', '--no-report', '--quiet');
+  if (options.p99TargetMs !== undefined) args.push('--slo-p99', `${options.p99TargetMs}ms`);
+  ctx.stderr.write(`size: measuring: authz-perf ${args.filter((a) => a !== '--json' && a !== '--no-report' && a !== '--quiet').join(' ')}\n`);
+  let json = '';
+  const capture = { write: (chunk: string): boolean => ((json += chunk), true) };
+  // imported here: main.js imports this module through commands.ts
+  const { main } = await import('./main.js');
+  const code = await main(['node', 'authz-perf', ...args, ...(ctx.debug ? ['--debug'] : [])], {
+    stdout: capture,
+    stderr: ctx.stderr,
+    cwd: ctx.cwd,
+    env: ctx.env,
+  });
+  // 99: some SLO threshold was crossed, which is what find-max is for; the steps are still good
+  if (code !== 0 && code !== 99) return code;
+  const label = `find-max measured now (scenario ${scenario}, ${stepDuration} steps)`;
+  const calibration = calibrationFromReport(loadReport(json, label), label, {
+    ...(options.cacheHitRate !== undefined ? { cacheHitRate: options.cacheHitRate } : {}),
+  });
+  return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, scenario ${scenario}, ${stepDuration} steps`, file: null };
 }
 
 /** Reads a saved report through the report layer's loader (file:line:column errors, schema version check). */

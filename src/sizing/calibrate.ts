@@ -48,7 +48,7 @@ export function defaultCalibration(): Calibration {
     sloP99Ms: null,
     memory: defaultMemory(),
     maxObservedRps: null,
-    notes: ['no calibration: capacity and memory are default constants, not measurements of this engine (use --from REPORT.json)'],
+    notes: ['no calibration: capacity and memory are default constants, not measurements of this engine (use --from REPORT.json, or --measure to run a short find-max now)'],
   };
 }
 

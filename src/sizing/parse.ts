@@ -33,7 +33,8 @@ export function parseCount(text: string, flag: string, min = 0): number {
 export function parseFraction(text: string, flag: string, open: boolean): number {
   const t = text.trim();
   const pct = t.endsWith('%');
-  const n = Number(pct ? t.slice(0, -1) : t);
+  const body = pct ? t.slice(0, -1) : t;
+  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(body) ? Number(body) : NaN;
   const v = pct ? n / 100 : n;
   const ok = t !== '' && t !== '%' && Number.isFinite(v) && (open ? v > 0 && v < 1 : v >= 0 && v <= 1);
   if (!ok) {
