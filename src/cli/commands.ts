@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
+import { register as registerServe } from './serve.js';
 import { register as registerSize } from './size.js';
 import { register as registerExplain } from './explain.js';
 import { register as registerReport } from './report.js';
@@ -10,6 +11,7 @@ import { register as registerAnalyzeCel } from './analyze-cel.js';
  * Add one import and one entry per subcommand; help lists them in this order.
  */
 const registrars: Array<(program: Command, ctx: CliContext) => void> = [
+  registerServe,
   registerSize,
   registerExplain,
   registerReport,

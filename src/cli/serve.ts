@@ -1,0 +1,105 @@
+/**
+ * `authz-perf serve [--scenario NAME | --policies DIR] [--port 3592] [--host 127.0.0.1]
+ *  [--cache-size N] [--cache-ttl 60s] [--no-cache] [--body-limit BYTES]` — the reference engine over
+ * HTTP (Cerbos check API) until SIGINT/SIGTERM.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
+import { runAction } from './action.js';
+import { UsageError } from '../util/errors.js';
+import { parseDurationMs } from '../util/duration.js';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_CACHE, DEFAULT_PORT, createEngine, loadPolicySet, startServer, type RunningServer } from '../engine/index.js';
+import { loadScenario } from '../scenario/index.js';
+
+export interface ServeFlags {
+  scenario?: string;
+  policies?: string;
+  port: string;
+  host: string;
+  cacheSize?: string;
+  cacheTtl?: string;
+  /** commander's --no-cache */
+  cache: boolean;
+  bodyLimit?: string;
+}
+
+export interface ServeIo {
+  /** resolves when the server should stop (SIGINT/SIGTERM in the real CLI) */
+  untilStopped(server: RunningServer): Promise<void>;
+}
+
+const DEFAULT_SCENARIO = 'abac-cel';
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the reference engine as a Cerbos-compatible HTTP policy decision point')
+    .option('--scenario <name>', `bundled scenario name or folder whose policies to serve (default ${DEFAULT_SCENARIO})`)
+    .option('--policies <dir>', 'serve the policies in this folder instead of a scenario')
+    .option('--port <n>', 'TCP port (0 = pick a free one)', String(DEFAULT_PORT))
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--cache-size <n>', `decision cache entries (default ${DEFAULT_CACHE.maxEntries})`)
+    .option('--cache-ttl <duration>', `decision cache TTL, e.g. 30s (default ${DEFAULT_CACHE.ttlMs / 1000}s)`)
+    .option('--no-cache', 'turn the decision cache off')
+    .option('--body-limit <bytes>', `largest accepted request body (default ${DEFAULT_BODY_LIMIT_BYTES})`)
+    .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function integerFlag(text: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag}: expected an integer from ${min} to ${max}, got "${text}"`);
+  return n;
+}
+
+export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: ServeIo): Promise<number> {
+  if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
+  const port = integerFlag(flags.port, '--port', 0, 65535);
+  const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : integerFlag(flags.bodyLimit, '--body-limit', 1, 2 ** 31);
+  if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) {
+    throw new UsageError(`${flags.cacheSize !== undefined ? '--cache-size' : '--cache-ttl'}: cannot be combined with --no-cache`);
+  }
+  const cache = flags.cache
+    ? {
+        maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : integerFlag(flags.cacheSize, '--cache-size', 1, 100_000_000),
+        ttlMs: flags.cacheTtl === undefined ? DEFAULT_CACHE.ttlMs : parseDurationMs(flags.cacheTtl, '--cache-ttl'),
+      }
+    : false;
+
+  let label: string;
+  let policyDir: string;
+  if (flags.policies !== undefined) {
+    policyDir = path.resolve(ctx.cwd, flags.policies);
+    label = `policies ${flags.policies}`;
+  } else {
+    const name = flags.scenario ?? DEFAULT_SCENARIO;
+    const scenario = await loadScenario(/[\\/]/.test(name) || name.startsWith('.') ? path.resolve(ctx.cwd, name) : name);
+    policyDir = scenario.policyDir;
+    label = `scenario ${scenario.name}`;
+  }
+  const policySet = await loadPolicySet(policyDir);
+  const engine = createEngine(policySet, { cache, celTiming: true });
+  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for a free one)`);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
+    throw err;
+  });
+  const n = policySet.stats.resourcePolicies;
+  ctx.stderr.write(`authz-perf serve listening on ${server.url} (${label}, ${n} ${n === 1 ? 'policy' : 'policies'})\n`);
+  await io.untilStopped(server);
+  await server.close();
+  return 0;
+}

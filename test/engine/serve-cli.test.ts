@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { serveCommand, type ServeFlags } from '../../src/cli/serve.js';
+import type { CliContext } from '../../src/cli/context.js';
+import { runCli } from '../helpers/cli.js';
+
+function context(): CliContext & { err: string[] } {
+  const err: string[] = [];
+  return {
+    err,
+    stdout: { write: () => true },
+    stderr: { write: (s: string) => (err.push(s), true) },
+    cwd: process.cwd(),
+    env: {},
+    debug: false,
+    exitCode: 0,
+  };
+}
+
+const flags = (over: Partial<ServeFlags>): ServeFlags => ({ port: '0', host: '127.0.0.1', cache: true, ...over });
+
+test('serve starts, prints the listening line, answers, and stops cleanly', async () => {
+  const ctx = context();
+  let answered: unknown;
+  const code = await serveCommand(ctx, flags({ scenario: 'rbac-simple' }), {
+    async untilStopped(server) {
+      const res = await fetch(`${server.url}/api/check/resources`, {
+        method: 'POST',
+        body: JSON.stringify({ principal: { id: 'a', roles: ['viewer'] }, resources: [{ resource: { kind: 'document', id: 'd' }, actions: ['view', 'edit'] }] }),
+      });
+      answered = ((await res.json()) as { results: Array<{ actions: unknown }> }).results[0]!.actions;
+    },
+  });
+  assert.equal(code, 0);
+  assert.match(ctx.err.join(''), /^authz-perf serve listening on http:\/\/127\.0\.0\.1:\d+ \(scenario rbac-simple, 2 policies\)\n$/);
+  assert.deepEqual(answered, { view: 'EFFECT_ALLOW', edit: 'EFFECT_DENY' });
+});
+
+test('bad flags are usage errors naming the flag (exit 2)', async () => {
+  for (const [args, pattern] of [
+    [['--port', '70000'], /^authz-perf: --port: expected an integer from 0 to 65535, got "70000"\n$/],
+    [['--cache-ttl', 'soon'], /^authz-perf: --cache-ttl: "soon" is not a duration/],
+    [['--no-cache', '--cache-size', '10'], /^authz-perf: --cache-size: cannot be combined with --no-cache/],
+    [['--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, rbac-simple/],
+    [['--scenario', 'abac-cel', '--policies', 'x'], /^authz-perf: --policies: use either/],
+  ] as Array<[string[], RegExp]>) {
+    const run = await runCli(['serve', ...args]);
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, pattern);
+  }
+});
+
+test('serve is listed first in --help', async () => {
+  const run = await runCli(['--help']);
+  const commands = run.stdout.split('Commands:')[1] ?? '';
+  assert.match(commands.trim(), /^serve \[options\]\s+run the reference engine/);
+});
+
+// spawns serve.js alone (not the whole CLI) so the test does not pay for every command's imports
+test('the real process stops with exit 0 on SIGTERM', { timeout: 20_000 }, async () => {
+  const serveJs = fileURLToPath(new URL('../../src/cli/serve.js', import.meta.url));
+  const script = `
+    import { serveCommand, untilSignal } from ${JSON.stringify(serveJs)};
+    const ctx = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, debug: false, exitCode: 0 };
+    const flags = { port: '0', host: '127.0.0.1', cache: true, scenario: 'abac-cel' };
+    serveCommand(ctx, flags, { untilStopped: untilSignal }).then((c) => { process.exitCode = c; });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      stderr += s;
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`exited early (${String(code)}): ${stderr}`)));
+  });
+  assert.match(stderr, /\(scenario abac-cel, 2 policies\)/);
+  assert.equal((await fetch(`${url}/health`)).status, 200);
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exit, 0);
+});
