@@ -85,7 +85,14 @@ function envelopeInfo(report: Json): Pick<Calibration, 'measuredAt' | 'measuredO
 interface TaskFigures {
   id: string;
   meanNs: number;
+  /** relative margin of error of the mean, percent (null when the report has none) */
+  rmePercent: number | null;
 }
+
+/** Above this margin of error a bench figure is too noisy to size from without a warning. */
+const NOISY_RME_PERCENT = 20;
+/** A round trip this many times the default HTTP overhead is mostly waiting, not work. */
+const ROUNDTRIP_SUSPECT_FACTOR = 10;
 
 function readTasks(scenario: Json, file: string): TaskFigures[] {
   if (!Array.isArray(scenario.tasks)) throw new InputError(`bench scenario '${String(scenario.scenario)}' has no tasks array`, { file });
@@ -93,7 +100,7 @@ function readTasks(scenario: Json, file: string): TaskFigures[] {
   for (const t of scenario.tasks) {
     if (!isObject(t) || typeof t.id !== 'string') continue;
     const meanNs = num(t.meanNs);
-    if (meanNs !== null && meanNs > 0) tasks.push({ id: t.id, meanNs });
+    if (meanNs !== null && meanNs > 0) tasks.push({ id: t.id, meanNs, rmePercent: num(t.rmePercent) });
   }
   return tasks;
 }
@@ -151,6 +158,21 @@ function fromBench(report: Json, file: string, options: CalibrateOptions): Calib
   }
   const serviceNs = checkNs + overheadNs;
   const perCoreRps = 1e9 / serviceNs;
+  if (roundtrip && overheadNs > ROUNDTRIP_SUSPECT_FACTOR * DEFAULTS.httpOverheadNs) {
+    notes.push(
+      `the HTTP round trip adds ${fmt(overheadNs / 1000)} µs per check, over ${ROUNDTRIP_SUSPECT_FACTOR}× the usual ${fmt(DEFAULTS.httpOverheadNs / 1000)} µs: on a busy host that is mostly waiting for a CPU, so capacity is understated (re-run bench on a quiet machine)`,
+    );
+  }
+  if (uncached && cached && cached.meanNs > uncached.meanNs) {
+    notes.push(`check-cached (${fmt(cached.meanNs)} ns) is slower than check-uncached (${fmt(uncached.meanNs)} ns): the bench figures look noisy`);
+  }
+  const used = [uncached, cached, roundtrip].filter((t): t is TaskFigures => t !== undefined);
+  const noisy = used.filter((t) => t.rmePercent !== null && t.rmePercent > NOISY_RME_PERCENT);
+  if (noisy.length > 0) {
+    notes.push(
+      `noisy bench figures (${noisy.map((t) => `${t.id} ±${fmt(t.rmePercent!, 2)}%`).join(', ')}): capacity is uncertain by as much; re-run bench on a quiet machine or without --quick`,
+    );
+  }
 
   const memory = defaultMemory();
   const mem = isObject(chosen.memory) ? chosen.memory : null;

@@ -206,11 +206,17 @@ export function sizeFor(inputs: SizeInputs, calibration: Calibration): SizingRes
     'DB connection budget',
     'replicas × pool ≤ max_connections × 80%',
     `${replicas} × ${inputs.poolSize} = ${connectionsAtPeak} at peak, ${hpaMax} × ${inputs.poolSize} = ${connectionsAtHpaMax} at HPA max; budget ${inputs.dbMaxConnections} × 0.8 = ${budget}`,
-    dbFits ? 'fits' : `over budget: pool ≤ ${maxPoolSizeForBudget} per replica, or raise max_connections / add a pooler`,
+    dbFits
+      ? 'fits'
+      : maxPoolSizeForBudget > 0
+        ? `over budget: pool ≤ ${maxPoolSizeForBudget} per replica, or raise max_connections / add a pooler`
+        : 'over budget even with one connection per replica: raise max_connections or add a pooler',
   );
   if (!dbFits) {
     warnings.push(
-      `DB connections ${connectionsAtHpaMax} at HPA max (${hpaMax} × pool ${inputs.poolSize}) exceed 80% of max_connections ${inputs.dbMaxConnections} (${budget}): use --pool-size ≤ ${maxPoolSizeForBudget}, raise max_connections or put PgBouncer in front`,
+      `DB connections ${connectionsAtHpaMax} at HPA max (${hpaMax} × pool ${inputs.poolSize}) exceed 80% of max_connections ${inputs.dbMaxConnections} (${budget}): ${
+        maxPoolSizeForBudget > 0 ? `use --pool-size ≤ ${maxPoolSizeForBudget}, raise max_connections` : `even one connection per replica is too many: raise max_connections`
+      } or put PgBouncer in front`,
     );
   }
 

@@ -50,6 +50,21 @@ test('bench memory: retained heap ÷ policy count when the scenario is known, el
   assert.equal(without.memory.baseRssBytes.value, 64 * 1024 * 1024 + 8 * 1024 * 1024);
 });
 
+test('bench: noisy figures, a cached check slower than an uncached one and a waiting round trip are called out', () => {
+  const report = fixture('size-bench-synthetic.json');
+  const abac = (report.bench as { scenarios: Array<{ scenario: string; tasks: Array<{ id: string; meanNs: number; rmePercent: number }> }> }).scenarios[1]!;
+  const task = (id: string) => abac.tasks.find((t) => t.id === id)!;
+  const quiet = calibrationFromReport(report, 'b.json', { scenario: 'abac-cel' });
+  assert.ok(!quiet.notes.some((n) => /noisy|slower than|waiting/.test(n)), quiet.notes.join('; '));
+  task('check-uncached').rmePercent = 35;
+  task('check-cached').meanNs = 30_000;
+  task('http-roundtrip').meanNs = 2_000_000;
+  const noisy = calibrationFromReport(report, 'b.json', { scenario: 'abac-cel' });
+  assert.ok(noisy.notes.some((n) => /noisy bench figures \(check-uncached ±35%\)/.test(n)), noisy.notes.join('; '));
+  assert.ok(noisy.notes.some((n) => /check-cached \(30,000 ns\) is slower than check-uncached/.test(n)));
+  assert.ok(noisy.notes.some((n) => /mostly waiting for a CPU/.test(n)));
+});
+
 test('bench: an unknown --scenario names the ones the report has', () => {
   assert.throws(
     () => calibrationFromReport(fixture('size-bench-synthetic.json'), 'b.json', { scenario: 'nope' }),

@@ -67,6 +67,17 @@ test('--from a bench report, relative to the working directory', async () => {
   assert.equal(abac, null, 'unknown flags are refused');
 });
 
+test('--scenario: its SLO is the p99 target, its policies and repeat share the defaults; flags still win', async () => {
+  const report = await sizeJson(['--rps', '20k', '--scenario', 'abac-cel']);
+  const i = report.size.inputs;
+  assert.equal(i.scenario, 'abac-cel');
+  assert.equal(i.p99TargetSource, 'scenario abac-cel SLO');
+  assert.ok(i.policies > 0 && i.policiesSource === 'policies in scenario abac-cel', `${i.policies} ${i.policiesSource}`);
+  assert.match(i.cacheHitRateSource, /repeat share of scenario abac-cel/);
+  const flagged = await sizeJson(['--rps', '20k', '--scenario', 'abac-cel', '--p99', '7ms', '--policies', '40']);
+  assert.deepEqual([flagged.size.inputs.p99TargetMs, flagged.size.inputs.policies], [7, 40]);
+});
+
 test('--format k8s prints a valid Deployment resources block and an autoscaling/v2 HPA', async () => {
   const run = await runCli(['size', '--rps', '50000', '--ha', '--format', 'k8s', '--name', 'pdp', '--namespace', 'authz', '--no-report']);
   assert.equal(run.code, 0, run.stderr);
@@ -120,6 +131,10 @@ const BAD: Array<[string[], RegExp]> = [
   [['--rps', '5', '--what-if', ','], /^authz-perf: --what-if: give comma-separated rates/],
   [['--rps', '5', '--format', 'xml'], /^authz-perf: option '--format <format>' argument 'xml' is invalid\. Allowed choices are terminal, k8s/],
   [['--rps', '5', '--from', 'no-such-report.json'], /^authz-perf: --from no-such-report\.json: cannot read the report \(no such file\)/],
+  [['--rps', '5', '--measure', '--from', 'x.json'], /^authz-perf: --measure and --from are alternatives/],
+  [['--rps', '5', '--measure-step', '1s'], /^authz-perf: --measure-step applies only with --measure/],
+  [['--rps', '5', '--measure', '--measure-step', 'soon'], /^authz-perf: --measure-step: "soon" must be a positive duration \(e\.g\. 2s, 500ms\)/],
+  [['--rps', '5', '--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, rbac-simple/],
 ];
 
 test('bad flags exit 2 with one line naming the flag and what it accepts', async () => {

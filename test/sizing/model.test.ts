@@ -90,6 +90,9 @@ test('DB budget: replicas × pool ≤ 80% of max_connections, checked at HPA max
   assert.equal(over.db.fits, false);
   assert.equal(over.db.maxPoolSizeForBudget, 5); // floor(80 ÷ 14)
   assert.ok(over.warnings.some((w) => /exceed 80% of max_connections 100/.test(w)));
+  const none = at(1_000_000, { dbMaxConnections: 100 });
+  assert.equal(none.db.maxPoolSizeForBudget, 0);
+  assert.ok(none.warnings.some((w) => /even one connection per replica is too many/.test(w)));
   const ok = at(50_000, { poolSize: 5 });
   assert.equal(ok.db.fits, true);
   assert.ok(!ok.warnings.some((w) => /max_connections/.test(w)));
