@@ -75,7 +75,8 @@ export function parseCel(text: string): CelNode {
     const message = (e.summary ?? e.message ?? String(err)).split('\n')[0]!;
     throw new CelSyntaxError(message, start, end);
   }
-  const parens = matchParens(text);
+  // without parentheses every library span is already right
+  const parens = text.includes('(') ? matchParens(text) : null;
   return convert(lib, text, parens);
 }
 
@@ -83,87 +84,120 @@ const NO_CHILDREN: readonly CelNode[] = Object.freeze([]);
 
 type Unlinked = CelNode extends infer N ? (N extends CelNode ? Omit<N, 'children'> : never) : never;
 
-function convert(n: LibNode, text: string, parens: Int32Array): CelNode {
-  const node = build(n, text, parens) as CelNode & { children: readonly CelNode[] };
-  const kids: CelNode[] = [];
-  collectChildren(node, kids);
-  (node as { children: readonly CelNode[] }).children = kids.length ? kids : NO_CHILDREN;
-  return node;
+function convert(n: LibNode, text: string, parens: Int32Array | null): CelNode {
+  const node = build(n, text, parens) as Unlinked & { children: readonly CelNode[] };
+  if (parens) {
+    const [start, end] = balance(node.start, node.end, node.children, parens);
+    node.start = start;
+    node.end = end;
+  }
+  return node as CelNode;
 }
 
-function build(n: LibNode, text: string, parens: Int32Array): Unlinked {
-  const [start, end] = balance(n.start, n.end, parens);
-  const c = (x: unknown): CelNode => convert(x as LibNode, text, parens);
+/** One library node → ours; `children` is set in every literal (one shape per kind, no closures). */
+function build(n: LibNode, text: string, parens: Int32Array | null): CelNode {
+  const start = n.start;
+  const end = n.end;
   const a = n.args as unknown[];
   switch (n.op) {
     case 'value':
       return literal(n.args, start, end);
     case 'id':
-      return { kind: 'ident', name: n.args as string, start, end };
+      return { kind: 'ident', name: n.args as string, start, end, children: NO_CHILDREN };
     case '.':
-    case '.?':
-      return { kind: 'select', operand: c(a[0]), field: a[1] as string, optional: n.op === '.?', start, end };
+    case '.?': {
+      const operand = convert(a[0] as LibNode, text, parens);
+      return { kind: 'select', operand, field: a[1] as string, optional: n.op === '.?', start, end, children: [operand] };
+    }
     case '[]':
-    case '[?]':
-      return { kind: 'index', operand: c(a[0]), index: c(a[1]), optional: n.op === '[?]', start, end };
-    case 'list':
-      return { kind: 'list', elements: a.map(c), start, end };
-    case 'map':
-      return { kind: 'map', entries: (a as Array<[unknown, unknown]>).map(([k, v]) => [c(k), c(v)]), start, end };
+    case '[?]': {
+      const operand = convert(a[0] as LibNode, text, parens);
+      const index = convert(a[1] as LibNode, text, parens);
+      return { kind: 'index', operand, index, optional: n.op === '[?]', start, end, children: [operand, index] };
+    }
+    case 'list': {
+      const elements = convertAll(a, text, parens);
+      return { kind: 'list', elements, start, end, children: elements.length ? elements : NO_CHILDREN };
+    }
+    case 'map': {
+      const entries: Array<[CelNode, CelNode]> = [];
+      const children: CelNode[] = [];
+      for (const [k, v] of a as Array<[LibNode, LibNode]>) {
+        const key = convert(k, text, parens);
+        const value = convert(v, text, parens);
+        entries.push([key, value]);
+        children.push(key, value);
+      }
+      return { kind: 'map', entries, start, end, children: children.length ? children : NO_CHILDREN };
+    }
     case '&&':
-    case '||':
-      return { kind: n.op === '&&' ? 'and' : 'or', left: c(a[0]), right: c(a[1]), start, end };
-    case '?:':
-      return { kind: 'ternary', cond: c(a[0]), then: c(a[1]), else: c(a[2]), start, end };
+    case '||': {
+      const left = convert(a[0] as LibNode, text, parens);
+      const right = convert(a[1] as LibNode, text, parens);
+      return { kind: n.op === '&&' ? 'and' : 'or', left, right, start, end, children: [left, right] };
+    }
+    case '?:': {
+      const cond = convert(a[0] as LibNode, text, parens);
+      const then = convert(a[1] as LibNode, text, parens);
+      const otherwise = convert(a[2] as LibNode, text, parens);
+      return { kind: 'ternary', cond, then, else: otherwise, start, end, children: [cond, then, otherwise] };
+    }
     case '!_':
-      return { kind: 'not', operand: c(n.args), start, end };
-    case '-_':
-      return { kind: 'neg', operand: c(n.args), start, end };
+    case '-_': {
+      const operand = convert(n.args as LibNode, text, parens);
+      return { kind: n.op === '!_' ? 'not' : 'neg', operand, start, end, children: [operand] };
+    }
     case 'call': {
       const fn = a[0] as string;
-      const args = (a[1] as unknown[]).map(c);
-      if (fn === 'has' && args.length === 1) return { kind: 'has', operand: args[0]!, start, end };
-      return { kind: 'call', fn, target: null, args, start, end };
+      const args = convertAll(a[1] as unknown[], text, parens);
+      if (fn === 'has' && args.length === 1) return { kind: 'has', operand: args[0]!, start, end, children: args };
+      return { kind: 'call', fn, target: null, args, start, end, children: args.length ? args : NO_CHILDREN };
     }
     case 'rcall': {
       const fn = a[0] as string;
-      const target = c(a[1]);
-      const args = (a[2] as unknown[]).map(c);
+      const target = convert(a[1] as LibNode, text, parens);
+      const args = convertAll(a[2] as unknown[], text, parens);
       if (MACROS.has(fn) && (args.length === 2 || (fn === 'map' && args.length === 3)) && args[0]!.kind === 'ident') {
         const iterVar = args[0].name;
         const three = args.length === 3;
         const macro = fn as MacroName;
-        return {
-          kind: 'comprehension',
-          macro,
-          range: target,
-          iterVar,
-          predicate: macro === 'map' ? (three ? args[1]! : null) : args[1]!,
-          transform: macro === 'map' ? args[three ? 2 : 1]! : null,
-          start,
-          end,
-        };
+        const predicate = macro === 'map' ? (three ? args[1]! : null) : args[1]!;
+        const transform = macro === 'map' ? args[three ? 2 : 1]! : null;
+        const children = [target];
+        if (predicate) children.push(predicate);
+        if (transform) children.push(transform);
+        return { kind: 'comprehension', macro, range: target, iterVar, predicate, transform, start, end, children };
       }
       if (fn === 'bind' && target.kind === 'ident' && target.name === 'cel' && args.length === 3 && args[0]!.kind === 'ident') {
-        return { kind: 'bind', varName: args[0].name, init: args[1]!, body: args[2]!, start, end };
+        return { kind: 'bind', varName: args[0].name, init: args[1]!, body: args[2]!, start, end, children: [args[1]!, args[2]!] };
       }
-      return { kind: 'call', fn, target, args, start, end };
+      return { kind: 'call', fn, target, args, start, end, children: [target, ...args] };
     }
     default:
-      if (BINARY.has(n.op)) return { kind: 'binary', op: n.op as BinaryOp, left: c(a[0]), right: c(a[1]), start, end };
+      if (BINARY.has(n.op)) {
+        const left = convert(a[0] as LibNode, text, parens);
+        const right = convert(a[1] as LibNode, text, parens);
+        return { kind: 'binary', op: n.op as BinaryOp, left, right, start, end, children: [left, right] };
+      }
       throw new CelSyntaxError(`unsupported syntax node '${n.op}'`, start, end);
   }
 }
 
-function literal(value: unknown, start: number, end: number): Unlinked {
-  if (typeof value === 'string') return { kind: 'literal', type: 'string', value, size: codePoints(value), start, end };
-  if (typeof value === 'bigint') return { kind: 'literal', type: 'int', value: Number(value), size: 1, start, end };
-  if (typeof value === 'number') return { kind: 'literal', type: 'double', value, size: 1, start, end };
-  if (typeof value === 'boolean') return { kind: 'literal', type: 'bool', value, size: 1, start, end };
-  if (value === null) return { kind: 'literal', type: 'null', value: null, size: 1, start, end };
-  if (value instanceof Uint8Array) return { kind: 'literal', type: 'bytes', value: `b[${value.length}]`, size: value.length, start, end };
+function convertAll(xs: readonly unknown[], text: string, parens: Int32Array | null): CelNode[] {
+  const out = new Array<CelNode>(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = convert(xs[i] as LibNode, text, parens);
+  return out;
+}
+
+function literal(value: unknown, start: number, end: number): CelNode {
+  if (typeof value === 'string') return { kind: 'literal', type: 'string', value, size: codePoints(value), start, end, children: NO_CHILDREN };
+  if (typeof value === 'bigint') return { kind: 'literal', type: 'int', value: Number(value), size: 1, start, end, children: NO_CHILDREN };
+  if (typeof value === 'number') return { kind: 'literal', type: 'double', value, size: 1, start, end, children: NO_CHILDREN };
+  if (typeof value === 'boolean') return { kind: 'literal', type: 'bool', value, size: 1, start, end, children: NO_CHILDREN };
+  if (value === null) return { kind: 'literal', type: 'null', value: null, size: 1, start, end, children: NO_CHILDREN };
+  if (value instanceof Uint8Array) return { kind: 'literal', type: 'bytes', value: `b[${value.length}]`, size: value.length, start, end, children: NO_CHILDREN };
   // UnsignedInt
-  return { kind: 'literal', type: 'uint', value: Number(String((value as { value?: unknown }).value ?? value)), size: 1, start, end };
+  return { kind: 'literal', type: 'uint', value: Number(String((value as { value?: unknown }).value ?? value)), size: 1, start, end, children: NO_CHILDREN };
 }
 
 function codePoints(s: string): number {
@@ -175,28 +209,33 @@ function codePoints(s: string): number {
   return n;
 }
 
+let scratch = new Int32Array(256);
+
 /**
  * For every '(' or ')' outside string literals and comments, the offset of its partner
- * (-1 elsewhere or when unbalanced).
+ * (-1 elsewhere or when unbalanced). The result is a shared buffer, valid until the next call.
  */
-export function matchParens(text: string): Int32Array {
-  const match = new Int32Array(text.length).fill(-1);
+function matchParens(text: string): Int32Array {
+  const n = text.length;
+  if (scratch.length < n) scratch = new Int32Array(Math.max(n, scratch.length * 2));
+  const match = scratch;
+  match.fill(-1, 0, n);
   const stack: number[] = [];
   let i = 0;
-  const n = text.length;
   while (i < n) {
-    const ch = text[i]!;
-    if (ch === '"' || ch === "'") {
-      const raw = i > 0 && (text[i - 1] === 'r' || text[i - 1] === 'R') && !isIdentChar(text[i - 2]);
+    const ch = text.charCodeAt(i);
+    if (ch === 34 /* " */ || ch === 39 /* ' */) {
+      const prev = i > 0 ? text.charCodeAt(i - 1) : 0;
+      const raw = (prev === 114 /* r */ || prev === 82 /* R */) && !isIdentChar(text[i - 2]);
       i = skipString(text, i, raw);
       continue;
     }
-    if (ch === '/' && text[i + 1] === '/') {
-      while (i < n && text[i] !== '\n') i++;
+    if (ch === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      while (i < n && text.charCodeAt(i) !== 10) i++;
       continue;
     }
-    if (ch === '(') stack.push(i);
-    else if (ch === ')') {
+    if (ch === 40 /* ( */) stack.push(i);
+    else if (ch === 41 /* ) */) {
       const open = stack.pop();
       if (open !== undefined) {
         match[open] = i;
@@ -213,30 +252,48 @@ function isIdentChar(ch: string | undefined): boolean {
 }
 
 function skipString(text: string, i: number, raw: boolean): number {
-  const q = text[i]!;
-  const triple = text[i + 1] === q && text[i + 2] === q;
+  const q = text.charCodeAt(i);
+  const triple = text.charCodeAt(i + 1) === q && text.charCodeAt(i + 2) === q;
   let j = i + (triple ? 3 : 1);
   while (j < text.length) {
-    const ch = text[j]!;
-    if (ch === '\\' && !raw) {
+    const ch = text.charCodeAt(j);
+    if (ch === 92 /* \\ */ && !raw) {
       j += 2;
       continue;
     }
     if (ch === q) {
       if (!triple) return j + 1;
-      if (text[j + 1] === q && text[j + 2] === q) return j + 3;
+      if (text.charCodeAt(j + 1) === q && text.charCodeAt(j + 2) === q) return j + 3;
     }
     j++;
   }
   return j;
 }
 
-/** Widens [start, end) until every paren inside it has its partner inside it. */
-function balance(start: number, end: number, parens: Int32Array): [number, number] {
+/**
+ * Widens [start, end) to cover the children and until every paren inside it has its partner
+ * inside it. Children are already balanced, so only the gaps between them are scanned.
+ */
+function balance(start: number, end: number, kids: readonly CelNode[], parens: Int32Array): [number, number] {
+  for (let k = 0; k < kids.length; k++) {
+    const c = kids[k]!;
+    if (c.start < start) start = c.start;
+    if (c.end > end) end = c.end;
+  }
+  let ordered = true;
+  for (let k = 1; k < kids.length; k++) if (kids[k]!.start < kids[k - 1]!.end) ordered = false;
   let changed = true;
   while (changed) {
     changed = false;
+    let k = 0;
     for (let i = start; i < end; i++) {
+      if (ordered) {
+        while (k < kids.length && kids[k]!.end <= i) k++;
+        if (k < kids.length && kids[k]!.start <= i) {
+          i = kids[k]!.end - 1;
+          continue;
+        }
+      }
       const m = parens[i]!;
       if (m < 0) continue;
       if (m < start) {
@@ -255,56 +312,4 @@ function balance(start: number, end: number, parens: Int32Array): [number, numbe
 export function forEachChild(node: CelNode, visit: (child: CelNode) => void): void {
   const kids = node.children;
   for (let i = 0; i < kids.length; i++) visit(kids[i]!);
-}
-
-function collectChildren(node: Unlinked, out: CelNode[]): void {
-  const visit = (c: CelNode): void => void out.push(c);
-  switch (node.kind) {
-    case 'literal':
-    case 'ident':
-      return;
-    case 'select':
-    case 'not':
-    case 'neg':
-    case 'has':
-      visit(node.operand);
-      return;
-    case 'index':
-      visit(node.operand);
-      visit(node.index);
-      return;
-    case 'call':
-      if (node.target) visit(node.target);
-      for (const a of node.args) visit(a);
-      return;
-    case 'list':
-      for (const e of node.elements) visit(e);
-      return;
-    case 'map':
-      for (const [k, v] of node.entries) {
-        visit(k);
-        visit(v);
-      }
-      return;
-    case 'and':
-    case 'or':
-    case 'binary':
-      visit(node.left);
-      visit(node.right);
-      return;
-    case 'ternary':
-      visit(node.cond);
-      visit(node.then);
-      visit(node.else);
-      return;
-    case 'comprehension':
-      visit(node.range);
-      if (node.predicate) visit(node.predicate);
-      if (node.transform) visit(node.transform);
-      return;
-    case 'bind':
-      visit(node.init);
-      visit(node.body);
-      return;
-  }
 }

@@ -5,14 +5,14 @@ import type { ExpressionMetrics } from './types.js';
 /** `paths` is the cost estimator's node → canonical path map. */
 export function computeMetrics(root: CelNode, paths: ReadonlyMap<CelNode, string>): ExpressionMetrics {
   const read = new Set<string>();
-  const calls: Record<string, number> = {};
+  const callCounts = new Map<string, number>();
   let nodeCount = 0;
   let astDepth = 0;
   let comprehensionCount = 0;
   let maxComprehensionNesting = 0;
 
   const count = (name: string): void => {
-    calls[name] = (calls[name] ?? 0) + 1;
+    callCounts.set(name, (callCounts.get(name) ?? 0) + 1);
   };
 
   const visit = (node: CelNode, parent: CelNode | null, depth: number, nesting: number): void => {
@@ -51,7 +51,14 @@ export function computeMetrics(root: CelNode, paths: ReadonlyMap<CelNode, string
   visit(root, null, 1, 0);
 
   const sorted = [...read].sort();
-  const variables = [...new Set(sorted.map((p) => p.split('.')[0]!))].sort();
+  const roots = new Set<string>();
+  for (const p of sorted) {
+    const dot = p.indexOf('.');
+    roots.add(dot < 0 ? p : p.slice(0, dot));
+  }
+  const variables = [...roots].sort();
+  const calls: Record<string, number> = {};
+  if (callCounts.size > 0) for (const name of [...callCounts.keys()].sort()) calls[name] = callCounts.get(name)!;
   return { astDepth, nodeCount, paths: sorted, variables, calls, comprehensionCount, maxComprehensionNesting };
 }
 

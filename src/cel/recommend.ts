@@ -39,9 +39,15 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
 
   // has() guards present anywhere in the expression (canonical paths)
   const guarded = new Set<string>();
-  const repeats = new Map<string, CelNode[]>();
+  const repeats = new Map<number, CelNode[]>();
   const constNodes: CelNode[] = [];
 
+  // textual identity of sub-expressions via O(1) span hashes; equal hashes are verified by text below
+  const spanHash = spanHasher(text);
+  const CONST = 1;
+  const READS_LOCAL = 2;
+
+  /** Returns CONST when the node reads no variables (and no now()), READS_LOCAL when it reads a local. */
   const visit = (
     node: CelNode,
     parent: CelNode | null,
@@ -49,27 +55,35 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     constLocals: ReadonlySet<string>,
     inHas: boolean,
     scope: number,
-  ): boolean => {
-    // returns whether the node is constant (no variable reads, no now())
+  ): number => {
     let childrenConst = true;
+    let readsLocal = false;
     const kids = node.children;
     if (node.kind === 'comprehension' || node.kind === 'bind') {
       // the range / init is evaluated outside the new scope
       const first = node.kind === 'comprehension' ? node.range : node.init;
       const name = node.kind === 'comprehension' ? node.iterVar : node.varName;
       const childLocals = [...locals, name];
-      const firstConst = visit(first, node, locals, constLocals, inHas, scope);
+      const f = visit(first, node, locals, constLocals, inHas, scope);
+      const firstConst = (f & CONST) !== 0;
+      if (f & READS_LOCAL) readsLocal = true;
       let nextConstLocals = constLocals;
       if (firstConst) nextConstLocals = new Set(constLocals).add(name);
       childrenConst = firstConst;
       for (let i = 0; i < kids.length; i++) {
         const child = kids[i]!;
-        if (child !== first && !visit(child, node, childLocals, nextConstLocals, inHas, node.start)) childrenConst = false;
+        if (child === first) continue;
+        const r = visit(child, node, childLocals, nextConstLocals, inHas, node.start);
+        if (!(r & CONST)) childrenConst = false;
+        // reads of this comprehension's own variable count as local reads too (keyed by its scope)
+        if (r & READS_LOCAL) readsLocal = true;
       }
     } else {
       const has = inHas || node.kind === 'has';
       for (let i = 0; i < kids.length; i++) {
-        if (!visit(kids[i]!, node, locals, constLocals, has, scope)) childrenConst = false;
+        const r = visit(kids[i]!, node, locals, constLocals, has, scope);
+        if (!(r & CONST)) childrenConst = false;
+        if (r & READS_LOCAL) readsLocal = true;
       }
     }
 
@@ -118,6 +132,7 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
         break;
       case 'ident':
         isConst = constLocals.has(node.name) && locals.includes(node.name);
+        if (locals.includes(node.name)) readsLocal = true;
         break;
       case 'call':
         isConst = childrenConst && node.fn !== 'now';
@@ -128,15 +143,14 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     if (isConst && isFoldable(node)) constNodes.push(node);
 
     if (node.kind !== 'literal' && node.kind !== 'ident' && !cost.paths.has(node) && rank(node).rank >= REPEAT_MIN_COST) {
-      const body = src(node);
-      // textually identical sub-expressions; those that may read a local are keyed by its scope
-      const scoped = locals.length > 0 && locals.some((l) => body.includes(l));
-      const key = scoped ? `${scope}|${body}` : body;
+      // textually identical sub-expressions; those that read a local are keyed by its scope
+      const h = spanHash(node.start, node.end);
+      const key = readsLocal ? (Math.imul(h, 31) + scope) | 0 : h;
       let list = repeats.get(key);
       if (!list) repeats.set(key, (list = []));
       list.push(node);
     }
-    return isConst;
+    return (isConst ? CONST : 0) | (readsLocal ? READS_LOCAL : 0);
   };
 
   const deepSelects: CelNode[] = [];
@@ -267,7 +281,19 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
   visit(root, null, [], new Set(), false, -1);
 
   // repeated sub-expressions: keep maximal groups (not nested inside another repeated group)
-  const groups = [...repeats.values()].filter((g) => g.length >= 2);
+  const groups: CelNode[][] = [];
+  for (const candidates of repeats.values()) {
+    if (candidates.length < 2) continue;
+    // a hash bucket may hold different texts: split it by text
+    const byText = new Map<string, CelNode[]>();
+    for (const n of candidates) {
+      const t = src(n);
+      const g = byText.get(t);
+      if (g) g.push(n);
+      else byText.set(t, [n]);
+    }
+    for (const g of byText.values()) if (g.length >= 2) groups.push(g);
+  }
   const covered = (n: CelNode, by: CelNode[]): boolean => by.some((m) => m !== n && m.start <= n.start && n.end <= m.end);
   const allRepeated = groups.flat();
   for (const g of groups) {
@@ -301,7 +327,8 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
   // deep attribute reads without has() guards
   for (const n of deepSelects) {
     const path = cost.paths.get(n);
-    if (path === undefined) continue;
+    // only R.attr.a.b... / P.attr.a.b... qualify: cheap prefix test before splitting
+    if (path === undefined || !(path.startsWith('R.attr.') || path.startsWith('P.attr.')) || path.indexOf('.', 7) < 0) continue;
     const parts = path.split('.');
     const attr = parts.indexOf('attr');
     if ((parts[0] !== 'R' && parts[0] !== 'P') || attr !== 1 || parts.length < attr + 3 || parts.includes('@items')) continue;
@@ -319,6 +346,29 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     });
   }
   return out;
+}
+
+let prefixScratch = new Int32Array(256);
+let powers = new Int32Array(0);
+
+/**
+ * Polynomial hash of any [start, end) span of `text` in O(1) after an O(n) pass (mod 2^32).
+ * Uses a shared buffer: valid until the next call.
+ */
+function spanHasher(text: string): (start: number, end: number) => number {
+  const n = text.length;
+  if (prefixScratch.length < n + 1) prefixScratch = new Int32Array(Math.max(n + 1, prefixScratch.length * 2));
+  if (powers.length < n + 1) {
+    const size = Math.max(n + 1, powers.length * 2, 256);
+    powers = new Int32Array(size);
+    powers[0] = 1;
+    for (let i = 1; i < size; i++) powers[i] = Math.imul(powers[i - 1]!, 131);
+  }
+  const prefix = prefixScratch;
+  const pow = powers;
+  prefix[0] = 0;
+  for (let i = 0; i < n; i++) prefix[i + 1] = (Math.imul(prefix[i]!, 131) + text.charCodeAt(i)) | 0;
+  return (start, end) => (prefix[end]! - Math.imul(prefix[start]!, pow[end - start]!)) | 0;
 }
 
 function nestingDepth(node: CelNode): number {
