@@ -48,6 +48,7 @@ export function defaultCalibration(): Calibration {
     sloP99Ms: null,
     memory: defaultMemory(),
     maxObservedRps: null,
+    serverCpuPerCoreRps: null,
     notes: ['no calibration: capacity and memory are default constants, not measurements of this engine (use --from REPORT.json, or --measure to run a short find-max now)'],
   };
 }
@@ -93,6 +94,8 @@ interface TaskFigures {
 const NOISY_RME_PERCENT = 20;
 /** A round trip this many times the default HTTP overhead is mostly waiting, not work. */
 const ROUNDTRIP_SUSPECT_FACTOR = 10;
+/** A USL fit explaining less of the variance than this is not used for capacity. */
+const MIN_USL_R_SQUARED = 0.8;
 
 function readTasks(scenario: Json, file: string): TaskFigures[] {
   if (!Array.isArray(scenario.tasks)) throw new InputError(`bench scenario '${String(scenario.scenario)}' has no tasks array`, { file });
@@ -210,6 +213,7 @@ function fromBench(report: Json, file: string, options: CalibrateOptions): Calib
     sloP99Ms: null,
     memory,
     maxObservedRps: null,
+    serverCpuPerCoreRps: null,
     notes: [...notes, 'bench measures one core in-process: linear per-core capacity assumed (no contention measured; use a loadtest --find-max report for a USL fit)'],
   };
 }
@@ -266,10 +270,11 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
   const highestPassing = num(findMax.highestPassingRps);
   const maxObservedRps = Math.max(...steps.map((s) => s.achievedRps));
   const maxMeasuredConcurrency = Math.max(...steps.map((s) => s.meanConcurrency));
-  const distinct = new Set(steps.map((s) => s.meanConcurrency.toPrecision(6))).size;
+  const distinct = concurrencyLevels(steps.map((s) => s.meanConcurrency));
 
   let usl: UslModel | null = null;
-  let perCore: SourcedFigure;
+  let useUsl = false;
+  let perCore: SourcedFigure | null = null;
   if (distinct >= MIN_USL_POINTS) {
     const fit = fitUsl(steps.map((s) => ({ n: s.meanConcurrency, x: s.achievedRps })));
     const peakN = uslPeakConcurrency(fit);
@@ -292,21 +297,31 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
       })),
       maxMeasuredConcurrency,
     };
-    // Never trust the curve beyond the data: capacity is the model at min(N*, highest measured N).
-    const nCap = Math.min(peakN, maxMeasuredConcurrency);
-    const capacity = uslThroughput(fit, nCap);
-    perCore = measured(
-      capacity,
-      `USL fit on ${steps.length} find-max steps (σ ${fmt(fit.sigma, 3)}, κ ${fmt(fit.kappa, 3)}, λ ${fmt(fit.lambda)} RPS, R² ${fmt(fit.rSquared, 3)}): X(${fmt(nCap, 3)}) = ${fmt(capacity)} RPS for one engine process (one core)`,
-    );
-    if (peakN > maxMeasuredConcurrency) {
+    useUsl = fit.rSquared >= MIN_USL_R_SQUARED;
+    if (useUsl) {
+      // Never trust the curve beyond the data: capacity is the model at min(N*, highest measured N).
+      const nCap = Math.min(peakN, maxMeasuredConcurrency);
+      const capacity = uslThroughput(fit, nCap);
+      perCore = measured(
+        capacity,
+        `USL fit on ${steps.length} find-max steps (σ ${fmt(fit.sigma, 3)}, κ ${fmt(fit.kappa, 3)}, λ ${fmt(fit.lambda)} RPS, R² ${fmt(fit.rSquared, 3)}): X(${fmt(nCap, 3)}) = ${fmt(capacity)} RPS for one engine process (one core)`,
+      );
+      if (peakN > maxMeasuredConcurrency) {
+        notes.push(
+          `the USL peak (N* = ${Number.isFinite(peakN) ? fmt(peakN, 3) : '∞'}) lies beyond the highest measured concurrency ${fmt(maxMeasuredConcurrency, 3)}: capacity taken at the measured edge (a lower bound)`,
+        );
+      }
+      if (distinct < 6) notes.push(`USL fitted on only ${distinct} concurrency levels: treat σ and κ as rough`);
+      if (fit.rSquared < 0.9) notes.push(`the USL fits loosely (R² ${fmt(fit.rSquared, 3)}): the measurements may be noisy (shared host?)`);
+    } else {
       notes.push(
-        `the USL peak (N* = ${Number.isFinite(peakN) ? fmt(peakN, 3) : '∞'}) lies beyond the highest measured concurrency ${fmt(maxMeasuredConcurrency, 3)}: capacity taken at the measured edge (a lower bound)`,
+        `the USL fit was rejected (R² ${fmt(fit.rSquared, 3)} < ${MIN_USL_R_SQUARED}): the find-max steps do not trace one throughput curve (noisy host, or a cold first step); linear per-core capacity used instead`,
       );
     }
-    if (distinct < 6) notes.push(`USL fitted on only ${distinct} concurrency levels: treat σ and κ as rough`);
-    if (fit.rSquared < 0.9) notes.push(`the USL fits poorly (R² ${fmt(fit.rSquared, 3)}): the measurements may be noisy (shared host?)`);
   } else {
+    notes.push(`only ${distinct} distinct concurrency levels (USL needs ≥ ${MIN_USL_POINTS}, at least 20% apart): linear per-core capacity assumed`);
+  }
+  if (perCore === null) {
     const capacity = highestPassing !== null && highestPassing > 0 ? highestPassing : maxObservedRps;
     perCore = measured(
       capacity,
@@ -314,7 +329,6 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
         ? `find-max highest passing rate ${fmt(capacity)} RPS (one engine process)`
         : `highest achieved ${fmt(capacity)} RPS (one engine process)`,
     );
-    notes.push(`only ${distinct} distinct concurrency levels (USL needs ≥ ${MIN_USL_POINTS}): linear per-core capacity assumed`);
   }
 
   const serviceTimeMs = 1000 / perCore.value;
@@ -332,6 +346,15 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
   }
   const cacheHitRate = server ? num(server.cacheHitRate) : null;
   const slo = num(findMax.sloP99Ms);
+  const serverCpuPerCoreRps = utilisationLawCapacity(server, config, allSteps);
+  if (serverCpuPerCoreRps !== null) {
+    const ratio = perCore.value / serverCpuPerCoreRps;
+    notes.push(
+      `cross-check by the utilisation law: the server spent its CPU at ${fmt(serverCpuPerCoreRps)} requests per CPU-second (warm-up requests not counted, so a lower bound); the capacity used is ${fmt(ratio * 100, 3)}% of that${
+        ratio < 0.5 ? ': latency, not CPU, ended the find-max (noisy or shared host?), so the sizing is conservative' : ''
+      }`,
+    );
+  }
 
   return {
     kind: 'loadtest',
@@ -339,7 +362,7 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
     file,
     scenario,
     ...envelopeInfo(report),
-    capacityModel: usl ? 'usl' : 'linear',
+    capacityModel: useUsl ? 'usl' : 'linear',
     perCoreRps: perCore,
     measuredUnitCores: 1,
     usl,
@@ -349,11 +372,39 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
     sloP99Ms: slo,
     memory,
     maxObservedRps,
+    serverCpuPerCoreRps,
     notes: [
       ...notes,
       'the reference server is one Node.js process: its measured capacity is taken as one core',
-      ...(usl ? ['σ and κ were fitted on in-flight concurrency of that one process; applying them to the cores of a replica assumes cores contend alike'] : []),
+      ...(useUsl ? ['σ and κ were fitted on in-flight concurrency of that one process; applying them to the cores of a replica assumes cores contend alike'] : []),
       ...(cacheHitRate !== null ? [`capacity reflects the measured cache hit rate ${fmt(cacheHitRate * 100)}%`] : []),
     ],
   };
+}
+
+/** Concurrency levels at least 20% apart: 0.83, 0.88 and 0.91 in-flight requests are one level, not three. */
+export function concurrencyLevels(values: readonly number[]): number {
+  const sorted = [...values].filter((v) => v > 0).sort((a, b) => a - b);
+  let levels = 0;
+  let start = -Infinity;
+  for (const v of sorted) {
+    if (v > start * 1.2) {
+      levels++;
+      start = v;
+    }
+  }
+  return levels;
+}
+
+/**
+ * Requests per CPU-second of the server over the whole find-max (utilisation law D = U ÷ X):
+ * Σ achieved rate × step duration ÷ server CPU seconds. Null when the report lacks either.
+ */
+function utilisationLawCapacity(server: Json | null, config: Json | null, steps: readonly FindMaxStep[]): number | null {
+  const cpuSeconds = server ? num(server.cpuSeconds) : null;
+  const stage = config && Array.isArray(config.stages) && isObject(config.stages[0]) ? config.stages[0] : null;
+  const stepS = stage ? num(stage.durationS) : null;
+  if (cpuSeconds === null || !(cpuSeconds > 0) || stepS === null || !(stepS > 0)) return null;
+  const requests = steps.reduce((sum, s) => sum + s.achievedRps * stepS, 0);
+  return requests > 0 ? requests / cpuSeconds : null;
 }

@@ -81,6 +81,8 @@ export interface Calibration {
   };
   /** highest throughput actually observed (loadtest), for the "beyond what was measured" warning */
   maxObservedRps: number | null;
+  /** loadtest: requests per server CPU-second over the run (utilisation law), a cross-check of perCoreRps */
+  serverCpuPerCoreRps: number | null;
   notes: string[];
 }
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { calibrationFromReport, defaultCalibration, DEFAULT_SOURCE } from '../../src/sizing/index.js';
 import { InputError } from '../../src/util/errors.js';
+import { concurrencyLevels } from '../../src/sizing/calibrate.js';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -95,6 +96,31 @@ test('loadtest --find-max: USL fit recovers the σ 0.08, κ 0.0005, λ 1,200 the
   assert.equal(c.maxObservedRps, 9_755);
 });
 
+test('loadtest: a utilisation-law cross-check from server CPU seconds', () => {
+  const c = calibrationFromReport(fixture('size-loadtest-synthetic.json'), 'l.json');
+  // Σ achieved × 30 s step ÷ 148 CPU-seconds (all 9 steps were served)
+  const served = [1214, 2200, 3910, 5967, 8309, 9187, 9755, 9675, 4000].reduce((a, b) => a + b, 0) * 30;
+  close(c.serverCpuPerCoreRps!, served / 148, 1e-12, 'requests per CPU-second');
+  assert.ok(c.notes.some((n) => /utilisation law: the server spent its CPU at 10,990 requests per CPU-second/.test(n)), c.notes.join('; '));
+});
+
+test('a real find-max from a busy shared host (cold first step): the USL fit is rejected, capacity is the highest passing rate', () => {
+  const c = calibrationFromReport(fixture('size-loadtest-noisy-host.json'), 'n.json');
+  assert.equal(c.capacityModel, 'linear');
+  assert.ok(c.usl && c.usl.rSquared < 0.8, 'the rejected fit is still reported');
+  assert.equal(c.perCoreRps.value, 460);
+  assert.ok(c.notes.some((n) => /USL fit was rejected/.test(n)));
+  assert.ok(c.notes.some((n) => /latency, not CPU, ended the find-max/.test(n)));
+  assert.ok(c.notes.some((n) => /shared one host/.test(n)));
+});
+
+test('concurrency levels must be 20% apart to count', () => {
+  assert.equal(concurrencyLevels([0.83, 0.88, 0.91, 0.98]), 1);
+  assert.equal(concurrencyLevels([1, 2, 4, 8]), 4);
+  assert.equal(concurrencyLevels([1, 1.19, 1.2, 1.45, 0]), 2);
+  assert.equal(concurrencyLevels([]), 0);
+});
+
 test('loadtest with fewer than 4 concurrency levels: linear capacity from the highest passing rate', () => {
   const report = fixture('size-loadtest-synthetic.json');
   const loadtest = report.loadtest as { findMax: { steps: unknown[] } };
@@ -103,7 +129,7 @@ test('loadtest with fewer than 4 concurrency levels: linear capacity from the hi
   assert.equal(c.capacityModel, 'linear');
   assert.equal(c.usl, null);
   assert.equal(c.perCoreRps.value, 9_800);
-  assert.ok(c.notes.some((n) => /only 3 distinct concurrency levels/.test(n)));
+  assert.ok(c.notes.some((n) => /only 3 distinct concurrency levels \(USL needs ≥ 4, at least 20% apart\)/.test(n)));
 });
 
 test('loadtest notes a saturated generator and a shared host (capacity is a lower bound)', () => {
