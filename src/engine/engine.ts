@@ -32,7 +32,7 @@ export interface CacheOptions {
 export interface EngineOptions {
   /** decision cache; false turns it off. Default { maxEntries: 10_000, ttlMs: 60_000 } */
   cache?: CacheOptions | false;
-  /** clock behind CEL `now()` (ms since epoch); default Date.now */
+  /** clock behind CEL `now()` and cache TTL (ms since epoch); default Date.now / performance.now */
   now?: () => number;
   /** time every CEL evaluation (for the server's metrics); costs two clock reads per evaluation */
   celTiming?: boolean;
@@ -181,6 +181,8 @@ class DecisionEngine implements Engine {
             max: Math.max(1, this.cacheOptions.maxEntries),
             ttl: this.cacheOptions.ttlMs > 0 ? this.cacheOptions.ttlMs : undefined,
             ttlAutopurge: false,
+            // an injected clock (tests, pinned `now()`) also drives TTL expiry
+            ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
           });
     this.clock = options.now ?? Date.now;
     this.celTotals = options.celTiming ? { celNs: 0, evaluations: 0, trace: null } : null;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { Principal, ResourceRef } from './types.js';
 import { analyzeRefs, compileCel, type Activation, type CelProgram, type ExprRefs } from './cel.js';
+import { celSafeAttr } from './safe-attr.js';
 import {
   exprPosition as exprAt,
   parsePolicySource,
@@ -523,11 +524,11 @@ const NO_AUX: Record<string, unknown> = Object.freeze({}) as Record<string, unkn
 
 /** The CEL view of a principal (no copying of attributes). */
 export function principalValue(p: Principal): { id: string; roles: string[]; attr: unknown; policyVersion: string; scope: string } {
-  return { id: p.id, roles: p.roles, attr: p.attr ?? EMPTY_ATTR, policyVersion: 'default', scope: '' };
+  return { id: p.id, roles: p.roles, attr: p.attr === undefined ? EMPTY_ATTR : celSafeAttr(p.attr), policyVersion: 'default', scope: '' };
 }
 
 export function resourceValue(r: ResourceRef): { kind: string; id: string; attr: unknown; policyVersion: string; scope: string } {
-  return { kind: r.kind, id: r.id, attr: r.attr ?? EMPTY_ATTR, policyVersion: r.policyVersion ?? 'default', scope: '' };
+  return { kind: r.kind, id: r.id, attr: r.attr === undefined ? EMPTY_ATTR : celSafeAttr(r.attr), policyVersion: r.policyVersion ?? 'default', scope: '' };
 }
 
 /** A fresh activation for one principal/resource in one scope; `V` starts empty and fills lazily. */

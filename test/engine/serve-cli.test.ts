@@ -52,6 +52,20 @@ test('bad flags are usage errors naming the flag (exit 2)', async () => {
   }
 });
 
+test('policy load errors exit 2 with file:line:column and no stack', async () => {
+  const fixtures = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
+  for (const [dir, pattern] of [
+    ['engine-broken-cel', /^authz-perf: \S*engine-broken-cel\/doc\.yaml:10:\d+: CEL syntax error: .+\n$/],
+    ['engine-unknown-function', /^authz-perf: \S*engine-unknown-function\/doc\.yaml:13:\d+: CEL error: .*containsAny.*\n$/],
+    ['engine-bad-yaml', /^authz-perf: \S*engine-bad-yaml\/doc\.yaml:\d+:\d+: invalid YAML: .+\n$/],
+  ] as Array<[string, RegExp]>) {
+    const run = await runCli(['serve', '--port', '0', '--policies', fixtures + dir]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, pattern);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+  }
+});
+
 test('serve is listed first in --help', async () => {
   const run = await runCli(['--help']);
   const commands = run.stdout.split('Commands:')[1] ?? '';

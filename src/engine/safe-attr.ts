@@ -1,0 +1,43 @@
+/**
+ * cel-js decides a value's CEL type from `value.constructor`, so an attribute literally named
+ * `constructor` (legal JSON) would make every condition touching that map fail. Attributes named
+ * `__proto__`, `constructor` or `prototype` are therefore dropped from the CEL view of a request,
+ * as cel-js itself drops them from map literals: they change no prototype and no decision.
+ * The walk copies nothing unless such a key is present.
+ */
+const UNSAFE = ['__proto__', 'constructor', 'prototype'] as const;
+
+function hasUnsafeKey(o: object): boolean {
+  for (let i = 0; i < UNSAFE.length; i++) if (Object.prototype.hasOwnProperty.call(o, UNSAFE[i]!)) return true;
+  return false;
+}
+
+function needsCopy(v: unknown, depth: number): boolean {
+  if (typeof v !== 'object' || v === null || depth > 64) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (needsCopy(v[i], depth + 1)) return true;
+    return false;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return false;
+  if (hasUnsafeKey(v)) return true;
+  for (const k in v) if (needsCopy((v as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
+}
+
+function copy(v: unknown, depth: number): unknown {
+  if (typeof v !== 'object' || v === null || depth > 64) return v;
+  if (Array.isArray(v)) return v.map((x) => copy(x, depth + 1));
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+    out[k] = copy((v as Record<string, unknown>)[k], depth + 1);
+  }
+  return out;
+}
+
+/** `attr` itself when it is safe for CEL, else a copy without the unsafe keys (at any depth). */
+export function celSafeAttr<T>(attr: T): T {
+  return needsCopy(attr, 0) ? (copy(attr, 0) as T) : attr;
+}

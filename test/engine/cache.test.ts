@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compilePolicySources, createEngine, type CheckRequest } from '../../src/engine/index.js';
+
+const set = compilePolicySources([
+  {
+    file: 'doc.yaml',
+    text: `
+resourcePolicy:
+  resource: doc
+  version: default
+  variables:
+    local:
+      mine: R.attr.owner == P.id
+  rules:
+    - actions: [view, comment, "view:*"]
+      effect: EFFECT_ALLOW
+      roles: [user]
+      condition: { match: { expr: V.mine || R.attr.public == true } }
+    - actions: [edit, delete, share]
+      effect: EFFECT_ALLOW
+      roles: [user]
+      condition: { match: { expr: V.mine } }
+    - actions: [delete, share]
+      effect: EFFECT_DENY
+      roles: [user]
+      condition: { match: { expr: R.attr.locked == true } }
+`,
+  },
+]);
+
+const req = (owner: string, extra: Record<string, unknown> = {}): CheckRequest => ({
+  requestId: 'r',
+  principal: { id: 'alice', roles: ['user'], attr: { unrelated: Math.random() } },
+  resources: [{ resource: { kind: 'doc', id: 'd1', attr: { owner, public: false, locked: false, ...extra } }, actions: ['view', 'edit'] }],
+});
+
+test('cache: miss then hit; keys ignore attributes no condition reads', () => {
+  const e = createEngine(set, { cache: { maxEntries: 100, ttlMs: 60_000 } });
+  const first = e.check(req('alice'));
+  assert.deepEqual(e.cacheStats(), { enabled: true, hits: 0, misses: 1, size: 1, maxEntries: 100, ttlMs: 60_000 });
+  // principal.attr.unrelated differs per request and resource.attr.noise is never read: still a hit
+  const second = e.check(req('alice', { noise: 42 }));
+  assert.equal(e.cacheStats().hits, 1);
+  assert.deepEqual(second.results, first.results);
+  // a read attribute changes the key (and the decision)
+  const bob = e.check(req('bob'));
+  assert.equal(e.cacheStats().misses, 2);
+  assert.deepEqual(bob.results[0]!.actions, { view: 'EFFECT_DENY', edit: 'EFFECT_DENY' });
+});
+
+test('cache: TTL expiry follows the engine clock; size bound evicts', () => {
+  let now = 1_000_000;
+  const e = createEngine(set, { cache: { maxEntries: 2, ttlMs: 1000 }, now: () => now });
+  e.check(req('alice'));
+  now += 500;
+  e.check(req('alice'));
+  assert.equal(e.cacheStats().hits, 1);
+  now += 1500;
+  e.check(req('alice'));
+  assert.deepEqual([e.cacheStats().hits, e.cacheStats().misses], [1, 2], 'expired entry is a miss');
+  e.check(req('bob'));
+  e.check(req('carol'));
+  assert.equal(e.cacheStats().size, 2);
+  e.clearCache();
+  assert.equal(e.cacheStats().size, 0);
+});
+
+test('cache disabled: no hits, no misses, same decisions', () => {
+  const off = createEngine(set, { cache: false });
+  const on = createEngine(set);
+  for (const owner of ['alice', 'bob', 'alice']) assert.deepEqual(off.check(req(owner)), on.check(req(owner)));
+  assert.deepEqual(off.cacheStats(), { enabled: false, hits: 0, misses: 0, size: 0, maxEntries: 0, ttlMs: 0 });
+});
+
+test('a batch evaluates each condition at most once per principal/resource pair', () => {
+  const e = createEngine(set, { cache: false });
+  const actions = ['view', 'comment', 'view:a', 'view:b', 'edit', 'delete', 'share', 'unknown'];
+  const batch: CheckRequest = {
+    principal: { id: 'alice', roles: ['user', 'user2'] },
+    resources: [
+      { resource: { kind: 'doc', id: 'd1', attr: { owner: 'alice', public: false, locked: true } }, actions },
+      { resource: { kind: 'doc', id: 'd2', attr: { owner: 'bob', public: true, locked: false } }, actions },
+    ],
+  };
+  const trace = e.traceCheck(batch);
+  assert.deepEqual(trace.response.results[0]!.actions, {
+    view: 'EFFECT_ALLOW', comment: 'EFFECT_ALLOW', 'view:a': 'EFFECT_ALLOW', 'view:b': 'EFFECT_ALLOW',
+    edit: 'EFFECT_ALLOW', delete: 'EFFECT_DENY', share: 'EFFECT_DENY', unknown: 'EFFECT_DENY',
+  });
+  assert.deepEqual(trace.response.results[1]!.actions, {
+    view: 'EFFECT_ALLOW', comment: 'EFFECT_ALLOW', 'view:a': 'EFFECT_ALLOW', 'view:b': 'EFFECT_ALLOW',
+    edit: 'EFFECT_DENY', delete: 'EFFECT_DENY', share: 'EFFECT_DENY', unknown: 'EFFECT_DENY',
+  });
+  // per resource: the variable once, and each of the three rule conditions at most once
+  const byActivation = new Map<unknown, string[]>();
+  for (const ev of trace.evaluations) {
+    const list = byActivation.get(ev.activation.R) ?? [];
+    list.push(ev.expr.id);
+    byActivation.set(ev.activation.R, list);
+  }
+  assert.equal(byActivation.size, 2);
+  for (const ids of byActivation.values()) {
+    assert.equal(new Set(ids).size, ids.length, `no expression evaluated twice: ${ids.join(', ')}`);
+    assert.ok(ids.length <= 4);
+  }
+  // the same with the real check path: evaluation counts
+  const timed = createEngine(set, { cache: false, celTiming: true });
+  timed.check(batch);
+  assert.equal(timed.celStats().evaluations, trace.evaluations.length);
+});
