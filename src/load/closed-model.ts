@@ -1,0 +1,203 @@
+/**
+ * The closed model: virtual users, each looping request → think time on its own keep-alive
+ * connection (the Locust / k6 ramping-vus model); the number of VUs follows the load shape.
+ *
+ * Why our own loop and not autocannon: autocannon (v8) has no per-request think time (its
+ * `connectionRate` paces each connection at a fixed rate, which is not a random pause after each
+ * response) and no way to change the number of connections during a run, so it cannot ramp VU
+ * stages. It is still used as the closed-loop cross-check in --find-max (autocannon.ts).
+ * A closed loop slows down with the server, so only service time is meaningful here: there are
+ * no intended send times and no corrected latency.
+ */
+import { performance } from 'node:perf_hooks';
+import { Connection, type ConnectionEvents, type RequestSource } from './connection.js';
+import { Recorder, type ErrorClass } from './recorder.js';
+import type { LoadShape } from './schedule.js';
+import { generatorView, type RunCommon, type RunOutcome } from './run-types.js';
+
+export interface ClosedModelOptions extends RunCommon {
+  source: RequestSource;
+  /** target = number of VUs */
+  shape: LoadShape;
+  thinkTimeMs: [number, number] | null;
+  seed: number;
+}
+
+/** How often the VU count is adjusted to the shape. */
+const CONTROL_INTERVAL_MS = 100;
+
+interface Vu {
+  conn: Connection;
+  /** running: counted as active; retiring: finishing its last request, no longer counted */
+  state: 'idle' | 'running' | 'retiring';
+  thinkTimer: NodeJS.Timeout | null;
+}
+
+export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome> {
+  const now = o.now ?? (() => performance.now());
+  const vus: Vu[] = [];
+  const byConn = new Map<Connection, Vu>();
+  let active = 0;
+  let inFlight = 0;
+  let peakInFlight = 0;
+  let stopped = false;
+  let index = 0;
+  let onDrained: (() => void) | null = null;
+  const random = mulberry32(o.seed);
+  const bodies = o.source.bodies.length;
+  const recorder = new Recorder('closed', o.shape, Infinity, () => active);
+
+  const t0 = now();
+  const cpu0 = process.cpuUsage();
+
+  const iterate = (vu: Vu): void => {
+    vu.thinkTimer = null;
+    if (stopped || vu.state !== 'running') return idle(vu);
+    const t = now() - t0;
+    recorder.counts.scheduled++;
+    inFlight++;
+    if (inFlight > peakInFlight) peakInFlight = inFlight;
+    recorder.onSent(t, t);
+    vu.conn.send(index++ % bodies, t, t);
+  };
+
+  const idle = (vu: Vu): void => {
+    if (vu.state === 'running') active--;
+    vu.state = 'idle';
+  };
+
+  const events: ConnectionEvents = {
+    onDone(conn: Connection, ok: boolean, kind: ErrorClass, status: number, message: string): void {
+      const t = now() - t0;
+      inFlight--;
+      if (ok) recorder.onSuccess(t, conn.sentMs, conn.sentMs);
+      else recorder.onFailure(t, kind, status, message);
+      if (inFlight === 0 && onDrained) onDrained();
+      const vu = byConn.get(conn)!;
+      if (stopped || vu.state !== 'running') return idle(vu);
+      const think = o.thinkTimeMs ? o.thinkTimeMs[0] + random() * (o.thinkTimeMs[1] - o.thinkTimeMs[0]) : 0;
+      if (think >= 1) vu.thinkTimer = setTimeout(iterate, think, vu);
+      else setImmediate(iterate, vu);
+    },
+  };
+
+  const control = (): void => {
+    const t = now() - t0;
+    if (t >= o.shape.totalMs) return stop(o.shape.totalMs);
+    const want = Math.round(o.shape.targetAt(t));
+    // start idle VUs (or new ones) until `want` are active; retire the newest beyond it
+    for (let i = 0; active < want; i++) {
+      let vu = vus[i];
+      if (!vu) {
+        const conn = new Connection(o.origin, o.source, events, o.timeoutMs);
+        vu = { conn, state: 'idle', thinkTimer: null };
+        vus.push(vu);
+        byConn.set(conn, vu);
+      }
+      if (vu.state === 'running') continue;
+      const wasRetiring = vu.state === 'retiring';
+      vu.state = 'running';
+      active++;
+      // a retiring VU still has its request in flight: it simply carries on looping
+      if (wasRetiring) continue;
+      // spread the first requests of newly started VUs over the control interval
+      vu.thinkTimer = setTimeout(iterate, random() * CONTROL_INTERVAL_MS, vu);
+    }
+    for (let i = vus.length - 1; i >= 0 && active > want; i--) {
+      const vu = vus[i]!;
+      if (vu.state !== 'running') continue;
+      if (vu.thinkTimer) {
+        clearTimeout(vu.thinkTimer);
+        vu.thinkTimer = null;
+        idle(vu);
+      } else {
+        vu.state = 'retiring';
+        active--;
+      }
+    }
+  };
+
+  let endMs = 0;
+  let finishSending!: () => void;
+  const sendingDone = new Promise<void>((resolve) => (finishSending = resolve));
+  const stop = (atMs: number): void => {
+    if (stopped) return;
+    stopped = true;
+    endMs = atMs;
+    clearInterval(controller);
+    for (const vu of vus) {
+      if (vu.thinkTimer) {
+        clearTimeout(vu.thinkTimer);
+        vu.thinkTimer = null;
+      }
+    }
+    finishSending();
+  };
+  const controller = setInterval(control, CONTROL_INTERVAL_MS);
+  const onAbort = (): void => stop(Math.min(now() - t0, o.shape.totalMs));
+  if (o.signal?.aborted) onAbort();
+  else o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let lastCompleted = 0;
+  const progress = o.onProgress
+    ? setInterval(() => {
+        const t = now() - t0;
+        recorder.roll(t);
+        const c = recorder.counts;
+        o.onProgress!({
+          elapsedS: t / 1000,
+          plannedS: o.shape.totalMs / 1000,
+          target: Math.round(o.shape.targetAt(t)),
+          rateRps: c.completed - lastCompleted,
+          p50Ms: recorder.latencyNowMs(50),
+          p99Ms: recorder.latencyNowMs(99),
+          errors: recorder.errors.total,
+          dropped: 0,
+          inFlight,
+        });
+        lastCompleted = c.completed;
+      }, 1000)
+    : null;
+
+  if (!stopped) control();
+  await sendingDone;
+  o.signal?.removeEventListener('abort', onAbort);
+  const interrupted = Boolean(o.signal?.aborted);
+  const drainMs = interrupted ? (o.drainMs ?? 2000) : o.timeoutMs + 500;
+  if (inFlight > 0) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, drainMs);
+      onDrained = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+  if (progress) clearInterval(progress);
+  const wallMs = now() - t0;
+  recorder.counts.abandoned = inFlight;
+  recorder.finish(Math.min(wallMs, Math.max(endMs, 1)));
+  const generator = generatorView(cpu0, wallMs);
+  await Promise.all(vus.map((vu) => vu.conn.close()));
+  return {
+    recorder,
+    durationS: endMs / 1000,
+    activeS: endMs / 1000,
+    interrupted,
+    connections: { max: vus.length, opened: vus.length, peakInFlight, exhaustedCount: 0 },
+    generator,
+    warnings: [],
+  };
+}
+
+/** Small seeded PRNG for think times (deterministic per seed). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * One keep-alive connection with at most one request in flight (undici Client, pipelining 1).
+ * The connection object is its own dispatch handler and reuses its request options, so sending
+ * a request allocates almost nothing beyond what undici itself needs.
+ */
+import { Client } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { ErrorClass } from './recorder.js';
+
+/** What to send: pre-serialised bodies cycled by index, and an optional response check. */
+export interface RequestSource {
+  /** e.g. /api/check/resources */
+  path: string;
+  bodies: readonly Buffer[];
+  /** null when the response body is acceptable, else a short reason (a decision mismatch) */
+  verify: ((bodyIndex: number, body: string) => string | null) | null;
+}
+
+export interface ConnectionEvents {
+  onDone(conn: Connection, ok: boolean, kind: ErrorClass, status: number, message: string): void;
+}
+
+const HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+
+export class Connection implements Dispatcher.DispatchHandler {
+  readonly client: Client;
+  busy = false;
+  intendedMs = 0;
+  sentMs = 0;
+  bodyIndex = 0;
+  private status = 0;
+  private chunks: Buffer[] = [];
+  private readonly options: Dispatcher.DispatchOptions;
+
+  constructor(
+    origin: string,
+    private readonly source: RequestSource,
+    private readonly events: ConnectionEvents,
+    timeoutMs: number,
+  ) {
+    this.client = new Client(origin, {
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: { timeout: timeoutMs },
+    });
+    // errors reach the handler; this listener only keeps an unhandled 'error' event from throwing
+    this.client.on('connectionError', () => {});
+    this.options = { path: source.path, method: 'POST', headers: HEADERS, body: source.bodies[0] ?? '' };
+  }
+
+  send(bodyIndex: number, intendedMs: number, sentMs: number): void {
+    this.busy = true;
+    this.bodyIndex = bodyIndex;
+    this.intendedMs = intendedMs;
+    this.sentMs = sentMs;
+    this.status = 0;
+    this.chunks.length = 0;
+    this.options.body = this.source.bodies[bodyIndex]!;
+    this.client.dispatch(this.options, this);
+  }
+
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.source.verify || this.status < 200 || this.status >= 300) this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const status = this.status;
+    this.busy = false;
+    if (status < 200 || status >= 300) {
+      this.events.onDone(this, false, 'status', status, this.bodyText().slice(0, 120));
+      return;
+    }
+    if (this.source.verify) {
+      const reason = this.source.verify(this.bodyIndex, this.bodyText());
+      if (reason !== null) {
+        this.events.onDone(this, false, 'mismatch', status, reason);
+        return;
+      }
+    }
+    this.events.onDone(this, true, 'other', status, '');
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.busy = false;
+    this.events.onDone(this, false, classifyError(err), 0, err.message || String(err));
+  }
+
+  close(): Promise<void> {
+    return this.client.destroy().catch(() => undefined);
+  }
+
+  private bodyText(): string {
+    const c = this.chunks;
+    const text = c.length === 1 ? c[0]!.toString('utf8') : Buffer.concat(c).toString('utf8');
+    c.length = 0;
+    return text;
+  }
+}
+
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+export function classifyError(err: unknown): ErrorClass {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (CONNECT_CODES.has(code)) return 'connect';
+    if (TIMEOUT_CODES.has(code)) return 'timeout';
+  }
+  return 'other';
+}

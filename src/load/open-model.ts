@@ -1,0 +1,239 @@
+/**
+ * The open model (wrk2's method): every request has an intended send time from the load shape,
+ * computed from the start time and its index. A timer wakes the scheduler at the next intended
+ * time (1 ms granularity, as in wrk2); everything due by then is sent, late ones immediately,
+ * and each is measured from its intended time, so a stalled server shows up in the corrected
+ * latency instead of silently slowing the generator down (coordinated omission).
+ * Connections are opened on demand up to maxConnections; a request that finds them all busy
+ * waits in a FIFO queue for the next free one (wrk2's behaviour: it is sent late and its latency
+ * still counts from the intended time, while its service time does not include the wait). A
+ * queued request whose intended time is more than the request timeout ago is dropped (k6's
+ * dropped_iterations): it could only have timed out.
+ */
+import { performance } from 'node:perf_hooks';
+import { Connection, type ConnectionEvents, type RequestSource } from './connection.js';
+import { Recorder, type ErrorClass } from './recorder.js';
+import type { LoadShape } from './schedule.js';
+import { generatorView, type RunCommon, type RunOutcome } from './run-types.js';
+
+export interface OpenModelOptions extends RunCommon {
+  source: RequestSource;
+  shape: LoadShape;
+  maxConnections: number;
+  lateThresholdMs: number;
+  /**
+   * Requests sent before the clock starts (not recorded) over the connections the peak rate is
+   * likely to need, so connection setup and JIT warm-up do not show up as a first-second spike.
+   */
+  warmupRequests?: number;
+}
+
+/** Connections opened up front: enough for the peak rate at ~2 ms each, at least 2. */
+export function initialConnections(peakRps: number, maxConnections: number): number {
+  return Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRps / 500))));
+}
+
+export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
+  const now = o.now ?? (() => performance.now());
+  const all: Connection[] = [];
+  const idle: Connection[] = [];
+  let inFlight = 0;
+  let peakInFlight = 0;
+  let exhaustedCount = 0;
+  let onDrained: (() => void) | null = null;
+  let lastDoneMs = 0;
+  // waiting requests as (index, intended ms) pairs; head/tail over a growable array
+  const queue: number[] = [];
+  let qHead = 0;
+
+  const recorder = new Recorder('open', o.shape, o.lateThresholdMs, () => all.length - idle.length);
+  let t0 = now();
+  let warming: (() => void) | null = null;
+
+  const events: ConnectionEvents = {
+    onDone(conn: Connection, ok: boolean, kind: ErrorClass, status: number, message: string): void {
+      inFlight--;
+      if (warming) {
+        idle.push(conn);
+        if (inFlight === 0) warming();
+        return;
+      }
+      const t = now() - t0;
+      lastDoneMs = t;
+      if (ok) recorder.onSuccess(t, conn.intendedMs, conn.sentMs);
+      else recorder.onFailure(t, kind, status, message);
+      idle.push(conn);
+      if (qHead < queue.length) sendQueued(t);
+      if (inFlight === 0 && qHead >= queue.length && onDrained) onDrained();
+    },
+  };
+
+  const bodies = o.source.bodies.length;
+  let index = 0;
+  let nextMs = o.shape.timeOfMs(0);
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  let endMs = 0;
+  let finishSending!: () => void;
+  const sendingDone = new Promise<void>((resolve) => (finishSending = resolve));
+
+  const dispatch = (conn: Connection, i: number, intendedMs: number, t: number, queued: boolean): void => {
+    inFlight++;
+    if (inFlight > peakInFlight) peakInFlight = inFlight;
+    recorder.onSent(t, intendedMs, queued);
+    conn.send(i % bodies, intendedMs, t);
+  };
+
+  const send = (intendedMs: number, t: number): void => {
+    let conn = qHead < queue.length ? undefined : idle.pop();
+    if (!conn && qHead >= queue.length && all.length < o.maxConnections) {
+      conn = new Connection(o.origin, o.source, events, o.timeoutMs);
+      all.push(conn);
+    }
+    if (!conn) {
+      exhaustedCount++;
+      queue.push(index, intendedMs);
+      return;
+    }
+    dispatch(conn, index, intendedMs, t, false);
+  };
+
+  /** A connection is free: send the oldest waiting request that can still make its timeout. */
+  const sendQueued = (t: number): void => {
+    while (qHead < queue.length && idle.length > 0) {
+      const i = queue[qHead]!;
+      const intendedMs = queue[qHead + 1]!;
+      qHead += 2;
+      if (t - intendedMs > o.timeoutMs) {
+        recorder.onDropped();
+        continue;
+      }
+      dispatch(idle.pop()!, i, intendedMs, t, true);
+    }
+    if (qHead >= queue.length) {
+      queue.length = 0;
+      qHead = 0;
+    } else if (qHead > 65_536) {
+      queue.splice(0, qHead);
+      qHead = 0;
+    }
+  };
+
+  const tick = (): void => {
+    timer = null;
+    if (stopped) return;
+    const t = now() - t0;
+    while (nextMs <= t) {
+      send(nextMs, t);
+      index++;
+      nextMs = o.shape.timeOfMs(index);
+    }
+    if (nextMs === Infinity) return stop(o.shape.totalMs);
+    const delay = nextMs - (now() - t0);
+    timer = setTimeout(tick, delay > 1 ? delay : 1);
+  };
+
+  const stop = (atMs: number): void => {
+    if (stopped) return;
+    stopped = true;
+    endMs = atMs;
+    if (timer) clearTimeout(timer);
+    finishSending();
+  };
+
+  const onAbort = (): void => stop(Math.min(now() - t0, o.shape.totalMs));
+  if (o.signal?.aborted) onAbort();
+  else o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const bodies0 = o.source.bodies.length;
+  const warmConns = initialConnections(peakTarget(o.shape), o.maxConnections);
+  for (let i = 0; i < warmConns; i++) {
+    const conn = new Connection(o.origin, o.source, events, o.timeoutMs);
+    all.push(conn);
+    idle.push(conn);
+  }
+  let warm = o.warmupRequests ?? 0;
+  while (warm > 0 && !o.signal?.aborted) {
+    const batch = Math.min(warm, idle.length);
+    await new Promise<void>((resolve) => {
+      warming = resolve;
+      for (let i = 0; i < batch; i++) {
+        inFlight++;
+        idle.pop()!.send((warm - i) % bodies0, 0, 0);
+      }
+    });
+    warm -= batch;
+  }
+  warming = null;
+  t0 = now();
+  const cpu0 = process.cpuUsage();
+
+  let lastCompleted = 0;
+  const progress = o.onProgress
+    ? setInterval(() => {
+        const t = now() - t0;
+        recorder.roll(t);
+        const c = recorder.counts;
+        o.onProgress!({
+          elapsedS: t / 1000,
+          plannedS: o.shape.totalMs / 1000,
+          target: o.shape.targetAt(t),
+          rateRps: c.completed - lastCompleted,
+          p50Ms: recorder.latencyNowMs(50),
+          p99Ms: recorder.latencyNowMs(99),
+          errors: recorder.errors.total,
+          dropped: c.dropped,
+          inFlight,
+        });
+        lastCompleted = c.completed;
+      }, 1000)
+    : null;
+
+  tick();
+  await sendingDone;
+  o.signal?.removeEventListener('abort', onAbort);
+  const interrupted = Boolean(o.signal?.aborted);
+  // wait for in-flight requests: the full timeout after a normal end, briefly after Ctrl-C
+  const drainMs = interrupted ? (o.drainMs ?? 2000) : o.timeoutMs + 500;
+  if (interrupted) {
+    // requests still waiting for a connection are not sent after Ctrl-C
+    for (; qHead < queue.length; qHead += 2) recorder.onDropped();
+  }
+  if (inFlight > 0 || qHead < queue.length) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, drainMs);
+      onDrained = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+  onDrained = null;
+  if (progress) clearInterval(progress);
+  const wallMs = now() - t0;
+  recorder.counts.scheduled = index;
+  for (; qHead < queue.length; qHead += 2) recorder.onDropped();
+  recorder.counts.abandoned = inFlight;
+  recorder.finish(Math.min(wallMs, Math.max(endMs, 1)));
+  const generator = generatorView(cpu0, wallMs);
+  await Promise.all(all.map((c) => c.close()));
+
+  const warnings: string[] = [];
+  if (exhaustedCount > 0)
+    warnings.push(
+      `all ${o.maxConnections} connections were busy ${exhaustedCount} times: those requests waited for a free connection (${recorder.counts.dropped} waited longer than the timeout and were dropped); raise --max-connections, or the target is saturated`,
+    );
+  return {
+    recorder,
+    durationS: endMs / 1000,
+    activeS: Math.max(endMs, Math.min(lastDoneMs, wallMs)) / 1000,
+    interrupted,
+    connections: { max: o.maxConnections, opened: all.length, peakInFlight, exhaustedCount },
+    generator,
+    warnings,
+  };
+}
+
+function peakTarget(shape: LoadShape): number {
+  return Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
+}

@@ -1,0 +1,162 @@
+/**
+ * Everything a run measures, shared by the open and closed models: latency histograms
+ * (corrected, service, scheduler lag), counts, errors by class and the per-second series.
+ * Failed requests are counted by class and kept out of the latency histograms.
+ */
+import { createHistogram, percentileMs, recordMs, round3, summarize, SPECTRUM_PERCENTILES, type Histogram } from './histogram.js';
+import type { LoadShape } from './schedule.js';
+import type { ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
+
+export type ErrorClass = 'connect' | 'timeout' | 'status' | 'mismatch' | 'other';
+
+const MAX_ERROR_SAMPLES = 5;
+
+export class Recorder {
+  readonly corrected: Histogram | null;
+  readonly service: Histogram = createHistogram();
+  readonly lag: Histogram | null;
+  readonly counts: LoadCounts = { scheduled: 0, sent: 0, completed: 0, succeeded: 0, failed: 0, dropped: 0, late: 0, abandoned: 0 };
+  readonly errors: ErrorStats = { total: 0, rate: 0, connect: 0, timeout: 0, byStatus: {}, mismatch: 0, other: 0, samples: [] };
+  /** seconds since start; series arrays are indexed by it */
+  private readonly sentPerSec: number[] = [];
+  private readonly completedPerSec: number[] = [];
+  private readonly errorsPerSec: number[] = [];
+  private readonly concurrencyPerSec: number[] = [];
+  private readonly quantilesPerSec: Array<[number, number, number] | null> = [];
+  private readonly secondHist: Histogram = createHistogram();
+  private currentSecond = 0;
+  /** completions after the sending phase are folded into its last second */
+  private readonly maxSecond: number;
+
+  constructor(
+    readonly model: LoadModel,
+    private readonly shape: LoadShape,
+    readonly lateThresholdMs: number,
+    /** current connections (open) or VUs (closed), sampled once a second */
+    private readonly concurrency: () => number,
+  ) {
+    this.corrected = model === 'open' ? createHistogram() : null;
+    this.lag = model === 'open' ? createHistogram() : null;
+    this.maxSecond = Math.max(0, Math.ceil(shape.totalMs / 1000) - 1);
+  }
+
+  /**
+   * A request went on the wire at `sentMs` (intended at `intendedMs`; same value in the closed
+   * model). `queued`: it waited for a free connection, so its delay is not the scheduler's lag.
+   */
+  onSent(sentMs: number, intendedMs: number, queued = false): void {
+    this.counts.sent++;
+    const sec = this.secondOf(sentMs);
+    this.sentPerSec[sec] = (this.sentPerSec[sec] ?? 0) + 1;
+    if (this.lag) {
+      const lagMs = sentMs - intendedMs;
+      if (!queued) recordMs(this.lag, lagMs > 0 ? lagMs : 0);
+      if (lagMs > this.lateThresholdMs) this.counts.late++;
+    }
+  }
+
+  onDropped(): void {
+    this.counts.dropped++;
+  }
+
+  onSuccess(doneMs: number, intendedMs: number, sentMs: number): void {
+    this.counts.completed++;
+    this.counts.succeeded++;
+    const sec = this.roll(doneMs);
+    this.completedPerSec[sec] = (this.completedPerSec[sec] ?? 0) + 1;
+    recordMs(this.service, doneMs - sentMs);
+    if (this.corrected) {
+      recordMs(this.corrected, doneMs - intendedMs);
+      recordMs(this.secondHist, doneMs - intendedMs);
+    } else {
+      recordMs(this.secondHist, doneMs - sentMs);
+    }
+  }
+
+  onFailure(doneMs: number, kind: ErrorClass, status: number, message: string): void {
+    this.counts.completed++;
+    this.counts.failed++;
+    const sec = this.roll(doneMs);
+    this.completedPerSec[sec] = (this.completedPerSec[sec] ?? 0) + 1;
+    this.errorsPerSec[sec] = (this.errorsPerSec[sec] ?? 0) + 1;
+    const e = this.errors;
+    e.total++;
+    if (kind === 'status') e.byStatus[String(status)] = (e.byStatus[String(status)] ?? 0) + 1;
+    else e[kind]++;
+    if (e.samples.length < MAX_ERROR_SAMPLES) {
+      const text = kind === 'status' ? `HTTP ${status}${message ? `: ${message}` : ''}` : `${kind}: ${message}`;
+      const line = text.length > 200 ? `${text.slice(0, 197)}...` : text;
+      if (!e.samples.includes(line)) e.samples.push(line);
+    }
+  }
+
+  /** Closes every second before the one `ms` falls in (sampling concurrency and quantiles). */
+  roll(ms: number): number {
+    const sec = this.secondOf(ms);
+    while (this.currentSecond < sec) this.closeSecond();
+    return sec;
+  }
+
+  /** Closes the current second too; call once at the end. */
+  finish(endMs: number): void {
+    this.roll(endMs);
+    this.closeSecond();
+    this.errors.rate = this.counts.completed > 0 ? this.errors.total / this.counts.completed : 0;
+  }
+
+  /** Latency percentile so far (corrected in the open model), for live progress. */
+  latencyNowMs(percentile: number): number {
+    return percentileMs(this.corrected ?? this.service, percentile);
+  }
+
+  series(): SeriesPoint[] {
+    const n = Math.max(this.currentSecond, this.sentPerSec.length, this.completedPerSec.length);
+    const out: SeriesPoint[] = [];
+    for (let s = 0; s < n; s++) {
+      const q = this.quantilesPerSec[s] ?? null;
+      out.push({
+        second: s,
+        targetRps: this.model === 'open' ? this.shape.countBetween(s * 1000, (s + 1) * 1000) : null,
+        sentRps: this.sentPerSec[s] ?? 0,
+        completedRps: this.completedPerSec[s] ?? 0,
+        errors: this.errorsPerSec[s] ?? 0,
+        p50Ms: q ? q[0] : null,
+        p90Ms: q ? q[1] : null,
+        p99Ms: q ? q[2] : null,
+        concurrency: this.concurrencyPerSec[s] ?? 0,
+      });
+    }
+    return out;
+  }
+
+  spectrum(): SpectrumPoint[] {
+    return SPECTRUM_PERCENTILES.map((p) => ({
+      percentile: p,
+      correctedMs: this.corrected ? pointMs(this.corrected, p) : null,
+      serviceMs: pointMs(this.service, p),
+    }));
+  }
+
+  summaries() {
+    return { corrected: this.corrected ? summarize(this.corrected) : null, service: summarize(this.service) };
+  }
+
+  private closeSecond(): void {
+    const h = this.secondHist;
+    this.quantilesPerSec[this.currentSecond] =
+      h.totalCount > 0 ? [round3(percentileMs(h, 50)), round3(percentileMs(h, 90)), round3(percentileMs(h, 99))] : null;
+    this.concurrencyPerSec[this.currentSecond] = this.concurrency();
+    h.reset();
+    this.currentSecond++;
+  }
+
+  private secondOf(ms: number): number {
+    const sec = ms > 0 ? Math.floor(ms / 1000) : 0;
+    return sec < this.maxSecond ? sec : this.maxSecond;
+  }
+}
+
+function pointMs(h: Histogram, p: number): number {
+  if (h.totalCount === 0) return 0;
+  return round3(p >= 100 ? h.maxValue / 1000 : percentileMs(h, p));
+}

@@ -1,0 +1,196 @@
+/**
+ * One `loadtest` run, whatever the target: scrape /metrics, run the open or closed model (or the
+ * --find-max search plus the autocannon cross-check), scrape again, build the report section.
+ * Takes everything it needs as input (target URL, requests, signal, callbacks): no process state.
+ */
+import { performance } from 'node:perf_hooks';
+import { runAutocannon } from './autocannon.js';
+import { runClosedModel } from './closed-model.js';
+import { searchMaxRate } from './find-max.js';
+import { runOpenModel } from './open-model.js';
+import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
+import { Recorder } from './recorder.js';
+import { LoadShape } from './schedule.js';
+import { buildSection } from './section.js';
+import type { RequestSource } from './connection.js';
+import type { FindMaxPlan, LoadShapePlan } from './options.js';
+import type { ProgressSnapshot, RunOutcome } from './run-types.js';
+import type { AutocannonCrossCheck, FindMaxResult, FindMaxStep, LoadtestConfig, LoadtestSection, ServerView, Threshold } from './types.js';
+import { DEFAULTS } from './options.js';
+
+/** Config fields that do not depend on the load shape. */
+export type BaseConfig = Omit<LoadtestConfig, 'model' | 'stages' | 'plannedDurationS' | 'thinkTimeMs' | 'profile'>;
+
+export interface LoadtestRunInput {
+  base: BaseConfig;
+  /** exactly one of shape / findMax */
+  shape: LoadShapePlan | null;
+  findMax: (FindMaxPlan & { sloP99Ms: number; maxErrorRate: number }) | null;
+  thresholds: readonly Threshold[];
+  source: RequestSource;
+  /** scheme://host:port of the target (paths come from `source`) */
+  origin: string;
+  /** GET before and after the run; null: no server view */
+  metricsUrl: string | null;
+  /**
+   * at most this many requests are sent before an open-model run's clock starts (connection
+   * set-up, JIT warm-up): about 100 ms worth of the peak rate
+   */
+  warmupRequests?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ProgressSnapshot) => void;
+  onStep?: (step: FindMaxStep) => void;
+  /** one-line notes for the user (stderr), e.g. "autocannon cross-check, 16 connections" */
+  log?: (line: string) => void;
+}
+
+export interface LoadtestRunResult {
+  section: LoadtestSection;
+  interrupted: boolean;
+}
+
+export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunResult> {
+  const warnings: string[] = [];
+  const before = input.metricsUrl ? await scrape(input.metricsUrl, warnings) : null;
+  const wall0 = performance.now();
+  let run: RunOutcome;
+  let config: LoadtestConfig;
+  let findMax: FindMaxResult | undefined;
+  if (input.findMax) {
+    const r = await runFindMax(input, input.findMax);
+    run = r.run;
+    config = r.config;
+    findMax = r.result;
+    warnings.push(...r.warnings);
+  } else {
+    const shape = input.shape!;
+    config = configFor(input.base, shape);
+    run = await runShape(input, shape, input.onProgress);
+  }
+  const wallS = (performance.now() - wall0) / 1000;
+  let server: ServerView | null | undefined;
+  if (input.metricsUrl && before) {
+    const after = await scrape(input.metricsUrl, warnings);
+    server = after ? serverView(input.metricsUrl, before, after, wallS) : null;
+  } else if (input.metricsUrl) server = null;
+  if (input.base.requestPoolSize < run.recorder.counts.sent && input.base.requestPoolSize > 0 && !findMax)
+    warnings.push(
+      `the ${input.base.requestPoolSize} prepared requests were cycled (${run.recorder.counts.sent} sent): repeats raise the server's cache hit rate (raise --request-pool)`,
+    );
+  const section = buildSection(run, config, input.thresholds, {
+    ...(server !== undefined ? { server } : {}),
+    ...(findMax ? { findMax } : {}),
+    warnings,
+  });
+  return { section, interrupted: run.interrupted || Boolean(input.signal?.aborted) };
+}
+
+function configFor(base: BaseConfig, shape: LoadShapePlan): LoadtestConfig {
+  return {
+    ...base,
+    model: shape.model,
+    stages: shape.stages,
+    plannedDurationS: shape.stages.reduce((s, x) => s + x.durationS, 0),
+    thinkTimeMs: shape.thinkTimeMs,
+    profile: shape.profile,
+  };
+}
+
+function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p: ProgressSnapshot) => void): Promise<RunOutcome> {
+  const load = new LoadShape(shape.stages, shape.startTarget);
+  const common = {
+    origin: input.origin,
+    timeoutMs: input.base.timeoutMs,
+    source: input.source,
+    shape: load,
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
+  if (shape.model === 'closed') return runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
+  return runOpenModel({
+    ...common,
+    maxConnections: input.base.maxConnections,
+    lateThresholdMs: input.base.lateThresholdMs,
+    warmupRequests: Math.min(input.warmupRequests ?? 0, Math.ceil(Math.max(shape.startTarget, ...shape.stages.map((s) => s.target)) / 10)),
+  });
+}
+
+async function runFindMax(
+  input: LoadtestRunInput,
+  plan: FindMaxPlan & { sloP99Ms: number; maxErrorRate: number },
+): Promise<{ run: RunOutcome; config: LoadtestConfig; result: FindMaxResult; warnings: string[] }> {
+  const stepShape = (rps: number): LoadShapePlan => ({
+    model: 'open',
+    stages: [{ durationS: plan.stepDurationS, target: rps }],
+    startTarget: rps,
+    thinkTimeMs: null,
+    profile: null,
+  });
+  const search = await searchMaxRate({
+    startRps: plan.startRps,
+    growth: DEFAULTS.findMaxGrowth,
+    maxSteps: plan.maxSteps,
+    resolution: DEFAULTS.findMaxResolution,
+    sloP99Ms: plan.sloP99Ms,
+    maxErrorRate: plan.maxErrorRate,
+    runStep: (rps) => runShape(input, stepShape(rps), input.onProgress),
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.onStep ? { onStep: input.onStep } : {}),
+  });
+  const warnings: string[] = [];
+  let autocannon: AutocannonCrossCheck | null = null;
+  if (plan.autocannon && !input.signal?.aborted && search.steps.length > 0) {
+    input.log?.(`autocannon cross-check: ${plan.autocannonConnections} connections for ${plan.stepDurationS} s`);
+    try {
+      autocannon = await runAutocannon({
+        url: input.origin,
+        path: input.source.path,
+        bodies: input.source.bodies,
+        connections: plan.autocannonConnections,
+        durationS: plan.stepDurationS,
+        timeoutS: Math.max(1, Math.ceil(input.base.timeoutMs / 1000)),
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
+    } catch (err) {
+      warnings.push(`autocannon cross-check failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const generatorMaxRps = Math.max(0, ...search.steps.map((s) => s.achievedRps));
+  const bestStep = search.highestPassingRps ?? search.steps[search.steps.length - 1]?.targetRps ?? plan.startRps;
+  const run = search.best ?? emptyRun(input, stepShape(bestStep));
+  return {
+    run,
+    config: configFor(input.base, stepShape(bestStep)),
+    result: {
+      sloP99Ms: plan.sloP99Ms,
+      maxErrorRate: plan.maxErrorRate,
+      highestPassingRps: search.highestPassingRps,
+      steps: search.steps,
+      generatorMaxRps,
+      autocannon,
+      generatorToAutocannonRatio: autocannon && autocannon.rps > 0 ? Math.round((generatorMaxRps / autocannon.rps) * 1000) / 1000 : null,
+    },
+    warnings,
+  };
+}
+
+/** Interrupted before the first step measured anything. */
+function emptyRun(input: LoadtestRunInput, shape: LoadShapePlan): RunOutcome {
+  const recorder = new Recorder('open', new LoadShape(shape.stages, shape.startTarget), input.base.lateThresholdMs, () => 0);
+  recorder.finish(0);
+  return {
+    recorder,
+    durationS: 0,
+    activeS: 0,
+    interrupted: true,
+    connections: { max: input.base.maxConnections, opened: 0, peakInFlight: 0, exhaustedCount: 0 },
+    generator: { cpuSeconds: 0, cpuUtilization: 0, saturated: false },
+    warnings: [],
+  };
+}
+
+async function scrape(url: string, warnings: string[]): Promise<MetricSamples | null> {
+  const { samples, error } = await scrapeMetrics(url);
+  if (error) warnings.push(`no server-side view: ${error}`);
+  return samples;
+}

@@ -1,0 +1,103 @@
+/**
+ * The bundled engine as the load target, in its own process so the generator never shares an
+ * event loop with it. The child gets its own process group: a terminal Ctrl-C reaches only the
+ * load generator, which then drains its in-flight requests and stops the child itself.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { UsageError } from '../util/errors.js';
+
+export interface BundledTarget {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  pid: number;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited */
+  stop(graceMs?: number): Promise<void>;
+  /** synchronous last resort for process 'exit' handlers */
+  kill(): void;
+}
+
+export interface SpawnTargetOptions {
+  /** executable (node) and arguments that run `authz-perf serve ... --port 0` */
+  command: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+  /** sees the child's stderr lines (after the ready line too), e.g. for --debug */
+  onLine?: (line: string) => void;
+}
+
+const LISTENING = /listening on (https?:\/\/[^\s,]+)/;
+
+export function startBundledTarget(o: SpawnTargetOptions): Promise<BundledTarget> {
+  const child = spawn(o.command, o.args, {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  const tail: string[] = [];
+  let ready = false;
+  return new Promise<BundledTarget>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the bundled engine did not report "listening on" within ${o.readyTimeoutMs ?? 20_000} ms${lastLines(tail)}`));
+    }, o.readyTimeoutMs ?? 20_000);
+    let buffered = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        tail.push(line);
+        if (tail.length > 10) tail.shift();
+        o.onLine?.(line);
+        const m = LISTENING.exec(line);
+        if (m && !ready) {
+          ready = true;
+          clearTimeout(timer);
+          resolve(handle(child, m[1]!.replace(/\/$/, '')));
+        }
+      }
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`could not start the bundled engine: ${err.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      if (ready) return;
+      clearTimeout(timer);
+      // the serve command reports bad input itself (exit 2): pass its message on as a usage error
+      const last = tail.filter((l) => l.trim()).pop() ?? '';
+      if (code === 2) reject(new UsageError(last.replace(/^authz-perf:\s*/, '') || 'the bundled engine rejected its arguments'));
+      else reject(new Error(`the bundled engine exited before listening (${signal ?? `code ${code}`})${lastLines(tail)}`));
+    });
+  });
+}
+
+function handle(child: ChildProcess, url: string): BundledTarget {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return {
+    url,
+    pid: child.pid ?? -1,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+    async stop(graceMs = 2000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+function lastLines(tail: string[]): string {
+  const text = tail.filter((l) => l.trim()).slice(-3).join(' | ');
+  return text ? `: ${text}` : '';
+}

@@ -1,0 +1,250 @@
+/**
+ * The `loadtest` report section. Latencies are in milliseconds (`...Ms`), rates per second
+ * (`...Rps`), counts are plain integers. "Corrected" latency is measured from each request's
+ * intended send time (wrk2's method, so stalls are not hidden by coordinated omission); "service"
+ * latency from the moment it actually went on the wire (wrk2's `-U`).
+ */
+
+/** open: arrival-rate scheduler (target rps); closed: virtual users looping request → think time. */
+export type LoadModel = 'open' | 'closed';
+
+/** One load-shape stage: move linearly from the previous target to `target` over `durationS`. */
+export interface LoadStage {
+  durationS: number;
+  /** open model: requests per second; closed model: virtual users */
+  target: number;
+}
+
+export interface LoadtestConfig {
+  model: LoadModel;
+  /** base URL of the check API service */
+  targetUrl: string;
+  /** true when the command started the bundled engine itself */
+  bundledTarget: boolean;
+  scenario: string | null;
+  /** named load profile of the scenario (normal, peak, stress, soak, spike), when used */
+  profile: string | null;
+  seed: number;
+  stages: LoadStage[];
+  /** sum of the stage durations */
+  plannedDurationS: number;
+  maxConnections: number;
+  timeoutMs: number;
+  /** closed model: uniform think time between a VU's requests */
+  thinkTimeMs: [number, number] | null;
+  /** distinct pre-serialised request bodies the run cycles through */
+  requestPoolSize: number;
+  /** a request sent this much later than intended counts as late */
+  lateThresholdMs: number;
+}
+
+/**
+ * Percentile summary of one latency histogram (HdrHistogram, 3 significant digits). Null only in
+ * summaries imported from tools that do not report a figure (k6 reports med, p90, p95 by default).
+ */
+export interface LatencySummary {
+  count: number;
+  minMs: number;
+  meanMs: number;
+  stdevMs: number | null;
+  p50Ms: number;
+  p75Ms: number | null;
+  p90Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  p999Ms: number | null;
+  p9999Ms: number | null;
+  maxMs: number;
+}
+
+/** One row of the percentile spectrum. `correctedMs` is null in the closed model. */
+export interface SpectrumPoint {
+  percentile: number;
+  correctedMs: number | null;
+  serviceMs: number;
+}
+
+export interface LoadCounts {
+  /** requests whose intended send time fell inside the run (open model) or iterations started (closed) */
+  scheduled: number;
+  sent: number;
+  /** responses or errors received */
+  completed: number;
+  /** 2xx with a well-formed body whose decisions matched */
+  succeeded: number;
+  failed: number;
+  /** never sent: waited for a free connection (all --max-connections busy) longer than the timeout, or
+   * still waiting at Ctrl-C (k6's dropped_iterations) */
+  dropped: number;
+  /** sent more than `lateThresholdMs` after the intended time (the generator fell behind, or the
+   * request waited for a free connection) */
+  late: number;
+  /** still in flight when the run ended (abandoned after the drain wait) */
+  abandoned: number;
+}
+
+export interface LoadRates {
+  /** mean target rate over the run (open model; closed: null) */
+  targetRps: number | null;
+  sentRps: number;
+  completedRps: number;
+  /** successful responses per second */
+  achievedRps: number;
+}
+
+export interface SchedulerStats {
+  /** actual send − intended send time of requests that did not wait for a connection (timer and event-loop delay) */
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+}
+
+export interface ConnectionStats {
+  max: number;
+  /** connections opened over the run */
+  opened: number;
+  /** highest number of requests in flight at once */
+  peakInFlight: number;
+  /** times a request found all connections busy (it then waited for one) */
+  exhaustedCount: number;
+}
+
+export interface ErrorStats {
+  total: number;
+  /** failed / completed */
+  rate: number;
+  connect: number;
+  timeout: number;
+  /** non-2xx by status code, e.g. { "500": 3 } */
+  byStatus: Record<string, number>;
+  /** 2xx whose body was not a valid check response, or whose decisions differed from the expected ones */
+  mismatch: number;
+  /** other transport errors (reset, protocol) */
+  other: number;
+  /** a few distinct messages, for diagnosis */
+  samples: string[];
+}
+
+/** One second of the run (by completion time; sent/target by send time). */
+export interface SeriesPoint {
+  /** seconds since start */
+  second: number;
+  targetRps: number | null;
+  sentRps: number;
+  completedRps: number;
+  errors: number;
+  /** corrected in the open model, service time in the closed model; null when nothing completed */
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p99Ms: number | null;
+  /** open model: active connections; closed model: active VUs */
+  concurrency: number;
+}
+
+export type ThresholdMetric = 'latency' | 'mean' | 'max' | 'error_rate' | 'rps' | 'dropped_rate';
+export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==';
+
+/** A parsed threshold expression such as `p99<50ms` or `error_rate<0.1%`. */
+export interface Threshold {
+  /** as written (normalised spacing) */
+  expression: string;
+  metric: ThresholdMetric;
+  /** for metric 'latency': the percentile, e.g. 99.9 */
+  percentile: number | null;
+  op: ThresholdOp;
+  /** in the metric's base unit: ms for latency, fraction for rates, requests/s for rps */
+  value: number;
+  source: 'flag' | 'scenario-slo';
+}
+
+export interface ThresholdResult extends Threshold {
+  /** measured value in the same unit; null when nothing was measured */
+  actual: number | null;
+  passed: boolean;
+}
+
+export interface FindMaxStep {
+  targetRps: number;
+  achievedRps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errorRate: number;
+  /** Little's law: achievedRps × mean latency (s), i.e. in-flight requests */
+  meanConcurrency: number;
+  droppedRate: number;
+  passed: boolean;
+}
+
+export interface AutocannonCrossCheck {
+  connections: number;
+  durationS: number;
+  /** mean 2xx requests/s autocannon reached (closed loop, as fast as the target answers) */
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface FindMaxResult {
+  sloP99Ms: number;
+  maxErrorRate: number;
+  highestPassingRps: number | null;
+  steps: FindMaxStep[];
+  /** highest achieved rate of our open-model generator over all steps */
+  generatorMaxRps: number;
+  autocannon: AutocannonCrossCheck | null;
+  /** generatorMaxRps / autocannon.rps */
+  generatorToAutocannonRatio: number | null;
+}
+
+/** Server-side deltas from Prometheus /metrics scraped before and after the run. */
+export interface ServerView {
+  metricsUrl: string;
+  rssBytes: number | null;
+  cpuSeconds: number | null;
+  /** server CPU seconds / wall seconds (1 = one core busy) */
+  cpuUtilization: number | null;
+  cacheHitRate: number | null;
+  cacheHits: number | null;
+  cacheMisses: number | null;
+  /** mean CEL evaluation time per evaluation over the run */
+  celEvalMeanMs: number | null;
+  celEvaluations: number | null;
+  /** server-side mean request handling time over the run, when exposed */
+  serverRequestMeanMs: number | null;
+}
+
+export interface GeneratorView {
+  cpuSeconds: number;
+  /** CPU seconds / wall seconds of the generator process (1 = one core: the event loop is saturated) */
+  cpuUtilization: number;
+  saturated: boolean;
+}
+
+export interface LoadtestSection {
+  config: LoadtestConfig;
+  /** measured wall time of the sending phase */
+  durationS: number;
+  counts: LoadCounts;
+  rates: LoadRates;
+  latency: {
+    /** open model only */
+    corrected: LatencySummary | null;
+    service: LatencySummary;
+  };
+  spectrum: SpectrumPoint[];
+  scheduler: SchedulerStats | null;
+  connections: ConnectionStats;
+  errors: ErrorStats;
+  series: SeriesPoint[];
+  thresholds: ThresholdResult[];
+  /** true when every threshold passed (also true with no thresholds) */
+  thresholdsPassed: boolean;
+  findMax?: FindMaxResult;
+  server?: ServerView | null;
+  generator: GeneratorView;
+  warnings: string[];
+  /** set when the section was imported from another tool's summary (e.g. 'k6') */
+  importedFrom?: string;
+}
