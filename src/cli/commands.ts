@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { register as registerServe } from './serve.js';
+import { register as registerLoadtest } from './loadtest.js';
 import { register as registerSize } from './size.js';
 import { register as registerExplain } from './explain.js';
 import { register as registerReport } from './report.js';
@@ -12,6 +13,7 @@ import { register as registerAnalyzeCel } from './analyze-cel.js';
  */
 const registrars: Array<(program: Command, ctx: CliContext) => void> = [
   registerServe,
+  registerLoadtest,
   registerSize,
   registerExplain,
   registerReport,
