@@ -115,7 +115,7 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
   }
   const section = planSize(options, calibration);
   const report: SizeReport = {
-    ...reportEnvelope('size', argsAfterCommand(cmd), startedAt, new Date(), collectEnvironment(ctx.cwd)),
+    ...reportEnvelope('size', argsAfterCommand(cmd), startedAt, new Date(), collectEnvironment(ctx.cwd, calibration.kind === 'measure' ? true : null)),
     size: section,
   };
   if (flags.format === 'k8s') {
@@ -158,7 +158,7 @@ async function measureNow(ctx: CliContext, options: SizeOptions, scenario: strin
   const calibration = calibrationFromReport(loadReport(json, label), label, {
     ...(options.cacheHitRate !== undefined ? { cacheHitRate: options.cacheHitRate } : {}),
   });
-  return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, scenario ${scenario}, ${stepDuration} steps`, file: null };
+  return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, ${stepDuration} steps`, file: null };
 }
 
 /** Reads a saved report through the report layer's loader (file:line:column errors, schema version check). */
