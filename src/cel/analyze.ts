@@ -27,6 +27,8 @@ export interface ExpressionInput {
   variableScopes?: string[];
   /** policy variables: the scope and name this expression defines */
   defines?: { scope: string; name: string };
+  /** sizes the policy itself fixes (its constants), canonical path → [min, max] */
+  knownSizes?: ReadonlyMap<string, { min: number; max: number }>;
 }
 
 export interface AnalyzeOptions {
@@ -89,7 +91,11 @@ export function analyzeExpression(
       error: { origin: input.origin, expression: text, span: spanOf(input, start, Math.max(start, Math.min(e.end, text.length))), message: e.message },
     };
   }
-  const cost = estimateCost(root, { sizeHints: options.sizeHints, assumedSize: options.assumedSize });
+  const cost = estimateCost(root, {
+    sizeHints: options.sizeHints,
+    assumedSize: options.assumedSize,
+    ...(input.knownSizes ? { knownSizes: input.knownSizes } : {}),
+  });
   const metrics = computeMetrics(root, cost.paths);
   const locate = (offset: number): string => {
     const p = input.position(offset);
@@ -211,14 +217,18 @@ export function analyzeExpressions(
 }
 
 /**
- * Worst first: unbounded, then by max cost, then by rank cost — using the cost including policy
- * variables read when there is one (what evaluating the condition really costs).
+ * Worst first: unbounded, then by max cost, then by rank cost — of the expression's own text, the
+ * thing a reviewer rewrites. A condition that only reads `V.x` ranks by its own cost; its cost
+ * including the variables (`costWithVariables`) breaks ties, so the variable holding the nested
+ * comprehension, not every condition that mentions it, comes first.
  */
 export function compareWorstFirst(a: ExpressionAnalysis, b: ExpressionAnalysis): number {
-  const ac = a.costWithVariables ?? a.cost;
-  const bc = b.costWithVariables ?? b.cost;
-  const am = ac.maxCostUnits ?? Infinity;
-  const bm = bc.maxCostUnits ?? Infinity;
+  const am = a.cost.maxCostUnits ?? Infinity;
+  const bm = b.cost.maxCostUnits ?? Infinity;
   if (am !== bm) return bm - am;
-  return bc.rankCostUnits - ac.rankCostUnits || a.id.localeCompare(b.id);
+  const byRank = b.cost.rankCostUnits - a.cost.rankCostUnits;
+  if (byRank !== 0) return byRank;
+  const av = a.costWithVariables?.rankCostUnits ?? a.cost.rankCostUnits;
+  const bv = b.costWithVariables?.rankCostUnits ?? b.cost.rankCostUnits;
+  return bv - av || a.id.localeCompare(b.id);
 }

@@ -24,6 +24,8 @@
  *  5. Map ranges and list ranges share the `@items` path (no types to tell them apart); a string
  *     literal index `m["k"]` extends the path like `m.k`.
  *  6. A size hint is an upper bound: sizes from hints are [0, N] (like a Kubernetes maxLength/maxItems).
+ *  7. Policy constants (`C.x`, a policy's own `constants.local`) have exact sizes taken from their
+ *     values; cel-go only knows sizes from declarations, Cerbos hands constants over as values.
  */
 import { type CelNode, forEachChild } from './ast.js';
 import { canonicalPath } from './paths.js';
@@ -53,6 +55,8 @@ export interface CostOptions {
   sizeHints: ReadonlyMap<string, number>;
   /** size used for `rank` when a size is unknown */
   assumedSize: number;
+  /** sizes known from the policy itself (its constants' values): canonical path → [min, max] */
+  knownSizes?: ReadonlyMap<string, { min: number; max: number }>;
 }
 
 export interface CostResult {
@@ -69,6 +73,9 @@ interface Local {
   path: string | null;
   size: Interval | null;
   entry: Interval | null;
+  /** what the variable holds: an element of `from` (comprehension) or `from` itself (cel.bind) */
+  from: CelNode | null;
+  element: boolean;
 }
 
 const ZERO: Interval = { min: 0, max: 0, rank: 0 };
@@ -160,6 +167,8 @@ class Coster {
     if (path !== undefined) {
       const hint = this.options.sizeHints.get(path);
       if (hint !== undefined) return { min: 0, max: hint, rank: hint };
+      const known = this.options.knownSizes?.get(path);
+      if (known) return { min: known.min, max: known.max, rank: known.max };
     }
     if (node.kind === 'ident') {
       const local = this.local(node.name);
@@ -172,15 +181,64 @@ class Coster {
     return this.knownSize(node) ?? this.unknown;
   }
 
-  /** Records why a cost term became unbounded. */
+  /** Records why a cost term became unbounded: the attribute paths whose size is unknown. */
   private blame(term: Interval, ...nodes: CelNode[]): Interval {
-    if (term.max === Infinity) {
-      for (const n of nodes) {
-        if (this.knownSize(n)) continue;
-        this.reasons.add(this.paths.get(n) ?? `size(${n.kind === 'ident' ? n.name : 'expression'})`);
-      }
-    }
+    if (term.max === Infinity) for (const n of nodes) this.blameSize(n);
     return term;
+  }
+
+  /** Follows a value of unknown size back to the paths it is computed from. */
+  private blameSize(n: CelNode, depth = 0): void {
+    if (this.knownSize(n)) return;
+    // shadowed variable names can make the trail circular
+    if (depth > 16) {
+      this.reasons.add('size(expression)');
+      return;
+    }
+    const d = depth + 1;
+    const path = this.paths.get(n);
+    if (path !== undefined) {
+      this.reasons.add(path);
+      return;
+    }
+    switch (n.kind) {
+      case 'ident': {
+        const local = this.local(n.name);
+        if (local?.from) return local.element ? this.blameElement(local.from, d) : this.blameSize(local.from, d);
+        this.reasons.add(`size(${n.name})`);
+        return;
+      }
+      case 'binary':
+        if (n.op === '+') {
+          this.blameSize(n.left, d);
+          this.blameSize(n.right, d);
+          return;
+        }
+        break;
+      case 'call':
+        if (n.target && (STRING_EXT.has(n.fn) || n.fn === 'dyn')) return this.blameSize(n.target, d);
+        if (!n.target && n.fn === 'dyn' && n.args[0]) return this.blameSize(n.args[0], d);
+        break;
+      case 'comprehension':
+        if (n.macro === 'map' || n.macro === 'filter') return this.blameSize(n.range, d);
+        break;
+      case 'ternary':
+        this.blameSize(n.then, d);
+        this.blameSize(n.else, d);
+        return;
+      case 'bind':
+        return this.blameSize(n.body, d);
+      case 'index':
+        return this.blameSize(n.operand, d);
+    }
+    this.reasons.add(`size(${n.kind === 'call' ? `${n.fn}()` : n.kind})`);
+  }
+
+  /** Blames the size of an element of the collection `range` (a comprehension variable). */
+  private blameElement(range: CelNode, depth: number): void {
+    if (range.kind === 'comprehension' && range.macro === 'map' && range.transform) return this.blameSize(range.transform, depth + 1);
+    if (range.kind === 'comprehension' && range.macro === 'filter') return this.blameElement(range.range, depth + 1);
+    this.blameSize(range, depth + 1);
   }
 
   private kind(node: CelNode): ValueKind {
@@ -293,6 +351,8 @@ class Coster {
           path: this.paths.get(node.init) ?? null,
           size: this.knownSize(node.init),
           entry: this.entries.get(node.init) ?? null,
+          from: node.init,
+          element: false,
         });
         const body = this.cost(node.body);
         this.pop(node.varName);
@@ -416,9 +476,11 @@ class Coster {
     let entry = this.entries.get(node.range) ?? null;
     if (!entry && itemPath !== null) {
       const hint = this.options.sizeHints.get(itemPath);
+      const known = this.options.knownSizes?.get(itemPath);
       if (hint !== undefined) entry = { min: 0, max: hint, rank: hint };
+      else if (known) entry = { min: known.min, max: known.max, rank: known.max };
     }
-    this.push(node.iterVar, { path: itemPath, size: entry, entry: null });
+    this.push(node.iterVar, { path: itemPath, size: entry, entry: null, from: node.range, element: true });
     const p = node.predicate ? this.cost(node.predicate) : ZERO;
     const t = node.transform ? this.cost(node.transform) : ZERO;
     this.pop(node.iterVar);
@@ -479,4 +541,5 @@ export const DIVERGENCES: readonly string[] = [
   'String extension functions (lowerAscii, upperAscii, trim, replace, split, substring, indexOf, lastIndexOf, charAt, join, reverse, format, quote) cost 1 + 0.1 × receiver size; Cerbos list functions (hasIntersection, intersect, except, isSubset) cost 1 + size(a) + size(b).',
   'Map and list ranges share the @items path (@keys/@values hints are read as @items); a string-literal index m["k"] extends the path like m.k.',
   'A size hint is an upper bound: hinted sizes are [0, N], like a Kubernetes maxItems/maxLength.',
+  'Policy constants (C.x from the policy\'s own constants.local) have exact sizes taken from their values (a --size-hint overrides); imported exportConstants are not resolved and stay unbounded.',
 ];

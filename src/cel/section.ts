@@ -12,6 +12,8 @@ export interface SectionInput {
   analysisMs: number;
   measure?: MeasureSummary;
   skipped?: Array<{ file: string; reason: string }>;
+  /** --corpus runs: list only the `keep` worst expressions (totals and per-file figures cover all) */
+  corpus?: { seed: number; keep: number };
 }
 
 export const STDIN_OR_EXPR = '(--expr)';
@@ -65,7 +67,7 @@ export function buildSection(input: SectionInput): CelAnalysisSection {
     },
     budgetUnits: input.options.budgetUnits,
     failOverUnits: input.failOverUnits,
-    expressions,
+    expressions: input.corpus ? expressions.slice(0, input.corpus.keep) : expressions,
     errors: input.errors,
     files,
     skipped: input.skipped ?? [],
@@ -80,5 +82,6 @@ export function buildSection(input: SectionInput): CelAnalysisSection {
       analysisMs: Math.round(input.analysisMs * 1000) / 1000,
     },
     ...(input.measure ? { measure: input.measure } : {}),
+    ...(input.corpus ? { corpus: { seed: input.corpus.seed, expressions: expressions.length, listed: Math.min(expressions.length, input.corpus.keep) } } : {}),
   };
 }

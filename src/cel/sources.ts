@@ -108,6 +108,7 @@ export function expressionsFromPolicy(text: string, file: string, skipNonPolicy 
   const ownScope = doc.kind === 'exportVariables' ? exportScope(doc.name) : `${file}#${doc.name}`;
   const imports = 'variables' in doc ? doc.variables.import.map(exportScope) : [];
   const variableScopes = [ownScope, ...imports];
+  const knownSizes = 'constants' in doc ? constantSizes(doc.constants.local) : null;
   let lineStarts: number[] | null = null;
   for (const e of walkExpressions(doc)) {
     const source = { text: e.text, location: e.location };
@@ -118,6 +119,7 @@ export function expressionsFromPolicy(text: string, file: string, skipNonPolicy 
       origin: { kind: 'policy', file, policy: e.policyName, rule: e.ownerName, role: e.kind },
       variableScopes,
       ...(e.kind === 'variable' ? { defines: { scope: ownScope, name: e.ownerName } } : {}),
+      ...(knownSizes ? { knownSizes } : {}),
       position: (offset) => {
         lineStarts ??= computeLineStarts(text);
         aligned ??= alignedPosition(text, lineStarts, e.location.line, e.location.column, e.text, fallback);
@@ -126,6 +128,43 @@ export function expressionsFromPolicy(text: string, file: string, skipNonPolicy 
     });
   }
   return { inputs, errors: [], ignored: false };
+}
+
+type SizeRange = { min: number; max: number };
+
+/**
+ * Sizes of a policy's constants from their values: `C.name` → length of the list / map / string,
+ * and `C.name.@items` → the range of its elements' sizes (nested maps: `C.name.key`). Null when
+ * there are no sized constants.
+ */
+export function constantSizes(constants: Record<string, unknown>): Map<string, SizeRange> | null {
+  const out = new Map<string, SizeRange>();
+  const sizeOf = (v: unknown): number | null => {
+    if (typeof v === 'string') return [...v].length;
+    if (Array.isArray(v)) return v.length;
+    if (v !== null && typeof v === 'object') return Object.keys(v).length;
+    return null;
+  };
+  const visit = (path: string, v: unknown, depth: number): void => {
+    const size = sizeOf(v);
+    if (size === null || depth > 8) return;
+    out.set(path, { min: size, max: size });
+    if (Array.isArray(v)) {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const item of v) {
+        const s = sizeOf(item);
+        if (s === null) return;
+        min = Math.min(min, s);
+        max = Math.max(max, s);
+      }
+      if (v.length > 0) out.set(`${path}.@items`, { min, max });
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, item] of Object.entries(v)) if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(k)) visit(`${path}.${k}`, item, depth + 1);
+    }
+  };
+  for (const [name, value] of Object.entries(constants)) visit(`C.${name}`, value, 0);
+  return out.size ? out : null;
 }
 
 /** exportVariables documents are found by name from any policy's `variables.import`. */

@@ -171,4 +171,9 @@ export interface CelAnalysisSection {
     analysisMs: number;
   };
   measure?: MeasureSummary;
+  /**
+   * `--corpus N` (throughput benchmark): the expressions were generated (seeded); `expressions`
+   * lists only the `listed` worst of them, totals and per-file figures cover all.
+   */
+  corpus?: { seed: number; expressions: number; listed: number };
 }

@@ -24,6 +24,7 @@ import {
 import { parseSizeHints } from '../cel/paths.js';
 import { expressionFromFlag, expressionsFromPolicy, expressionsFromText, isPolicyFile } from '../cel/sources.js';
 import { buildSection } from '../cel/section.js';
+import { corpusInputs } from '../cel/corpus.js';
 import { applyVariableCosts } from '../cel/variables.js';
 import { generateRequest, measureExpression, spearman, type RequestInput } from '../cel/measure.js';
 import type { CelNode } from '../cel/ast.js';
@@ -40,6 +41,7 @@ export interface AnalyzeCelFlags extends ReportOutputOptions {
   input?: string;
   seed?: string;
   listSize?: string;
+  corpus?: string;
 }
 
 export interface AnalyzeCelIo {
@@ -49,6 +51,17 @@ export interface AnalyzeCelIo {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** --corpus: how many of the worst expressions the report lists (totals cover all of them) */
+const CORPUS_KEEP = 100;
+
+interface Analysed {
+  analysis: ExpressionAnalysis;
+  source: ExpressionInput;
+  /** kept for --measure only */
+  root?: CelNode;
+  cost?: CostResult;
+}
+
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('analyze-cel')
@@ -56,13 +69,14 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[inputs...]', 'expression files (one per line), Cerbos policy files (.yaml/.yml/.json), directories, or - for stdin')
     .option('--expr <cel>', 'analyse this expression (repeatable)', collect, [])
     .option('--size-hint <path=n>', 'bound a list/map/string size, e.g. R.attr.tags=100 (repeatable)', collect, [])
-    .option('--budget <units>', `cost budget per expression (default ${DEFAULT_BUDGET_UNITS}, the Kubernetes per-call limit)`)
+    .option('--budget <units>', `cost budget per expression (default ${DEFAULT_BUDGET_UNITS}, the Kubernetes per-call limit); given explicitly it is a gate: exit 1 when any max cost exceeds it or is unbounded`)
     .option('--fail-over <units>', 'exit 1 when any expression\'s max cost exceeds this (or is unbounded)')
     .option('--assumed-size <n>', `size assumed for unbounded values when ranking (default ${DEFAULT_ASSUMED_SIZE})`)
     .option('--measure', 'also evaluate each expression and report ns/eval and the rank correlation with the static cost')
     .option('--input <file>', 'with --measure: JSON request {principal, resource, variables?, constants?} instead of generated ones')
-    .option('--seed <n>', 'with --measure: seed for generated inputs', '1')
-    .option('--list-size <n>', 'with --measure: elements per generated list', '20');
+    .option('--seed <n>', 'seed for --measure inputs and --corpus expressions', '1')
+    .option('--list-size <n>', 'with --measure: elements per generated list', '20')
+    .option('--corpus <n>', 'throughput benchmark: analyse N generated Cerbos-style expressions (seeded by --seed) instead of files; lists the 100 worst');
   addReportOptions(cmd);
   cmd.action(
     runAction(ctx, async (inputs: string[], flags: AnalyzeCelFlags) => {
@@ -106,8 +120,12 @@ export async function analyzeCelCommand(
   const seed = integerFlag('--seed', flags.seed, 1, 0);
   const listSize = integerFlag('--list-size', flags.listSize, 20, 0);
   if (flags.input && !flags.measure) throw new UsageError('--input: only used with --measure');
-  if (inputs.length === 0 && (flags.expr ?? []).length === 0) {
-    throw new UsageError('analyze-cel: give at least one FILE, DIR or - (stdin), or --expr \'CEL\'');
+  const corpusSize = flags.corpus === undefined ? null : integerFlag('--corpus', flags.corpus, 0, 1);
+  if (inputs.length === 0 && (flags.expr ?? []).length === 0 && corpusSize === null) {
+    throw new UsageError('analyze-cel: give at least one FILE, DIR or - (stdin), or --expr \'CEL\', or --corpus N');
+  }
+  if (corpusSize !== null && (inputs.length > 0 || (flags.expr ?? []).length > 0 || flags.measure)) {
+    throw new UsageError('--corpus: analyses a generated corpus on its own (no FILE, --expr or --measure with it)');
   }
   const request = flags.input ? await readRequest(path.resolve(ctx.cwd, flags.input), flags.input) : undefined;
 
@@ -136,14 +154,20 @@ export async function analyzeCelCommand(
     }
   }
   for (const e of flags.expr ?? []) sources.push(expressionFromFlag(e));
+  if (corpusSize !== null) {
+    // warm the JIT on a different corpus first, so the figure is the steady-state throughput
+    for (const w of corpusInputs(Math.min(2_000, corpusSize), seed + 1)) analyzeExpression(w, options);
+    sources.push(...corpusInputs(corpusSize, seed));
+  }
 
-  // analyse (timed: the throughput figure in the report)
-  const analysed: Array<{ analysis: ExpressionAnalysis; root: CelNode; cost: CostResult; source: ExpressionInput }> = [];
+  // analyse (timed: the throughput figure in the report); trees are kept only for --measure
+  const analysed: Analysed[] = [];
   const t0 = process.hrtime.bigint();
   for (const source of sources) {
     const r = analyzeExpression(source, options);
-    if (r.ok) analysed.push({ ...r, source });
-    else errors.push(r.error);
+    if (!r.ok) errors.push(r.error);
+    else if (flags.measure) analysed.push({ analysis: r.analysis, source, root: r.root, cost: r.cost });
+    else analysed.push({ analysis: r.analysis, source });
   }
   applyVariableCosts(analysed);
   const analysisMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -154,7 +178,7 @@ export async function analyzeCelCommand(
     const xs: number[] = [];
     const ys: number[] = [];
     for (let i = 0; i < analysed.length; i++) {
-      const a = analysed[i]!;
+      const a = analysed[i] as Required<Analysed>;
       const req = request ?? generateRequest(a.root, a.cost, seed + i, listSize);
       const measureOptions = { seed, listSize, clock, ...(request ? { input: request } : {}) };
       a.analysis.measured = measureExpression(a.analysis.expression, req, measureOptions);
@@ -187,18 +211,34 @@ export async function analyzeCelCommand(
     ctx.stderr.write(`authz-perf: ${where}: ${err.message}\n`);
   }
 
-  const section = buildSection({ expressions: analysed.map((a) => a.analysis), errors, options, failOverUnits, analysisMs, skipped, ...(measure ? { measure } : {}) });
+  const section = buildSection({
+    expressions: analysed.map((a) => a.analysis),
+    errors,
+    options,
+    failOverUnits,
+    analysisMs,
+    skipped,
+    ...(measure ? { measure } : {}),
+    ...(corpusSize !== null ? { corpus: { seed, keep: CORPUS_KEEP } } : {}),
+  });
   const report: CelAnalysisReport = {
     ...reportEnvelope('analyze-cel', args, startedAt, new Date(), collectEnvironment(ctx.cwd)),
     celAnalysis: section,
   };
   await emitReport(ctx, report, flags);
   if (errors.length > 0) return 2;
+  let gate = 0;
   if (failOverUnits !== null && section.totals.overFailThreshold > 0) {
     ctx.stderr.write(`authz-perf: ${section.totals.overFailThreshold} expression(s) over --fail-over ${failOverUnits}\n`);
-    return 1;
+    gate = 1;
   }
-  return 0;
+  if (flags.budget !== undefined && section.totals.overBudget > 0) {
+    const t = section.totals;
+    const unbounded = t.unbounded > 0 ? ` (${t.unbounded} unbounded: bound them with --size-hint)` : '';
+    ctx.stderr.write(`authz-perf: ${t.overBudget} expression(s) over --budget ${options.budgetUnits}${unbounded}\n`);
+    gate = 1;
+  }
+  return gate;
 }
 
 async function readRequest(file: string, display: string): Promise<RequestInput> {

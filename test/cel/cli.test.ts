@@ -41,8 +41,8 @@ test('policy directory: every condition and variable with file, rule and line; t
       ['test/fixtures/cel-policies/nested/roles.yaml', 2],
     ],
   );
-  // sorted worst first (cost including variables read): unbounded before bounded, bounded by max cost
-  const maxes = s.expressions.map((e) => (e.costWithVariables ?? e.cost).maxCostUnits ?? Infinity);
+  // sorted worst first by the expression's own cost: unbounded before bounded, bounded by max cost
+  const maxes = s.expressions.map((e) => e.cost.maxCostUnits ?? Infinity);
   assert.deepEqual(maxes, [...maxes].sort((a, b) => b - a));
 });
 
@@ -105,12 +105,42 @@ test('--fail-over: exit 1 when a max cost exceeds it or is unbounded, 0 otherwis
   assert.match(ok.stdout, /PASS/);
 });
 
-test('--budget: expressions over it are flagged with the factor', async () => {
-  const { code, report } = await json(['--expr', 'R.attr.tags.exists(t, t == "x")', '--size-hint', 'R.attr.tags=100', '--budget', '100']);
-  assert.equal(code, 0);
+test('--budget: expressions over it are flagged with the factor; given explicitly it gates with exit 1', async () => {
+  const { code, report, stderr } = await json(['--expr', 'R.attr.tags.exists(t, t == "x")', '--size-hint', 'R.attr.tags=100', '--budget', '100']);
+  assert.equal(code, 1);
+  assert.match(stderr, /1 expression\(s\) over --budget 100/);
   const e = report.celAnalysis.expressions[0]!;
   assert.equal(e.cost.maxCostUnits, 3 + 1 + 100 * 6);
   assert.deepEqual(e.budget, { status: 'exceeds', factor: 6.04 });
+  const [advice] = e.recommendations.filter((r) => r.rule === 'exceeds-budget');
+  assert.match(advice!.message, /exceeds budget 100 by factor 6\.0/);
+
+  // unbounded counts as over an explicit budget; within it exits 0
+  const unbounded = await json(['--expr', 'R.attr.tags.exists(t, t == "x")', '--budget', '1000000']);
+  assert.equal(unbounded.code, 1);
+  assert.match(unbounded.stderr, /1 unbounded: bound them with --size-hint/);
+  const within = await json(['--expr', 'R.attr.tags.exists(t, t == "x")', '--size-hint', 'R.attr.tags=100', '--budget', '1000']);
+  assert.equal(within.code, 0);
+  // the default budget flags but never gates
+  const byDefault = await json(['--expr', 'R.attr.tags.exists(t, t == "x")']);
+  assert.equal(byDefault.code, 0);
+  assert.equal(byDefault.report.celAnalysis.totals.overBudget, 1);
+});
+
+test('--corpus: the throughput benchmark analyses N generated expressions and lists the worst', async () => {
+  const { code, report } = await json(['--corpus', '300', '--seed', '4']);
+  assert.equal(code, 0);
+  const s = report.celAnalysis;
+  assert.equal(s.totals.expressions, 300);
+  assert.equal(s.totals.parseErrors, 0);
+  assert.equal(s.expressions.length, 100);
+  assert.deepEqual(s.corpus, { seed: 4, expressions: 300, listed: 100 });
+  assert.ok(s.totals.expressionsPerSecond > 0);
+  const again = await json(['--corpus', '300', '--seed', '4']);
+  assert.deepEqual(again.report.celAnalysis.expressions.map((e) => e.expression), s.expressions.map((e) => e.expression));
+  const bad = await runCli(['analyze-cel', '--no-report', '--corpus', '10', '--expr', 'a'], { cwd: ROOT });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--corpus: analyses a generated corpus on its own/);
 });
 
 test('usage errors name the flag and exit 2', async () => {
@@ -119,6 +149,7 @@ test('usage errors name the flag and exit 2', async () => {
     [['--expr', 'a', '--budget', '-5'], /--budget: expected an integer ≥ 1/],
     [['--expr', 'a', '--fail-over', 'lots'], /--fail-over/],
     [['--expr', 'a', '--input', 'x.json'], /--input: only used with --measure/],
+    [['--corpus', '0'], /--corpus: expected an integer ≥ 1/],
     [[], /give at least one FILE/],
     [['no/such/file.cel'], /no\/such\/file\.cel: no such file or directory/],
   ];

@@ -5,8 +5,8 @@ import { estimateCost } from '../../src/cel/cost.js';
 import { parseSizeHints } from '../../src/cel/paths.js';
 import { UsageError } from '../../src/util/errors.js';
 
-function cost(expr: string, hints: string[] = [], assumedSize = 100) {
-  const r = estimateCost(parseCel(expr), { sizeHints: parseSizeHints(hints), assumedSize });
+function cost(expr: string, hints: string[] = [], assumedSize = 100, knownSizes?: Map<string, { min: number; max: number }>) {
+  const r = estimateCost(parseCel(expr), { sizeHints: parseSizeHints(hints), assumedSize, ...(knownSizes ? { knownSizes } : {}) });
   return { min: r.total.min, max: r.total.max === Infinity ? null : r.total.max, rank: r.total.rank, unboundedBy: r.unboundedBy };
 }
 
@@ -139,4 +139,26 @@ test('size hints: bad syntax is a usage error naming the flag', () => {
     ['P.attr.groups', 20],
     ['R.attr.tags.@items', 3],
   ]);
+});
+
+test('unbounded-by names the attribute paths behind computed values (concatenation, string functions, map results)', () => {
+  assert.deepEqual(cost('R.attr.path.startsWith("/teams/" + P.attr.team + "/")').unboundedBy, ['P.attr.team']);
+  assert.deepEqual(cost('R.attr.tags.all(t, !t.lowerAscii().contains("x"))', ['R.attr.tags=5']).unboundedBy, ['R.attr.tags.@items']);
+  assert.deepEqual(cost('R.attr.l.map(s, s.size()).exists_one(d, d == 1)').unboundedBy, ['R.attr.l']);
+  assert.deepEqual(cost('R.attr.l.map(s, s.split("/")[0]).exists(d, d.contains(P.attr.x))').unboundedBy.sort(), ['P.attr.x', 'R.attr.l', 'R.attr.l.@items']);
+  // shadowed names make the trail circular: it stops
+  assert.ok(cost('x.map(x, x + x).exists(x, x.contains("a"))').unboundedBy.length > 0);
+});
+
+test('policy constants: sizes known from their values bound lists and their elements; hints override', () => {
+  const known = new Map([
+    ['C.classes', { min: 2, max: 2 }],
+    ['C.classes.@items', { min: 3, max: 6 }],
+  ]);
+  assert.deepEqual(cost('P.attr.c in C.classes', [], 100, known), { min: 7, max: 7, rank: 7, unboundedBy: [] });
+  // exists over a known 2-element constant: range 2 + result 1 + 2 × (condition 3 + step 1 + predicate 4),
+  // the predicate's == costs ceil(0.1 × 6) = 1: the elements are at most 6 characters long
+  const c = cost('C.classes.exists(x, x == P.id)', [], 100, known);
+  assert.equal(c.max, 2 + 1 + 2 * (3 + 1 + 4));
+  assert.equal(cost('P.attr.c in C.classes', ['C.classes=10'], 100, known).max, 3 + 2 + 10);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { expressionsFromPolicy, expressionsFromText } from '../../src/cel/sources.js';
+import { constantSizes, expressionsFromPolicy, expressionsFromText } from '../../src/cel/sources.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -72,4 +72,38 @@ test('policy files: an invalid policy is a per-file error with its position; tes
   assert.equal(bad.errors[0]!.span.line, 3);
   assert.match(bad.errors[0]!.message, /rules must be a list/);
   assert.equal(expressionsFromPolicy(fixture('cel-policies/nested/album_test.yaml'), 'album_test.yaml').ignored, true);
+});
+
+test('policy constants: their sizes come from their values and reach every expression of the policy', () => {
+  assert.deepEqual(
+    [...(constantSizes({ classes: ['pii', 'secret'], max: 3, name: 'abc', nested: { list: [[1, 2], [3]] } }) ?? [])],
+    [
+      ['C.classes', { min: 2, max: 2 }],
+      ['C.classes.@items', { min: 3, max: 6 }],
+      ['C.name', { min: 3, max: 3 }],
+      ['C.nested', { min: 1, max: 1 }],
+      ['C.nested.list', { min: 2, max: 2 }],
+      ['C.nested.list.@items', { min: 1, max: 2 }],
+    ],
+  );
+  assert.equal(constantSizes({ n: 1, b: true }), null);
+  const yaml = [
+    'apiVersion: api.cerbos.dev/v1',
+    'resourcePolicy:',
+    '  version: default',
+    '  resource: doc',
+    '  constants:',
+    '    local:',
+    '      classes: [pii, secret]',
+    '  rules:',
+    '    - actions: [view]',
+    '      effect: EFFECT_ALLOW',
+    '      roles: [user]',
+    '      condition:',
+    '        match:',
+    '          expr: P.attr.c in C.classes',
+    '',
+  ].join('\n');
+  const [input] = expressionsFromPolicy(yaml, 'doc.yaml').inputs;
+  assert.deepEqual(input!.knownSizes?.get('C.classes'), { min: 2, max: 2 });
 });
