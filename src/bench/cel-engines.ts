@@ -48,6 +48,45 @@ function toPlain(value: unknown): unknown {
   return value;
 }
 
+/**
+ * cel-js (ChromeGG) has no BigInt support. Activations can carry BigInt integers computed by the
+ * reference engine (variables in V): hand that library the same values as numbers, as it would
+ * have computed them itself. Returns the input unchanged when it holds no BigInt.
+ */
+export function forChromeGG<T>(value: T): T {
+  return (hasBigInt(value, 0) ? withoutBigInt(value, new Map()) : value) as T;
+}
+
+function hasBigInt(value: unknown, depth: number): boolean {
+  if (typeof value === 'bigint') return true;
+  if (depth > 32 || value === null || typeof value !== 'object' || value instanceof Date || value instanceof Uint8Array) return false;
+  if (value instanceof Map) return [...value.values()].some((v) => hasBigInt(v, depth + 1));
+  return Object.values(value).some((v) => hasBigInt(v, depth + 1));
+}
+
+function withoutBigInt(value: unknown, seen: Map<object, unknown>): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value === null || typeof value !== 'object' || value instanceof Date || value instanceof Uint8Array) return value;
+  // shared sub-objects (V and variables are one object) stay shared
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (const v of value) out.push(withoutBigInt(v, seen));
+    return out;
+  }
+  if (value instanceof Map) {
+    const out = new Map<unknown, unknown>();
+    seen.set(value, out);
+    for (const [k, v] of value) out.set(k, withoutBigInt(v, seen));
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  seen.set(value, out);
+  for (const [k, v] of Object.entries(value)) out[k] = withoutBigInt(v, seen);
+  return out;
+}
+
 function safely(fn: Evaluator, input: Record<string, unknown>): { text: string; failed: boolean } {
   try {
     return { text: normaliseCelValue(fn(input)), failed: false };
@@ -95,7 +134,7 @@ export function checkAgreement(c: ConditionInputs, marcCompiler: MarcCompiler = 
   if (marc && chrome) {
     c.inputs.forEach((input, i) => {
       const a = safely(marc!, input);
-      const b = safely(chrome!, input);
+      const b = safely(chrome!, forChromeGG(input));
       if (a.failed) evalErrors.marcbachmann++;
       if (b.failed) evalErrors.chromegg++;
       // two errors agree whatever their wording: neither library yields a value
@@ -118,10 +157,9 @@ export async function compareCelEngines(
   const results: CelEngineConditionResult[] = [];
   for (const c of conditions) {
     const { marc, chrome, ...agreement } = checkAgreement(c, marcCompiler);
-    const time = async (engine: string, fn: Evaluator | null): Promise<number | null> => {
-      if (!fn || c.inputs.length === 0) return null;
+    const time = async (engine: string, fn: Evaluator | null, inputs: Array<Record<string, unknown>>): Promise<number | null> => {
+      if (!fn || inputs.length === 0) return null;
       let i = 0;
-      const inputs = c.inputs;
       const outcome = await runTasks(
         [{
           id: `${engine}:${c.conditionId}`,
@@ -141,8 +179,8 @@ export async function compareCelEngines(
       );
       return outcome.results[0]?.meanNs ?? null;
     };
-    const marcbachmannNs = await time('marcbachmann', marc);
-    const chromeggNs = await time('chromegg', chrome);
+    const marcbachmannNs = await time('marcbachmann', marc, c.inputs);
+    const chromeggNs = await time('chromegg', chrome, c.inputs.map(forChromeGG));
     results.push({
       ...agreement,
       marcbachmannNs,

@@ -65,6 +65,11 @@ export async function runTasks(defs: TaskDef[], options: RunOptions): Promise<Ru
   for (const def of defs) {
     if (options.signal?.aborted) break;
     options.onTask?.({ phase: 'start', id: def.id, name: def.name });
+    // tinybench never removes its abort listeners: give each Bench its own signal, linked for this task only.
+    const local = new AbortController();
+    const outer = options.signal;
+    const relay = (): void => local.abort();
+    outer?.addEventListener('abort', relay, { once: true });
     // One Bench per task so each gets its own timer calibration and a failure stays local.
     const bench = new Bench({
       time: options.timeMs,
@@ -75,14 +80,18 @@ export async function runTasks(defs: TaskDef[], options: RunOptions): Promise<Ru
       timestampProvider: 'hrtimeNow',
       // Sub-microsecond tasks (cache hits) would otherwise carry the clock's own cost.
       subtractTimerOverhead: !def.async,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: local.signal,
     });
     const fnOpts = {
       ...(def.async !== undefined ? { async: def.async } : {}),
       ...(def.beforeAll ? { beforeAll: def.beforeAll } : {}),
     };
     bench.add(def.name, def.fn, fnOpts);
-    await bench.run();
+    try {
+      await bench.run();
+    } finally {
+      outer?.removeEventListener('abort', relay);
+    }
     const task = bench.tasks[0]!;
     const r = task.result;
     if (r.state === 'errored') {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { register as registerServe } from './serve.js';
+import { register as registerBench } from './bench.js';
 import { register as registerLoadtest } from './loadtest.js';
 import { register as registerSize } from './size.js';
 import { register as registerExplain } from './explain.js';
@@ -13,6 +14,7 @@ import { register as registerAnalyzeCel } from './analyze-cel.js';
  */
 const registrars: Array<(program: Command, ctx: CliContext) => void> = [
   registerServe,
+  registerBench,
   registerLoadtest,
   registerSize,
   registerExplain,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkAgreement, compareCelEngines, normaliseCelValue } from '../../src/bench/cel-engines.js';
+import { checkAgreement, compareCelEngines, forChromeGG, normaliseCelValue } from '../../src/bench/cel-engines.js';
 
 const inputs = [
   { R: { attr: { owner: 'alice', age: 30, tags: ['a', 'b'] } }, P: { id: 'alice' } },
@@ -52,4 +52,15 @@ test('compareCelEngines times both libraries on the same inputs and summarises',
   assert.equal(owner.ratio, owner.chromeggNs! / owner.marcbachmannNs!);
   assert.equal(cmp.totalDisagreements, 2);
   assert.ok(cmp.geomeanRatio! > 0);
+});
+
+test('BigInt values the reference engine computed (variables) reach cel-js as numbers; shared objects stay shared', () => {
+  const vars = { count: 4n, nested: [1n, { x: 2n }] };
+  const input = { R: { attr: { n: 3 } }, V: vars, variables: vars };
+  const out = forChromeGG(input);
+  assert.deepEqual(out.V, { count: 4, nested: [1, { x: 2 }] });
+  assert.equal(out.V, out.variables);
+  assert.equal(forChromeGG(inputs[0]), inputs[0], 'unchanged without BigInt');
+  const r = checkAgreement({ conditionId: 'v', expr: 'V.count <= 5', inputs: [input] });
+  assert.equal(r.agreements, 1);
 });

@@ -1,0 +1,288 @@
+/**
+ * The bench suite: per scenario, the timed tasks (tinybench), then the passes that must not
+ * distort them, each on its own: overhead ratio, stage breakdown, memory (child process), CEL
+ * engine comparison. Returns the report section; the CLI renders and saves it.
+ */
+import { runTasks, spinNs, type RunOptions, type TaskDef } from './runner.js';
+import { StageRecorder } from './stages.js';
+import { compareCelEngines, type ConditionInputs } from './cel-engines.js';
+import { httpRoundTripTask } from './http.js';
+import { measureChildMemory } from './memory.js';
+import { listBenchScenarios, openScenario, type OpenedScenario } from './engine-adapter.js';
+import type { BenchRunOptions } from './options.js';
+import type { BenchScenarioResult, BenchSection, BenchTaskResult, OverheadRatio } from './types.js';
+
+export const OVERHEAD_GOAL = 1.5;
+export const CACHE_SPEEDUP_GOAL = 20;
+/** requests in the overhead pass's batch (every iteration runs all of them) */
+const OVERHEAD_BATCH = 32;
+/** inputs kept per CEL condition */
+const MAX_INPUTS_PER_CONDITION = 64;
+
+export async function availableScenarios(): Promise<Array<{ name: string; description?: string }>> {
+  return listBenchScenarios();
+}
+
+export async function runBenchSuite(options: BenchRunOptions): Promise<BenchSection> {
+  const scenarios: BenchScenarioResult[] = [];
+  for (const name of options.scenarios) {
+    if (options.signal?.aborted) break;
+    scenarios.push(await runScenario(name, options));
+  }
+  return {
+    settings: {
+      timeMs: options.timeMs,
+      iterations: options.iterations,
+      warmupMs: options.warmupMs,
+      warmupIterations: options.warmupIterations,
+      quick: options.quick,
+      http: options.http,
+      celEngines: options.celEngines,
+      seed: options.seed,
+      requests: options.requests,
+    },
+    scenarios,
+  };
+}
+
+/**
+ * Each CEL condition gets a fifth of the per-task time and warmup: a scenario has tens of them,
+ * each evaluation takes well under a microsecond, so the samples still number in the tens of thousands.
+ */
+export const CEL_TIME_SHARE = 0.2;
+
+function celRunOptions(run: RunOptions): RunOptions {
+  return { ...run, timeMs: Math.max(1, run.timeMs * CEL_TIME_SHARE), warmupMs: run.warmupMs * CEL_TIME_SHARE };
+}
+
+/** Wraps a task's function with the test hook's busy-wait when it names this task. */
+function withHook(def: TaskDef, options: BenchRunOptions): TaskDef {
+  const slow = options.slowTask;
+  if (!slow || slow.id !== def.id) return def;
+  const fn = def.fn;
+  return def.async
+    ? { ...def, fn: async () => { spinNs(slow.extraNs); return fn(); } }
+    : { ...def, fn: () => { spinNs(slow.extraNs); return fn(); } };
+}
+
+/** Cycles through `items` without allocating. */
+function cycler<T>(items: readonly T[]): { next(): T; reset(): void } {
+  let i = 0;
+  return {
+    next() {
+      const item = items[i]!;
+      i = i + 1 === items.length ? 0 : i + 1;
+      return item;
+    },
+    reset() {
+      i = 0;
+    },
+  };
+}
+
+async function runScenario(name: string, options: BenchRunOptions): Promise<BenchScenarioResult> {
+  const progress = options.onProgress ?? (() => {});
+  let label = name;
+  const run: RunOptions = {
+    timeMs: options.timeMs,
+    iterations: options.iterations,
+    warmupMs: options.warmupMs,
+    warmupIterations: options.warmupIterations,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onTask: (e) => {
+      if (e.phase === 'start') progress(`${label}: ${e.name} …`);
+      else if (e.error) progress(`${label}: ${e.name} failed: ${e.error}`);
+      else if (e.result) progress(`${label}: ${e.name}: ${Math.round(e.result.opsPerSec).toLocaleString('en-US')} ops/s ±${e.result.rmePercent.toFixed(2)}%`);
+    },
+  };
+  const heapBefore = process.memoryUsage().heapUsed;
+  progress(`${label}: loading scenario, drawing ${options.requests} requests (seed ${options.seed})`);
+  const sc = await openScenario(name, { seed: options.seed, requests: options.requests });
+  label = sc.name;
+  const warnings: string[] = [...sc.warnings];
+  const uncached = sc.createEngine(false);
+  const cached = sc.createEngine(true);
+
+  // What each check evaluates: traced once, outside every timed task.
+  const traces = sc.requests.map((req) => uncached.trace(req));
+  const byCondition = new Map<string, ConditionInputs & { program: (a: unknown) => unknown }>();
+  for (const evals of traces) {
+    for (const e of evals) {
+      let entry = byCondition.get(e.conditionId);
+      if (!entry) {
+        entry = { conditionId: e.conditionId, expr: e.expr, inputs: [], program: e.program };
+        byCondition.set(e.conditionId, entry);
+      }
+      if (entry.inputs.length < MAX_INPUTS_PER_CONDITION) entry.inputs.push(e.activation as Record<string, unknown>);
+    }
+  }
+
+  const defs: TaskDef[] = [];
+  const reqs = cycler(sc.requests);
+  defs.push({ id: 'check-uncached', name: 'check, cache off', unit: 'check', beforeAll: () => reqs.reset(), fn: () => uncached.check(reqs.next()) });
+  const hits = cycler(sc.requests);
+  for (const req of sc.requests) cached.check(req); // warm: every later check is a hit
+  defs.push({ id: 'check-cached', name: 'check, warm cache (hits)', unit: 'check', beforeAll: () => hits.reset(), fn: () => cached.check(hits.next()) });
+  defs.push({ id: 'load-compile', name: 'policy load + compile', async: true, fn: () => sc.loadAndCompile() });
+  const celDefs: TaskDef[] = [];
+  for (const c of byCondition.values()) {
+    const inputs = cycler(c.inputs);
+    const program = c.program;
+    celDefs.push({
+      id: `cel:${c.conditionId}`,
+      name: `CEL ${c.conditionId}`,
+      unit: 'eval',
+      beforeAll: () => inputs.reset(),
+      fn: () => {
+        try {
+          return program(inputs.next());
+        } catch {
+          return undefined; // the engine treats an evaluation error as false; its cost counts
+        }
+      },
+    });
+  }
+
+  let closeHttp: (() => Promise<void>) | null = null;
+  if (options.http) {
+    const server = await sc.startHttp(uncached);
+    const rt = httpRoundTripTask(server.origin, sc.requests.map((r) => JSON.stringify(r)));
+    defs.push({ ...rt.task, name: 'HTTP round trip (keep-alive, loopback, cache off)' });
+    closeHttp = async () => {
+      await rt.close();
+      await server.close();
+    };
+  }
+
+  const tasks: BenchTaskResult[] = [];
+  try {
+    const outcome = await runTasks(defs.map((d) => withHook(d, options)), run);
+    tasks.push(...outcome.results);
+    warnings.push(...outcome.errors);
+  } finally {
+    await closeHttp?.();
+  }
+  const celRun = celRunOptions(run);
+  if (celDefs.length > 0 && !options.signal?.aborted) {
+    const outcome = await runTasks(celDefs.map((d) => withHook(d, options)), celRun);
+    tasks.push(...outcome.results);
+    warnings.push(...outcome.errors);
+  }
+
+  const overheadRatio = options.signal?.aborted ? null : await measureOverhead(sc, uncached, traces, run, progress, label);
+  const stageBreakdown = options.signal?.aborted ? null : measureStages(sc, options.stageSamples, progress, label);
+
+  let celEngines: BenchScenarioResult['celEngines'];
+  if (options.celEngines && !options.signal?.aborted) {
+    progress(`${label}: CEL engine comparison over ${byCondition.size} conditions`);
+    celEngines = await compareCelEngines(
+      [...byCondition.values()].map(({ conditionId, expr, inputs }) => ({ conditionId, expr, inputs })),
+      { ...celRun, onTask: undefined },
+      sc.compileCel,
+    );
+  }
+
+  const heapDeltaBytes = process.memoryUsage().heapUsed - heapBefore;
+  let memory: BenchScenarioResult['memory'] = {
+    heapDeltaBytes,
+    bytesPerCheck: null,
+    bytesPerCachedCheck: null,
+    retainedEngineBytes: null,
+    method: 'heap delta in-process (no forced GC); child process skipped (--no-memory)',
+  };
+  if (options.memory && !options.signal?.aborted) {
+    progress(`${label}: memory (child process with --expose-gc)`);
+    memory = { heapDeltaBytes, ...(await measureChildMemory(name, options.seed, Math.min(options.requests, 256))) };
+  }
+
+  const unc = tasks.find((t) => t.id === 'check-uncached');
+  const hit = tasks.find((t) => t.id === 'check-cached');
+  const result: BenchScenarioResult = {
+    scenario: sc.name,
+    tasks,
+    overheadRatio,
+    stageBreakdown,
+    memory,
+    cacheSpeedup: unc && hit && hit.meanNs > 0 ? { ratio: unc.meanNs / hit.meanNs, uncachedMeanNs: unc.meanNs, cachedMeanNs: hit.meanNs, goal: CACHE_SPEEDUP_GOAL } : null,
+    warnings,
+  };
+  if (sc.description) result.description = sc.description;
+  if (celEngines) result.celEngines = celEngines;
+  return result;
+}
+
+/**
+ * Overhead ratio, fairly: the same requests, and for the CEL side exactly the evaluations those
+ * checks performed (traceCheck), with the engine's compiled programs and activations. Each
+ * iteration runs the whole batch, so both sides do identical work per sample.
+ */
+async function measureOverhead(
+  sc: OpenedScenario,
+  engine: ReturnType<OpenedScenario['createEngine']>,
+  traces: ReturnType<ReturnType<OpenedScenario['createEngine']>['trace']>[],
+  run: RunOptions,
+  progress: (line: string) => void,
+  name: string,
+): Promise<OverheadRatio | null> {
+  const n = Math.min(OVERHEAD_BATCH, sc.requests.length);
+  const batch = sc.requests.slice(0, n);
+  const evals = traces.slice(0, n).flat();
+  if (evals.length === 0) {
+    progress(`${name}: overhead ratio skipped: the sampled checks evaluated no CEL`);
+    return null;
+  }
+  const programs = evals.map((e) => e.program);
+  const activations = evals.map((e) => e.activation);
+  progress(`${name}: overhead pass (${n} checks vs their ${evals.length} CEL evaluations)`);
+  const outcome = await runTasks(
+    [
+      { id: 'overhead-checks', name: `${n} uncached checks`, fn: () => { for (let i = 0; i < n; i++) engine.check(batch[i]!); } },
+      {
+        id: 'overhead-cel',
+        name: `their ${evals.length} CEL evaluations`,
+        fn: () => {
+          for (let i = 0; i < programs.length; i++) {
+            try {
+              programs[i]!(activations[i]);
+            } catch {
+              // an evaluation error is a result (the engine counts it as false)
+            }
+          }
+        },
+      },
+    ],
+    { ...run, onTask: undefined },
+  );
+  const checks = outcome.results.find((r) => r.id === 'overhead-checks');
+  const cel = outcome.results.find((r) => r.id === 'overhead-cel');
+  if (!checks || !cel || cel.meanNs <= 0) return null;
+  return {
+    ratio: checks.meanNs / cel.meanNs,
+    checkMeanNs: checks.meanNs / n,
+    celSumMeanNs: cel.meanNs / n,
+    checkRmePercent: checks.rmePercent,
+    celSumRmePercent: cel.rmePercent,
+    requests: n,
+    evaluations: evals.length,
+    evaluationsPerCheck: evals.length / n,
+    goal: OVERHEAD_GOAL,
+  };
+}
+
+/** Its own pass on its own engine (cache on but emptied before each check, so every stage runs). */
+function measureStages(
+  sc: OpenedScenario,
+  samples: number,
+  progress: (line: string) => void,
+  name: string,
+): BenchScenarioResult['stageBreakdown'] {
+  progress(`${name}: stage pass (${samples} uncached checks)`);
+  const engine = sc.createEngine(true);
+  const rec = new StageRecorder(samples);
+  const reqs = cycler(sc.requests);
+  // warm the instrumented path first so JIT tiers do not land in the first samples
+  for (let i = 0; i < Math.min(200, samples); i++) engine.stages(reqs.next());
+  reqs.reset();
+  for (let i = 0; i < samples; i++) rec.record(engine.stages(reqs.next()));
+  return rec.summarise();
+}

@@ -1,0 +1,149 @@
+/** `authz-perf bench`: flags → runBenchSuite → baseline save/compare → report. */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import type { CliContext } from './context.js';
+import { runAction } from './action.js';
+import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
+import { reportEnvelope } from '../report/build.js';
+import { collectEnvironment } from '../report/environment.js';
+import type { BenchReport } from '../report/types.js';
+import { InputError, UsageError } from '../util/errors.js';
+import { DEFAULTS, QUICK, parseCountFlag, parseSlowTask, parseTimeFlag, type BenchRunOptions } from '../bench/options.js';
+import { compareWithBaseline, parseBaseline, parseMaxRegression } from '../bench/baseline.js';
+import { runBenchSuite, availableScenarios } from '../bench/suite.js';
+
+interface BenchFlags extends ReportOutputOptions {
+  scenario?: string[];
+  time?: string;
+  iterations?: string;
+  warmup?: string;
+  quick?: boolean;
+  http?: boolean;
+  celEngines?: boolean;
+  seed?: string;
+  requests?: string;
+  memory?: boolean;
+  saveBaseline?: string;
+  baseline?: string;
+  maxRegression: string;
+  list?: boolean;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').filter(Boolean)];
+
+export function register(program: Command, ctx: CliContext): void {
+  const cmd = new Command('bench')
+    .description('benchmark the reference engine per scenario: checks (cached/uncached), each CEL condition, load+compile, engine overhead ratio, stage breakdown, memory')
+    .option('--scenario <name>', 'bundled scenario or scenario folder (repeatable or comma-separated; default: all bundled)', collect)
+    .option('--time <ms>', `time budget per task (ms or duration; default ${DEFAULTS.timeMs}, --quick ${QUICK.timeMs})`)
+    .option('--iterations <n>', `minimum iterations per task (default ${DEFAULTS.iterations}, --quick ${QUICK.iterations})`)
+    .option('--warmup <ms>', `warmup time per task, or off (default ${DEFAULTS.warmupMs}, --quick ${QUICK.warmupMs})`)
+    .option('--quick', 'short run for CI: a few seconds per scenario')
+    .option('--http', 'also measure a keep-alive HTTP round trip to `serve` on 127.0.0.1')
+    .option('--cel-engines', 'compare @marcbachmann/cel-js with cel-js (ChromeGG) on the same conditions and inputs')
+    .option('--seed <n>', 'seed of the request streams', '1')
+    .option('--requests <n>', `requests drawn from each scenario's stream (default ${DEFAULTS.requests}, --quick ${QUICK.requests})`)
+    .option('--no-memory', 'skip the child process that measures bytes allocated per check')
+    .option('--save-baseline <file>', 'write this run as a baseline file')
+    .option('--baseline <file>', 'compare with a baseline (or any saved bench report); exit 1 on regression')
+    .option('--max-regression <pct>', 'slowdown that counts as a regression, when also beyond the margin of error', '10%')
+    .option('--list', 'list the bundled scenarios and exit');
+  addReportOptions(cmd);
+  cmd.action(runAction(ctx, async (flags: BenchFlags) => benchAction(ctx, cmd, flags)));
+  program.addCommand(cmd);
+}
+
+async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Promise<number> {
+  const known = await availableScenarios();
+  if (flags.list) {
+    for (const s of known) ctx.stdout.write(`${s.name}${s.description ? `  ${s.description}` : ''}\n`);
+    return 0;
+  }
+  const options = resolveOptions(ctx, flags, known.map((s) => s.name));
+  const maxRegression = parseMaxRegression(flags.maxRegression);
+  // Read the baseline before measuring: a bad file should fail in a second, not after the run.
+  let baseline: { file: string; data: ReturnType<typeof parseBaseline> } | null = null;
+  if (flags.baseline) {
+    const file = path.resolve(ctx.cwd, flags.baseline);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new InputError(`cannot read baseline: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: flags.baseline });
+    }
+    baseline = { file: flags.baseline, data: parseBaseline(text, flags.baseline) };
+  }
+
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const startedAt = new Date();
+  let section;
+  try {
+    section = await runBenchSuite({
+      ...options,
+      signal: controller.signal,
+      onProgress: (line) => void ctx.stderr.write(`bench: ${line}\n`),
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  const finishedAt = new Date();
+  const report: BenchReport = {
+    ...reportEnvelope('bench', argsAfterCommand(cmd), startedAt, finishedAt, collectEnvironment(ctx.cwd)),
+    bench: section,
+  };
+  if (controller.signal.aborted) report.interrupted = true;
+  if (baseline) report.bench.baseline = compareWithBaseline(report.bench, baseline.data, maxRegression, baseline.file);
+  if (flags.saveBaseline) {
+    const file = path.resolve(ctx.cwd, flags.saveBaseline);
+    report.bench.savedBaseline = flags.saveBaseline;
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  }
+  await emitReport(ctx, report, flags);
+  if (report.interrupted) return 130;
+  return report.bench.baseline && report.bench.baseline.regressions > 0 ? 1 : 0;
+}
+
+/** argv after `bench`, as given (commander keeps it on the root program, untyped). */
+function argsAfterCommand(cmd: Command): string[] {
+  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+  const at = raw.indexOf('bench');
+  return at >= 0 ? raw.slice(at + 1) : [];
+}
+
+function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Omit<BenchRunOptions, 'onProgress' | 'signal'> {
+  const preset = flags.quick ? QUICK : DEFAULTS;
+  // A bundled name, or a folder with a scenario.yaml (made absolute: the memory probe runs in a child).
+  const scenarios = (flags.scenario?.length ? [...new Set(flags.scenario)] : known).map((s) => {
+    if (known.includes(s)) return s;
+    if (/[\\/]/.test(s) || s.startsWith('.')) {
+      const dir = path.resolve(ctx.cwd, s);
+      if (!existsSync(dir)) throw new UsageError(`--scenario: ${s}: no such scenario folder or file`);
+      return dir;
+    }
+    throw new UsageError(`--scenario: unknown scenario '${s}' (bundled: ${known.join(', ') || 'none'}; or a folder with scenario.yaml)`);
+  });
+  if (scenarios.length === 0) throw new UsageError('--scenario: no bundled scenarios found');
+  const warmupMs = flags.warmup !== undefined ? parseTimeFlag(flags.warmup, '--warmup', true) : preset.warmupMs;
+  const options: Omit<BenchRunOptions, 'onProgress' | 'signal'> = {
+    scenarios,
+    timeMs: flags.time !== undefined ? parseTimeFlag(flags.time, '--time', false) : preset.timeMs,
+    iterations: flags.iterations !== undefined ? parseCountFlag(flags.iterations, '--iterations', 1, 10_000_000) : preset.iterations,
+    warmupMs,
+    warmupIterations: warmupMs === 0 ? 0 : preset.warmupIterations,
+    quick: Boolean(flags.quick),
+    http: Boolean(flags.http),
+    celEngines: Boolean(flags.celEngines),
+    seed: parseCountFlag(flags.seed ?? '1', '--seed', 0, 2 ** 31 - 1),
+    requests: flags.requests !== undefined ? parseCountFlag(flags.requests, '--requests', 1, 100_000) : preset.requests,
+    stageSamples: preset.stageSamples,
+    memory: flags.memory !== false,
+  };
+  const slow = ctx.env.AUTHZ_PERF_BENCH_SLOW_TASK;
+  if (slow) options.slowTask = parseSlowTask(slow);
+  return options;
+}
