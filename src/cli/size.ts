@@ -64,10 +64,18 @@ export function register(program: Command, ctx: CliContext): void {
   program.addCommand(cmd);
 }
 
+/** RFC 1123 label: what Kubernetes accepts as a Deployment, HPA or namespace name. */
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** Parses every flag up front, so bad input fails before any file is read. */
 export function parseSizeFlags(flags: SizeFlags): SizeOptions {
   if (flags.rps === undefined) throw new UsageError('--rps is required: the peak requests per second (e.g. --rps 50000)');
   if (flags.measure && flags.from !== undefined) throw new UsageError('--measure and --from are alternatives: measure now, or calibrate from a saved report');
+  for (const [flag, value] of [['--name', flags.name], ['--namespace', flags.namespace]] as const) {
+    if (value !== undefined && !DNS_LABEL.test(value)) {
+      throw new UsageError(`${flag}: "${value}" must be a Kubernetes name: lowercase letters, digits and '-', at most 63, starting and ending with a letter or digit`);
+    }
+  }
   if (flags.measureStep !== undefined) {
     if (!flags.measure) throw new UsageError('--measure-step applies only with --measure');
     if (tryParseDurationMs(flags.measureStep) === null || !(tryParseDurationMs(flags.measureStep)! > 0)) {
