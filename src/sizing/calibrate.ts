@@ -96,6 +96,7 @@ const NOISY_RME_PERCENT = 20;
 const ROUNDTRIP_SUSPECT_FACTOR = 10;
 /** A USL fit explaining less of the variance than this is not used for capacity. */
 const MIN_USL_R_SQUARED = 0.8;
+const MAX_USL_RELATIVE_RMSE = 0.15;
 
 function readTasks(scenario: Json, file: string): TaskFigures[] {
   if (!Array.isArray(scenario.tasks)) throw new InputError(`bench scenario '${String(scenario.scenario)}' has no tasks array`, { file });
@@ -268,15 +269,20 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
     notes.push('load generator and engine shared one host: they competed for CPU, so capacity is a lower bound');
   }
   const highestPassing = num(findMax.highestPassingRps);
-  const maxObservedRps = Math.max(...steps.map((s) => s.achievedRps));
-  const maxMeasuredConcurrency = Math.max(...steps.map((s) => s.meanConcurrency));
-  const distinct = concurrencyLevels(steps.map((s) => s.meanConcurrency));
+  const slo = num(findMax.sloP99Ms);
+  // The autocannon cross-check is one more (concurrency, throughput) point: closed loop, N = connections.
+  const cross = readAutocannon(findMax);
+  const points: Array<{ n: number; x: number; targetRps: number | null }> = steps.map((s) => ({ n: s.meanConcurrency, x: s.achievedRps, targetRps: s.targetRps }));
+  if (cross?.clean) points.push({ n: cross.connections, x: cross.rps, targetRps: null });
+  const maxObservedRps = Math.max(...points.map((p) => p.x));
+  const maxMeasuredConcurrency = Math.max(...points.map((p) => p.n));
+  const distinct = concurrencyLevels(points.map((p) => p.n));
 
   let usl: UslModel | null = null;
   let useUsl = false;
   let perCore: SourcedFigure | null = null;
   if (distinct >= MIN_USL_POINTS) {
-    const fit = fitUsl(steps.map((s) => ({ n: s.meanConcurrency, x: s.achievedRps })));
+    const fit = fitUsl(points);
     const peakN = uslPeakConcurrency(fit);
     const peakRps = uslMaxThroughput(fit);
     usl = {
@@ -289,22 +295,19 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
       rmseRps: fit.rmse,
       iterations: fit.iterations,
       converged: fit.converged,
-      points: steps.map((s) => ({
-        concurrency: s.meanConcurrency,
-        achievedRps: s.achievedRps,
-        fittedRps: uslThroughput(fit, s.meanConcurrency),
-        targetRps: s.targetRps,
-      })),
+      points: points.map((p) => ({ concurrency: p.n, achievedRps: p.x, fittedRps: uslThroughput(fit, p.n), targetRps: p.targetRps })),
       maxMeasuredConcurrency,
+      relativeRmse: Math.sqrt(points.reduce((sum, p) => sum + ((uslThroughput(fit, p.n) - p.x) / p.x) ** 2, 0) / points.length),
     };
-    useUsl = fit.rSquared >= MIN_USL_R_SQUARED;
+    // R² alone flatters a fit that one large point dominates; the relative error sees every point.
+    useUsl = fit.rSquared >= MIN_USL_R_SQUARED && usl.relativeRmse <= MAX_USL_RELATIVE_RMSE;
     if (useUsl) {
       // Never trust the curve beyond the data: capacity is the model at min(N*, highest measured N).
       const nCap = Math.min(peakN, maxMeasuredConcurrency);
       const capacity = uslThroughput(fit, nCap);
       perCore = measured(
         capacity,
-        `USL fit on ${steps.length} find-max steps (σ ${fmt(fit.sigma, 3)}, κ ${fmt(fit.kappa, 3)}, λ ${fmt(fit.lambda)} RPS, R² ${fmt(fit.rSquared, 3)}): X(${fmt(nCap, 3)}) = ${fmt(capacity)} RPS for one engine process (one core)`,
+        `USL fit on ${steps.length} find-max steps${cross?.clean ? ' + the autocannon run' : ''} (σ ${fmt(fit.sigma, 3)}, κ ${fmt(fit.kappa, 3)}, λ ${fmt(fit.lambda)} RPS, R² ${fmt(fit.rSquared, 3)}): X(${fmt(nCap, 3)}) = ${fmt(capacity)} RPS for one engine process (one core)`,
       );
       if (peakN > maxMeasuredConcurrency) {
         notes.push(
@@ -315,22 +318,35 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
       if (fit.rSquared < 0.9) notes.push(`the USL fits loosely (R² ${fmt(fit.rSquared, 3)}): the measurements may be noisy (shared host?)`);
     } else {
       notes.push(
-        `the USL fit was rejected (R² ${fmt(fit.rSquared, 3)} < ${MIN_USL_R_SQUARED}): the find-max steps do not trace one throughput curve (noisy host, or a cold first step); linear per-core capacity used instead`,
+        `the USL fit was rejected (R² ${fmt(fit.rSquared, 3)}, relative RMS error ${fmt(usl.relativeRmse * 100, 3)}%; needs R² ≥ ${MIN_USL_R_SQUARED} and ≤ ${MAX_USL_RELATIVE_RMSE * 100}%): the find-max steps do not trace one throughput curve (noisy host, or a cold first step); linear per-core capacity used instead`,
       );
     }
   } else {
     notes.push(`only ${distinct} distinct concurrency levels (USL needs ≥ ${MIN_USL_POINTS}, at least 20% apart): linear per-core capacity assumed`);
   }
   if (perCore === null) {
-    const capacity = highestPassing !== null && highestPassing > 0 ? highestPassing : maxObservedRps;
-    perCore = measured(
-      capacity,
-      highestPassing !== null && highestPassing > 0
-        ? `find-max highest passing rate ${fmt(capacity)} RPS (one engine process)`
-        : `highest achieved ${fmt(capacity)} RPS (one engine process)`,
+    // The highest rate seen meeting the SLO: the find-max's, or autocannon's when it met the SLO too.
+    const crossPassed = cross !== null && cross.clean && slo !== null && cross.p99Ms <= slo;
+    if (crossPassed && cross.rps > (highestPassing ?? 0)) {
+      perCore = measured(
+        cross.rps,
+        `autocannon ${cross.connections} connections: ${fmt(cross.rps)} RPS at p99 ${fmtMs(cross.p99Ms)} ≤ SLO ${fmtMs(slo!)}, above the find-max's ${highestPassing === null ? 'none' : `${fmt(highestPassing)} RPS`} (closed loop: its p99 is not corrected for coordinated omission)`,
+      );
+    } else {
+      const capacity = highestPassing !== null && highestPassing > 0 ? highestPassing : maxObservedRps;
+      perCore = measured(
+        capacity,
+        highestPassing !== null && highestPassing > 0
+          ? `find-max highest passing rate ${fmt(capacity)} RPS (one engine process)`
+          : `highest achieved ${fmt(capacity)} RPS (one engine process)`,
+      );
+    }
+  }
+  if (cross !== null && highestPassing !== null && cross.rps > 2 * highestPassing) {
+    notes.push(
+      `autocannon reached ${fmt(cross.rps)} RPS (p99 ${fmtMs(cross.p99Ms)}) where the find-max held only ${fmt(highestPassing)} RPS: latency outliers on a busy host end open-model steps early`,
     );
   }
-
   const serviceTimeMs = 1000 / perCore.value;
   const lowest = steps.reduce((a, b) => (b.achievedRps < a.achievedRps ? b : a));
   const base = Math.max(0, lowest.p50Ms - serviceTimeMs);
@@ -345,8 +361,7 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
     notes.push('the loadtest report has no server RSS: base memory is a default constant');
   }
   const cacheHitRate = server ? num(server.cacheHitRate) : null;
-  const slo = num(findMax.sloP99Ms);
-  const serverCpuPerCoreRps = utilisationLawCapacity(server, config, allSteps);
+  const serverCpuPerCoreRps = utilisationLawCapacity(server, config, allSteps, cross);
   if (serverCpuPerCoreRps !== null) {
     const ratio = perCore.value / serverCpuPerCoreRps;
     notes.push(
@@ -398,13 +413,30 @@ export function concurrencyLevels(values: readonly number[]): number {
 
 /**
  * Requests per CPU-second of the server over the whole find-max (utilisation law D = U ÷ X):
- * Σ achieved rate × step duration ÷ server CPU seconds. Null when the report lacks either.
+ * (Σ achieved rate × step duration + the autocannon run's requests) ÷ server CPU seconds. Null when the report lacks either.
  */
-function utilisationLawCapacity(server: Json | null, config: Json | null, steps: readonly FindMaxStep[]): number | null {
+function utilisationLawCapacity(server: Json | null, config: Json | null, steps: readonly FindMaxStep[], cross: AutocannonRun | null): number | null {
   const cpuSeconds = server ? num(server.cpuSeconds) : null;
   const stage = config && Array.isArray(config.stages) && isObject(config.stages[0]) ? config.stages[0] : null;
   const stepS = stage ? num(stage.durationS) : null;
   if (cpuSeconds === null || !(cpuSeconds > 0) || stepS === null || !(stepS > 0)) return null;
-  const requests = steps.reduce((sum, s) => sum + s.achievedRps * stepS, 0);
+  const requests = steps.reduce((sum, s) => sum + s.achievedRps * stepS, 0) + (cross ? cross.rps * cross.durationS : 0);
   return requests > 0 ? requests / cpuSeconds : null;
+}
+
+interface AutocannonRun {
+  connections: number;
+  durationS: number;
+  rps: number;
+  p99Ms: number;
+  /** no errors and no non-2xx answers */
+  clean: boolean;
+}
+
+function readAutocannon(findMax: Json): AutocannonRun | null {
+  const a = isObject(findMax.autocannon) ? findMax.autocannon : null;
+  if (!a) return null;
+  const [connections, durationS, rps, p99Ms] = [a.connections, a.durationS, a.rps, a.p99Ms].map(num);
+  if (connections == null || durationS == null || rps == null || p99Ms == null || !(connections > 0) || !(rps > 0)) return null;
+  return { connections, durationS, rps, p99Ms, clean: num(a.errors) === 0 && num(a.non2xx) === 0 };
 }

@@ -35,6 +35,8 @@ export interface UslModel {
   points: UslPointResult[];
   /** highest concurrency among the points: the model is not trusted beyond it */
   maxMeasuredConcurrency: number;
+  /** root mean square of (fitted − measured) ÷ measured over the points */
+  relativeRmse: number;
 }
 
 /** Where a figure came from: measured from a report, or a documented default. */

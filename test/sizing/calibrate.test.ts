@@ -83,6 +83,7 @@ test('loadtest --find-max: USL fit recovers the σ 0.08, κ 0.0005, λ 1,200 the
   close(u.kappa, 0.0005, 0.12, 'κ');
   close(u.lambdaRps, 1_200, 0.02, 'λ');
   assert.equal(u.points.length, 8, 'the step with 40% errors is left out');
+  assert.ok(u.relativeRmse < 0.03, `relative RMS error ${u.relativeRmse}`);
   assert.ok(c.notes.some((n) => /1 find-max step\(s\) left out/.test(n)));
   // N* ≈ √(0.92/0.0005) ≈ 42.9 lies below the highest measured concurrency 48: capacity is X(N*)
   assert.ok(u.peakConcurrency! < u.maxMeasuredConcurrency);
@@ -112,6 +113,19 @@ test('a real find-max from a busy shared host (cold first step): the USL fit is 
   assert.ok(c.notes.some((n) => /USL fit was rejected/.test(n)));
   assert.ok(c.notes.some((n) => /latency, not CPU, ended the find-max/.test(n)));
   assert.ok(c.notes.some((n) => /shared one host/.test(n)));
+});
+
+test('a real find-max whose open-model steps broke on latency outliers: autocannon met the SLO, so its rate is the capacity', () => {
+  const c = calibrationFromReport(fixture('size-loadtest-find-max-busy-host.json'), 'r.json');
+  assert.equal(c.capacityModel, 'linear');
+  assert.ok(c.usl && c.usl.rSquared >= 0.8 && c.usl.relativeRmse > 0.15, 'R² passes, the relative error does not');
+  assert.equal(c.usl.points.length, 9, '8 steps + the autocannon run');
+  assert.equal(c.perCoreRps.value, 4621.8);
+  assert.match(c.perCoreRps.detail, /autocannon 16 connections: 4,622 RPS at p99 9\.00 ms ≤ SLO 50\.0 ms/);
+  assert.ok(c.notes.some((n) => /where the find-max held only 94 RPS/.test(n)));
+  // utilisation law: (Σ steps × 5 s + 4,621.8 × 5.27 s) ÷ 6.754 CPU-s
+  const served = (498.7 + 249.9 + 130 + 65 + 98 + 82 + 90 + 94) * 5 + 4621.8 * 5.27;
+  close(c.serverCpuPerCoreRps!, served / 6.754, 1e-9, 'requests per CPU-second');
 });
 
 test('concurrency levels must be 20% apart to count', () => {

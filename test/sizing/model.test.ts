@@ -133,7 +133,7 @@ test('USL capacity: per-replica = per-core × n / (1 + σ(n−1) + κn(n−1)), 
     perCoreRps: { value: 10_000, source: 'measured', detail: 'test' },
     usl: {
       sigma: 0.1, kappa: 0.01, lambdaRps: 1_000, peakConcurrency: Math.sqrt(0.9 / 0.01), peakRps: null,
-      rSquared: 1, rmseRps: 0, iterations: 1, converged: true, points: [], maxMeasuredConcurrency: 16,
+      rSquared: 1, rmseRps: 0, iterations: 1, converged: true, points: [], maxMeasuredConcurrency: 16, relativeRmse: 0,
     },
   };
   close(effectiveCores(usl, 4), 4 / (1 + 0.3 + 0.12));
