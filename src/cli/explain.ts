@@ -20,6 +20,7 @@ import {
   dropReference, hypopgAvailable, openEmbedded, openServer, redactUrl, REFERENCE_SCHEMA, schemaExists, seedReference, useSchema,
 } from '../query/database.js';
 import { parsePlanJson } from '../query/plan.js';
+import { cacheDirFromEnv, fileDataDirCache } from '../query/pglite-cache.js';
 import type { QueryInput } from '../query/runner.js';
 import { DEFAULT_SEED_SIZES, seedSizesForRows, type SeedSizes } from '../query/schema.js';
 import { splitSqlStatements } from '../query/sql-file.js';
@@ -137,7 +138,8 @@ async function explainAction(ctx: CliContext, cmd: Command, flags: ExplainFlags)
     return 0;
   }
 
-  const db: DbAdapter = parsed.url ? await openServer(parsed.url) : await openEmbedded();
+  const cacheDir = cacheDirFromEnv(ctx.env);
+  const db: DbAdapter = parsed.url ? await openServer(parsed.url) : await openEmbedded(cacheDir ? fileDataDirCache(cacheDir) : null);
   try {
     if (flags.teardown) {
       await dropReference(db, flags.schema);

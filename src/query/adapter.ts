@@ -30,12 +30,23 @@ export interface DbAdapter {
  * INDEX for verification) is undone, also when it throws.
  */
 export async function inRolledBackTransaction<T>(db: DbAdapter, body: () => Promise<T>): Promise<T> {
+  if (rollingBack.has(db)) throw new Error('inRolledBackTransaction: already inside one (use a SAVEPOINT)');
   await db.query('BEGIN');
+  rollingBack.add(db);
   try {
     return await body();
   } finally {
+    rollingBack.delete(db);
     await db.query('ROLLBACK');
   }
+}
+
+/** Adapters currently inside `inRolledBackTransaction`. */
+const rollingBack = new WeakSet<DbAdapter>();
+
+/** Guard for statements that execute the user's SQL (EXPLAIN ANALYZE): only ever in a rolled-back transaction. */
+export function assertInRolledBackTransaction(db: DbAdapter): void {
+  if (!rollingBack.has(db)) throw new Error('EXPLAIN ANALYZE outside a rolled-back transaction');
 }
 
 async function extensionAvailable(db: DbAdapter, name: string): Promise<boolean> {
@@ -90,12 +101,20 @@ export class PgliteAdapter implements DbAdapter {
   readonly kind = 'pglite' as const;
   constructor(private readonly db: PGlite) {}
 
-  /** A fresh in-memory database (pg_trgm loaded so trigram advice can be verified). */
-  static async create(): Promise<PgliteAdapter> {
+  /**
+   * A fresh in-memory database (pg_trgm loaded so trigram advice can be verified), from a data
+   * directory dumped by `dumpDataDir` when given (skips initdb).
+   */
+  static async create(dataDir?: Blob): Promise<PgliteAdapter> {
     const { PGlite } = await import('@electric-sql/pglite');
     const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-    const db = await PGlite.create({ extensions: { pg_trgm } });
+    const db = await PGlite.create({ extensions: { pg_trgm }, ...(dataDir ? { loadDataDir: dataDir } : {}) });
     return new PgliteAdapter(db);
+  }
+
+  /** The data directory as a gzipped tarball. */
+  dumpDataDir(): Promise<Blob> {
+    return this.db.dumpDataDir('gzip') as Promise<Blob>;
   }
 
   async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {

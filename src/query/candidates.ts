@@ -1,9 +1,9 @@
 /**
- * Index candidates from a plan: the filter and sort columns of scans the rules flagged
+ * Index candidates from a plan: the filter, join and sort columns of scans the rules flagged
  * (single and two-column, equality columns before range/sort columns). Pure.
  */
 import { str, type ParsedPlan, type PlanNode } from './plan.js';
-import { columnPredicates, sortColumns } from './predicates.js';
+import { columnPredicates, joinColumns, sortColumns } from './predicates.js';
 import type { Finding } from './types.js';
 
 export interface IndexCandidate {
@@ -37,6 +37,26 @@ function sortAbove(scan: PlanNode): PlanNode | null {
   return null;
 }
 
+const JOIN_CONDITIONS: Record<string, string> = { 'Hash Join': 'Hash Cond', 'Merge Join': 'Merge Cond', 'Nested Loop': 'Join Filter' };
+
+/**
+ * The join this scan feeds as the side an index could serve (hashed side of a Hash Join, inner
+ * side of a Nested Loop, either side of a Merge Join), and the scan's columns in its condition.
+ */
+function joinSide(scan: PlanNode): string[] {
+  let child = scan;
+  for (let p = scan.parent; p; child = p, p = p.parent) {
+    const condKey = JOIN_CONDITIONS[p.nodeType];
+    if (condKey) {
+      const inner = p.nodeType === 'Merge Join' || p.children.indexOf(child) === 1;
+      const cond = str(p.raw[condKey]);
+      return inner && cond ? joinColumns(cond, scan.alias ?? scan.relation ?? '') : [];
+    }
+    if (!['Hash', 'Materialize', 'Sort', 'Gather', 'Result', 'Memoize'].includes(p.nodeType)) return [];
+  }
+  return [];
+}
+
 function isScan(n: PlanNode): boolean {
   return n.relation !== null && /Scan/.test(n.nodeType);
 }
@@ -51,13 +71,15 @@ export function candidatesForPlan(plan: ParsedPlan, findings: Finding[], trigram
   for (const n of plan.nodes) {
     if (!isScan(n)) continue;
     const sort = sortAbove(n);
+    const join = n.nodeType.includes('Seq Scan') ? joinSide(n) : [];
     const relevant = flagged.has(n.id) || (sort !== null && flagged.has(sort.id)) ||
       (sort !== null && n.nodeType.includes('Seq Scan')) ||
-      (n.nodeType.includes('Seq Scan') && str(n.raw['Filter']) !== null && n.totalCost >= 100);
+      (n.nodeType.includes('Seq Scan') && (str(n.raw['Filter']) !== null || join.length > 0) && n.totalCost >= 100);
     if (!relevant) continue;
     const table = n.relation!;
     const preds = columnPredicates(str(n.raw['Filter']) ?? '');
-    const eq = unique(preds.filter((p) => p.op === 'eq').map((p) => p.column));
+    // join columns are looked up by equality, one value per outer row
+    const eq = unique([...preds.filter((p) => p.op === 'eq').map((p) => p.column), ...join]);
     const range = unique(preds.filter((p) => p.op === 'range').map((p) => p.column));
     const sortCols = sort ? sortColumns(sort.raw['Sort Key']).map((s) => s.column) : [];
     for (const c of eq) add({ table, columns: [c], using: 'btree', opclass: null });

@@ -6,6 +6,7 @@ import { InputError, UsageError } from '../util/errors.js';
 import { PgAdapter, PgliteAdapter, type DbAdapter } from './adapter.js';
 import { analyzeSql, createSchemaSql, dropSchemaSql, quoteIdent, REFERENCE_TABLES, seedSql, type SeedSizes } from './schema.js';
 import type { SeedInfo } from './types.js';
+import type { DataDirCache } from './pglite-cache.js';
 
 /** Schema the reference tables live in (on PGlite and with --setup). */
 export const REFERENCE_SCHEMA = 'authz_perf';
@@ -61,8 +62,22 @@ export async function openServer(url: string, connectTimeoutMs = 5_000): Promise
   }
 }
 
-export function openEmbedded(): Promise<DbAdapter> {
-  return PgliteAdapter.create();
+/**
+ * An empty in-memory PGlite. With a cache: started from the cached initdb output when there is
+ * one (a broken entry is replaced), else initdb runs and its output is cached for next time.
+ */
+export async function openEmbedded(cache: DataDirCache | null = null): Promise<DbAdapter> {
+  const cached = cache ? await cache.load() : null;
+  if (cached) {
+    try {
+      return await PgliteAdapter.create(cached);
+    } catch {
+      // fall through: initdb, and overwrite the entry
+    }
+  }
+  const db = await PgliteAdapter.create();
+  if (cache) await db.dumpDataDir().then((d) => cache.save(d)).catch(() => undefined);
+  return db;
 }
 
 export async function schemaExists(db: DbAdapter, schema: string): Promise<boolean> {

@@ -51,6 +51,22 @@ export function wrappedColumns(expr: string): WrappedColumn[] {
   return out;
 }
 
+const JOIN_EQUALITY =
+  /"?([A-Za-z_][\w$]*)"?\."?([a-z_][a-z0-9_$]*)"?\)?(?:::[a-z ]+)?\s*=\s*\(*"?([A-Za-z_][\w$]*)"?\."?([a-z_][a-z0-9_$]*)"?/g;
+
+/**
+ * Columns of the relation printed as `alias` compared by equality with another relation's column
+ * in a join condition (`Hash Cond`, `Merge Cond`, `Join Filter`), e.g. `(d.policy_id = p.id)`.
+ */
+export function joinColumns(cond: string, alias: string): string[] {
+  const out: string[] = [];
+  for (const m of cond.matchAll(JOIN_EQUALITY)) {
+    if (m[1] === alias && m[3] !== alias) out.push(m[2]!);
+    else if (m[3] === alias && m[1] !== alias) out.push(m[4]!);
+  }
+  return [...new Set(out)];
+}
+
 export interface SortColumn {
   column: string;
   desc: boolean;

@@ -2,7 +2,7 @@
  * Runs EXPLAIN safely: every statement inside BEGIN … ROLLBACK with a statement_timeout, so
  * INSERT/UPDATE/DELETE are measured but never change data.
  */
-import { inRolledBackTransaction, type DbAdapter } from './adapter.js';
+import { assertInRolledBackTransaction, inRolledBackTransaction, type DbAdapter } from './adapter.js';
 import { parsePlanJson, type ParsedPlan } from './plan.js';
 import { positionToLocation } from './sql-file.js';
 import type { QueryKind } from './types.js';
@@ -58,11 +58,20 @@ export function planFromRows(rows: Array<Record<string, unknown>>): unknown {
   return typeof v === 'string' ? JSON.parse(v) : v;
 }
 
+/**
+ * EXPLAIN of one statement, returning the JSON plan. With ANALYZE the statement really runs,
+ * so the caller must be inside `inRolledBackTransaction` (checked, not assumed).
+ */
+export async function explainJson(db: DbAdapter, q: QueryInput, analyze: boolean): Promise<unknown> {
+  if (analyze) assertInRolledBackTransaction(db);
+  const r = await db.query<Record<string, unknown>>(explainSql(q.sql, analyze), q.params);
+  return planFromRows(r.rows);
+}
+
 async function runExplain(db: DbAdapter, q: QueryInput, analyze: boolean, timeoutMs: number): Promise<unknown> {
   return inRolledBackTransaction(db, async () => {
     await db.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
-    const r = await db.query<Record<string, unknown>>(explainSql(q.sql, analyze), q.params);
-    return planFromRows(r.rows);
+    return explainJson(db, q, analyze);
   });
 }
 
@@ -87,10 +96,4 @@ export async function explainQuery(db: DbAdapter, q: QueryInput, options: Explai
     const loc = Number.isFinite(pos) && pos > 0 ? positionToLocation(q.sql, pos, q.line) : { line: q.line, column: null };
     return { state: 'error', message: e.message.split('\n')[0]!, line: loc.line, column: loc.column, code: e.code ?? null };
   }
-}
-
-/** Plain EXPLAIN total cost (planner units). */
-export async function planCost(db: DbAdapter, q: QueryInput): Promise<number> {
-  const r = await db.query<Record<string, unknown>>(explainSql(q.sql, false), q.params);
-  return parsePlanJson(planFromRows(r.rows)).totalCost;
 }

@@ -6,7 +6,7 @@
  */
 import { inRolledBackTransaction, type DbAdapter } from './adapter.js';
 import { candidateKey, createIndexDdl, indexKeys, type IndexCandidate } from './candidates.js';
-import { explainSql, planFromRows, type QueryInput } from './runner.js';
+import { explainJson, type QueryInput } from './runner.js';
 import { parsePlanJson } from './plan.js';
 import type { VerificationMethod } from './types.js';
 
@@ -65,16 +65,14 @@ export function judge(costBefore: number, costAfter: number, timeBeforeMs: numbe
 }
 
 async function cost(db: DbAdapter, q: QueryInput): Promise<number> {
-  const r = await db.query<Record<string, unknown>>(explainSql(q.sql, false), q.params);
-  return parsePlanJson(planFromRows(r.rows)).totalCost;
+  return parsePlanJson(await explainJson(db, q, false)).totalCost;
 }
 
 async function measuredTime(db: DbAdapter, q: QueryInput): Promise<number | null> {
   // the savepoint undoes DML so later plans in this transaction see the same data
   await db.query('SAVEPOINT ap_measure');
   try {
-    const r = await db.query<Record<string, unknown>>(explainSql(q.sql, true), q.params);
-    return parsePlanJson(planFromRows(r.rows)).executionTimeMs;
+    return parsePlanJson(await explainJson(db, q, true)).executionTimeMs;
   } finally {
     await db.query('ROLLBACK TO SAVEPOINT ap_measure');
   }

@@ -21,6 +21,16 @@ test('candidates: equality columns first, then the ORDER BY column; single and t
   assert.deepEqual(cs.sort(), ['actor', 'actor,decided_at', 'actor,effect', 'decided_at', 'effect', 'effect,decided_at'].sort());
 });
 
+test('join columns: the hashed side of a Hash Join gets a candidate on its join column, the probe side none', () => {
+  const p = plan(node('Hash Join', { 'Hash Cond': '(d.actor = a.principal)', 'Total Cost': 20_000 }, [
+    node('Seq Scan', { 'Relation Name': 'decisions', Alias: 'd', Filter: "(effect = 'EFFECT_DENY'::text)", 'Total Cost': 5000, 'Actual Rows': 24_000, 'Rows Removed by Filter': 176_000 }),
+    node('Hash', {}, [node('Seq Scan', { 'Relation Name': 'audit_logs', Alias: 'a', 'Total Cost': 9000, 'Actual Rows': 500_000 })]),
+  ]));
+  const cs = candidatesForPlan(p, runRules(p)).map((c) => `${c.table}(${c.columns.join(',')})`);
+  assert.ok(cs.includes('audit_logs(principal)'), cs.join(' '));
+  assert.equal(cs.some((c) => c.startsWith('decisions(') && c.includes('actor')), false, cs.join(' '));
+});
+
 test('leading-wildcard LIKE gives a trigram GIN candidate (only when pg_trgm is available)', () => {
   const p = plan(node('Seq Scan', { 'Relation Name': 'decisions', Filter: "(actor ~~ '%alice%'::text)", 'Actual Rows': 3, 'Rows Removed by Filter': 50_000, 'Total Cost': 900 }));
   const [gin] = candidatesForPlan(p, runRules(p), true);

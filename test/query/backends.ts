@@ -3,10 +3,13 @@
  * PostgreSQL server when DATABASE_URL is set (CI). Each suite uses its own schema and drops it.
  */
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
 import type { DbAdapter } from '../../src/query/adapter.js';
 import { dropReference, openEmbedded, openServer, seedReference, useSchema } from '../../src/query/database.js';
 import { seedSizesForRows } from '../../src/query/schema.js';
+import { fileDataDirCache } from '../../src/query/pglite-cache.js';
 import type { QueryInput } from '../../src/query/runner.js';
 import { PACKAGE_ROOT } from '../../src/util/version.js';
 import { queriesFromSql } from '../../src/cli/explain.js';
@@ -16,8 +19,11 @@ export interface Backend {
   open(): Promise<DbAdapter>;
 }
 
+/** Shared by the test files (and runs): PGlite's initdb output, see src/query/pglite-cache.ts. */
+export const TEST_CACHE_DIR = path.join(tmpdir(), 'authz-perf-test-cache');
+
 export function backends(): Backend[] {
-  const list: Backend[] = [{ name: 'pglite', open: openEmbedded }];
+  const list: Backend[] = [{ name: 'pglite', open: () => openEmbedded(fileDataDirCache(TEST_CACHE_DIR)) }];
   const url = process.env.DATABASE_URL;
   if (url) list.push({ name: 'postgres', open: () => openServer(url) });
   return list;

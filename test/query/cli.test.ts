@@ -6,8 +6,9 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { connectionError } from '../../src/query/database.js';
 import { FIXTURE_DIR } from './plans.js';
+import { TEST_CACHE_DIR } from './backends.js';
 
-const noDb = { DATABASE_URL: '' };
+const noDb = { DATABASE_URL: '', AUTHZ_PERF_CACHE_DIR: TEST_CACHE_DIR };
 const tmp = mkdtempSync(path.join(tmpdir(), 'ap-explain-'));
 
 test('--plan analyses saved plans without a database', async () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeQueries, type AnalyzeOptions } from '../../src/query/analyze.js';
-import { hypopgAvailable } from '../../src/query/database.js';
+import { hypopgAvailable, schemaExists } from '../../src/query/database.js';
 import type { QueryInput } from '../../src/query/runner.js';
 import type { DbAdapter } from '../../src/query/adapter.js';
 import { backends, catalog, catalogSnapshot, dataSnapshot, seededDatabase } from './backends.js';
@@ -113,6 +113,17 @@ for (const backend of backends()) {
       assert.equal(ix.columns[0], 'actor');
       assert.ok(ix.timeBeforeMs! > 0 && ix.timeAfterMs! > 0 && ix.timeAfterMs! < ix.timeBeforeMs!);
       assert.deepEqual(await catalogSnapshot(db, schema), beforeCatalog);
+    });
+
+    test('a second embedded database starts from the cached initdb output', { skip: backend.name !== 'pglite' && 'PGlite only' }, async () => {
+      const second = await backend.open();
+      try {
+        assert.deepEqual((await second.query<{ x: number }>('SELECT 1 AS x')).rows, [{ x: 1 }]);
+        assert.equal(await schemaExists(second, schema), false, 'a fresh database, not a copy of the seeded one');
+        assert.ok(await second.extensionAvailable('pg_trgm'));
+      } finally {
+        await second.close();
+      }
     });
 
     test('--no-analyze: plain EXPLAIN, nothing executed', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { columnPredicates, sortColumns, wrappedColumns } from '../../src/query/predicates.js';
+import { columnPredicates, joinColumns, sortColumns, wrappedColumns } from '../../src/query/predicates.js';
 
 test('equality, range, LIKE and qualified columns as PostgreSQL prints them', () => {
   const filter = "(((d.resource_kind = 'invoice'::text) AND (effect = 'EFFECT_DENY'::text)) AND (decided_at >= '2026-02-01 00:00:00+00'::timestamp with time zone) AND (actor ~~ '%al%'::text) AND (scope ~~ 'ten%'::text) AND (actor <> $1))";
@@ -22,6 +22,15 @@ test('functions and casts hiding a column', () => {
   assert.deepEqual(wrappedColumns("((decided_at)::date = '2026-02-14'::date)").map((w) => [w.func, w.column]), [['::date', 'decided_at']]);
   assert.deepEqual(wrappedColumns("(date_trunc('day'::text, decided_at) = '2026-02-14'::timestamp)").map((w) => w.column), ['decided_at']);
   assert.deepEqual(wrappedColumns("(actor = 'x'::text)"), []);
+});
+
+test('join columns of one side of a join condition', () => {
+  assert.deepEqual(joinColumns('(d.policy_id = p.id)', 'd'), ['policy_id']);
+  assert.deepEqual(joinColumns('(d.policy_id = p.id)', 'p'), ['id']);
+  assert.deepEqual(joinColumns('((a.principal = d.actor) AND (a.resource_id = d.resource_id))', 'a'), ['principal', 'resource_id']);
+  assert.deepEqual(joinColumns('((a.resource_id)::text = d.resource_id)', 'a'), ['resource_id']);
+  assert.deepEqual(joinColumns("(d.actor = 'x'::text)", 'd'), [], 'a constant is no join');
+  assert.deepEqual(joinColumns('(d.policy_id = d.id)', 'd'), [], 'a self-comparison is no join');
 });
 
 test('sort keys: plain columns kept, expressions skipped', () => {
