@@ -80,8 +80,11 @@ interface Local {
 
 const ZERO: Interval = { min: 0, max: 0, rank: 0 };
 
+/** Shared intervals for small constants (intervals are never mutated) */
+const SMALL: readonly Interval[] = Array.from({ length: 64 }, (_, n) => ({ min: n, max: n, rank: n }));
+
 function fixed(n: number): Interval {
-  return { min: n, max: n, rank: n };
+  return n >= 0 && n < 64 && Number.isInteger(n) ? SMALL[n]! : { min: n, max: n, rank: n };
 }
 function add(a: Interval, b: Interval): Interval {
   return { min: a.min + b.min, max: a.max + b.max, rank: a.rank + b.rank };

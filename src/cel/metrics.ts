@@ -57,7 +57,8 @@ export function computeMetrics(root: CelNode, paths: ReadonlyMap<CelNode, string
     roots.add(dot < 0 ? p : p.slice(0, dot));
   }
   const variables = [...roots].sort();
-  const calls: Record<string, number> = {};
+  // a prototype-free record: call names vary too much for hidden-class transitions to pay off
+  const calls = Object.create(null) as Record<string, number>;
   if (callCounts.size > 0) for (const name of [...callCounts.keys()].sort()) calls[name] = callCounts.get(name)!;
   return { astDepth, nodeCount, paths: sorted, variables, calls, comprehensionCount, maxComprehensionNesting };
 }
