@@ -53,7 +53,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--db-max-connections <n>', `database max_connections (default ${DEFAULTS.dbMaxConnections})`)
     .option('--pool-size <n>', `DB pool size per replica (default ${DEFAULTS.poolSize})`)
     .option('--from <report.json>', 'calibrate from a saved bench or loadtest --find-max report')
-    .option('--measure', `calibrate now: a short loadtest --find-max of the bundled engine on this machine (${MEASURE.maxSteps} steps at most)`)
+    .option('--measure', `calibrate now: a short loadtest --find-max of the bundled engine on this machine (${MEASURE.maxSteps} steps at most, then an autocannon run)`)
     .option('--measure-step <duration>', `--measure: length of each find-max step (default ${MEASURE.stepDuration})`)
     .option('--what-if <rates>', `RPS levels for the what-if table (default ${WHAT_IF_LEVELS.map((l) => l.toLocaleString('en-US')).join(',')})`)
     .addOption(new Option('--format <format>', 'stdout format: terminal table, or k8s (Deployment resources + HPA YAML)').choices(['terminal', 'k8s']).default('terminal'))
@@ -147,7 +147,8 @@ const MEASURE = { stepDuration: '2s', maxSteps: 8, scenario: 'abac-cel' } as con
  */
 async function measureNow(ctx: CliContext, options: SizeOptions, scenario: string, stepDuration: string): Promise<Calibration | number> {
   const args = ['loadtest', '--find-max', '--scenario', scenario, '--step-duration', stepDuration, '--max-steps', String(MEASURE.maxSteps)];
-  args.push('--no-autocannon', '--json', '--no-report', '--quiet');
+  // autocannon's closed-loop run (one more step) is the point that survives a noisy host best
+  args.push('--json', '--no-report', '--quiet');
   if (options.p99TargetMs !== undefined) args.push('--slo-p99', `${options.p99TargetMs}ms`);
   ctx.stderr.write(`size: measuring: authz-perf ${args.filter((a) => a !== '--json' && a !== '--no-report' && a !== '--quiet').join(' ')}\n`);
   let json = '';

@@ -304,11 +304,21 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
     if (useUsl) {
       // Never trust the curve beyond the data: capacity is the model at min(N*, highest measured N).
       const nCap = Math.min(peakN, maxMeasuredConcurrency);
-      const capacity = uslThroughput(fit, nCap);
+      const modelled = uslThroughput(fit, nCap);
+      // ...nor above what was measured: a hump between two distant points is the model's, not the engine's.
+      const capped = modelled > maxObservedRps * 1.05;
+      const capacity = capped ? maxObservedRps : modelled;
       perCore = measured(
         capacity,
-        `USL fit on ${steps.length} find-max steps${cross?.clean ? ' + the autocannon run' : ''} (σ ${fmt(fit.sigma, 3)}, κ ${fmt(fit.kappa, 3)}, λ ${fmt(fit.lambda)} RPS, R² ${fmt(fit.rSquared, 3)}): X(${fmt(nCap, 3)}) = ${fmt(capacity)} RPS for one engine process (one core)`,
+        `USL fit on ${steps.length} find-max steps${cross?.clean ? ' + the autocannon run' : ''} (σ ${fmt(fit.sigma, 3)}, κ ${fmt(fit.kappa, 3)}, λ ${fmt(fit.lambda)} RPS, R² ${fmt(fit.rSquared, 3)}): X(${fmt(nCap, 3)}) = ${fmt(modelled)} RPS${
+          capped ? `, capped at the highest measured ${fmt(maxObservedRps)} RPS` : ''
+        } for one engine process (one core)`,
       );
+      if (capped) {
+        notes.push(
+          `the fitted peak X(N*) = ${fmt(modelled)} RPS at N* = ${fmt(peakN, 3)} exceeds every measured throughput: capacity capped at the highest measured ${fmt(maxObservedRps)} RPS (measure near N* to confirm)`,
+        );
+      }
       if (peakN > maxMeasuredConcurrency) {
         notes.push(
           `the USL peak (N* = ${Number.isFinite(peakN) ? fmt(peakN, 3) : '∞'}) lies beyond the highest measured concurrency ${fmt(maxMeasuredConcurrency, 3)}: capacity taken at the measured edge (a lower bound)`,

@@ -128,6 +128,23 @@ test('a real find-max whose open-model steps broke on latency outliers: autocann
   close(c.serverCpuPerCoreRps!, served / 6.754, 1e-9, 'requests per CPU-second');
 });
 
+test('a fitted USL hump between distant points is not capacity: capped at the highest measured throughput', () => {
+  // a real --measure run on a busy host: the open-model steps sit near N = 1, autocannon at N = 16
+  const report = fixture('size-loadtest-synthetic.json');
+  const findMax = (report.loadtest as { findMax: Record<string, unknown> }).findMax;
+  const step = (targetRps: number, achievedRps: number, meanConcurrency: number, passed: boolean) =>
+    ({ targetRps, achievedRps, p50Ms: 1, p99Ms: passed ? 20 : 80, errorRate: 0, meanConcurrency, droppedRate: 0, passed });
+  findMax.steps = [step(500, 499.2, 20.18, false), step(250, 250, 0.65, true), step(380, 380, 0.8, true), step(440, 440, 0.81, true), step(470, 470, 0.81, true), step(490, 490, 0.99, true)];
+  findMax.highestPassingRps = 490;
+  findMax.sloP99Ms = 50;
+  findMax.autocannon = { connections: 16, durationS: 2.1, rps: 701.4, p50Ms: 20, p99Ms: 60, errors: 0, non2xx: 0 };
+  const c = calibrationFromReport(report, 'm.json');
+  assert.equal(c.capacityModel, 'usl');
+  assert.ok(c.usl!.peakRps! > 1_000, `X(N*) ${c.usl!.peakRps}`);
+  assert.equal(c.perCoreRps.value, 701.4);
+  assert.ok(c.notes.some((n) => /exceeds every measured throughput: capacity capped at the highest measured 701 RPS/.test(n)), c.notes.join('; '));
+});
+
 test('concurrency levels must be 20% apart to count', () => {
   assert.equal(concurrencyLevels([0.83, 0.88, 0.91, 0.98]), 1);
   assert.equal(concurrencyLevels([1, 2, 4, 8]), 4);
