@@ -59,6 +59,18 @@ test('policy variables: a condition reading V.x carries the cost including the v
   assert.equal(isOwner.costWithVariables, undefined);
 });
 
+test('JSON policies importing exportVariables: the condition carries the exported variable\'s cost', async () => {
+  const { code, report } = await json(['test/fixtures/cel-export', '--size-hint', 'R.attr.teams=10', '--size-hint', 'P.attr.teams=5']);
+  assert.equal(code, 0);
+  const byRule = new Map(report.celAnalysis.expressions.map((e) => [e.origin.rule, e]));
+  const exported = byRule.get('member_of_team')!;
+  const condition = byRule.get('team-edit')!;
+  assert.equal(exported.id, 'test/fixtures/cel-export/shared.yaml:5:21');
+  assert.equal(condition.id, 'test/fixtures/cel-export/doc.json:5:47');
+  assert.deepEqual(condition.costWithVariables?.variables, ['member_of_team']);
+  assert.equal(condition.costWithVariables?.maxCostUnits, condition.cost.maxCostUnits! + exported.cost.maxCostUnits!);
+});
+
 test('syntax errors: listed with file:line:column, the rest still analysed, exit 2', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cel-'));
   try {
