@@ -92,7 +92,7 @@ interface TaskFigures {
 
 /** Above this margin of error a bench figure is too noisy to size from without a warning. */
 const NOISY_RME_PERCENT = 20;
-/** A round trip this many times the default HTTP overhead is mostly waiting, not work. */
+/** A round trip this many times the check + HTTP work is mostly waiting, not work. */
 const ROUNDTRIP_SUSPECT_FACTOR = 10;
 /** A USL fit explaining less of the variance than this is not used for capacity. */
 const MIN_USL_R_SQUARED = 0.8;
@@ -147,25 +147,27 @@ function fromBench(report: Json, file: string, options: CalibrateOptions): Calib
     notes.push(`bench report has only ${only.id}: --cache-hit-rate cannot be applied`);
   }
 
-  // The engine check alone is not a request: add the HTTP round trip's extra when it was measured.
+  // The engine check alone is not a request: add the HTTP work around it. A sequential round trip
+  // is latency (client, loopback, scheduling), not server CPU, so it sets the base latency instead.
   const roundtrip = tasks.find((t) => t.id === 'http-roundtrip');
-  let overheadNs: number;
-  let overheadDetail: string;
-  if (roundtrip) {
-    const base = uncached ?? cached!;
-    overheadNs = Math.max(0, roundtrip.meanNs - base.meanNs);
-    overheadDetail = `http-roundtrip ${fmt(roundtrip.meanNs)} ns − ${base.id} ${fmt(base.meanNs)} ns (client and server on one host: conservative)`;
-  } else {
-    overheadNs = DEFAULTS.httpOverheadNs;
-    overheadDetail = `default HTTP overhead ${fmt(overheadNs)} ns (not measured: no http-roundtrip task)`;
-    notes.push('HTTP overhead per request is a default constant: the bench report has no http-roundtrip task');
-  }
+  const overheadNs = DEFAULTS.httpOverheadNs;
+  const overheadDetail = `HTTP parse + serialise ${fmt(overheadNs)} ns (default constant, not measured)`;
   const serviceNs = checkNs + overheadNs;
   const perCoreRps = 1e9 / serviceNs;
-  if (roundtrip && overheadNs > ROUNDTRIP_SUSPECT_FACTOR * DEFAULTS.httpOverheadNs) {
-    notes.push(
-      `the HTTP round trip adds ${fmt(overheadNs / 1000)} µs per check, over ${ROUNDTRIP_SUSPECT_FACTOR}× the usual ${fmt(DEFAULTS.httpOverheadNs / 1000)} µs: on a busy host that is mostly waiting for a CPU, so capacity is understated (re-run bench on a quiet machine)`,
+  let baseLatencyMs: SourcedFigure = byDefault(0, 'bench has no network round trip: 0 (run bench --http to measure one)');
+  if (roundtrip) {
+    const baseNs = Math.max(0, roundtrip.meanNs - serviceNs);
+    baseLatencyMs = measured(
+      baseNs / 1e6,
+      `http-roundtrip ${fmt(roundtrip.meanNs)} ns − service time ${fmt(serviceNs)} ns (loopback, client, one request in flight)`,
     );
+    if (baseNs > ROUNDTRIP_SUSPECT_FACTOR * serviceNs) {
+      notes.push(
+        `the HTTP round trip (${fmtMs(roundtrip.meanNs / 1e6)}) is over ${ROUNDTRIP_SUSPECT_FACTOR}× the check + HTTP work (${fmtMs(serviceNs / 1e6)}): on a busy host it is mostly waiting for a CPU, so the base latency is overstated (re-run bench on a quiet machine)`,
+      );
+    }
+  } else {
+    notes.push('no http-roundtrip task (bench --http): base latency 0, add your network round trip when reading the p99');
   }
   if (uncached && cached && cached.meanNs > uncached.meanNs) {
     notes.push(`check-cached (${fmt(cached.meanNs)} ns) is slower than check-uncached (${fmt(uncached.meanNs)} ns): the bench figures look noisy`);
@@ -209,7 +211,7 @@ function fromBench(report: Json, file: string, options: CalibrateOptions): Calib
     measuredUnitCores: 1,
     usl: null,
     serviceTimeMs: serviceNs / 1e6,
-    baseLatencyMs: byDefault(0, 'bench has no network: 0 (add your network round trip to --p99 thinking)'),
+    baseLatencyMs,
     measuredCacheHitRate: null,
     sloP99Ms: null,
     memory,

@@ -59,8 +59,8 @@ export const DEFAULTS = {
   bytesPerConnection: 32 * KiB,
   /** a node-postgres client on the engine side */
   bytesPerDbConnection: 256 * KiB,
-  /** the bench HTTP + JSON work around one check when no http-roundtrip task was measured */
-  httpOverheadNs: 40_000,
+  /** server CPU for HTTP + JSON around one check (bench measures the check alone) */
+  httpOverheadNs: 100_000,
   p99TargetMs: 10,
   headroom: 0.7,
   cpuPerReplica: 2,
@@ -95,7 +95,7 @@ export function defaultConstants(): DefaultConstant[] {
     { name: 'bytesPerCacheEntry', value: DEFAULTS.bytesPerCacheEntry, unit: 'bytes', rationale: 'decision-cache entry: key + decision + LRU links (estimate)' },
     { name: 'bytesPerConnection', value: DEFAULTS.bytesPerConnection, unit: 'bytes', rationale: 'HTTP keep-alive socket buffers and parser (estimate)' },
     { name: 'bytesPerDbConnection', value: DEFAULTS.bytesPerDbConnection, unit: 'bytes', rationale: 'node-postgres client, engine side (estimate)' },
-    { name: 'httpOverheadNs', value: DEFAULTS.httpOverheadNs, unit: 'ns', rationale: 'HTTP + JSON per request, added to bench check time when no http-roundtrip task was measured' },
+    { name: 'httpOverheadNs', value: DEFAULTS.httpOverheadNs, unit: 'ns', rationale: 'server CPU for Node.js http + JSON around one check, added to the bench check time (estimate: ~10k requests per core-second; a loadtest report measures it)' },
     { name: 'p99TargetMs', value: DEFAULTS.p99TargetMs, unit: 'ms', rationale: 'used when neither --p99, the scenario nor the report gives an SLO' },
     { name: 'cacheHitRate', value: DEFAULTS.cacheHitRate, unit: 'ratio', rationale: 'blend of cached/uncached bench checks when neither --cache-hit-rate nor a measured rate is given' },
     { name: 'dbMaxConnections', value: DEFAULTS.dbMaxConnections, unit: 'connections', rationale: "PostgreSQL's default max_connections" },

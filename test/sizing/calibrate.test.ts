@@ -22,18 +22,21 @@ test('default calibration says it is not measured, everywhere a figure could be 
   assert.ok(c.notes.some((n) => /not measurements of this engine/.test(n)));
 });
 
-test('bench: per-core = 1e9 ÷ (blended check + HTTP overhead)', () => {
+test('bench: per-core = 1e9 ÷ (blended check + HTTP work); the round trip sets the base latency', () => {
   const report = fixture('size-bench-synthetic.json');
-  // rbac-simple: 50% × 1,000 ns + 50% × 8,000 ns = 4,500 ns; no http-roundtrip → default 40,000 ns
+  // rbac-simple: 50% × 1,000 ns + 50% × 8,000 ns = 4,500 ns, + 100,000 ns HTTP (default constant)
   const rbac = calibrationFromReport(report, 'b.json', { scenario: 'rbac-simple' });
   assert.equal(rbac.kind, 'bench');
-  close(rbac.perCoreRps.value, 1e9 / 44_500, 1e-12, 'rbac per-core');
+  close(rbac.perCoreRps.value, 1e9 / 104_500, 1e-12, 'rbac per-core');
   assert.equal(rbac.perCoreRps.source, 'measured');
-  close(rbac.serviceTimeMs, 0.0445, 1e-12);
-  assert.ok(rbac.notes.some((n) => /HTTP overhead per request is a default/.test(n)));
-  // abac-cel at 80% hits: 0.8 × 2,000 + 0.2 × 20,000 = 5,600 ns; HTTP = 80,000 − 20,000 = 60,000 ns
+  close(rbac.serviceTimeMs, 0.1045, 1e-12);
+  assert.equal(rbac.baseLatencyMs.value, 0);
+  assert.ok(rbac.notes.some((n) => /no http-roundtrip task/.test(n)));
+  // abac-cel at 80% hits: 0.8 × 2,000 + 0.2 × 20,000 = 5,600 ns; base latency = 80,000 − 105,600 → 0
   const abac = calibrationFromReport(report, 'b.json', { scenario: 'abac-cel', cacheHitRate: 0.8 });
-  close(abac.perCoreRps.value, 1e9 / 65_600, 1e-12, 'abac per-core');
+  close(abac.perCoreRps.value, 1e9 / 105_600, 1e-12, 'abac per-core');
+  assert.equal(abac.baseLatencyMs.value, 0);
+  assert.equal(abac.baseLatencyMs.source, 'measured');
   assert.equal(abac.capacityModel, 'linear');
   assert.equal(abac.usl, null);
   assert.equal(abac.measuredOn?.cores, 8);
@@ -59,11 +62,12 @@ test('bench: noisy figures, a cached check slower than an uncached one and a wai
   assert.ok(!quiet.notes.some((n) => /noisy|slower than|waiting/.test(n)), quiet.notes.join('; '));
   task('check-uncached').rmePercent = 35;
   task('check-cached').meanNs = 30_000;
-  task('http-roundtrip').meanNs = 2_000_000;
+  task('http-roundtrip').meanNs = 2_000_000; // 1.9 ms of waiting around 122 µs of work
   const noisy = calibrationFromReport(report, 'b.json', { scenario: 'abac-cel' });
   assert.ok(noisy.notes.some((n) => /noisy bench figures \(check-uncached ±35%\)/.test(n)), noisy.notes.join('; '));
   assert.ok(noisy.notes.some((n) => /check-cached \(30,000 ns\) is slower than check-uncached/.test(n)));
-  assert.ok(noisy.notes.some((n) => /mostly waiting for a CPU/.test(n)));
+  assert.ok(noisy.notes.some((n) => /mostly waiting for a CPU, so the base latency is overstated/.test(n)));
+  close(noisy.baseLatencyMs.value, (2_000_000 - (0.5 * 30_000 + 0.5 * 20_000 + 100_000)) / 1e6, 1e-12, 'base latency');
 });
 
 test('bench: an unknown --scenario names the ones the report has', () => {
