@@ -20,7 +20,7 @@ export interface DbAdapter {
   exec(sql: string): Promise<void>;
   /** `server_version_num`, e.g. 150020 */
   serverVersionNum(): Promise<number>;
-  /** Whether `CREATE EXTENSION name` can succeed (control file present) or it is installed. */
+  /** Whether the extension is installed, or `CREATE EXTENSION name` succeeds for this user (tried, rolled back). */
   extensionAvailable(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -49,12 +49,21 @@ export function assertInRolledBackTransaction(db: DbAdapter): void {
   if (!rollingBack.has(db)) throw new Error('EXPLAIN ANALYZE outside a rolled-back transaction');
 }
 
-async function extensionAvailable(db: DbAdapter, name: string): Promise<boolean> {
-  const r = await db.query<{ ok: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1) AS ok',
+export async function extensionAvailable(db: DbAdapter, name: string): Promise<boolean> {
+  const r = await db.query<{ installed: boolean; available: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = $1) AS installed,
+            EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1) AS available`,
     [name],
   );
-  return Boolean(r.rows[0]?.ok);
+  if (r.rows[0]?.installed) return true;
+  if (!r.rows[0]?.available) return false;
+  // installable is not enough: CREATE EXTENSION may need privileges this user lacks
+  try {
+    await inRolledBackTransaction(db, () => db.query(`CREATE EXTENSION IF NOT EXISTS "${name.replace(/"/g, '""')}"`));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function versionNum(db: DbAdapter): Promise<number> {

@@ -92,6 +92,8 @@ async function verifyOne(db: DbAdapter, c: IndexCandidate, baselines: QueryBasel
   const affected = affectedBaselines(c, baselines);
   return inRolledBackTransaction(db, async () => {
     await db.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs * 4))}`);
+    // CREATE INDEX waits for writers to finish and then blocks writes until ROLLBACK: never queue
+    await db.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
     let sizeBytes: number | null = null;
     if (c.opclass === 'gin_trgm_ops') await db.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
     if (method === 'hypopg') {

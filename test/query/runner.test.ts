@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DbAdapter, QueryResult } from '../../src/query/adapter.js';
+import { extensionAvailable, type DbAdapter, type QueryResult } from '../../src/query/adapter.js';
 import { explainJson, explainQuery, type QueryInput } from '../../src/query/runner.js';
 
 /** Records every statement; EXPLAIN answers with a tiny plan or the given error. */
@@ -42,4 +42,27 @@ test('EXPLAIN ANALYZE outside a rolled-back transaction is refused before anythi
   assert.deepEqual(db.log, []);
   await explainJson(db, q, false);
   assert.equal(db.log.length, 1, 'plain EXPLAIN needs no transaction');
+});
+
+test('an extension counts as available only if installed or CREATE EXTENSION works for this user (tried, rolled back)', async () => {
+  const db = (installed: boolean, available: boolean, createFails: boolean) => {
+    const log: string[] = [];
+    const adapter = {
+      ...fakeDb(),
+      log,
+      async query<R>(sql: string): Promise<QueryResult<R>> {
+        log.push(sql.split(/\s+/).slice(0, 3).join(' '));
+        if (sql.startsWith('SELECT EXISTS')) return { rows: [{ installed, available }] as R[] };
+        if (sql.startsWith('CREATE EXTENSION') && createFails) throw new Error('permission denied to create extension "hypopg"');
+        return { rows: [] };
+      },
+    };
+    return adapter;
+  };
+  assert.equal(await extensionAvailable(db(true, true, true), 'hypopg'), true);
+  assert.equal(await extensionAvailable(db(false, false, false), 'hypopg'), false);
+  const denied = db(false, true, true);
+  assert.equal(await extensionAvailable(denied, 'hypopg'), false);
+  assert.deepEqual(denied.log.slice(1), ['BEGIN', 'CREATE EXTENSION IF', 'ROLLBACK']);
+  assert.equal(await extensionAvailable(db(false, true, false), 'hypopg'), true);
 });
