@@ -342,7 +342,7 @@ function fromLoadtest(report: Json, file: string, options: CalibrateOptions): Ca
     if (crossPassed && cross.rps > (highestPassing ?? 0)) {
       perCore = measured(
         cross.rps,
-        `autocannon ${cross.connections} connections: ${fmt(cross.rps)} RPS at p99 ${fmtMs(cross.p99Ms)} ≤ SLO ${fmtMs(slo!)}, above the find-max's ${highestPassing === null ? 'none' : `${fmt(highestPassing)} RPS`} (closed loop: its p99 is not corrected for coordinated omission)`,
+        `autocannon ${cross.connections} connections: ${fmt(cross.rps)} RPS at p99 ${fmtMs(cross.p99Ms)} ≤ SLO ${fmtMs(slo!)}, above the find-max's ${highestPassing === null ? 'none' : `${fmt(highestPassing)} RPS`} (closed loop, so its p99 is not corrected for coordinated omission; it replays a small request set, so more of it hits the cache than the scenario's mix: optimistic)`,
       );
     } else {
       const capacity = highestPassing !== null && highestPassing > 0 ? highestPassing : maxObservedRps;
