@@ -262,6 +262,18 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
       });
       return;
     }
+    const alternatives = anchoredAlternatives(String(pattern.value));
+    if (alternatives) {
+      out.push({
+        rule: 'regex-as-string-function',
+        severity: 'info',
+        message: `constant regex ${JSON.stringify(String(pattern.value))} only matches ${alternatives.length} fixed strings: a list membership test does the same without a regex engine`,
+        suggestion: `${src(subject)} in [${alternatives.map((a) => JSON.stringify(a)).join(', ')}]`,
+        start: node.start,
+        end: node.end,
+      });
+      return;
+    }
     const plain = plainRegex(String(pattern.value));
     if (!plain) return;
     const s = src(subject);
@@ -402,6 +414,19 @@ function isFoldable(node: CelNode): boolean {
     default:
       return true;
   }
+}
+
+/** `^(a|b|c)$` / `^(?:a|b)$` / `^a|b$`-free forms: an anchored alternation of plain strings → the strings. */
+export function anchoredAlternatives(pattern: string): string[] | null {
+  const m = /^\^\((?:\?:)?(.*)\)\$$/.exec(pattern);
+  if (!m || !m[1]!.includes('|')) return null;
+  const out: string[] = [];
+  for (const alt of m[1]!.split('|')) {
+    const plain = plainRegex(alt);
+    if (!plain || plain.start || plain.end) return null;
+    out.push(plain.text);
+  }
+  return out;
 }
 
 /** `^abc` / `abc$` / `^abc$` / `abc` with no operators → the literal text and anchors. */

@@ -73,6 +73,10 @@ test('regex rules: non-constant patterns, and constant patterns that are string 
   assert.equal(only('R.attr.name.matches("^exact$")', 'regex-as-string-function')[0]?.suggestion, 'R.attr.name == "exact"');
   assert.equal(only('R.attr.name.matches("a\\\\.b")', 'regex-as-string-function')[0]?.suggestion, 'R.attr.name.contains("a.b")');
   assert.deepEqual(only('R.attr.name.matches("^[a-z]+$")', 'regex-as-string-function'), []);
+  assert.equal(only('p.matches("^(write|admin)$")', 'regex-as-string-function')[0]?.suggestion, 'p in ["write", "admin"]');
+  assert.equal(only('p.matches("^(?:a\\\\.b|c)$")', 'regex-as-string-function')[0]?.suggestion, 'p in ["a.b", "c"]');
+  assert.deepEqual(only('p.matches("^(a|b+)$")', 'regex-as-string-function'), []);
+  assert.deepEqual(only('p.matches("^(a|(b|c))$")', 'regex-as-string-function'), []);
   assert.equal(plainRegex('^a\\d'), null);
 });
 
