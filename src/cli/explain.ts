@@ -40,23 +40,25 @@ interface ExplainFlags extends ReportOutputOptions {
   schema: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+// no default value for the lists: commander would print `(default: [])` in --help
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function register(program: Command, ctx: CliContext): void {
   const cmd = new Command('explain')
     .description('EXPLAIN-based advice for the decision and audit store: findings with thresholds, index advice verified with HypoPG or a rolled-back index')
     .option('--database-url <url>', 'PostgreSQL server (default: $DATABASE_URL; none: an embedded, seeded PGlite database)')
     .option('--rows <n>', `decisions to seed (audit_logs 2.5×, policies 1/100; default ${DEFAULT_SEED_SIZES.decisions.toLocaleString('en-US')})`)
-    .option('--queries <file.sql>', 'your own queries instead of the bundled catalog (repeatable; `-- name: x` names a statement)', collect, [])
-    .option('--param <value>', 'value for $1, $2, … in --queries statements (repeatable, in order)', collect, [])
-    .option('--plan <file.json>', 'analyse a saved EXPLAIN (FORMAT JSON) output without a database (repeatable)', collect, [])
+    .option('--queries <file.sql>', 'your own queries instead of the bundled catalog (repeatable; `-- name: x` names a statement)', collect)
+    .option('--param <value>', 'value for $1, $2, … in --queries statements (repeatable, in order)', collect)
+    .option('--plan <file.json>', 'analyse a saved EXPLAIN (FORMAT JSON) output without a database (repeatable)', collect)
     .option('--no-analyze', 'plain EXPLAIN: estimates only, nothing executed')
     .option('--timeout <duration>', 'statement_timeout per EXPLAIN (e.g. 5s, 500ms)', '5s')
     .option('--setup', 'create and seed the reference schema on the server (--database-url), then exit')
     .option('--teardown', 'drop the reference schema from the server (--database-url), then exit')
     .option('--schema <name>', 'schema of the reference tables (--setup/--teardown and the catalog on a server)', REFERENCE_SCHEMA);
   addReportOptions(cmd);
-  cmd.action(runAction(ctx, async (flags: ExplainFlags) => explainAction(ctx, cmd, flags)));
+  cmd.action(runAction(ctx, async (flags: Partial<Pick<ExplainFlags, 'queries' | 'param' | 'plan'>> & Omit<ExplainFlags, 'queries' | 'param' | 'plan'>) =>
+    explainAction(ctx, cmd, { ...flags, queries: flags.queries ?? [], param: flags.param ?? [], plan: flags.plan ?? [] })));
   program.addCommand(cmd);
 }
 
