@@ -261,6 +261,9 @@ export function sizeFor(inputs: SizeInputs, calibration: Calibration): SizingRes
     `${profile.name} (${profile.range}); SDD constants give ${sddReplicas} replicas, ${fmt(sddCpuTotal)}m CPU`,
   );
 
+  if (calibration.kind === 'default' && inputs.cacheHitRateSource === '--cache-hit-rate') {
+    warnings.push('--cache-hit-rate changes nothing with the default constants: calibrate with --from a bench report (cached and uncached checks) or --measure');
+  }
   const measuredHit = calibration.measuredCacheHitRate;
   if (measuredHit !== null && Math.abs(measuredHit - inputs.cacheHitRate) > 0.05) {
     warnings.push(

@@ -145,6 +145,12 @@ test('USL capacity: per-replica = per-core × n / (1 + σ(n−1) + κn(n−1)), 
   assert.ok(past.warnings.some((w) => /past the USL peak/.test(w)));
 });
 
+test('--cache-hit-rate with the default constants is called out as having no effect', () => {
+  const r = at(50_000, { cacheHitRate: 0.9 });
+  assert.equal(r.replicas, at(50_000).replicas);
+  assert.ok(r.warnings.some((w) => /--cache-hit-rate changes nothing with the default constants/.test(w)));
+});
+
 test('SDD profile bands and side-by-side figures', () => {
   assert.equal(at(4_999).profile.name, 'small');
   assert.equal(at(5_000).profile.name, 'medium');
