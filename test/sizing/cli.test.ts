@@ -1,7 +1,7 @@
 /** `authz-perf size` through the CLI, in-process: output, report files, k8s YAML and bad input. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,7 @@ test('writes JSON, Markdown and HTML reports into --out', async () => {
   assert.equal(k8s.code, 0, k8s.stderr);
   assert.equal(readdirSync(out).length, 6, 'k8s output still saves the report');
   assert.doesNotMatch(k8s.stdout, /Sizing for/);
+  rmSync(out, { recursive: true, force: true });
 });
 
 test('--what-if levels are the rows of the what-if table (plus the peak)', async () => {
@@ -164,4 +165,5 @@ test('unusable report files exit 2 with file:line:column', async () => {
     assert.match(run.stderr, pattern);
     assert.equal(run.stderr.trimEnd().split('\n').length, 1);
   }
+  rmSync(dir, { recursive: true, force: true });
 });
