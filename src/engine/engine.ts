@@ -141,6 +141,12 @@ function keyValue(v: unknown): string {
   }
 }
 
+function lengthPrefixed(list: string[]): string {
+  let out = '';
+  for (let i = 0; i < list.length; i++) out += `${list[i]!.length}:${list[i]!}`;
+  return out;
+}
+
 function ownValue(attr: Record<string, unknown> | undefined, name: string): unknown {
   return attr !== undefined && Object.prototype.hasOwnProperty.call(attr, name) ? attr[name] : undefined;
 }
@@ -328,8 +334,10 @@ class DecisionEngine implements Engine {
   private cacheKey(policy: CompiledResourcePolicy, principal: Principal, entry: ResourceEntry, meta: boolean): string {
     const plan = policy.keyPlan;
     if (this.keyPrincipal !== principal || this.keyPlan !== plan) {
-      let p = principal.roles.join('\u0002');
-      if (plan.principalId) p += `\u0001${principal.id}`;
+      // every client-supplied string is length-prefixed, so no crafted role, id or action can
+      // make two different requests share a key
+      let p = lengthPrefixed(principal.roles);
+      if (plan.principalId) p += `\u0001${principal.id.length}:${principal.id}`;
       const attr = principal.attr;
       if (plan.principalWholeAttr) p += `\u0001${JSON.stringify(attr ?? {})}`;
       else for (let i = 0; i < plan.principalAttrs.length; i++) p += `\u0001${keyValue(ownValue(attr, plan.principalAttrs[i]!))}`;
@@ -338,9 +346,9 @@ class DecisionEngine implements Engine {
       this.keyPrincipalPart = p;
     }
     const res = entry.resource;
-    let k = `${policy.name}\u0000${this.keyPrincipalPart}\u0000${entry.actions.join('\u0002')}`;
+    let k = `${policy.name}\u0000${this.keyPrincipalPart}\u0000${lengthPrefixed(entry.actions)}`;
     if (meta) k += '\u0000m';
-    if (plan.resourceId) k += `\u0000${res.id}`;
+    if (plan.resourceId) k += `\u0000${res.id.length}:${res.id}`;
     const attr = res.attr;
     if (plan.resourceWholeAttr) k += `\u0000${JSON.stringify(attr ?? {})}`;
     else for (let i = 0; i < plan.resourceAttrs.length; i++) k += `\u0001${keyValue(ownValue(attr, plan.resourceAttrs[i]!))}`;

@@ -109,3 +109,33 @@ test('a batch evaluates each condition at most once per principal/resource pair'
   timed.check(batch);
   assert.equal(timed.celStats().evaluations, trace.evaluations.length);
 });
+
+test('crafted roles, ids or actions cannot collide with another request in the cache', () => {
+  const roles = compilePolicySources([
+    {
+      file: 'r.yaml',
+      text: `
+resourcePolicy:
+  resource: doc
+  version: default
+  rules:
+    - actions: ["*"]
+      effect: EFFECT_ALLOW
+      roles: [admin]
+    - actions: [view]
+      effect: EFFECT_ALLOW
+      roles: [viewer]
+      condition: { match: { expr: R.id == "d" + P.id } }
+`,
+    },
+  ]);
+  const e = createEngine(roles);
+  const ask = (r: string[], id: string, resId: string, actions: string[]): Record<string, string> => ({
+    ...e.check({ principal: { id, roles: r }, resources: [{ resource: { kind: 'doc', id: resId }, actions }] }).results[0]!.actions,
+  });
+  assert.deepEqual(ask(['viewer', 'admin'], '1', 'd1', ['delete']), { delete: 'EFFECT_ALLOW' });
+  assert.deepEqual(ask(['viewer\u0002admin'], '1', 'd1', ['delete']), { delete: 'EFFECT_DENY' });
+  assert.deepEqual(ask(['viewer'], '1', 'd1', ['view', 'edit']), { view: 'EFFECT_ALLOW', edit: 'EFFECT_DENY' });
+  assert.deepEqual(ask(['viewer'], '1', 'd1', ['view\u0002edit']), { 'view\u0002edit': 'EFFECT_DENY' });
+  assert.deepEqual(ask(['viewer'], '1\u0000d', 'd1', ['view']), { view: 'EFFECT_DENY' });
+});
