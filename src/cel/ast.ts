@@ -18,6 +18,8 @@ interface Base {
   /** [start, end) offsets into the expression text, balanced */
   start: number;
   end: number;
+  /** post-order index within its tree, 0..n-1 (the root has the largest): for per-node tables */
+  id: number;
   /** direct children in source order (filled by the parser; walks iterate this) */
   children: readonly CelNode[];
 }
@@ -77,6 +79,7 @@ export function parseCel(text: string): CelNode {
   }
   // without parentheses every library span is already right
   const parens = text.includes('(') ? matchParens(text) : null;
+  nextId = 0;
   return convert(lib, text, parens);
 }
 
@@ -84,8 +87,11 @@ const NO_CHILDREN: readonly CelNode[] = Object.freeze([]);
 
 type Unlinked = CelNode extends infer N ? (N extends CelNode ? Omit<N, 'children'> : never) : never;
 
+let nextId = 0;
+
 function convert(n: LibNode, text: string, parens: Int32Array | null): CelNode {
   const node = build(n, text, parens) as Unlinked & { children: readonly CelNode[] };
+  node.id = nextId++;
   if (parens) {
     const [start, end] = balance(node.start, node.end, node.children, parens);
     node.start = start;
@@ -103,21 +109,21 @@ function build(n: LibNode, text: string, parens: Int32Array | null): CelNode {
     case 'value':
       return literal(n.args, start, end);
     case 'id':
-      return { kind: 'ident', name: n.args as string, start, end, children: NO_CHILDREN };
+      return { kind: 'ident', name: n.args as string, start, end, id: 0, children: NO_CHILDREN };
     case '.':
     case '.?': {
       const operand = convert(a[0] as LibNode, text, parens);
-      return { kind: 'select', operand, field: a[1] as string, optional: n.op === '.?', start, end, children: [operand] };
+      return { kind: 'select', operand, field: a[1] as string, optional: n.op === '.?', start, end, id: 0, children: [operand] };
     }
     case '[]':
     case '[?]': {
       const operand = convert(a[0] as LibNode, text, parens);
       const index = convert(a[1] as LibNode, text, parens);
-      return { kind: 'index', operand, index, optional: n.op === '[?]', start, end, children: [operand, index] };
+      return { kind: 'index', operand, index, optional: n.op === '[?]', start, end, id: 0, children: [operand, index] };
     }
     case 'list': {
       const elements = convertAll(a, text, parens);
-      return { kind: 'list', elements, start, end, children: elements.length ? elements : NO_CHILDREN };
+      return { kind: 'list', elements, start, end, id: 0, children: elements.length ? elements : NO_CHILDREN };
     }
     case 'map': {
       const entries: Array<[CelNode, CelNode]> = [];
@@ -128,30 +134,30 @@ function build(n: LibNode, text: string, parens: Int32Array | null): CelNode {
         entries.push([key, value]);
         children.push(key, value);
       }
-      return { kind: 'map', entries, start, end, children: children.length ? children : NO_CHILDREN };
+      return { kind: 'map', entries, start, end, id: 0, children: children.length ? children : NO_CHILDREN };
     }
     case '&&':
     case '||': {
       const left = convert(a[0] as LibNode, text, parens);
       const right = convert(a[1] as LibNode, text, parens);
-      return { kind: n.op === '&&' ? 'and' : 'or', left, right, start, end, children: [left, right] };
+      return { kind: n.op === '&&' ? 'and' : 'or', left, right, start, end, id: 0, children: [left, right] };
     }
     case '?:': {
       const cond = convert(a[0] as LibNode, text, parens);
       const then = convert(a[1] as LibNode, text, parens);
       const otherwise = convert(a[2] as LibNode, text, parens);
-      return { kind: 'ternary', cond, then, else: otherwise, start, end, children: [cond, then, otherwise] };
+      return { kind: 'ternary', cond, then, else: otherwise, start, end, id: 0, children: [cond, then, otherwise] };
     }
     case '!_':
     case '-_': {
       const operand = convert(n.args as LibNode, text, parens);
-      return { kind: n.op === '!_' ? 'not' : 'neg', operand, start, end, children: [operand] };
+      return { kind: n.op === '!_' ? 'not' : 'neg', operand, start, end, id: 0, children: [operand] };
     }
     case 'call': {
       const fn = a[0] as string;
       const args = convertAll(a[1] as unknown[], text, parens);
-      if (fn === 'has' && args.length === 1) return { kind: 'has', operand: args[0]!, start, end, children: args };
-      return { kind: 'call', fn, target: null, args, start, end, children: args.length ? args : NO_CHILDREN };
+      if (fn === 'has' && args.length === 1) return { kind: 'has', operand: args[0]!, start, end, id: 0, children: args };
+      return { kind: 'call', fn, target: null, args, start, end, id: 0, children: args.length ? args : NO_CHILDREN };
     }
     case 'rcall': {
       const fn = a[0] as string;
@@ -166,18 +172,18 @@ function build(n: LibNode, text: string, parens: Int32Array | null): CelNode {
         const children = [target];
         if (predicate) children.push(predicate);
         if (transform) children.push(transform);
-        return { kind: 'comprehension', macro, range: target, iterVar, predicate, transform, start, end, children };
+        return { kind: 'comprehension', macro, range: target, iterVar, predicate, transform, start, end, id: 0, children };
       }
       if (fn === 'bind' && target.kind === 'ident' && target.name === 'cel' && args.length === 3 && args[0]!.kind === 'ident') {
-        return { kind: 'bind', varName: args[0].name, init: args[1]!, body: args[2]!, start, end, children: [args[1]!, args[2]!] };
+        return { kind: 'bind', varName: args[0].name, init: args[1]!, body: args[2]!, start, end, id: 0, children: [args[1]!, args[2]!] };
       }
-      return { kind: 'call', fn, target, args, start, end, children: [target, ...args] };
+      return { kind: 'call', fn, target, args, start, end, id: 0, children: [target, ...args] };
     }
     default:
       if (BINARY.has(n.op)) {
         const left = convert(a[0] as LibNode, text, parens);
         const right = convert(a[1] as LibNode, text, parens);
-        return { kind: 'binary', op: n.op as BinaryOp, left, right, start, end, children: [left, right] };
+        return { kind: 'binary', op: n.op as BinaryOp, left, right, start, end, id: 0, children: [left, right] };
       }
       throw new CelSyntaxError(`unsupported syntax node '${n.op}'`, start, end);
   }
@@ -190,14 +196,14 @@ function convertAll(xs: readonly unknown[], text: string, parens: Int32Array | n
 }
 
 function literal(value: unknown, start: number, end: number): CelNode {
-  if (typeof value === 'string') return { kind: 'literal', type: 'string', value, size: codePoints(value), start, end, children: NO_CHILDREN };
-  if (typeof value === 'bigint') return { kind: 'literal', type: 'int', value: Number(value), size: 1, start, end, children: NO_CHILDREN };
-  if (typeof value === 'number') return { kind: 'literal', type: 'double', value, size: 1, start, end, children: NO_CHILDREN };
-  if (typeof value === 'boolean') return { kind: 'literal', type: 'bool', value, size: 1, start, end, children: NO_CHILDREN };
-  if (value === null) return { kind: 'literal', type: 'null', value: null, size: 1, start, end, children: NO_CHILDREN };
-  if (value instanceof Uint8Array) return { kind: 'literal', type: 'bytes', value: `b[${value.length}]`, size: value.length, start, end, children: NO_CHILDREN };
+  if (typeof value === 'string') return { kind: 'literal', type: 'string', value, size: codePoints(value), start, end, id: 0, children: NO_CHILDREN };
+  if (typeof value === 'bigint') return { kind: 'literal', type: 'int', value: Number(value), size: 1, start, end, id: 0, children: NO_CHILDREN };
+  if (typeof value === 'number') return { kind: 'literal', type: 'double', value, size: 1, start, end, id: 0, children: NO_CHILDREN };
+  if (typeof value === 'boolean') return { kind: 'literal', type: 'bool', value, size: 1, start, end, id: 0, children: NO_CHILDREN };
+  if (value === null) return { kind: 'literal', type: 'null', value: null, size: 1, start, end, id: 0, children: NO_CHILDREN };
+  if (value instanceof Uint8Array) return { kind: 'literal', type: 'bytes', value: `b[${value.length}]`, size: value.length, start, end, id: 0, children: NO_CHILDREN };
   // UnsignedInt
-  return { kind: 'literal', type: 'uint', value: Number(String((value as { value?: unknown }).value ?? value)), size: 1, start, end, children: NO_CHILDREN };
+  return { kind: 'literal', type: 'uint', value: Number(String((value as { value?: unknown }).value ?? value)), size: 1, start, end, id: 0, children: NO_CHILDREN };
 }
 
 function codePoints(s: string): number {
@@ -306,6 +312,34 @@ function balance(start: number, end: number, kids: readonly CelNode[], parens: I
     }
   }
   return [start, end];
+}
+
+/** Number of nodes in a tree returned by parseCel (ids are 0..n-1, the root's is n-1). */
+export function treeSize(root: CelNode): number {
+  return root.id + 1;
+}
+
+/** Read access to a per-node table (see NodeTable). */
+export interface NodeLookup<T> {
+  get(node: CelNode): T | undefined;
+  has(node: CelNode): boolean;
+}
+
+/** A per-node table indexed by node id: cheaper than a Map keyed by node on the hot path. */
+export class NodeTable<T> implements NodeLookup<T> {
+  private readonly values: Array<T | undefined>;
+  constructor(size: number) {
+    this.values = new Array<T | undefined>(size);
+  }
+  get(node: CelNode): T | undefined {
+    return this.values[node.id];
+  }
+  has(node: CelNode): boolean {
+    return this.values[node.id] !== undefined;
+  }
+  set(node: CelNode, value: T): void {
+    this.values[node.id] = value;
+  }
 }
 
 /** Calls `visit` for the direct children of a node, in source order. */

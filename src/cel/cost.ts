@@ -27,7 +27,7 @@
  *  7. Policy constants (`C.x`, a policy's own `constants.local`) have exact sizes taken from their
  *     values; cel-go only knows sizes from declarations, Cerbos hands constants over as values.
  */
-import { type CelNode, forEachChild } from './ast.js';
+import { type CelNode, type NodeLookup, NodeTable, forEachChild, treeSize } from './ast.js';
 import { canonicalPath } from './paths.js';
 
 export const COST = {
@@ -62,9 +62,9 @@ export interface CostOptions {
 export interface CostResult {
   total: Interval;
   /** per-node cost (every node of the tree) */
-  costs: Map<CelNode, Interval>;
+  costs: NodeLookup<Interval>;
   /** canonical attribute path per node, when it reads one */
-  paths: Map<CelNode, string>;
+  paths: NodeLookup<string>;
   /** paths / sub-expressions whose unknown size made the max unbounded */
   unboundedBy: string[];
 }
@@ -111,21 +111,29 @@ const BOOL_FUNCTIONS: ReadonlySet<string> = new Set(['startsWith', 'endsWith', '
 
 /** Estimates the cost of one parsed expression. Pure; allocation is proportional to the tree. */
 export function estimateCost(root: CelNode, options: CostOptions): CostResult {
-  return new Coster(options).run(root);
+  return new Coster(options, treeSize(root)).run(root);
 }
 
 class Coster {
-  private readonly costs = new Map<CelNode, Interval>();
-  private readonly paths = new Map<CelNode, string>();
-  private readonly sizes = new Map<CelNode, Interval>();
-  private readonly entries = new Map<CelNode, Interval>();
-  private readonly kinds = new Map<CelNode, ValueKind>();
+  private readonly costs: NodeTable<Interval>;
+  private readonly paths: NodeTable<string>;
+  private readonly sizes: NodeTable<Interval>;
+  private readonly entries: NodeTable<Interval>;
+  private readonly kinds: NodeTable<ValueKind>;
   private readonly locals = new Map<string, Local[]>();
   private readonly reasons = new Set<string>();
   private readonly unknown: Interval;
 
-  constructor(private readonly options: CostOptions) {
+  constructor(
+    private readonly options: CostOptions,
+    size: number,
+  ) {
     this.unknown = { min: 0, max: Infinity, rank: options.assumedSize };
+    this.costs = new NodeTable(size);
+    this.paths = new NodeTable(size);
+    this.sizes = new NodeTable(size);
+    this.entries = new NodeTable(size);
+    this.kinds = new NodeTable(size);
   }
 
   run(root: CelNode): CostResult {

@@ -8,7 +8,7 @@
  * takes that literal's type (and value half of the time), so the expression runs its real work.
  */
 import { celEnvironment } from '../engine/cel.js';
-import type { CelNode } from './ast.js';
+import type { CelNode, NodeLookup } from './ast.js';
 import { forEachChild } from './ast.js';
 import type { CostResult } from './cost.js';
 import type { MeasuredCost } from './types.js';
@@ -48,7 +48,7 @@ const STRING_RECEIVER = new Set([
 const LIST_FUNCTIONS = new Set(['hasIntersection', 'intersect', 'except', 'isSubset']);
 
 /** Infers the shape of every path the expression reads from how it is used. */
-export function inferShapes(root: CelNode, paths: ReadonlyMap<CelNode, string>): Map<string, Shape> {
+export function inferShapes(root: CelNode, paths: NodeLookup<string>): Map<string, Shape> {
   const roots = new Map<string, Shape>();
   const visit = (node: CelNode, parent: CelNode | null): void => {
     const path = paths.get(node);

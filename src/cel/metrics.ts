@@ -1,9 +1,9 @@
 /** Complexity metrics of one expression: depth, size, attribute paths, calls, comprehensions. */
-import type { CelNode } from './ast.js';
+import type { CelNode, NodeLookup } from './ast.js';
 import type { ExpressionMetrics } from './types.js';
 
 /** `paths` is the cost estimator's node → canonical path map. */
-export function computeMetrics(root: CelNode, paths: ReadonlyMap<CelNode, string>): ExpressionMetrics {
+export function computeMetrics(root: CelNode, paths: NodeLookup<string>): ExpressionMetrics {
   const read = new Set<string>();
   const callCounts = new Map<string, number>();
   let nodeCount = 0;
@@ -64,7 +64,7 @@ export function computeMetrics(root: CelNode, paths: ReadonlyMap<CelNode, string
 }
 
 /** True when `parent` reads a longer path built on `node` (so `node`'s path is only a prefix). */
-function extendsPath(parent: CelNode | null, node: CelNode, paths: ReadonlyMap<CelNode, string>): boolean {
+function extendsPath(parent: CelNode | null, node: CelNode, paths: NodeLookup<string>): boolean {
   if (!parent) return false;
   if ((parent.kind === 'select' || parent.kind === 'index') && parent.operand === node) return paths.has(parent);
   return false;
