@@ -24,8 +24,9 @@ export type CelProgram = (activation: Activation) => unknown;
 /**
  * The clock `now()` reads. The engine points it at its own (injectable) clock before evaluating;
  * checks are synchronous, so engines with different clocks in one process do not interfere.
+ * `reads` counts calls, so the engine knows whether a decision depended on the time.
  */
-export const celClock: { now: () => number } = { now: Date.now };
+export const celClock: { now: () => number; reads: number } = { now: Date.now, reads: 0 };
 
 const ROOT_VARIABLES = ['request', 'P', 'R', 'V', 'C', 'variables', 'constants'] as const;
 
@@ -37,7 +38,11 @@ function createEnvironment(): Environment {
   const env = new Environment({ homogeneousAggregateLiterals: false });
   for (const name of ROOT_VARIABLES) env.registerVariable(name, 'map');
   env
-    .registerFunction('now(): google.protobuf.Timestamp', () => new Date(celClock.now()))
+    .registerFunction('now(): google.protobuf.Timestamp', () => {
+      // counted so the engine can tell time-dependent decisions apart (they are cached briefly)
+      celClock.reads++;
+      return new Date(celClock.now());
+    })
     .registerFunction('list.hasIntersection(list): bool', (a: unknown, b: unknown) => {
       const right = asList(b);
       return asList(a).some((x) => right.includes(x));

@@ -217,8 +217,9 @@ class DecisionEngine implements Engine {
         else this.misses++;
       }
       if (decision === undefined) {
+        const reads = celClock.reads;
         decision = this.decide(policy, principal, pv, entry, meta);
-        if (key !== undefined) this.cache!.set(key, decision);
+        if (key !== undefined) this.store(key, decision, reads);
       }
       results[i] = buildResult(entry, decision);
     }
@@ -260,8 +261,9 @@ class DecisionEngine implements Engine {
         if (decision === undefined) {
           const celBefore = probe.celNs;
           t = now();
+          const reads = celClock.reads;
           decision = this.decide(policy, principal, pv, entry, meta);
-          if (key !== undefined) this.cache!.set(key, decision);
+          if (key !== undefined) this.store(key, decision, reads);
           t2 = now();
           const cel = probe.celNs - celBefore;
           out.celEvalNs += cel;
@@ -324,6 +326,21 @@ class DecisionEngine implements Engine {
 
   clearCache(): void {
     this.cache?.clear();
+  }
+
+  /**
+   * A decision that read `now()` may change as time passes: it is kept only until the next whole
+   * second of the engine clock, so hour- and minute-based conditions are never answered stale.
+   */
+  private store(key: string, decision: Decision, clockReadsBefore: number): void {
+    if (celClock.reads === clockReadsBefore) {
+      this.cache!.set(key, decision);
+      return;
+    }
+    const ttl = 1000 - (this.clock() % 1000);
+    const o = this.cacheOptions;
+    if (o !== false && o.ttlMs > 0 && o.ttlMs < ttl) this.cache!.set(key, decision);
+    else this.cache!.set(key, decision, { ttl });
   }
 
   private lookup(kind: string, version: string | undefined): CompiledResourcePolicy | undefined {

@@ -139,3 +139,37 @@ resourcePolicy:
   assert.deepEqual(ask(['viewer'], '1', 'd1', ['view\u0002edit']), { 'view\u0002edit': 'EFFECT_DENY' });
   assert.deepEqual(ask(['viewer'], '1\u0000d', 'd1', ['view']), { view: 'EFFECT_DENY' });
 });
+
+test('decisions that read now() are cached only until the next second of the engine clock', () => {
+  const timed = compilePolicySources([
+    {
+      file: 't.yaml',
+      text: `
+resourcePolicy:
+  resource: doc
+  version: default
+  rules:
+    - actions: [work]
+      effect: EFFECT_ALLOW
+      roles: [user]
+      condition: { match: { expr: now().getHours() < 18 } }
+    - actions: [view]
+      effect: EFFECT_ALLOW
+      roles: [user]
+`,
+    },
+  ]);
+  let now = Date.parse('2024-01-01T17:59:59.400Z');
+  const e = createEngine(timed, { cache: { maxEntries: 100, ttlMs: 60_000 }, now: () => now });
+  const ask = (action: string): string =>
+    e.check({ principal: { id: 'a', roles: ['user'] }, resources: [{ resource: { kind: 'doc', id: 'd' }, actions: [action] }] }).results[0]!.actions[action]!;
+  assert.equal(ask('work'), 'EFFECT_ALLOW');
+  assert.equal(ask('view'), 'EFFECT_ALLOW');
+  now += 500; // 17:59:59.900: still cached
+  assert.equal(ask('work'), 'EFFECT_ALLOW');
+  assert.equal(e.cacheStats().hits, 1);
+  now += 200; // 18:00:00.100: the time-dependent entry has expired, the other one has not
+  assert.equal(ask('work'), 'EFFECT_DENY');
+  assert.equal(ask('view'), 'EFFECT_ALLOW');
+  assert.deepEqual([e.cacheStats().hits, e.cacheStats().misses], [2, 3]);
+});
