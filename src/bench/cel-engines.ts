@@ -5,7 +5,7 @@
  */
 import { parse as marcParse } from '@marcbachmann/cel-js';
 import { parse as chromeParse, evaluate as chromeEvaluate } from 'cel-js';
-import { runTasks, type RunOptions } from './runner.js';
+import { batchSize, batched, runTasks, type RunOptions } from './runner.js';
 import type { CelEngineComparison, CelEngineConditionResult } from './types.js';
 
 export interface ConditionInputs {
@@ -160,23 +160,17 @@ export async function compareCelEngines(
     const time = async (engine: string, fn: Evaluator | null, inputs: Array<Record<string, unknown>>): Promise<number | null> => {
       if (!fn || inputs.length === 0) return null;
       let i = 0;
-      const outcome = await runTasks(
-        [{
-          id: `${engine}:${c.conditionId}`,
-          name: `${engine} ${c.conditionId}`,
-          beforeAll: () => void (i = 0),
-          fn: () => {
-            const input = inputs[i]!;
-            i = i + 1 === inputs.length ? 0 : i + 1;
-            try {
-              return fn(input);
-            } catch {
-              return undefined; // an error is a result here; its cost is part of the comparison
-            }
-          },
-        }],
-        { ...options, onTask: undefined },
-      );
+      const op = (): unknown => {
+        const input = inputs[i]!;
+        i = i + 1 === inputs.length ? 0 : i + 1;
+        try {
+          return fn(input);
+        } catch {
+          return undefined; // an error is a result here; its cost is part of the comparison
+        }
+      };
+      const def = batched({ id: `${engine}:${c.conditionId}`, name: `${engine} ${c.conditionId}`, beforeAll: () => void (i = 0), op }, batchSize(op));
+      const outcome = await runTasks([def], { ...options, onTask: undefined });
       return outcome.results[0]?.meanNs ?? null;
     };
     const marcbachmannNs = await time('marcbachmann', marc, c.inputs);

@@ -56,8 +56,11 @@ export interface OpenedScenario {
   policySet: PolicySet;
   requests: CheckRequest[];
   warnings: string[];
-  /** an engine over the loaded policy set (or `policySet`), decision cache on or off */
-  createEngine(cached: boolean, policySet?: PolicySet): BenchEngine;
+  /**
+   * An engine over the loaded policy set (or `policySet`), decision cache on or off; a number is
+   * a cache of that many entries (the stage pass empties its cache before every check: keep it small).
+   */
+  createEngine(cache: boolean | number, policySet?: PolicySet): BenchEngine;
   /** loads and compiles the scenario's policies from disk (the `load-compile` task) */
   loadAndCompile(): Promise<PolicySet>;
   /** `serve` on an ephemeral loopback port, backed by this engine */
@@ -82,7 +85,8 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
     policySet,
     requests,
     warnings: [],
-    createEngine: (cached, ps = policySet) => benchEngine(createEngine(ps, { cache: cached ? cache : false })),
+    createEngine: (c, ps = policySet) =>
+      benchEngine(createEngine(ps, { cache: c === false ? false : c === true ? cache : { maxEntries: c, ttlMs: cache.ttlMs } })),
     loadAndCompile: () => loadPolicySet(scenario.policyDir),
     startHttp,
     compileCel,

@@ -14,6 +14,11 @@ export interface TaskDef {
   /** runs once before each phase (warmup, run), e.g. to reset a cursor */
   beforeAll?: () => void | Promise<void>;
   unit?: string;
+  /**
+   * operations per call of `fn` (default 1): sub-microsecond operations are timed in batches so
+   * the clock's cost and the sample count stay small; every statistic is then reported per operation
+   */
+  batch?: number;
 }
 
 export interface RunOptions {
@@ -32,29 +37,30 @@ export interface RunOutcome {
   errors: string[];
 }
 
-const MS_TO_NS = 1e6;
-
 /** Converts one finished tinybench task; null when it has no statistics (errored, aborted early). */
-export function toTaskResult(task: Task, def: Pick<TaskDef, 'id' | 'name' | 'unit'>): BenchTaskResult | null {
+export function toTaskResult(task: Task, def: Pick<TaskDef, 'id' | 'name' | 'unit' | 'batch'>): BenchTaskResult | null {
   const r = task.result;
   if (r.state !== 'completed' && r.state !== 'aborted-with-statistics') return null;
   const l = r.latency;
-  const meanNs = l.mean * MS_TO_NS;
+  const batch = def.batch !== undefined && def.batch > 1 ? def.batch : 1;
+  const toNs = 1e6 / batch;
+  const meanNs = l.mean * toNs;
   const result: BenchTaskResult = {
     id: def.id,
     name: def.name,
     opsPerSec: meanNs > 0 ? 1e9 / meanNs : 0,
     meanNs,
-    p50Ns: l.p50 * MS_TO_NS,
-    p75Ns: l.p75 * MS_TO_NS,
-    p99Ns: l.p99 * MS_TO_NS,
-    p999Ns: l.p999 * MS_TO_NS,
-    minNs: l.min * MS_TO_NS,
-    maxNs: l.max * MS_TO_NS,
+    p50Ns: l.p50 * toNs,
+    p75Ns: l.p75 * toNs,
+    p99Ns: l.p99 * toNs,
+    p999Ns: l.p999 * toNs,
+    minNs: l.min * toNs,
+    maxNs: l.max * toNs,
     rmePercent: Number.isFinite(l.rme) ? l.rme : 100,
     samples: l.samplesCount,
   };
   if (def.unit) result.unit = def.unit;
+  if (batch > 1) result.batch = batch;
   return result;
 }
 
@@ -107,6 +113,36 @@ export async function runTasks(defs: TaskDef[], options: RunOptions): Promise<Ru
     }
   }
   return { results, errors };
+}
+
+/** A sample should last at least this long: the clock's own cost (~50 ns) stays negligible and samples stay few enough for tinybench's statistics to be quick. */
+export const MIN_SAMPLE_NS = 5_000;
+
+/**
+ * How many calls of `fn` make one sample of at least MIN_SAMPLE_NS (1 for slow operations, at
+ * most 256), from a short untimed trial run.
+ */
+export function batchSize(fn: () => unknown, trialCalls = 256): number {
+  for (let i = 0; i < trialCalls; i++) fn(); // first calls run unoptimised
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < trialCalls; i++) fn();
+  const perCallNs = Number(process.hrtime.bigint() - start) / trialCalls;
+  return Math.max(1, Math.min(256, Math.ceil(MIN_SAMPLE_NS / Math.max(perCallNs, 1))));
+}
+
+/** A task running `op` `batch` times per call, reporting per operation (see TaskDef.batch). */
+export function batched(def: Omit<TaskDef, 'fn' | 'batch' | 'async'> & { op: () => unknown }, batch: number): TaskDef {
+  const { op, ...rest } = def;
+  if (batch <= 1) return { ...rest, fn: op };
+  return {
+    ...rest,
+    batch,
+    fn: () => {
+      let last: unknown;
+      for (let i = 0; i < batch; i++) last = op();
+      return last;
+    },
+  };
 }
 
 /** Busy-waits `ns` nanoseconds: the test hook that slows a task artificially. */

@@ -3,12 +3,13 @@
  * distort them, each on its own: overhead ratio, stage breakdown, memory (child process), CEL
  * engine comparison. Returns the report section; the CLI renders and saves it.
  */
-import { runTasks, spinNs, type RunOptions, type TaskDef } from './runner.js';
+import { batchSize, batched, runTasks, spinNs, type RunOptions, type TaskDef } from './runner.js';
 import { StageRecorder } from './stages.js';
 import { compareCelEngines, type ConditionInputs } from './cel-engines.js';
 import { httpRoundTripTask } from './http.js';
 import { measureChildMemory } from './memory.js';
-import { listBenchScenarios, openScenario, type OpenedScenario } from './engine-adapter.js';
+import { listBenchScenarios, openScenario, type BenchEngine, type BenchEvaluation, type OpenedScenario } from './engine-adapter.js';
+import { pairedRatio } from './paired.js';
 import type { BenchRunOptions } from './options.js';
 import type { BenchScenarioResult, BenchSection, BenchTaskResult, OverheadRatio } from './types.js';
 
@@ -128,19 +129,15 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   for (const c of byCondition.values()) {
     const inputs = cycler(c.inputs);
     const program = c.program;
-    celDefs.push({
-      id: `cel:${c.conditionId}`,
-      name: `CEL ${c.conditionId}`,
-      unit: 'eval',
-      beforeAll: () => inputs.reset(),
-      fn: () => {
-        try {
-          return program(inputs.next());
-        } catch {
-          return undefined; // the engine treats an evaluation error as false; its cost counts
-        }
-      },
-    });
+    const op = (): unknown => {
+      try {
+        return program(inputs.next());
+      } catch {
+        return undefined; // the engine treats an evaluation error as false; its cost counts
+      }
+    };
+    const def = batched({ id: `cel:${c.conditionId}`, name: `CEL ${c.conditionId}`, unit: 'eval', beforeAll: () => inputs.reset(), op }, batchSize(op));
+    celDefs.push(def);
   }
 
   let closeHttp: (() => Promise<void>) | null = null;
@@ -170,6 +167,7 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   }
 
   const overheadRatio = options.signal?.aborted ? null : await measureOverhead(sc, uncached, traces, run, progress, label);
+  const cacheSpeedup = options.signal?.aborted ? null : await measureCacheSpeedup(sc, uncached, cached, run, progress, label);
   const stageBreakdown = options.signal?.aborted ? null : measureStages(sc, options.stageSamples, progress, label);
 
   let celEngines: BenchScenarioResult['celEngines'];
@@ -195,15 +193,13 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
     memory = { heapDeltaBytes, ...(await measureChildMemory(name, options.seed, Math.min(options.requests, 256))) };
   }
 
-  const unc = tasks.find((t) => t.id === 'check-uncached');
-  const hit = tasks.find((t) => t.id === 'check-cached');
   const result: BenchScenarioResult = {
     scenario: sc.name,
     tasks,
     overheadRatio,
     stageBreakdown,
     memory,
-    cacheSpeedup: unc && hit && hit.meanNs > 0 ? { ratio: unc.meanNs / hit.meanNs, uncachedMeanNs: unc.meanNs, cachedMeanNs: hit.meanNs, goal: CACHE_SPEEDUP_GOAL } : null,
+    cacheSpeedup,
     warnings,
   };
   if (sc.description) result.description = sc.description;
@@ -213,13 +209,14 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
 
 /**
  * Overhead ratio, fairly: the same requests, and for the CEL side exactly the evaluations those
- * checks performed (traceCheck), with the engine's compiled programs and activations. Each
- * iteration runs the whole batch, so both sides do identical work per sample.
+ * checks performed (traceCheck), with the engine's compiled programs and activations. Both sides
+ * run the whole batch per call and are timed in alternating rounds (paired.ts), so a change of
+ * machine load during the pass affects both alike.
  */
 async function measureOverhead(
   sc: OpenedScenario,
-  engine: ReturnType<OpenedScenario['createEngine']>,
-  traces: ReturnType<ReturnType<OpenedScenario['createEngine']>['trace']>[],
+  engine: BenchEngine,
+  traces: BenchEvaluation[][],
   run: RunOptions,
   progress: (line: string) => void,
   name: string,
@@ -233,41 +230,69 @@ async function measureOverhead(
   }
   const programs = evals.map((e) => e.program);
   const activations = evals.map((e) => e.activation);
-  progress(`${name}: overhead pass (${n} checks vs their ${evals.length} CEL evaluations)`);
-  const outcome = await runTasks(
-    [
-      { id: 'overhead-checks', name: `${n} uncached checks`, fn: () => { for (let i = 0; i < n; i++) engine.check(batch[i]!); } },
-      {
-        id: 'overhead-cel',
-        name: `their ${evals.length} CEL evaluations`,
-        fn: () => {
-          for (let i = 0; i < programs.length; i++) {
-            try {
-              programs[i]!(activations[i]);
-            } catch {
-              // an evaluation error is a result (the engine counts it as false)
-            }
-          }
-        },
-      },
-    ],
-    { ...run, onTask: undefined },
-  );
-  const checks = outcome.results.find((r) => r.id === 'overhead-checks');
-  const cel = outcome.results.find((r) => r.id === 'overhead-cel');
-  if (!checks || !cel || cel.meanNs <= 0) return null;
+  progress(`${name}: overhead pass (${n} checks vs their ${evals.length} CEL evaluations, alternating)`);
+  const checks = (): void => {
+    for (let i = 0; i < n; i++) engine.check(batch[i]!);
+  };
+  const cel = (): void => {
+    for (let i = 0; i < programs.length; i++) {
+      try {
+        programs[i]!(activations[i]);
+      } catch {
+        // an evaluation error is a result (the engine counts it as false)
+      }
+    }
+  };
+  const paired = await pairedRatio(checks, cel, {
+    timeMs: run.timeMs * 2,
+    warmupMs: run.warmupMs,
+    ...(run.signal ? { signal: run.signal } : {}),
+  });
+  if (paired.b.meanNs <= 0 || paired.rounds === 0) return null;
   return {
-    ratio: checks.meanNs / cel.meanNs,
-    checkMeanNs: checks.meanNs / n,
-    celSumMeanNs: cel.meanNs / n,
-    checkRmePercent: checks.rmePercent,
-    celSumRmePercent: cel.rmePercent,
+    ratio: paired.ratio,
+    checkMeanNs: paired.a.meanNs / n,
+    celSumMeanNs: paired.b.meanNs / n,
+    checkRmePercent: paired.a.rmePercent,
+    celSumRmePercent: paired.b.rmePercent,
     requests: n,
     evaluations: evals.length,
     evaluationsPerCheck: evals.length / n,
     goal: OVERHEAD_GOAL,
   };
 }
+
+/**
+ * Cache speed-up in its own pass: every sampled request uncached, then the same requests as cache
+ * hits, in alternating rounds (a load change during the pass cannot favour either side).
+ */
+async function measureCacheSpeedup(
+  sc: OpenedScenario,
+  uncached: BenchEngine,
+  cached: BenchEngine,
+  run: RunOptions,
+  progress: (line: string) => void,
+  name: string,
+): Promise<BenchScenarioResult['cacheSpeedup']> {
+  const reqs = sc.requests;
+  const n = reqs.length;
+  progress(`${name}: cache pass (${n} checks uncached vs the same as hits, alternating)`);
+  for (let i = 0; i < n; i++) cached.check(reqs[i]!); // all hits from here on
+  const paired = await pairedRatio(
+    () => {
+      for (let i = 0; i < n; i++) uncached.check(reqs[i]!);
+    },
+    () => {
+      for (let i = 0; i < n; i++) cached.check(reqs[i]!);
+    },
+    { timeMs: run.timeMs, warmupMs: run.warmupMs, ...(run.signal ? { signal: run.signal } : {}) },
+  );
+  if (paired.rounds === 0 || paired.b.meanNs <= 0) return null;
+  return { ratio: paired.ratio, uncachedMeanNs: paired.a.meanNs / n, cachedMeanNs: paired.b.meanNs / n, goal: CACHE_SPEEDUP_GOAL };
+}
+
+/** one request's resources fit; emptying a larger LRU before every check would cost more than the check */
+const STAGE_CACHE_ENTRIES = 64;
 
 /** Its own pass on its own engine (cache on but emptied before each check, so every stage runs). */
 function measureStages(
@@ -277,7 +302,7 @@ function measureStages(
   name: string,
 ): BenchScenarioResult['stageBreakdown'] {
   progress(`${name}: stage pass (${samples} uncached checks)`);
-  const engine = sc.createEngine(true);
+  const engine = sc.createEngine(STAGE_CACHE_ENTRIES);
   const rec = new StageRecorder(samples);
   const reqs = cycler(sc.requests);
   // warm the instrumented path first so JIT tiers do not land in the first samples

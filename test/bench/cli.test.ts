@@ -51,9 +51,10 @@ test('--json: per scenario the contract tasks with their statistics, overhead ra
   assert.ok(Math.abs(o.ratio - o.checkMeanNs / o.celSumMeanNs) < 1e-9 * o.ratio);
   assert.equal(o.goal, 1.5);
   assert.ok(o.evaluationsPerCheck > 0);
-  const unc = s.tasks.find((t) => t.id === 'check-uncached')!;
-  const hit = s.tasks.find((t) => t.id === 'check-cached')!;
-  assert.deepEqual(s.cacheSpeedup, { ratio: unc.meanNs / hit.meanNs, uncachedMeanNs: unc.meanNs, cachedMeanNs: hit.meanNs, goal: 20 });
+  const c = s.cacheSpeedup!;
+  assert.ok(c.uncachedMeanNs > 0 && c.cachedMeanNs > 0);
+  assert.ok(Math.abs(c.ratio - c.uncachedMeanNs / c.cachedMeanNs) < 1e-9 * c.ratio);
+  assert.equal(c.goal, 20);
   const b = s.stageBreakdown!;
   assert.deepEqual(b.stages.map((r) => r.stage), ['parse', 'cacheLookup', 'policyLookup', 'celEval', 'serialise']);
   assert.equal(b.sampledChecks, 1000);
