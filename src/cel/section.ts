@@ -10,6 +10,8 @@ export interface SectionInput {
   failOverUnits: number | null;
   /** wall time of parse + analysis */
   analysisMs: number;
+  /** process CPU time (all threads) of parse + analysis, when measured */
+  analysisCpuMs?: number;
   measure?: MeasureSummary;
   skipped?: Array<{ file: string; reason: string }>;
   /** --corpus runs: list only the `keep` worst expressions (totals and per-file figures cover all) */
@@ -80,6 +82,12 @@ export function buildSection(input: SectionInput): CelAnalysisSection {
       recommendations: expressions.reduce((n, e) => n + e.recommendations.length, 0),
       expressionsPerSecond: input.analysisMs > 0 ? Math.round((count / input.analysisMs) * 1000) : 0,
       analysisMs: Math.round(input.analysisMs * 1000) / 1000,
+      ...(input.analysisCpuMs !== undefined
+        ? {
+            analysisCpuMs: Math.round(input.analysisCpuMs * 1000) / 1000,
+            expressionsPerCpuSecond: input.analysisCpuMs > 0 ? Math.round((count / input.analysisCpuMs) * 1000) : 0,
+          }
+        : {}),
     },
     ...(input.measure ? { measure: input.measure } : {}),
     ...(input.corpus ? { corpus: { seed: input.corpus.seed, expressions: expressions.length, listed: Math.min(expressions.length, input.corpus.keep) } } : {}),

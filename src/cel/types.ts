@@ -169,6 +169,12 @@ export interface CelAnalysisSection {
     /** static analysis throughput of this run (parse + analysis), expressions per second */
     expressionsPerSecond: number;
     analysisMs: number;
+    /**
+     * process CPU time (all threads, incl. GC) of the same work, and the throughput per CPU second:
+     * on a busy shared host the wall-clock figure mostly measures waiting for a core
+     */
+    analysisCpuMs?: number;
+    expressionsPerCpuSecond?: number;
   };
   measure?: MeasureSummary;
   /**

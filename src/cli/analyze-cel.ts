@@ -162,6 +162,7 @@ export async function analyzeCelCommand(
 
   // analyse (timed: the throughput figure in the report); trees are kept only for --measure
   const analysed: Analysed[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (const source of sources) {
     const r = analyzeExpression(source, options);
@@ -171,6 +172,8 @@ export async function analyzeCelCommand(
   }
   applyVariableCosts(analysed);
   const analysisMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const analysisCpuMs = (cpu.user + cpu.system) / 1000;
 
   let measure: MeasureSummary | undefined;
   if (flags.measure) {
@@ -217,6 +220,7 @@ export async function analyzeCelCommand(
     options,
     failOverUnits,
     analysisMs,
+    analysisCpuMs,
     skipped,
     ...(measure ? { measure } : {}),
     ...(corpusSize !== null ? { corpus: { seed, keep: CORPUS_KEEP } } : {}),

@@ -148,6 +148,7 @@ test('--corpus: the throughput benchmark analyses N generated expressions and li
   assert.equal(s.expressions.length, 100);
   assert.deepEqual(s.corpus, { seed: 4, expressions: 300, listed: 100 });
   assert.ok(s.totals.expressionsPerSecond > 0);
+  assert.ok((s.totals.expressionsPerCpuSecond ?? 0) > 0 && (s.totals.analysisCpuMs ?? 0) > 0);
   const again = await json(['--corpus', '300', '--seed', '4']);
   assert.deepEqual(again.report.celAnalysis.expressions.map((e) => e.expression), s.expressions.map((e) => e.expression));
   const bad = await runCli(['analyze-cel', '--no-report', '--corpus', '10', '--expr', 'a'], { cwd: ROOT });
