@@ -89,27 +89,41 @@ export function parseTestSuite(text: string, file: string): TestSuite {
   const name = typeof js['name'] === 'string' ? js['name'] : file;
   const suiteNow = parseNow(doc, ['options', 'now'], at);
 
+  for (const key of ['principals', 'resources'] as const) {
+    if (js[key] !== undefined && js[key] !== null && !isPlainObject(js[key])) throw at(node([key]), `${key} must be a mapping of names`);
+  }
   const principals = new Map<string, Principal>();
   for (const [key, raw] of entries(js['principals'])) {
-    const p = raw as Record<string, unknown>;
     const where = node(['principals', key]);
-    if (typeof p?.['id'] !== 'string' || !Array.isArray(p['roles'])) throw at(where, `principals.${key} needs id and roles`);
-    principals.set(key, { id: p['id'], roles: (p['roles'] as unknown[]).map(String), attr: (p['attr'] ?? {}) as Attributes });
+    const id: unknown = isPlainObject(raw) ? raw['id'] : undefined;
+    const roles: unknown = isPlainObject(raw) ? raw['roles'] : undefined;
+    if (typeof id !== 'string' || !Array.isArray(roles)) throw at(where, `principals.${key} needs id and roles`);
+    const attr: unknown = (raw as Record<string, unknown>)['attr'] ?? {};
+    if (!isPlainObject(attr)) throw at(where, `principals.${key}.attr must be a mapping`);
+    principals.set(key, { id, roles: roles.map(String), attr: attr as Attributes });
   }
   const resources = new Map<string, ResourceRef>();
   for (const [key, raw] of entries(js['resources'])) {
-    const r = raw as Record<string, unknown>;
     const where = node(['resources', key]);
-    if (typeof r?.['kind'] !== 'string' || typeof r['id'] !== 'string') throw at(where, `resources.${key} needs kind and id`);
-    const ref: ResourceRef = { kind: r['kind'], id: r['id'], attr: (r['attr'] ?? {}) as Attributes };
-    if (typeof r['policyVersion'] === 'string') ref.policyVersion = r['policyVersion'];
+    const kind: unknown = isPlainObject(raw) ? raw['kind'] : undefined;
+    const id: unknown = isPlainObject(raw) ? raw['id'] : undefined;
+    if (typeof kind !== 'string' || typeof id !== 'string') throw at(where, `resources.${key} needs kind and id`);
+    const r = raw as Record<string, unknown>;
+    const attr: unknown = r['attr'] ?? {};
+    if (!isPlainObject(attr)) throw at(where, `resources.${key}.attr must be a mapping`);
+    const ref: ResourceRef = { kind, id, attr: attr as Attributes };
+    const version: unknown = r['policyVersion'];
+    if (typeof version === 'string') ref.policyVersion = version;
     resources.set(key, ref);
   }
 
   const testsNode = node(['tests']);
   if (!isSeq(testsNode)) throw at(testsNode ?? doc.contents, 'tests must be a list');
-  const tests = (js['tests'] as Array<Record<string, unknown>>).map((t, i): SuiteTest => {
-    const input = (t['input'] ?? {}) as Record<string, unknown>;
+  const tests = (js['tests'] as unknown[]).map((item, i): SuiteTest => {
+    if (!isPlainObject(item)) throw at(node(['tests', i]) ?? testsNode, `tests[${i}] must be a mapping`);
+    const t = item;
+    const input = t['input'] ?? {};
+    if (!isPlainObject(input)) throw at(node(['tests', i, 'input']), `tests[${i}].input must be a mapping`);
     const list = (key: 'principals' | 'resources' | 'actions', known?: Map<string, unknown>): string[] => {
       const v = input[key];
       if (!Array.isArray(v) || v.length === 0) throw at(node(['tests', i, 'input']) ?? node(['tests', i]), `tests[${i}].input.${key} must be a non-empty list`);
@@ -129,9 +143,11 @@ export function parseTestSuite(text: string, file: string): TestSuite {
     };
     const now = parseNow(doc, ['tests', i, 'options', 'now'], at) ?? suiteNow;
     if (now !== undefined) test.now = now;
-    const expected = Array.isArray(t['expected']) ? (t['expected'] as Array<Record<string, unknown>>) : [];
-    expected.forEach((e, j) => {
+    const expectedRaw = t['expected'] ?? [];
+    if (!Array.isArray(expectedRaw)) throw at(node(['tests', i, 'expected']), `tests[${i}].expected must be a list`);
+    expectedRaw.forEach((e: unknown, j) => {
       const where = node(['tests', i, 'expected', j]);
+      if (!isPlainObject(e)) throw at(where ?? node(['tests', i, 'expected']), `tests[${i}].expected[${j}] must be a mapping`);
       const p = String(e['principal']);
       const r = String(e['resource']);
       if (!test.principals.includes(p)) throw at(where, `tests[${i}].expected[${j}]: principal "${p}" is not in the test input`);
@@ -149,6 +165,10 @@ export function parseTestSuite(text: string, file: string): TestSuite {
     return test;
   });
   return { name, description: typeof js['description'] === 'string' ? js['description'] : '', file, principals, resources, tests };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function entries(value: unknown): Array<[string, unknown]> {
