@@ -172,7 +172,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       source,
       origin,
       metricsUrl,
-      warmupRequests: Math.min(1000, requests.length),
+      warmupRequests: 1000,
       signal: abort.signal,
       ...(progress ? { onProgress: (p: ProgressSnapshot) => showProgress(progress, p) } : {}),
       ...(progress ? { onStep: (s: FindMaxStep) => progress.log(stepLine(s)) } : {}),

@@ -26,6 +26,8 @@ export interface OpenModelOptions extends RunCommon {
    * likely to need, so connection setup and JIT warm-up do not show up as a first-second spike.
    */
   warmupRequests?: number;
+  /** the warm-up stops after this long even if not all its requests were sent (default 300 ms) */
+  warmupMaxMs?: number;
 }
 
 /** Connections opened up front: enough for the peak rate at ~2 ms each, at least 2. */
@@ -153,7 +155,8 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     idle.push(conn);
   }
   let warm = o.warmupRequests ?? 0;
-  while (warm > 0 && !o.signal?.aborted) {
+  const warmUntil = now() + (o.warmupMaxMs ?? 300);
+  while (warm > 0 && !o.signal?.aborted && now() < warmUntil) {
     const batch = Math.min(warm, idle.length);
     await new Promise<void>((resolve) => {
       warming = resolve;

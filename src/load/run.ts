@@ -4,9 +4,9 @@
  * Takes everything it needs as input (target URL, requests, signal, callbacks): no process state.
  */
 import { performance } from 'node:perf_hooks';
-import { runAutocannon } from './autocannon.js';
+import { AUTOCANNON_MAX_REQUESTS, runAutocannon } from './autocannon.js';
 import { runClosedModel } from './closed-model.js';
-import { searchMaxRate } from './find-max.js';
+import { roundRate, searchMaxRate } from './find-max.js';
 import { runOpenModel } from './open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
 import { Recorder } from './recorder.js';
@@ -34,10 +34,12 @@ export interface LoadtestRunInput {
   metricsUrl: string | null;
   /**
    * at most this many requests are sent before an open-model run's clock starts (connection
-   * set-up, JIT warm-up): about 100 ms worth of the peak rate
+   * set-up, JIT warm-up on both sides): 100 ms worth of the peak rate, at least 200
    */
   warmupRequests?: number;
   signal?: AbortSignal;
+  /** after Ctrl-C, how long in-flight requests may still finish (default 2 s) */
+  drainMs?: number;
   onProgress?: (p: ProgressSnapshot) => void;
   onStep?: (step: FindMaxStep) => void;
   /** one-line notes for the user (stderr), e.g. "autocannon cross-check, 16 connections" */
@@ -104,6 +106,7 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     source: input.source,
     shape: load,
     ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.drainMs !== undefined ? { drainMs: input.drainMs } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
   if (shape.model === 'closed') return runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
@@ -111,7 +114,7 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     ...common,
     maxConnections: input.base.maxConnections,
     lateThresholdMs: input.base.lateThresholdMs,
-    warmupRequests: Math.min(input.warmupRequests ?? 0, Math.ceil(Math.max(shape.startTarget, ...shape.stages.map((s) => s.target)) / 10)),
+    warmupRequests: Math.min(input.warmupRequests ?? 0, Math.max(200, Math.ceil(Math.max(shape.startTarget, ...shape.stages.map((s) => s.target)) / 10))),
   });
 }
 
@@ -119,13 +122,17 @@ async function runFindMax(
   input: LoadtestRunInput,
   plan: FindMaxPlan & { sloP99Ms: number; maxErrorRate: number },
 ): Promise<{ run: RunOutcome; config: LoadtestConfig; result: FindMaxResult; warnings: string[] }> {
-  const stepShape = (rps: number): LoadShapePlan => ({
+  const stepShape = (rps: number, durationS = plan.stepDurationS): LoadShapePlan => ({
     model: 'open',
-    stages: [{ durationS: plan.stepDurationS, target: rps }],
+    stages: [{ durationS, target: rps }],
     startTarget: rps,
     thinkTimeMs: null,
     profile: null,
   });
+  // an unrecorded first step at the start rate: a cold target (JIT, empty cache) would otherwise
+  // break the SLO on the first step and send the search down
+  input.log?.(`find-max: warm-up at ${plan.startRps} req/s for ${Math.min(2, plan.stepDurationS)} s (not recorded)`);
+  await runShape(input, stepShape(plan.startRps, Math.min(2, plan.stepDurationS)));
   const search = await searchMaxRate({
     startRps: plan.startRps,
     growth: DEFAULTS.findMaxGrowth,
@@ -155,7 +162,29 @@ async function runFindMax(
       warnings.push(`autocannon cross-check failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const generatorMaxRps = Math.max(0, ...search.steps.map((s) => s.achievedRps));
+  // overload probe: the open model far above what the target holds, over autocannon's number of
+  // connections (requests wait for a free one) and with autocannon's requests, shows the
+  // generator's own ceiling on this target
+  let probeRps = 0;
+  if (!input.signal?.aborted && search.steps.length > 0) {
+    const probeTarget = roundRate(2 * Math.max(autocannon?.rps ?? 0, ...search.steps.map((s) => s.targetRps)));
+    input.log?.(`find-max: overload probe at ${probeTarget} req/s over ${plan.autocannonConnections} connections for ${plan.stepDurationS} s`);
+    const source = { ...input.source, bodies: input.source.bodies.slice(0, AUTOCANNON_MAX_REQUESTS) };
+    // only the throughput while sending counts: stop at the planned end instead of draining the
+    // backlog (the rates use the measured duration, so an early stop does not skew them)
+    const stop = new AbortController();
+    const outer = (): void => stop.abort();
+    input.signal?.addEventListener('abort', outer, { once: true });
+    const timer = setTimeout(outer, plan.stepDurationS * 1000);
+    const probe = await runShape(
+      { ...input, source, signal: stop.signal, drainMs: 100, base: { ...input.base, maxConnections: plan.autocannonConnections } },
+      stepShape(probeTarget),
+    );
+    clearTimeout(timer);
+    input.signal?.removeEventListener('abort', outer);
+    if (!input.signal?.aborted && probe.durationS > 0) probeRps = Math.round((probe.recorder.counts.succeeded / probe.activeS) * 10) / 10;
+  }
+  const generatorMaxRps = Math.max(0, probeRps, ...search.steps.map((s) => s.achievedRps));
   const bestStep = search.highestPassingRps ?? search.steps[search.steps.length - 1]?.targetRps ?? plan.startRps;
   const run = search.best ?? emptyRun(input, stepShape(bestStep));
   return {

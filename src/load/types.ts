@@ -191,7 +191,8 @@ export interface FindMaxResult {
   maxErrorRate: number;
   highestPassingRps: number | null;
   steps: FindMaxStep[];
-  /** highest achieved rate of our open-model generator over all steps */
+  /** highest achieved rate of our open-model generator: over all steps and an overload probe (twice
+   * the highest rate tried, over autocannon's number of connections) */
   generatorMaxRps: number;
   autocannon: AutocannonCrossCheck | null;
   /** generatorMaxRps / autocannon.rps */

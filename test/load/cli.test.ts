@@ -94,7 +94,7 @@ test('--find-max steps the rate up until the SLO breaks; autocannon cross-checks
   });
   try {
     const r = await runCli(
-      ['loadtest', '--target', server.url, '--find-max', '--start-rps', '50', '--step-duration', '1s', '--max-steps', '3', '--slo-p99', '100ms', '--autocannon-connections', '2', '--no-verify', ...quiet],
+      ['loadtest', '--target', server.url, '--find-max', '--start-rps', '50', '--step-duration', '700ms', '--max-steps', '3', '--slo-p99', '100ms', '--autocannon-connections', '2', '--no-verify', ...quiet],
       {},
     );
     assert.equal(r.code, 0, r.stderr);
@@ -120,9 +120,9 @@ test('SIGINT halfway writes a partial report marked interrupted and exits 130', 
   const out = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-load-'));
   try {
     const running = runCli(['loadtest', '--target', server.url, '--rps', '200', '--duration', '20s', '--no-verify', '--no-metrics', '--scenario', 'rbac-simple', '--request-pool', '100', '--out', out]);
-    // a real SIGINT to this process once requests flow (loadtest's handler is installed by then)
+    // a real SIGINT to this process once measured requests flow (after the 200 warm-up requests)
     const deadline = Date.now() + 10_000;
-    while (server.arrivals.length < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (server.arrivals.length < 400 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     process.kill(process.pid, 'SIGINT');
     const r = await running;
     assert.equal(r.code, 130, r.stderr);
