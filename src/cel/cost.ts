@@ -87,7 +87,13 @@ function fixed(n: number): Interval {
   return n >= 0 && n < 64 && Number.isInteger(n) ? SMALL[n]! : { min: n, max: n, rank: n };
 }
 function add(a: Interval, b: Interval): Interval {
-  return { min: a.min + b.min, max: a.max + b.max, rank: a.rank + b.rank };
+  if (b.min === 0 && b.max === 0 && b.rank === 0) return a;
+  if (a.min === 0 && a.max === 0 && a.rank === 0) return b;
+  const min = a.min + b.min;
+  const max = a.max + b.max;
+  const rank = a.rank + b.rank;
+  // most sub-expressions cost a small exact amount: share those intervals instead of allocating
+  return min === max && max === rank && max < 64 && (max | 0) === max ? SMALL[max]! : { min, max, rank };
 }
 function mulN(a: number, b: number): number {
   return a === 0 || b === 0 ? 0 : a * b;

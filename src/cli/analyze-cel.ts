@@ -156,7 +156,7 @@ export async function analyzeCelCommand(
   for (const e of flags.expr ?? []) sources.push(expressionFromFlag(e));
   if (corpusSize !== null) {
     // warm the JIT on a different corpus first, so the figure is the steady-state throughput
-    for (const w of corpusInputs(Math.min(2_000, corpusSize), seed + 1)) analyzeExpression(w, options);
+    for (const w of corpusInputs(Math.min(5_000, corpusSize), seed + 1)) analyzeExpression(w, options);
     sources.push(...corpusInputs(corpusSize, seed));
   }
 
