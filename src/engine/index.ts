@@ -21,6 +21,7 @@
  *   startServer(engine, { host = '127.0.0.1', port = 3592, bodyLimitBytes = 1 MiB })
  *       → Promise<{ url, port, close(), metrics }>: POST /api/check/resources, GET /health, GET /metrics
  *       (prom-client, a Registry per server).
+ *   toCheckRequest(json)                  a parsed body → CheckRequest, or RequestShapeError naming the field
  *
  *   parsePolicySource / walkExpressions   policy files → typed documents and every expression with
  *                                         its location (for analyze-cel), without compiling CEL.
