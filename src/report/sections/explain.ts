@@ -187,6 +187,32 @@ function markdown(report: ExplainReport): string {
 
 const BADGE: Record<Severity, 'bad' | 'warn' | 'info'> = { critical: 'bad', warning: 'warn', info: 'info' };
 
+/** Below this execution time node shares are noise (the hotspot rule's floor); at most this many charts. */
+const SHARE_CHART_MIN_MS = 1;
+const SHARE_CHART_MAX = 20;
+
+/** Analyzed queries worth a time-share chart: at least 1 ms, slowest first. */
+export function slowQueries(s: ExplainSection): QueryAnalysis[] {
+  return s.queries
+    .filter((q) => q.status !== 'error' && (q.executionTimeMs ?? 0) >= SHARE_CHART_MIN_MS && q.plan.some((n) => n.timeShare !== null))
+    .sort((a, b) => (b.executionTimeMs ?? 0) - (a.executionTimeMs ?? 0))
+    .slice(0, SHARE_CHART_MAX);
+}
+
+export function shareChartId(q: QueryAnalysis): string {
+  return `explain-node-share-${q.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/** One horizontal bar per plan node: its exclusive share (children subtracted) of the query's time, in %. */
+function shareChart(q: QueryAnalysis): ChartSpec {
+  return {
+    id: shareChartId(q), title: `${q.id}: plan node time shares (${formatDurationMs(q.executionTimeMs)})`, type: 'horizontalBar',
+    xLabel: 'plan node', yLabel: '% of execution time',
+    labels: q.plan.map((n) => `#${n.id} ${'· '.repeat(n.depth)}${n.label}`),
+    series: [{ label: 'exclusive time (% of query)', values: q.plan.map((n) => (n.timeShare === null ? null : Math.round(n.timeShare * 1000) / 10)) }],
+  };
+}
+
 function charts(s: ExplainSection): ChartSpec[] {
   const out: ChartSpec[] = [];
   const timed = s.queries.filter((q) => q.executionTimeMs !== null);
@@ -207,6 +233,7 @@ function charts(s: ExplainSection): ChartSpec[] {
         : [{ label: 'cost before', values: s.indexes.map((i) => i.costBeforeUnits) }, { label: 'cost after', values: s.indexes.map((i) => i.costAfterUnits) }],
     });
   }
+  out.push(...slowQueries(s).map(shareChart));
   return out;
 }
 
@@ -224,6 +251,12 @@ function html(report: ExplainReport): HtmlSection {
   parts.push(htmlTable({ head: qt.head, rows: qt.rows, ...(qt.align ? { align: qt.align } : {}), caption: 'Queries', className: 'compact' }));
   const ch = charts(s);
   if (ch.some((c) => c.id === 'explain-query-times')) parts.push(htmlChart('explain-query-times'));
+  const slow = slowQueries(s);
+  if (slow.length) {
+    parts.push(htmlHeading('Plan node time shares', 3));
+    parts.push(htmlParagraph(`Exclusive time of each plan node (children subtracted, loops multiplied) as a share of its query's execution time; ${slow.length === 1 ? 'the query' : `the ${slow.length} queries`} taking ≥ ${SHARE_CHART_MIN_MS} ms, slowest first.`, 'note'));
+    parts.push(`<div class="chart-grid">\n${slow.map((q) => htmlChart(shareChartId(q))).join('\n')}\n</div>`);
+  }
   parts.push(htmlHeading(`Suggested indexes (${s.indexes.length}, verified)`, 3));
   if (s.indexes.length) {
     const it = indexesTable(s);
