@@ -25,7 +25,7 @@ export interface BenchRunOptions {
 }
 
 export const DEFAULTS = { timeMs: 1000, iterations: 64, warmupMs: 250, warmupIterations: 16, requests: 256, stageSamples: 5000 } as const;
-export const QUICK = { timeMs: 150, iterations: 32, warmupMs: 30, warmupIterations: 8, requests: 128, stageSamples: 1000 } as const;
+export const QUICK = { timeMs: 150, iterations: 16, warmupMs: 30, warmupIterations: 8, requests: 128, stageSamples: 1000 } as const;
 
 /** `500`, `500ms`, `2s` → ms. A bare number is milliseconds here (the flag says MS). */
 export function parseTimeFlag(text: string, flag: string, allowZero: boolean): number {

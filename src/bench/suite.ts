@@ -186,7 +186,7 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
     bytesPerCheck: null,
     bytesPerCachedCheck: null,
     retainedEngineBytes: null,
-    method: 'heap delta in-process (no forced GC); child process skipped (--no-memory)',
+    method: 'heap delta in-process (no forced GC); bytes per check not measured (--no-memory, or --quick without --memory)',
   };
   if (options.memory && !options.signal?.aborted) {
     progress(`${label}: memory (child process with --expose-gc)`);

@@ -45,6 +45,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--cel-engines', 'compare @marcbachmann/cel-js with cel-js (ChromeGG) on the same conditions and inputs')
     .option('--seed <n>', 'seed of the request streams', '1')
     .option('--requests <n>', `requests drawn from each scenario's stream (default ${DEFAULTS.requests}, --quick ${QUICK.requests})`)
+    .option('--memory', 'measure bytes allocated per check in a child process (default: on, off with --quick)')
     .option('--no-memory', 'skip the child process that measures bytes allocated per check')
     .option('--save-baseline <file>', 'write this run as a baseline file')
     .option('--baseline <file>', 'compare with a baseline (or any saved bench report); exit 1 on regression')
@@ -141,7 +142,7 @@ function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Om
     seed: parseCountFlag(flags.seed ?? '1', '--seed', 0, 2 ** 31 - 1),
     requests: flags.requests !== undefined ? parseCountFlag(flags.requests, '--requests', 1, 100_000) : preset.requests,
     stageSamples: preset.stageSamples,
-    memory: flags.memory !== false,
+    memory: flags.memory ?? !flags.quick,
   };
   const slow = ctx.env.AUTHZ_PERF_BENCH_SLOW_TASK;
   if (slow) options.slowTask = parseSlowTask(slow);

@@ -70,7 +70,7 @@ test('--json: per scenario the contract tasks with their statistics, overhead ra
 test('default output: terminal table, report files (JSON, Markdown, HTML) in --out, bytes per check from the child process', async () => {
   const out = tempDir();
   try {
-    const run = await runCli(['bench', ...TINY, '--out', out], { cwd: ROOT });
+    const run = await runCli(['bench', ...TINY, '--memory', '--out', out], { cwd: ROOT });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /bench-fixture/);
     assert.match(run.stdout, /check, cache off/);
@@ -178,11 +178,14 @@ test('Ctrl-C stops the run: exit 130 and the report of what was measured, marked
 });
 
 test('--http adds the keep-alive round trip to `serve` on loopback (cache off), and the server is closed afterwards', async () => {
-  const { code, report, stderr } = await benchJson(['--no-memory', '--http']);
+  const { code, report, stderr } = await benchJson(['--http']);
   assert.equal(code, 0, stderr);
   const s = report.bench.scenarios[0]!;
   const rt = s.tasks.find((t) => t.id === 'http-roundtrip');
   assert.ok(rt, `no http-roundtrip task; warnings: ${s.warnings.join('; ')}`);
   assert.ok(rt.samples >= 8 && rt.opsPerSec > 0);
   assert.equal(report.bench.settings.http, true);
+  // --quick skips the memory child unless --memory is given
+  assert.equal(s.memory.bytesPerCheck, null);
+  assert.match(s.memory.method, /--quick without --memory/);
 });
