@@ -26,6 +26,7 @@ import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/sc
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
 import type { ServeFlags } from './serve.js';
+import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
 export const EXIT_THRESHOLDS = 99;
@@ -75,6 +76,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-connections <n>', `open model: connection limit; requests finding all busy are dropped (default ${DEFAULTS.maxConnections})`)
     .option('--timeout <d>', `request timeout (default ${DEFAULTS.timeoutMs / 1000}s)`)
     .option('--seed <n>', "request stream seed (default: the scenario's)")
+    .option('--warmup <d>', `open model / --find-max: unrecorded ramp to the first rate first, with requests of its own (default ${DEFAULTS.warmupS}s; 0 = none)`)
     .option('--request-pool <n>', `distinct requests prepared and cycled (default: the planned count, at most ${DEFAULTS.requestPoolMax})`)
     .option('--no-verify', 'do not compare decisions with the in-process engine (still checks the response shape)')
     .option('--no-metrics', 'do not scrape the target /metrics')
@@ -105,6 +107,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, parsed.verify && flags.exportK6 === undefined);
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
   const source = buildRequestSource(requests, expected, pathPrefix + CHECK_PATH);
+  const warmup = await warmupRequests(scenario, plan, parsed);
 
   const base = (targetUrl: string, bundled: boolean): BaseConfig => ({
     targetUrl,
@@ -155,7 +158,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const startedAt = new Date();
   let target: { url: string; bundled: boolean; stop: () => Promise<void> } | null = null;
   let killChild: (() => void) | null = null;
-  const progress = flags.quiet || flags.json ? null : createProgress({ stream: ctx.stderr, color: wantsColor(ctx, ctx.stderr) });
+  const progress = flags.quiet ? null : createProgress({ stream: ctx.stderr, color: wantsColor(ctx, ctx.stderr) });
   try {
     target = await startTarget(ctx, flags, parsed, scenarioArg, (t) => {
       killChild = () => t.kill();
@@ -173,10 +176,11 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       origin,
       metricsUrl,
       warmupRequests: 1000,
+      warmup,
       signal: abort.signal,
       ...(progress ? { onProgress: (p: ProgressSnapshot) => showProgress(progress, p) } : {}),
       ...(progress ? { onStep: (s: FindMaxStep) => progress.log(stepLine(s)) } : {}),
-      log: (line) => (progress ? progress.log(line) : undefined),
+      log: (line) => progress?.log(line),
     });
     progress?.done();
     const sharedHost = target.bundled || isLoopback(target.url) ? true : null;
@@ -263,6 +267,15 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
   report.args = args;
   await emitReport(ctx, report, flags);
   return 0;
+}
+
+/** Requests for the warm-up ramp, from another seed, so the run's own requests start uncached. */
+async function warmupRequests(scenario: Scenario, plan: ResolvedPlan, parsed: ParsedFlags): Promise<{ durationS: number; bodies: Buffer[] } | null> {
+  const first = plan.findMax ? plan.findMax.startRps : plan.shape?.model === 'open' ? Math.max(plan.shape.startTarget, plan.shape.stages[0]?.target ?? 0) : 0;
+  if (!(parsed.warmupS > 0) || !(first > 0)) return null;
+  const count = Math.min(DEFAULTS.requestPoolMax, Math.ceil((first * parsed.warmupS) / 2) + 1000);
+  const { requests } = await scenarioRequests(scenario, count, (plan.seed + 7919) >>> 0, false);
+  return { durationS: parsed.warmupS, bodies: buildRequestSource(requests, null).bodies as Buffer[] };
 }
 
 function plannedRequests(plan: ResolvedPlan): number {

@@ -50,14 +50,15 @@ export class Connection implements Dispatcher.DispatchHandler {
     this.options = { path: source.path, method: 'POST', headers: HEADERS, body: source.bodies[0] ?? '' };
   }
 
-  send(bodyIndex: number, intendedMs: number, sentMs: number): void {
+  /** `body` overrides the source's body (warm-up requests from another set). */
+  send(bodyIndex: number, intendedMs: number, sentMs: number, body?: Buffer): void {
     this.busy = true;
     this.bodyIndex = bodyIndex;
     this.intendedMs = intendedMs;
     this.sentMs = sentMs;
     this.status = 0;
     this.chunks.length = 0;
-    this.options.body = this.source.bodies[bodyIndex]!;
+    this.options.body = body ?? this.source.bodies[bodyIndex]!;
     this.client.dispatch(this.options, this);
   }
 

@@ -4,11 +4,12 @@
  * time (1 ms granularity, as in wrk2); everything due by then is sent, late ones immediately,
  * and each is measured from its intended time, so a stalled server shows up in the corrected
  * latency instead of silently slowing the generator down (coordinated omission).
- * Connections are opened on demand up to maxConnections; a request that finds them all busy
- * waits in a FIFO queue for the next free one (wrk2's behaviour: it is sent late and its latency
- * still counts from the intended time, while its service time does not include the wait). A
- * queued request whose intended time is more than the request timeout ago is dropped (k6's
- * dropped_iterations): it could only have timed out.
+ * Connections are opened on demand up to maxConnections, at most a quarter more (at least 8) per
+ * 100 ms, so a brief stall of the target does not open hundreds of connections that then overload
+ * it further. A request that finds no free connection waits in a FIFO queue for the next one
+ * (wrk2's behaviour: it is sent late and its latency still counts from the intended time, while
+ * its service time does not include the wait). A queued request whose intended time is more than
+ * the request timeout ago is dropped (k6's dropped_iterations): it could only have timed out.
  */
 import { performance } from 'node:perf_hooks';
 import { Connection, type ConnectionEvents, type RequestSource } from './connection.js';
@@ -26,11 +27,17 @@ export interface OpenModelOptions extends RunCommon {
    * likely to need, so connection setup and JIT warm-up do not show up as a first-second spike.
    */
   warmupRequests?: number;
+  /** bodies for those requests (default: the source's; separate ones keep the target's cache cold for the run) */
+  warmupBodies?: readonly Buffer[];
   /** the warm-up stops after this long even if not all its requests were sent (default 300 ms) */
   warmupMaxMs?: number;
 }
 
 /** Connections opened up front: enough for the peak rate at ~2 ms each, at least 2. */
+/** New connections per 100 ms: at most a quarter of those open, at least MIN_GROWTH. */
+const GROWTH_WINDOW_MS = 100;
+const MIN_GROWTH = 8;
+
 export function initialConnections(peakRps: number, maxConnections: number): number {
   return Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRps / 500))));
 }
@@ -65,7 +72,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
       if (ok) recorder.onSuccess(t, conn.intendedMs, conn.sentMs);
       else recorder.onFailure(t, kind, status, message);
       idle.push(conn);
-      if (qHead < queue.length) sendQueued(t);
+      if (qHead < queue.length) pump(t);
       if (inFlight === 0 && qHead >= queue.length && onDrained) onDrained();
     },
   };
@@ -86,31 +93,45 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     conn.send(i % bodies, intendedMs, t);
   };
 
-  const send = (intendedMs: number, t: number): void => {
-    let conn = qHead < queue.length ? undefined : idle.pop();
-    if (!conn && qHead >= queue.length && all.length < o.maxConnections) {
-      conn = new Connection(o.origin, o.source, events, o.timeoutMs);
-      all.push(conn);
+  let growthWindowMs = -Infinity;
+  let openedInWindow = 0;
+  /** A new connection, unless at the limit or the growth budget of this 100 ms window is spent. */
+  const open = (t: number): Connection | undefined => {
+    if (all.length >= o.maxConnections) return undefined;
+    if (t - growthWindowMs >= GROWTH_WINDOW_MS) {
+      growthWindowMs = t;
+      openedInWindow = 0;
     }
-    if (!conn) {
-      exhaustedCount++;
-      queue.push(index, intendedMs);
-      return;
-    }
-    dispatch(conn, index, intendedMs, t, false);
+    if (openedInWindow >= Math.max(MIN_GROWTH, all.length >> 2)) return undefined;
+    openedInWindow++;
+    const conn = new Connection(o.origin, o.source, events, o.timeoutMs);
+    all.push(conn);
+    return conn;
   };
 
-  /** A connection is free: send the oldest waiting request that can still make its timeout. */
-  const sendQueued = (t: number): void => {
-    while (qHead < queue.length && idle.length > 0) {
+  const send = (intendedMs: number, t: number): void => {
+    if (qHead >= queue.length) {
+      const conn = idle.pop() ?? open(t);
+      if (conn) return dispatch(conn, index, intendedMs, t, false);
+    }
+    exhaustedCount++;
+    queue.push(index, intendedMs);
+  };
+
+  /** Sends the oldest waiting requests that can still make their timeout, while connections allow. */
+  const pump = (t: number): void => {
+    while (qHead < queue.length) {
       const i = queue[qHead]!;
       const intendedMs = queue[qHead + 1]!;
-      qHead += 2;
       if (t - intendedMs > o.timeoutMs) {
+        qHead += 2;
         recorder.onDropped();
         continue;
       }
-      dispatch(idle.pop()!, i, intendedMs, t, true);
+      const conn = idle.pop() ?? open(t);
+      if (!conn) break;
+      qHead += 2;
+      dispatch(conn, i, intendedMs, t, true);
     }
     if (qHead >= queue.length) {
       queue.length = 0;
@@ -125,6 +146,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     timer = null;
     if (stopped) return;
     const t = now() - t0;
+    if (qHead < queue.length) pump(t);
     while (nextMs <= t) {
       send(nextMs, t);
       index++;
@@ -147,7 +169,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const bodies0 = o.source.bodies.length;
+  const warmBodies = o.warmupBodies && o.warmupBodies.length > 0 ? o.warmupBodies : o.source.bodies;
   const warmConns = initialConnections(peakTarget(o.shape), o.maxConnections);
   for (let i = 0; i < warmConns; i++) {
     const conn = new Connection(o.origin, o.source, events, o.timeoutMs);
@@ -162,7 +184,8 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
       warming = resolve;
       for (let i = 0; i < batch; i++) {
         inFlight++;
-        idle.pop()!.send((warm - i) % bodies0, 0, 0);
+        const b = (warm - i) % warmBodies.length;
+        idle.pop()!.send(b % bodies, 0, 0, warmBodies[b]);
       }
     });
     warm -= batch;
@@ -224,7 +247,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   const warnings: string[] = [];
   if (exhaustedCount > 0)
     warnings.push(
-      `all ${o.maxConnections} connections were busy ${exhaustedCount} times: those requests waited for a free connection (${recorder.counts.dropped} waited longer than the timeout and were dropped); raise --max-connections, or the target is saturated`,
+      `${exhaustedCount} requests found no free connection (${all.length} open, at most ${o.maxConnections}, growing at most 25% per 100 ms) and waited for one (${recorder.counts.dropped} waited longer than the timeout and were dropped); the target is saturated, or raise --max-connections`,
     );
   return {
     recorder,

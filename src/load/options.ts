@@ -26,6 +26,7 @@ export interface LoadtestFlags {
   timeout?: string;
   seed?: string;
   requestPool?: string;
+  warmup?: string;
   threshold?: string[];
   /** false with --no-slo */
   slo?: boolean;
@@ -69,6 +70,8 @@ export interface ParsedFlags {
   timeoutMs: number;
   seed: number | null;
   requestPool: number | null;
+  /** unrecorded ramp before an open-model run or --find-max (0: none) */
+  warmupS: number;
   thresholds: Threshold[];
   useSlo: boolean;
   findMax: FindMaxPlan | null;
@@ -81,7 +84,8 @@ export interface ParsedFlags {
 
 export const DEFAULTS = {
   durationS: 30,
-  maxConnections: 1000,
+  warmupS: 2,
+  maxConnections: 256,
   timeoutMs: 10_000,
   lateThresholdMs: 10,
   requestPoolMax: 20_000,
@@ -158,6 +162,7 @@ export function parseLoadtestFlags(f: LoadtestFlags): ParsedFlags {
     timeoutMs: f.timeout !== undefined ? positiveMs(f.timeout, '--timeout') : DEFAULTS.timeoutMs,
     seed,
     requestPool: f.requestPool !== undefined ? parseCount(f.requestPool, '--request-pool', 1) : null,
+    warmupS: f.warmup === undefined ? DEFAULTS.warmupS : f.warmup.trim() === '0' ? 0 : parseDurationMs(f.warmup, '--warmup') / 1000,
     thresholds: (f.threshold ?? []).map((t) => parseThreshold(t)),
     useSlo: f.slo !== false,
     findMax,

@@ -37,6 +37,12 @@ export interface LoadtestRunInput {
    * set-up, JIT warm-up on both sides): 100 ms worth of the peak rate, at least 200
    */
   warmupRequests?: number;
+  /**
+   * open model and --find-max: an unrecorded ramp from 0 to the first target over `durationS`
+   * before the run (JIT, connections and cache of a freshly started target), with requests of its
+   * own so the run's requests are not already cached; null: none
+   */
+  warmup?: { durationS: number; bodies: readonly Buffer[] } | null;
   signal?: AbortSignal;
   /** after Ctrl-C, how long in-flight requests may still finish (default 2 s) */
   drainMs?: number;
@@ -53,6 +59,7 @@ export interface LoadtestRunResult {
 
 export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunResult> {
   const warnings: string[] = [];
+  await warmUp(input);
   const before = input.metricsUrl ? await scrape(input.metricsUrl, warnings) : null;
   const wall0 = performance.now();
   let run: RunOutcome;
@@ -87,6 +94,15 @@ export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunR
   return { section, interrupted: run.interrupted || Boolean(input.signal?.aborted) };
 }
 
+async function warmUp(input: LoadtestRunInput): Promise<void> {
+  const w = input.warmup;
+  const first = input.findMax ? input.findMax.startRps : input.shape?.model === 'open' ? Math.max(input.shape.startTarget, input.shape.stages[0]?.target ?? 0) : 0;
+  if (!w || !(w.durationS > 0) || !(first > 0) || w.bodies.length === 0 || input.signal?.aborted) return;
+  input.log?.(`warm-up: ramp to ${first} req/s over ${w.durationS} s (not recorded)`);
+  const source = { ...input.source, bodies: w.bodies, verify: null };
+  await runShape({ ...input, source, warmup: null }, { model: 'open', stages: [{ durationS: w.durationS, target: first }], startTarget: 0, thinkTimeMs: null, profile: null });
+}
+
 function configFor(base: BaseConfig, shape: LoadShapePlan): LoadtestConfig {
   return {
     ...base,
@@ -115,6 +131,7 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     maxConnections: input.base.maxConnections,
     lateThresholdMs: input.base.lateThresholdMs,
     warmupRequests: Math.min(input.warmupRequests ?? 0, Math.max(200, Math.ceil(Math.max(shape.startTarget, ...shape.stages.map((s) => s.target)) / 10))),
+    ...(input.warmup ? { warmupBodies: input.warmup.bodies } : {}),
   });
 }
 
@@ -129,10 +146,6 @@ async function runFindMax(
     thinkTimeMs: null,
     profile: null,
   });
-  // an unrecorded first step at the start rate: a cold target (JIT, empty cache) would otherwise
-  // break the SLO on the first step and send the search down
-  input.log?.(`find-max: warm-up at ${plan.startRps} req/s for ${Math.min(2, plan.stepDurationS)} s (not recorded)`);
-  await runShape(input, stepShape(plan.startRps, Math.min(2, plan.stepDurationS)));
   const search = await searchMaxRate({
     startRps: plan.startRps,
     growth: DEFAULTS.findMaxGrowth,

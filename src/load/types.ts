@@ -105,7 +105,8 @@ export interface ConnectionStats {
   opened: number;
   /** highest number of requests in flight at once */
   peakInFlight: number;
-  /** times a request found all connections busy (it then waited for one) */
+  /** requests that found no free connection and waited for one (all busy, and --max-connections
+   * reached or the growth limit of 25% per 100 ms spent) */
   exhaustedCount: number;
 }
 

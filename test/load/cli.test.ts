@@ -8,7 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import type { LoadtestReport } from '../../src/report/types.js';
 import { startTestServer } from './servers.js';
 
-const quiet = ['--no-report', '--json', '--no-metrics', '--scenario', 'rbac-simple', '--request-pool', '200'];
+const quiet = ['--no-report', '--json', '--no-metrics', '--scenario', 'rbac-simple', '--request-pool', '200', '--warmup', '0'];
 
 test('a threshold that must fail exits 99 and the JSON report marks it failed', async () => {
   const server = await startTestServer();
@@ -119,7 +119,7 @@ test('SIGINT halfway writes a partial report marked interrupted and exits 130', 
   const server = await startTestServer();
   const out = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-load-'));
   try {
-    const running = runCli(['loadtest', '--target', server.url, '--rps', '200', '--duration', '20s', '--no-verify', '--no-metrics', '--scenario', 'rbac-simple', '--request-pool', '100', '--out', out]);
+    const running = runCli(['loadtest', '--target', server.url, '--rps', '200', '--duration', '20s', '--no-verify', '--no-metrics', '--scenario', 'rbac-simple', '--request-pool', '100', '--warmup', '0', '--out', out]);
     // a real SIGINT to this process once measured requests flow (after the 200 warm-up requests)
     const deadline = Date.now() + 10_000;
     while (server.arrivals.length < 400 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -145,13 +145,14 @@ test('SIGINT halfway writes a partial report marked interrupted and exits 130', 
 
 test('default target: the bundled engine in a child process answers with the expected decisions', async () => {
   for (const extra of [[], ['--in-process']]) {
-    const r = await runCli(['loadtest', '--rps', '100', '--duration', '1s', '--no-slo', '--no-report', '--json', '--scenario', 'rbac-simple', '--request-pool', '100', ...extra]);
+    const r = await runCli(['loadtest', '--rps', '100', '--duration', '1s', '--warmup', '300ms', '--no-slo', '--no-report', '--json', '--scenario', 'rbac-simple', '--request-pool', '100', ...extra]);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as LoadtestReport;
     const s = report.loadtest;
     assert.equal(s.config.bundledTarget, true);
     assert.match(s.config.targetUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(s.counts.succeeded, 100, JSON.stringify(s.errors));
+    assert.match(r.stderr, /warm-up: ramp to 100 req\/s over 0.3 s/);
     assert.equal(s.errors.mismatch, 0);
     assert.equal(report.environment.loadGeneratorSharedHost, true);
     const v = s.server!;
