@@ -27,6 +27,8 @@ export interface ExpressionInput {
   variableScopes?: string[];
   /** policy variables: the scope and name this expression defines */
   defines?: { scope: string; name: string };
+  /** policy conditions: where in the document, e.g. `rules[2].condition.match.all.of[0]` */
+  conditionPath?: string;
   /** sizes the policy itself fixes (its constants), canonical path → [min, max] */
   knownSizes?: ReadonlyMap<string, { min: number; max: number }>;
 }

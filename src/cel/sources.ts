@@ -118,7 +118,7 @@ export function expressionsFromPolicy(text: string, file: string, skipNonPolicy 
       text: e.text,
       origin: { kind: 'policy', file, policy: e.policyName, rule: e.ownerName, role: e.kind },
       variableScopes,
-      ...(e.kind === 'variable' ? { defines: { scope: ownScope, name: e.ownerName } } : {}),
+      ...(e.kind === 'variable' ? { defines: { scope: ownScope, name: e.ownerName } } : { conditionPath: e.path }),
       ...(knownSizes ? { knownSizes } : {}),
       position: (offset) => {
         lineStarts ??= computeLineStarts(text);

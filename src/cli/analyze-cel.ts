@@ -26,6 +26,7 @@ import { expressionFromFlag, expressionsFromPolicy, expressionsFromText, isPolic
 import { buildSection } from '../cel/section.js';
 import { corpusInputs } from '../cel/corpus.js';
 import { applyVariableCosts } from '../cel/variables.js';
+import { applyConditionOrder } from '../cel/condition-order.js';
 import { generateRequest, measureExpression, spearman, type RequestInput } from '../cel/measure.js';
 import type { CelNode } from '../cel/ast.js';
 import type { CostResult } from '../cel/cost.js';
@@ -171,6 +172,7 @@ export async function analyzeCelCommand(
     else analysed.push({ analysis: r.analysis, source });
   }
   applyVariableCosts(analysed);
+  applyConditionOrder(analysed);
   const analysisMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const analysisCpuMs = (cpu.user + cpu.system) / 1000;

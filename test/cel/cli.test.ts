@@ -71,6 +71,19 @@ test('JSON policies importing exportVariables: the condition carries the exporte
   assert.equal(condition.costWithVariables?.maxCostUnits, condition.cost.maxCostUnits! + exported.cost.maxCostUnits!);
 });
 
+test('policy-level order: an expensive all.of / any.of item before a cheap one is flagged with the reordered list', async () => {
+  const { report } = await json(['test/fixtures/cel-order']);
+  const advice = report.celAnalysis.expressions.flatMap((e) =>
+    e.recommendations.filter((r) => r.rule === 'cheaper-operand-first').map((r) => ({ rule: e.origin.rule, id: e.id, r })),
+  );
+  assert.deepEqual(advice.map((a) => [a.rule, a.id]), [['expensive-first', 'test/fixtures/cel-order/report.yaml:18:23']]);
+  const { r } = advice[0]!;
+  assert.equal(r.severity, 'warning');
+  assert.match(r.message, /`all\.of` evaluates item 1 `V\.in_acl` \(cost [\d,]+ with the variables it reads\) before item 2/);
+  assert.equal(r.suggestion, 'all.of: [R.attr.status == "published"], [V.in_acl]');
+  assert.deepEqual([r.span.line, r.span.column], [18, 23]);
+});
+
 test('syntax errors: listed with file:line:column, the rest still analysed, exit 2', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cel-'));
   try {
