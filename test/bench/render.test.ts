@@ -8,7 +8,7 @@ import type { Headline } from '../../src/report/render-types.js';
 import { formatBytes, formatDurationNs, formatNumber, formatSi } from '../../src/report/format.js';
 import { compareWithBaseline } from '../../src/bench/baseline.js';
 
-// A real run, saved: `authz-perf bench --quick --cel-engines --scenario abac-cel,heavy-cel --json`.
+// A real run, saved: `authz-perf bench --quick --cel-engines --memory --http --scenario abac-cel,heavy-cel --json`.
 const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/bench-report.json', import.meta.url), 'utf8')) as BenchReport;
 const ANSI = /\u001b\[/;
 
