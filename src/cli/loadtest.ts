@@ -42,11 +42,6 @@ interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   quiet?: boolean;
 }
 
-/** Test seam: an external abort (the CLI itself listens for SIGINT / SIGTERM). */
-export interface LoadtestHooks {
-  signal?: AbortSignal;
-}
-
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function register(program: Command, ctx: CliContext): void {
@@ -91,7 +86,7 @@ export function register(program: Command, ctx: CliContext): void {
   program.addCommand(cmd);
 }
 
-export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFlags, hooks: LoadtestHooks = {}): Promise<number> {
+export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFlags): Promise<number> {
   const args = argsAfterCommand(cmd);
   if (flags.importK6 !== undefined) return importK6(ctx, flags, args);
   const parsed = parseLoadtestFlags(flags);
@@ -107,7 +102,6 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, parsed.verify && flags.exportK6 === undefined);
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
   const source = buildRequestSource(requests, expected, pathPrefix + CHECK_PATH);
-  const warmup = await warmupRequests(scenario, plan, parsed);
 
   const base = (targetUrl: string, bundled: boolean): BaseConfig => ({
     targetUrl,
@@ -140,11 +134,9 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     return 0;
   }
 
+  const warmup = await warmupRequests(scenario, plan, parsed);
   // Ctrl-C / SIGTERM: stop sending, drain briefly, write what was measured
   const abort = new AbortController();
-  const external = hooks.signal;
-  const onExternal = (): void => abort.abort();
-  external?.addEventListener('abort', onExternal, { once: true });
   let signals = 0;
   const onSignal = (): void => {
     signals++;
@@ -201,7 +193,6 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     progress?.done();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    external?.removeEventListener('abort', onExternal);
     await target?.stop();
     if (killChild) process.off('exit', killChild);
   }
