@@ -4,7 +4,6 @@
  * normalised result for every input. A condition one library cannot parse is listed, not fatal.
  */
 import { parse as marcParse } from '@marcbachmann/cel-js';
-import { parse as chromeParse, evaluate as chromeEvaluate } from 'cel-js';
 import { batchSize, batched, runTasks, type RunOptions } from './runner.js';
 import type { CelEngineComparison, CelEngineConditionResult } from './types.js';
 
@@ -100,11 +99,24 @@ function compileMarc(expr: string): Evaluator {
   return (input) => program(input);
 }
 
+type ChromeGG = typeof import('cel-js');
+let chromeGG: ChromeGG | null = null;
+
+/**
+ * cel-js (ChromeGG) builds its parser on import (~2 s of CPU), so it is loaded only when a
+ * comparison runs, not with every CLI start.
+ */
+export async function loadChromeGG(): Promise<void> {
+  chromeGG ??= await import('cel-js');
+}
+
 function compileChrome(expr: string): Evaluator {
-  const parsed = chromeParse(expr);
+  if (chromeGG === null) throw new Error('cel-js not loaded: await loadChromeGG() first');
+  const { parse, evaluate } = chromeGG;
+  const parsed = parse(expr);
   if (!parsed.isSuccess) throw new Error(parsed.errors.join('; '));
   const cst = parsed.cst;
-  return (input) => chromeEvaluate(cst, input);
+  return (input) => evaluate(cst, input);
 }
 
 /** Compiles a condition for @marcbachmann/cel-js; pass the engine's own (with its custom functions). */
@@ -154,6 +166,7 @@ export async function compareCelEngines(
   options: RunOptions,
   marcCompiler: MarcCompiler = compileMarc,
 ): Promise<CelEngineComparison> {
+  await loadChromeGG();
   const results: CelEngineConditionResult[] = [];
   for (const c of conditions) {
     const { marc, chrome, ...agreement } = checkAgreement(c, marcCompiler);

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkAgreement, compareCelEngines, forChromeGG, normaliseCelValue } from '../../src/bench/cel-engines.js';
+import { checkAgreement, compareCelEngines, forChromeGG, loadChromeGG, normaliseCelValue } from '../../src/bench/cel-engines.js';
+
+await loadChromeGG();
 
 const inputs = [
   { R: { attr: { owner: 'alice', age: 30, tags: ['a', 'b'] } }, P: { id: 'alice' } },
