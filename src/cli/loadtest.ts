@@ -240,7 +240,14 @@ async function startTarget(
 }
 
 async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promise<number> {
-  const file = flags.importK6!;
+  const report = await readK6Report(ctx, flags.importK6!);
+  report.args = args;
+  await emitReport(ctx, report, flags);
+  return 0;
+}
+
+/** A k6 end-of-test JSON summary file as a loadtest report (also for `report --import-k6`). */
+export async function readK6Report(ctx: CliContext, file: string): Promise<LoadtestReport> {
   let text: string;
   try {
     text = await readFile(path.resolve(ctx.cwd, file), 'utf8');
@@ -254,10 +261,7 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
   } catch (err) {
     throw new InputError(`--import-k6: not valid JSON (${(err as Error).message.split('\n')[0]})`, { file });
   }
-  const report = importK6Summary(json, file);
-  report.args = args;
-  await emitReport(ctx, report, flags);
-  return 0;
+  return importK6Summary(json, file);
 }
 
 /** Requests for the warm-up ramp, from another seed, so the run's own requests start uncached. */

@@ -161,3 +161,26 @@ test('default target: the bundled engine in a child process answers with the exp
     assert.ok(v.cacheHitRate !== null && v.cacheHitRate >= 0 && v.cacheHitRate <= 1);
   }
 });
+
+test('--export-k6 writes a script without running; --import-k6 turns a k6 summary into a report', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-k6-'));
+  try {
+    const e = await runCli(['loadtest', '--rps', '300', '--duration', '10s', '--threshold', 'p99<20ms', '--scenario', 'rbac-simple', '--request-pool', '50', '--export-k6', 'load.js'], { cwd: dir });
+    assert.equal(e.code, 0, e.stderr);
+    const script = await readFile(path.join(dir, 'load.js'), 'utf8');
+    assert.match(script, /"executor": "constant-arrival-rate"/);
+    assert.match(script, /"p\(99\)<20"/);
+    assert.deepEqual(await readdir(dir), ['load.js'], 'no report: nothing ran');
+    const fixture = new URL('../../../test/fixtures/k6-summary.json', import.meta.url).pathname;
+    const i = await runCli(['loadtest', '--import-k6', fixture, '--json', '--no-report']);
+    assert.equal(i.code, 0, i.stderr);
+    const report = JSON.parse(i.stdout) as LoadtestReport;
+    assert.equal(report.loadtest.importedFrom, 'k6');
+    assert.equal(report.loadtest.counts.sent, 59000);
+    const missing = await runCli(['loadtest', '--import-k6', 'nope.json', '--no-report'], { cwd: dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^authz-perf: nope\.json: --import-k6: cannot read \(no such file\)/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
