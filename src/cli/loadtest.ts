@@ -3,7 +3,7 @@
  * --target URL) → requests from the scenario → open / closed model or --find-max → report.
  * Exit 99 when a threshold is crossed, 130 after Ctrl-C / SIGTERM (the partial report is written).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
@@ -13,14 +13,15 @@ import { addReportOptions, emitReport, type ReportOutputOptions } from './report
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport } from '../report/types.js';
-import { InputError, UsageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { DEFAULTS, parseLoadtestFlags, requestPoolSize, resolvePlan, type LoadtestFlags, type ParsedFlags, type ResolvedPlan } from '../load/options.js';
 import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
 import { LoadShape } from '../load/schedule.js';
 import { startBundledTarget, type BundledTarget } from '../load/target.js';
-import { importK6Summary, k6Script } from '../load/k6.js';
+import { k6Script } from '../load/k6.js';
+import { readK6Report } from './k6-import.js';
 import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
@@ -246,23 +247,6 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
   return 0;
 }
 
-/** A k6 end-of-test JSON summary file as a loadtest report (also for `report --import-k6`). */
-export async function readK6Report(ctx: CliContext, file: string): Promise<LoadtestReport> {
-  let text: string;
-  try {
-    text = await readFile(path.resolve(ctx.cwd, file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`--import-k6: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`, { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`--import-k6: not valid JSON (${(err as Error).message.split('\n')[0]})`, { file });
-  }
-  return importK6Summary(json, file);
-}
 
 /** Requests for the warm-up ramp, from another seed, so the run's own requests start uncached. */
 async function warmupRequests(scenario: Scenario, plan: ResolvedPlan, parsed: ParsedFlags): Promise<{ durationS: number; bodies: Buffer[] } | null> {

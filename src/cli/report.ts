@@ -18,6 +18,7 @@ import { REPORT_SCHEMA } from '../report/schema.js';
 import { REPORT_FORMATS, renderReport, reportHeadlines, type ReportFormat } from '../report/render.js';
 import { assertSameCommand, compareReports, DEFAULT_THRESHOLD_PERCENT } from '../report/compare.js';
 import { renderComparison } from '../report/render-compare.js';
+import { readK6Report } from './k6-import.js';
 
 interface ReportFlags {
   format?: string;
@@ -25,6 +26,7 @@ interface ReportFlags {
   out?: string;
   threshold?: string;
   schema?: boolean;
+  importK6?: string;
 }
 
 /** A report to render, with the name it is shown under in messages and comparisons. */
@@ -105,6 +107,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write the output to this file instead of stdout')
     .option('--threshold <percent>', `comparison: changes within ±this % count as unchanged (default ${DEFAULT_THRESHOLD_PERCENT})`)
     .option('--schema', 'print the JSON Schema of report files and exit')
+    .option('--import-k6 <summary.json>', 'a k6 end-of-test JSON summary (handleSummary data or --summary-export) as a loadtest report; with one report FILE, compares them')
     .addHelpText(
       'after',
       `
@@ -124,9 +127,11 @@ Examples:
           if (files.length) throw new UsageError('--schema takes no report files');
           output = JSON.stringify(REPORT_SCHEMA, null, 2) + '\n';
         } else {
-          if (files.length === 0) throw new UsageError('give a report file to render (FILE.json), or two to compare');
-          if (files.length > 2) throw new UsageError(`give one report file, or two to compare (got ${files.length})`);
+          const k6 = flags.importK6 !== undefined ? 1 : 0;
+          if (files.length + k6 === 0) throw new UsageError('give a report file to render (FILE.json), or two to compare');
+          if (files.length + k6 > 2) throw new UsageError(`give one report file, or two to compare (got ${files.length + k6})`);
           const inputs = await readReportInputs(ctx, files);
+          if (flags.importK6 !== undefined) inputs.unshift({ report: await readK6Report(ctx, flags.importK6), file: flags.importK6 });
           const color = !flags.out && format === 'terminal' && wantsColor(ctx);
           if (inputs.length === 1) {
             const [only] = inputs as [ReportInput];

@@ -153,3 +153,25 @@ test('- reads a report from stdin, once', async () => {
   await assert.rejects(readReportInputs(ctx, ['-', '-'], async () => '{}'), /stdin \(-\) can be given only once/);
   await assert.rejects(readReportInputs(ctx, ['-'], async () => 'nope'), /not valid JSON/);
 });
+
+test('--import-k6 renders a k6 summary as a loadtest report and compares it with a saved one', async () => {
+  const k6 = new URL('k6-summary.json', FIXTURES).pathname;
+  const alone = await runCli(['report', '--import-k6', k6, '--format', 'json']);
+  assert.equal(alone.code, 0, alone.stderr);
+  const report = JSON.parse(alone.stdout) as { command: string };
+  assert.equal(report.command, 'loadtest');
+  const md = await runCli(['report', '--import-k6', k6, '--format', 'md']);
+  assert.match(md.stdout, /8\.8/, 'the k6 p99 (8.8 ms) is shown');
+
+  const saved = write('k6-as-loadtest.json', alone.stdout);
+  const cmp = await runCli(['report', saved, '--import-k6', k6, '--format', 'json']);
+  assert.equal(cmp.code, 0, cmp.stderr);
+  const comparison = JSON.parse(cmp.stdout) as ReportComparison;
+  assert.equal(comparison.command, 'loadtest');
+  assert.ok(comparison.rows.length > 0);
+  assert.equal(comparison.summary.better + comparison.summary.worse, 0, 'the same figures on both sides');
+
+  const missing = await runCli(['report', '--import-k6', path.join(dir, 'nope.json')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope\.json.*--import-k6: cannot read \(no such file\)/);
+});
