@@ -28,9 +28,11 @@ test('loads a bundled scenario by name with absolute folders and the default SLO
   assert.equal(s.policyDir, join(s.dir, 'policies'));
   assert.equal(s.testsDir, join(s.dir, 'tests'));
   assert.deepEqual(s.slo, DEFAULT_SLO);
-  assert.equal(s.load['ramp']?.executor, 'vus');
-  assert.deepEqual(s.load['ramp']?.thinkTimeMs, [50, 200]);
-  assert.equal(s.load['steady']?.stages[0]?.durationS, 30);
+  assert.deepEqual(Object.keys(s.load).sort(), ['normal', 'peak', 'smoke', 'soak', 'spike', 'stress']);
+  assert.equal(s.load['spike']?.executor, 'vus');
+  assert.deepEqual(s.load['spike']?.thinkTimeMs, [50, 200]);
+  assert.deepEqual(s.load['spike']?.stages.map((st) => [st.durationS, st.target]), [[30, 50], [10, 300], [120, 300], [10, 50], [30, 50]]);
+  assert.equal(s.load['soak']?.stages[1]?.durationS, 1800);
 });
 
 test('loads a scenario from a folder path and from the file path', async () => {
