@@ -43,7 +43,7 @@ test('a typo in a metric name exits 2 with one line, before anything runs', asyn
     [[], /give a load shape/],
     [['--rps', 'fast'], /--rps: "fast" must be a positive number/],
     [['--vus', '2', '--think-time', '5ms..1ms'], /--think-time: expected/],
-    [['--profile', 'nope'], /scenario rbac-simple has no load profile 'nope'; it has ramp, smoke, steady/],
+    [['--profile', 'nope'], /scenario rbac-simple has no load profile 'nope'; it has normal, peak, smoke, soak, spike, stress/],
   ] as const) {
     const e = await runCli(['loadtest', '--target', 'http://127.0.0.1:9', ...args, ...quiet]);
     assert.equal(e.code, 2, `${args.join(' ')}: ${e.stderr}`);
