@@ -154,7 +154,7 @@ function sampledSeries(series: SeriesPoint[], max: number): SeriesPoint[] {
 function seriesTable(s: LoadtestSection, max: number): TableSpec {
   const open = s.config.model === 'open';
   return {
-    head: ['second', ...(open ? ['target'] : []), 'sent', 'completed', 'errors', 'p50', 'p90', 'p99', open ? 'connections' : 'VUs'],
+    head: ['second', ...(open ? ['target'] : []), 'sent', 'completed', 'errors', 'p50', 'p90', 'p99', open ? 'busy connections' : 'VUs'],
     rows: sampledSeries(s.series, max).map((p) => [
       p.second + 1,
       ...(open ? [formatNumber(p.targetRps)] : []),
@@ -247,19 +247,22 @@ function charts(s: LoadtestSection): ChartSpec[] {
         { label: 'p99', values: s.series.map((p) => p.p99Ms) },
       ],
     });
+    // the target as bars under the sent/completed lines: when the generator keeps up they coincide,
+    // and three identical lines would hide each other; the error axis only when there were errors
+    const anyErrors = s.series.some((p) => p.errors > 0);
     out.push({
       id: 'loadtest-rate',
-      title: open ? 'Target vs achieved rate' : 'Completed rate and VUs',
+      title: open ? 'Target vs sent and completed rate' : 'Completed rate',
       type: 'line',
       xLabel: 'second',
       yLabel: 'requests/s',
-      y2Label: 'errors/s',
+      ...(anyErrors ? { y2Label: 'errors/s' } : {}),
       labels,
       series: [
-        ...(open ? [{ label: 'target', values: s.series.map((p) => p.targetRps) }] : []),
+        ...(open ? [{ label: 'target', values: s.series.map((p) => p.targetRps), as: 'bar' as const, color: '#b8c0cc' }] : []),
         { label: 'sent', values: s.series.map((p) => p.sentRps) },
         { label: 'completed', values: s.series.map((p) => p.completedRps) },
-        { label: 'errors', values: s.series.map((p) => p.errors), axis: 'right', as: 'bar' },
+        ...(anyErrors ? [{ label: 'errors', values: s.series.map((p) => p.errors), axis: 'right' as const, as: 'bar' as const }] : []),
       ],
     });
   }
