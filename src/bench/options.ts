@@ -1,19 +1,11 @@
 /** Settings of one bench run, resolved from flags (defaults for normal and --quick runs). */
 import { UsageError } from '../util/errors.js';
 import { tryParseDurationMs } from '../util/duration.js';
+import type { BenchSettings } from './types.js';
 
-export interface BenchRunOptions {
+/** The run's settings as the report records them, plus what only the running process needs. */
+export interface BenchRunOptions extends BenchSettings {
   scenarios: string[];
-  timeMs: number;
-  iterations: number;
-  warmupMs: number;
-  warmupIterations: number;
-  quick: boolean;
-  http: boolean;
-  celEngines: boolean;
-  seed: number;
-  /** requests drawn from each scenario's stream */
-  requests: number;
   /** checks measured in the stage-breakdown pass */
   stageSamples: number;
   /** measure bytes per check in a child process */
