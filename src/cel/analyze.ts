@@ -5,7 +5,7 @@
 import { type CelNode, CelSyntaxError, forEachChild, parseCel } from './ast.js';
 import { estimateCost, type CostResult } from './cost.js';
 import { computeMetrics } from './metrics.js';
-import { recommend, type RecommendOptions } from './recommend.js';
+import { recommend, type RawRecommendation, type RecommendOptions } from './recommend.js';
 import type { ExpressionAnalysis, ExpressionError, ExpressionOrigin, Recommendation, SourceSpan } from './types.js';
 
 /** Kubernetes' per-call CEL cost limit, the default --budget. */
@@ -104,14 +104,7 @@ export function analyzeExpression(
     return `${p.line}:${p.column}`;
   };
   const raw = recommend(root, text, cost, { locate, ...recommendOptions });
-  const recommendations: Recommendation[] = raw.map((r) => ({
-    rule: r.rule,
-    severity: r.severity,
-    message: r.message,
-    suggestion: r.suggestion,
-    span: spanOf(input, r.start, r.end),
-    text: text.slice(r.start, r.end),
-  }));
+  const recommendations = raw.map((r) => located(input, r));
 
   const total = cost.total;
   const maxCostUnits = total.max === Infinity ? null : total.max;
@@ -162,16 +155,19 @@ export function measuredOperandAdvice(
 ): Recommendation[] {
   const text = input.text;
   const raw = recommend(root, text, cost, { operandCost: (node) => operandNs(text.slice(node.start, node.end)) });
-  return raw
-    .filter((r) => r.rule === 'cheaper-operand-first')
-    .map((r) => ({
-      rule: r.rule,
-      severity: r.severity,
-      message: r.message,
-      suggestion: r.suggestion,
-      span: spanOf(input, r.start, r.end),
-      text: text.slice(r.start, r.end),
-    }));
+  return raw.filter((r) => r.rule === 'cheaper-operand-first').map((r) => located(input, r));
+}
+
+/** A recommendation with its span in the source file and the text it is about. */
+function located(input: ExpressionInput, r: RawRecommendation): Recommendation {
+  return {
+    rule: r.rule,
+    severity: r.severity,
+    message: r.message,
+    suggestion: r.suggestion,
+    span: spanOf(input, r.start, r.end),
+    text: input.text.slice(r.start, r.end),
+  };
 }
 
 function budgetAdvice(input: ExpressionInput, root: CelNode, cost: CostResult, options: AnalyzeOptions, max: number | null): Recommendation {

@@ -9,6 +9,7 @@ import { DEFAULTS } from './defaults.js';
 import { fitUsl, MIN_USL_POINTS, uslMaxThroughput, uslPeakConcurrency, uslThroughput } from './usl.js';
 import type { Calibration, SourcedFigure, UslModel } from './types.js';
 import { fmt, fmtBytes, fmtMs } from './text.js';
+import type { FindMaxStep as LoadFindMaxStep } from '../load/types.js';
 
 type Json = Record<string, unknown>;
 
@@ -221,14 +222,8 @@ function fromBench(report: Json, file: string, options: CalibrateOptions): Calib
   };
 }
 
-interface FindMaxStep {
-  targetRps: number;
-  achievedRps: number;
-  p50Ms: number;
-  p99Ms: number;
-  errorRate: number;
-  meanConcurrency: number;
-}
+/** The part of a loadtest find-max step the calibration reads. */
+type FindMaxStep = Pick<LoadFindMaxStep, 'targetRps' | 'achievedRps' | 'p50Ms' | 'p99Ms' | 'errorRate' | 'meanConcurrency'>;
 
 function readSteps(findMax: Json, file: string): FindMaxStep[] {
   if (!Array.isArray(findMax.steps)) throw new InputError('loadtest findMax has no steps array', { file });
