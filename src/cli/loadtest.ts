@@ -67,6 +67,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-steps <n>', `--find-max: at most this many steps (default ${DEFAULTS.findMaxSteps})`)
     .option('--slo-p99 <latency>', '--find-max: p99 limit (default: the scenario SLO)')
     .option('--max-error-rate <r>', '--find-max: error-rate limit, 0.001 or 0.1% (default: the scenario SLO)')
+    .option('--min-samples <n>', `--find-max: fewest requests for a step's verdict; low-rate steps are extended up to ${DEFAULTS.findMaxStepExtension}× --step-duration to reach it, else inconclusive (default ${DEFAULTS.findMaxMinSamples})`)
     .option('--no-autocannon', '--find-max: skip the autocannon cross-check')
     .option('--autocannon-connections <n>', `--find-max: autocannon connections (default ${DEFAULTS.autocannonConnections})`)
     .option('--max-connections <n>', `open model: connection limit; requests finding all busy are dropped (default ${DEFAULTS.maxConnections})`)
@@ -286,7 +287,9 @@ function showProgress(progress: Progress, p: ProgressSnapshot): void {
 }
 
 function stepLine(s: FindMaxStep): string {
-  return `find-max: target ${s.targetRps} req/s → achieved ${s.achievedRps} · p50 ${s.p50Ms}ms · p99 ${s.p99Ms}ms · errors ${(s.errorRate * 100).toFixed(2)}% · ${s.passed ? 'held' : 'broke'}`;
+  const retry = s.firstAttempt ? ` (re-run after a first attempt with p99 ${s.firstAttempt.p99Ms}ms, errors ${(s.firstAttempt.errorRate * 100).toFixed(2)}%)` : '';
+  const verdict = s.verdict === 'inconclusive' ? `inconclusive (${s.samples} requests)` : s.passed ? 'held' : 'broke';
+  return `find-max: target ${s.targetRps} req/s for ${s.durationS ?? '?'}s → achieved ${s.achievedRps} · p50 ${s.p50Ms}ms · p99 ${s.p99Ms}ms · errors ${(s.errorRate * 100).toFixed(2)}% · ${verdict}${retry}`;
 }
 
 function looksLikePath(s: string): boolean {

@@ -36,6 +36,7 @@ export interface LoadtestFlags {
   maxSteps?: string;
   sloP99?: string;
   maxErrorRate?: string;
+  minSamples?: string;
   /** false with --no-autocannon */
   autocannon?: boolean;
   autocannonConnections?: string;
@@ -53,6 +54,9 @@ export interface FindMaxPlan {
   /** from the flag, else the scenario SLO */
   sloP99Ms: number | null;
   maxErrorRate: number | null;
+  /** fewest requests for a step's verdict; a step at a low rate is extended (up to
+   * findMaxStepExtension × stepDurationS) to reach it, else it is inconclusive */
+  minSamples: number;
   autocannon: boolean;
   autocannonConnections: number;
 }
@@ -95,6 +99,9 @@ export const DEFAULTS = {
   findMaxSteps: 14,
   findMaxGrowth: 2,
   findMaxResolution: 0.05,
+  /** 1,000 requests put ≥ 10 samples above the p99, so one outlier cannot decide it */
+  findMaxMinSamples: 1000,
+  findMaxStepExtension: 4,
   autocannonConnections: 16,
   sloP99Ms: 50,
   maxErrorRate: 0.001,
@@ -140,12 +147,13 @@ export function parseLoadtestFlags(f: LoadtestFlags): ParsedFlags {
       maxSteps: f.maxSteps !== undefined ? parseCount(f.maxSteps, '--max-steps', 1) : DEFAULTS.findMaxSteps,
       sloP99Ms: f.sloP99 !== undefined ? parseLatencyMs(f.sloP99, '--slo-p99') : null,
       maxErrorRate: f.maxErrorRate !== undefined ? parseFraction(f.maxErrorRate, '--max-error-rate', false) : null,
+      minSamples: f.minSamples !== undefined ? parseCount(f.minSamples, '--min-samples', 0) : DEFAULTS.findMaxMinSamples,
       autocannon: f.autocannon !== false,
       autocannonConnections: f.autocannonConnections !== undefined ? parseCount(f.autocannonConnections, '--autocannon-connections', 1) : DEFAULTS.autocannonConnections,
     };
     model = 'open';
   } else {
-    for (const [flag, v] of [['--start-rps', f.startRps], ['--step-duration', f.stepDuration], ['--max-steps', f.maxSteps], ['--slo-p99', f.sloP99], ['--max-error-rate', f.maxErrorRate]] as const)
+    for (const [flag, v] of [['--start-rps', f.startRps], ['--step-duration', f.stepDuration], ['--max-steps', f.maxSteps], ['--slo-p99', f.sloP99], ['--max-error-rate', f.maxErrorRate], ['--min-samples', f.minSamples]] as const)
       if (v !== undefined) throw new UsageError(`${flag} applies to --find-max only`);
   }
   const seed = f.seed !== undefined ? parseCount(f.seed, '--seed', 0) : null;

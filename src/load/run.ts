@@ -153,7 +153,10 @@ async function runFindMax(
     resolution: DEFAULTS.findMaxResolution,
     sloP99Ms: plan.sloP99Ms,
     maxErrorRate: plan.maxErrorRate,
-    runStep: (rps) => runShape(input, stepShape(rps), input.onProgress),
+    stepDurationS: plan.stepDurationS,
+    maxStepDurationS: plan.stepDurationS * DEFAULTS.findMaxStepExtension,
+    minSamples: plan.minSamples,
+    runStep: (rps, durationS) => runShape(input, stepShape(rps, durationS), input.onProgress),
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.onStep ? { onStep: input.onStep } : {}),
   });
@@ -198,14 +201,26 @@ async function runFindMax(
     if (!input.signal?.aborted && probe.durationS > 0) probeRps = Math.round((probe.recorder.counts.succeeded / probe.activeS) * 10) / 10;
   }
   const generatorMaxRps = Math.max(0, probeRps, ...search.steps.map((s) => s.achievedRps));
-  const bestStep = search.highestPassingRps ?? search.steps[search.steps.length - 1]?.targetRps ?? plan.startRps;
-  const run = search.best ?? emptyRun(input, stepShape(bestStep));
+  const bestRps = search.highestPassingRps ?? search.steps[search.steps.length - 1]?.targetRps ?? plan.startRps;
+  const bestShape = stepShape(bestRps, search.steps.find((s) => s.targetRps === bestRps)?.durationS ?? plan.stepDurationS);
+  const run = search.best ?? emptyRun(input, bestShape);
+  const retried = search.steps.filter((s) => (s.retries ?? 0) > 0);
+  if (retried.length)
+    warnings.push(
+      `find-max re-ran ${retried.length} failed step(s) once (${retried.map((s) => `${s.targetRps} req/s ${s.passed ? 'held' : 'broke again'}`).join(', ')}): a single stall on a busy host can break a step`,
+    );
+  const inconclusive = search.steps.filter((s) => s.verdict === 'inconclusive');
+  if (inconclusive.length)
+    warnings.push(
+      `find-max: ${inconclusive.length} step(s) had fewer than ${plan.minSamples} requests even at ${plan.stepDurationS * DEFAULTS.findMaxStepExtension} s (inconclusive, not counted as held): raise --step-duration or --start-rps`,
+    );
   return {
     run,
-    config: configFor(input.base, stepShape(bestStep)),
+    config: configFor(input.base, bestShape),
     result: {
       sloP99Ms: plan.sloP99Ms,
       maxErrorRate: plan.maxErrorRate,
+      minSamples: plan.minSamples,
       highestPassingRps: search.highestPassingRps,
       steps: search.steps,
       generatorMaxRps,

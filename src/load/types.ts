@@ -173,8 +173,25 @@ export interface FindMaxStep {
   /** Little's law: achievedRps × mean latency (s), i.e. in-flight requests */
   meanConcurrency: number;
   droppedRate: number;
+  /** verdict === 'passed' (an inconclusive step did not pass) */
   passed: boolean;
+  /** absent in reports written before these fields existed */
+  verdict?: FindMaxVerdict;
+  /** requests the verdict rests on (scheduled in the deciding attempt) */
+  samples?: number;
+  /** planned length of the step: longer than --step-duration when a low rate needs more samples */
+  durationS?: number;
+  /** re-runs of this rate after a failed attempt (0 or 1) */
+  retries?: number;
+  /** the failed attempt that was re-run, when `retries` > 0 (the row's figures are the re-run's) */
+  firstAttempt?: { p99Ms: number; errorRate: number; achievedRps: number; samples: number } | null;
 }
+
+/**
+ * passed / failed: the SLO held / broke over at least `minSamples` requests; inconclusive: fewer
+ * requests than that even after extending the step, so a p99 would rest on a handful of samples.
+ */
+export type FindMaxVerdict = 'passed' | 'failed' | 'inconclusive';
 
 export interface AutocannonCrossCheck {
   connections: number;
@@ -190,6 +207,8 @@ export interface AutocannonCrossCheck {
 export interface FindMaxResult {
   sloP99Ms: number;
   maxErrorRate: number;
+  /** fewest requests a step needs for a verdict (absent in older reports) */
+  minSamples?: number;
   highestPassingRps: number | null;
   steps: FindMaxStep[];
   /** highest achieved rate of our open-model generator: over all steps and an overload probe (twice

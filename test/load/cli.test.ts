@@ -94,7 +94,7 @@ test('--find-max steps the rate up until the SLO breaks; autocannon cross-checks
   });
   try {
     const r = await runCli(
-      ['loadtest', '--target', server.url, '--find-max', '--start-rps', '50', '--step-duration', '700ms', '--max-steps', '3', '--slo-p99', '100ms', '--autocannon-connections', '2', '--no-verify', ...quiet],
+      ['loadtest', '--target', server.url, '--find-max', '--start-rps', '50', '--step-duration', '700ms', '--max-steps', '3', '--slo-p99', '100ms', '--min-samples', '30', '--autocannon-connections', '2', '--no-verify', ...quiet],
       {},
     );
     assert.equal(r.code, 0, r.stderr);

@@ -48,9 +48,9 @@ test('profiles pick the model and think time; --find-max takes the SLO as its li
   const fm = resolvePlan(parseLoadtestFlags({ findMax: true, seed: '7' }), scenario);
   assert.equal(fm.shape, null);
   assert.equal(fm.seed, 7);
-  assert.deepEqual([fm.findMax!.sloP99Ms, fm.findMax!.maxErrorRate, fm.findMax!.startRps, fm.findMax!.autocannon], [50, 0.001, 500, true]);
-  const custom = resolvePlan(parseLoadtestFlags({ findMax: true, sloP99: '10ms', maxErrorRate: '1%', autocannon: false }), scenario).findMax!;
-  assert.deepEqual([custom.sloP99Ms, custom.maxErrorRate, custom.autocannon], [10, 0.01, false]);
+  assert.deepEqual([fm.findMax!.sloP99Ms, fm.findMax!.maxErrorRate, fm.findMax!.startRps, fm.findMax!.autocannon, fm.findMax!.minSamples], [50, 0.001, 500, true, 1000]);
+  const custom = resolvePlan(parseLoadtestFlags({ findMax: true, sloP99: '10ms', maxErrorRate: '1%', autocannon: false, minSamples: '200' }), scenario).findMax!;
+  assert.deepEqual([custom.sloP99Ms, custom.maxErrorRate, custom.autocannon, custom.minSamples], [10, 0.01, false, 200]);
 });
 
 test('conflicting or misplaced flags are usage errors naming the flag', () => {
@@ -58,6 +58,7 @@ test('conflicting or misplaced flags are usage errors naming the flag', () => {
     [{ rps: '10', stages: '1s:5' }, /--rps and --stages exclude each other/],
     [{ rps: '10', model: 'closed' }, /--model closed conflicts with --rps/],
     [{ rps: '10', thinkTime: '10ms' }, /--think-time applies to the closed model/],
+    [{ rps: '10', minSamples: '100' }, /--min-samples applies to --find-max only/],
     [{ profile: 'steady', duration: '5s' }, /--profile sets its own durations/],
     [{ rps: '10', sloP99: '5ms' }, /--slo-p99 applies to --find-max only/],
     [{ rps: '10', target: 'ftp://x' }, /--target: only http/],

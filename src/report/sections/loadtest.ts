@@ -5,7 +5,7 @@
 import type { LoadtestReport } from '../types.js';
 import type { Headline, HtmlSection, RenderOptions, SectionRenderer } from '../render-types.js';
 import type { ChartSpec } from '../chart.js';
-import type { LoadtestSection, SeriesPoint } from '../../load/types.js';
+import type { FindMaxStep, LoadtestSection, SeriesPoint } from '../../load/types.js';
 import {
   formatBytes,
   formatCount,
@@ -106,17 +106,34 @@ function thresholdRows(s: LoadtestSection): Array<[string, string, string, boole
 function findMaxTable(s: LoadtestSection): TableSpec | null {
   const f = s.findMax;
   if (!f) return null;
+  // reports written before verdicts, sample counts and retries existed show '–' there
   return {
-    head: ['target', 'achieved', 'p50', 'p99', 'errors', 'in flight', 'SLO'],
-    rows: f.steps.map((st) => [rps(st.targetRps), rps(st.achievedRps), ms(st.p50Ms), ms(st.p99Ms), formatPercent(st.errorRate, 2), formatNumber(st.meanConcurrency), st.passed ? 'held' : 'broke']),
+    head: ['target', 'achieved', 'p50', 'p99', 'errors', 'in flight', 'requests', 'retries', 'SLO'],
+    rows: f.steps.map((st) => [
+      rps(st.targetRps),
+      rps(st.achievedRps),
+      ms(st.p50Ms),
+      ms(st.p99Ms),
+      formatPercent(st.errorRate, 2),
+      formatNumber(st.meanConcurrency),
+      st.samples !== undefined ? formatCount(st.samples) : '–',
+      st.retries !== undefined ? retryText(st) : '–',
+      st.verdict === 'inconclusive' ? 'inconclusive' : st.passed ? 'held' : 'broke',
+    ]),
   };
+}
+
+function retryText(st: FindMaxStep): string {
+  const first = st.firstAttempt;
+  if (!st.retries || !first) return formatCount(st.retries ?? 0);
+  return `${formatCount(st.retries)} (1st: p99 ${ms(first.p99Ms)}, errors ${formatPercent(first.errorRate, 2)})`;
 }
 
 function findMaxPairs(s: LoadtestSection): Array<[string, string]> {
   const f = s.findMax;
   if (!f) return [];
   const pairs: Array<[string, string]> = [
-    ['SLO', `p99 ≤ ${ms(f.sloP99Ms)} and errors ≤ ${formatPercent(f.maxErrorRate, 2)}`],
+    ['SLO', `p99 ≤ ${ms(f.sloP99Ms)} and errors ≤ ${formatPercent(f.maxErrorRate, 2)}${f.minSamples ? `, over ≥ ${formatCount(f.minSamples)} requests per step (a failed step is re-run once)` : ''}`],
     ['highest rate that held', f.highestPassingRps !== null ? rps(f.highestPassingRps) : 'none (the first step already broke the SLO)'],
     ['generator max (overload probe)', rps(f.generatorMaxRps)],
   ];
