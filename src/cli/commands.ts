@@ -16,10 +16,10 @@ const registrars: Array<(program: Command, ctx: CliContext) => void> = [
   registerServe,
   registerBench,
   registerLoadtest,
-  registerSize,
-  registerExplain,
-  registerReport,
   registerAnalyzeCel,
+  registerExplain,
+  registerSize,
+  registerReport,
 ];
 
 export function registerCommands(program: Command, ctx: CliContext): void {
