@@ -3,7 +3,6 @@
  * well-known generator gets out of the target, to show our open-model generator is not the
  * bottleneck (--find-max reports both). Its latency is service time only (no correction).
  */
-import autocannon from 'autocannon';
 import type { AutocannonCrossCheck } from './types.js';
 
 export interface AutocannonOptions {
@@ -23,7 +22,9 @@ export interface AutocannonOptions {
  */
 export const AUTOCANNON_MAX_REQUESTS = 256;
 
-export function runAutocannon(o: AutocannonOptions): Promise<AutocannonCrossCheck> {
+export async function runAutocannon(o: AutocannonOptions): Promise<AutocannonCrossCheck> {
+  // loaded only when a cross-check runs: importing it costs every CLI start ~0.5 s on a busy host
+  const { default: autocannon } = await import('autocannon');
   const requests = o.bodies.slice(0, AUTOCANNON_MAX_REQUESTS).map((body) => ({
     method: 'POST' as const,
     path: o.path,
