@@ -22,7 +22,7 @@ import {
 import { parsePlanJson } from '../query/plan.js';
 import { cacheDirFromEnv, fileDataDirCache } from '../query/pglite-cache.js';
 import type { QueryInput } from '../query/runner.js';
-import { DEFAULT_SEED_SIZES, seedSizesForRows, type SeedSizes } from '../query/schema.js';
+import { DEFAULT_PGLITE_SEED_SIZES, DEFAULT_SEED_SIZES, seedSizesForRows, type SeedSizes } from '../query/schema.js';
 import { splitSqlStatements } from '../query/sql-file.js';
 import { summarize } from '../query/summary.js';
 import type { ExplainSection, QueryAnalysis, SeedInfo } from '../query/types.js';
@@ -40,6 +40,12 @@ interface ExplainFlags extends ReportOutputOptions {
   schema: string;
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+function seedSizeText(s: SeedSizes): string {
+  return `${count(s.decisions)} decisions, ${count(s.auditLogs)} audit events, ${count(s.policies)} policies`;
+}
+
 // no default value for the lists: commander would print `(default: [])` in --help
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -47,7 +53,7 @@ export function register(program: Command, ctx: CliContext): void {
   const cmd = new Command('explain')
     .description('EXPLAIN-based advice for the decision and audit store: findings with thresholds, index advice verified with HypoPG or a rolled-back index')
     .option('--database-url <url>', 'PostgreSQL server (default: $DATABASE_URL; none: an embedded, seeded PGlite database)')
-    .option('--rows <n>', `decisions to seed (audit_logs 2.5×, policies 1/100; default ${DEFAULT_SEED_SIZES.decisions.toLocaleString('en-US')})`)
+    .option('--rows <n>', `decisions to seed (audit_logs 2.5×, policies 1/100; default ${count(DEFAULT_PGLITE_SEED_SIZES.decisions)} on PGlite, ${count(DEFAULT_SEED_SIZES.decisions)} for --setup)`)
     .option('--queries <file.sql>', 'your own queries instead of the bundled catalog (repeatable; `-- name: x` names a statement)', collect)
     .option('--param <value>', 'value for $1, $2, … in --queries statements (repeatable, in order)', collect)
     .option('--plan <file.json>', 'analyse a saved EXPLAIN (FORMAT JSON) output without a database (repeatable)', collect)
@@ -65,12 +71,14 @@ export function register(program: Command, ctx: CliContext): void {
 export interface ParsedExplainFlags {
   url: string | null;
   sizes: SeedSizes;
+  /** no --rows: the backend's default size */
+  defaultSizes: boolean;
   timeoutMs: number;
 }
 
 export function parseExplainFlags(flags: ExplainFlags, env: NodeJS.ProcessEnv): ParsedExplainFlags {
   const url = flags.databaseUrl ?? (env.DATABASE_URL || null);
-  let sizes = DEFAULT_SEED_SIZES;
+  let sizes = url ? DEFAULT_SEED_SIZES : DEFAULT_PGLITE_SEED_SIZES;
   if (flags.rows !== undefined) {
     const n = Number(flags.rows.replace(/_/g, ''));
     if (!Number.isInteger(n) || n < 100 || n > 50_000_000) throw new UsageError(`--rows: "${flags.rows}" must be an integer between 100 and 50000000`);
@@ -83,7 +91,7 @@ export function parseExplainFlags(flags: ExplainFlags, env: NodeJS.ProcessEnv): 
   if (flags.plan.length && (flags.queries.length || flags.setup || flags.teardown)) throw new UsageError('--plan analyses saved plans without a database: it cannot be combined with --queries, --setup or --teardown');
   if (flags.param.length && !flags.queries.length) throw new UsageError('--param fills $1, $2, … in --queries statements: pass --queries FILE.sql');
   if (!/^[a-z_][a-z0-9_]*$/i.test(flags.schema)) throw new UsageError(`--schema: "${flags.schema}" is not a plain identifier`);
-  return { url, sizes, timeoutMs };
+  return { url, sizes, defaultSizes: flags.rows === undefined, timeoutMs };
 }
 
 async function readText(ctx: CliContext, file: string): Promise<string> {
@@ -156,7 +164,7 @@ async function explainAction(ctx: CliContext, cmd: Command, flags: ExplainFlags)
     }
     let seed: SeedInfo | null = null;
     if (db.kind === 'pglite') {
-      progress(`embedded PGlite: seeding the reference schema (${parsed.sizes.decisions.toLocaleString('en-US')} decisions; --rows to change)`);
+      progress(`embedded PGlite: seeding the reference schema: ${seedSizeText(parsed.sizes)}${parsed.defaultSizes ? ` (the PGlite default; --rows ${DEFAULT_SEED_SIZES.decisions} for the --setup size)` : ''}`);
       seed = await seedReference(db, flags.schema, parsed.sizes, progress);
       progress(`seeded in ${(seed.durationMs / 1000).toFixed(1)} s`);
       await useSchema(db, flags.schema);

@@ -11,9 +11,6 @@ export interface SeedSizes {
   auditLogs: number;
 }
 
-/** The default a new user sees: large enough that bad plans show. */
-export const DEFAULT_SEED_SIZES: SeedSizes = { policies: 2_000, decisions: 200_000, auditLogs: 500_000 };
-
 /** `--rows N` sets the decision count; the other tables keep the default proportions. */
 export function seedSizesForRows(decisions: number): SeedSizes {
   return {
@@ -22,6 +19,16 @@ export function seedSizesForRows(decisions: number): SeedSizes {
     policies: Math.max(50, Math.min(2_000, Math.round(decisions / 100))),
   };
 }
+
+/** `--setup` on a server: large enough that bad plans show in time as well as in cost. */
+export const DEFAULT_SEED_SIZES: SeedSizes = seedSizesForRows(200_000);
+
+/**
+ * Embedded PGlite (seeded on every run): the smallest size that still shows the whole catalog —
+ * critical seq scans on both big tables, the LIKE misestimate (10k decisions loses it), OFFSET
+ * pagination and the same six verified indexes as 200k — in ~a tenth of the seeding time.
+ */
+export const DEFAULT_PGLITE_SEED_SIZES: SeedSizes = seedSizesForRows(20_000);
 
 export const REFERENCE_TABLES = ['policies', 'decisions', 'audit_logs'] as const;
 

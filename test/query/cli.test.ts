@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { connectionError } from '../../src/query/database.js';
+import { parseExplainFlags } from '../../src/cli/explain.js';
 import { FIXTURE_DIR } from './plans.js';
 import { TEST_CACHE_DIR } from './backends.js';
 
@@ -43,6 +44,18 @@ test('bad input: one clear line each, exit 2, no stack', async () => {
     assert.equal(run.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${run.stderr}`);
     assert.doesNotMatch(run.stderr, /at .*\.js:\d+/);
   }
+});
+
+test('seed size: 20k decisions on PGlite by default, 200k for a server (--setup), --rows overrides both', () => {
+  const flags = { queries: [], param: [], plan: [], analyze: true, timeout: '5s', schema: 'authz_perf' };
+  const pglite = parseExplainFlags(flags, {});
+  assert.deepEqual(pglite.sizes, { decisions: 20_000, auditLogs: 50_000, policies: 200 });
+  assert.equal(pglite.defaultSizes, true);
+  const server = parseExplainFlags({ ...flags, setup: true }, { DATABASE_URL: 'postgres://u@127.0.0.1/db' });
+  assert.deepEqual(server.sizes, { decisions: 200_000, auditLogs: 500_000, policies: 2_000 });
+  const rows = parseExplainFlags({ ...flags, rows: '50_000' }, {});
+  assert.deepEqual(rows.sizes, { decisions: 50_000, auditLogs: 125_000, policies: 500 });
+  assert.equal(rows.defaultSizes, false);
 });
 
 test('connection failures map to one line naming the cause, password redacted', () => {
