@@ -53,6 +53,7 @@ export async function runAutocannon(o: AutocannonOptions): Promise<AutocannonCro
           p99Ms: result.latency.p99,
           errors: result.errors,
           non2xx: result.non2xx,
+          sent: result.requests.sent,
         });
       },
     );

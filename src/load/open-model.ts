@@ -177,6 +177,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     idle.push(conn);
   }
   let warm = o.warmupRequests ?? 0;
+  let warmupSent = 0;
   const warmUntil = now() + (o.warmupMaxMs ?? 300);
   while (warm > 0 && !o.signal?.aborted && now() < warmUntil) {
     const batch = Math.min(warm, idle.length);
@@ -189,6 +190,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
       }
     });
     warm -= batch;
+    warmupSent += batch;
   }
   warming = null;
   t0 = now();
@@ -254,6 +256,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     durationS: endMs / 1000,
     activeS: Math.max(endMs, Math.min(lastDoneMs, wallMs)) / 1000,
     interrupted,
+    warmupSent,
     connections: { max: o.maxConnections, opened: all.length, peakInFlight, exhaustedCount },
     generator,
     warnings,

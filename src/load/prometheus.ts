@@ -4,7 +4,7 @@
  * any Cerbos-like service exposing cache and CEL counters is understood.
  */
 import { request } from 'undici';
-import type { ServerView } from './types.js';
+import type { ScrapeWindowSends, ServerView } from './types.js';
 
 /** `name{labels}` → value; labels are kept verbatim (sorted as exposed). */
 export type MetricSamples = Map<string, number>;
@@ -69,10 +69,28 @@ const PATTERNS = {
   celCount: /cel.*(eval.*_seconds_count|evaluations_total)$/,
   reqSum: /(http_request|check).*duration_seconds_sum$/,
   reqCount: /(http_request|check).*duration_seconds_count$/,
+  httpRequests: /http_requests_total$/,
 };
 
+/** A label naming the /metrics route (route, path, handler or endpoint label): the scrapes themselves. */
+const METRICS_ROUTE = /(route|path|handler|endpoint)="\/metrics"/;
+
+/** Sum of the request counters, less the /metrics route's samples. */
+function httpRequests(samples: MetricSamples): number | null {
+  let sum = 0;
+  let found = false;
+  for (const [key, value] of samples) {
+    const brace = key.indexOf('{');
+    const metric = brace >= 0 ? key.slice(0, brace) : key;
+    if (!PATTERNS.httpRequests.test(metric) || !Number.isFinite(value)) continue;
+    found = true;
+    if (!METRICS_ROUTE.test(key)) sum += value;
+  }
+  return found ? sum : null;
+}
+
 /** Deltas between two scrapes over `wallS` seconds; RSS is the value after the run. */
-export function serverView(metricsUrl: string, before: MetricSamples, after: MetricSamples, wallS: number): ServerView {
+export function serverView(metricsUrl: string, before: MetricSamples, after: MetricSamples, wallS: number, sent?: ScrapeWindowSends): ServerView {
   const delta = (re: RegExp): number | null => {
     const a = sumMatching(after, re);
     const b = sumMatching(before, re);
@@ -86,6 +104,8 @@ export function serverView(metricsUrl: string, before: MetricSamples, after: Met
   const reqSum = delta(PATTERNS.reqSum);
   const reqCount = delta(PATTERNS.reqCount);
   const lookups = (hits ?? 0) + (misses ?? 0);
+  const requestsAfter = httpRequests(after);
+  const requests = requestsAfter === null ? null : requestsAfter - (httpRequests(before) ?? 0);
   return {
     metricsUrl,
     rssBytes: sumMatching(after, PATTERNS.rss),
@@ -97,6 +117,9 @@ export function serverView(metricsUrl: string, before: MetricSamples, after: Met
     celEvalMeanMs: celSum !== null && celCount ? round((celSum / celCount) * 1000, 6) : null,
     celEvaluations: celCount,
     serverRequestMeanMs: reqSum !== null && reqCount ? round((reqSum / reqCount) * 1000, 4) : null,
+    requests,
+    requestsPerCpuSecond: requests !== null && cpuSeconds ? round(requests / cpuSeconds, 1) : null,
+    ...(sent ? { sent } : {}),
   };
 }
 

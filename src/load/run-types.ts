@@ -24,6 +24,8 @@ export interface RunOutcome {
    * answered after the sending phase does not inflate them */
   activeS: number;
   interrupted: boolean;
+  /** unrecorded warm-up requests sent before the clock started (open model) */
+  warmupSent?: number;
   connections: ConnectionStats;
   generator: GeneratorView;
   warnings: string[];

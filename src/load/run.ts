@@ -15,7 +15,7 @@ import { buildSection } from './section.js';
 import type { RequestSource } from './connection.js';
 import type { FindMaxPlan, LoadShapePlan } from './options.js';
 import type { ProgressSnapshot, RunOutcome } from './run-types.js';
-import type { AutocannonCrossCheck, FindMaxResult, FindMaxStep, LoadtestConfig, LoadtestSection, ServerView, Threshold } from './types.js';
+import type { AutocannonCrossCheck, FindMaxResult, FindMaxStep, LoadtestConfig, LoadtestSection, ScrapeWindowSends, ServerView, Threshold } from './types.js';
 import { DEFAULTS } from './options.js';
 
 /** Config fields that do not depend on the load shape. */
@@ -62,11 +62,13 @@ export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunR
   await warmUp(input);
   const before = input.metricsUrl ? await scrape(input.metricsUrl, warnings) : null;
   const wall0 = performance.now();
+  // everything sent between the two scrapes, so server CPU per request is exact
+  const sent = new SendTally();
   let run: RunOutcome;
   let config: LoadtestConfig;
   let findMax: FindMaxResult | undefined;
   if (input.findMax) {
-    const r = await runFindMax(input, input.findMax);
+    const r = await runFindMax(input, input.findMax, sent);
     run = r.run;
     config = r.config;
     findMax = r.result;
@@ -74,13 +76,13 @@ export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunR
   } else {
     const shape = input.shape!;
     config = configFor(input.base, shape);
-    run = await runShape(input, shape, input.onProgress);
+    run = sent.add(await runShape(input, shape, input.onProgress), 'measured');
   }
   const wallS = (performance.now() - wall0) / 1000;
   let server: ServerView | null | undefined;
   if (input.metricsUrl && before) {
     const after = await scrape(input.metricsUrl, warnings);
-    server = after ? serverView(input.metricsUrl, before, after, wallS) : null;
+    server = after ? serverView(input.metricsUrl, before, after, wallS, sent.result()) : null;
   } else if (input.metricsUrl) server = null;
   if (input.base.requestPoolSize < run.recorder.counts.sent && input.base.requestPoolSize > 0 && !findMax)
     warnings.push(
@@ -135,9 +137,26 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
   });
 }
 
+class SendTally {
+  private readonly n = { measured: 0, warmup: 0, probe: 0, autocannon: 0 };
+  add(run: RunOutcome, as: 'measured' | 'probe'): RunOutcome {
+    this.n[as] += run.recorder.counts.sent;
+    this.n.warmup += run.warmupSent ?? 0;
+    return run;
+  }
+  addAutocannon(sentCount: number): void {
+    this.n.autocannon += sentCount;
+  }
+  result(): ScrapeWindowSends {
+    const n = this.n;
+    return { ...n, total: n.measured + n.warmup + n.probe + n.autocannon };
+  }
+}
+
 async function runFindMax(
   input: LoadtestRunInput,
   plan: FindMaxPlan & { sloP99Ms: number; maxErrorRate: number },
+  sent: SendTally,
 ): Promise<{ run: RunOutcome; config: LoadtestConfig; result: FindMaxResult; warnings: string[] }> {
   const stepShape = (rps: number, durationS = plan.stepDurationS): LoadShapePlan => ({
     model: 'open',
@@ -156,7 +175,7 @@ async function runFindMax(
     stepDurationS: plan.stepDurationS,
     maxStepDurationS: plan.stepDurationS * DEFAULTS.findMaxStepExtension,
     minSamples: plan.minSamples,
-    runStep: (rps, durationS) => runShape(input, stepShape(rps, durationS), input.onProgress),
+    runStep: async (rps, durationS) => sent.add(await runShape(input, stepShape(rps, durationS), input.onProgress), 'measured'),
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.onStep ? { onStep: input.onStep } : {}),
   });
@@ -174,6 +193,7 @@ async function runFindMax(
         timeoutS: Math.max(1, Math.ceil(input.base.timeoutMs / 1000)),
         ...(input.signal ? { signal: input.signal } : {}),
       });
+      sent.addAutocannon(autocannon.sent ?? 0);
     } catch (err) {
       warnings.push(`autocannon cross-check failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -196,6 +216,7 @@ async function runFindMax(
       { ...input, source, signal: stop.signal, drainMs: 100, base: { ...input.base, maxConnections: plan.autocannonConnections } },
       stepShape(probeTarget),
     );
+    sent.add(probe, 'probe');
     clearTimeout(timer);
     input.signal?.removeEventListener('abort', outer);
     if (!input.signal?.aborted && probe.durationS > 0) probeRps = Math.round((probe.recorder.counts.succeeded / probe.activeS) * 10) / 10;

@@ -202,6 +202,8 @@ export interface AutocannonCrossCheck {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** requests autocannon sent (absent in older reports) */
+  sent?: number;
 }
 
 export interface FindMaxResult {
@@ -234,6 +236,27 @@ export interface ServerView {
   celEvaluations: number | null;
   /** server-side mean request handling time over the run, when exposed */
   serverRequestMeanMs: number | null;
+  /**
+   * HTTP requests the server counted between the two scrapes (`authz_perf_http_requests_total` or
+   * another `…http_requests_total`), /metrics itself not included; absent in older reports
+   */
+  requests?: number | null;
+  /** requests / cpuSeconds over the same window (utilisation law: CPU per request = 1 / this) */
+  requestsPerCpuSecond?: number | null;
+  /** what this generator sent between the two scrapes, by purpose (compare with `requests`) */
+  sent?: ScrapeWindowSends;
+}
+
+/** Requests sent inside the scrape window, by purpose. Only `measured` is in the section's latency and counts (for --find-max: every step attempt, re-runs included). */
+export interface ScrapeWindowSends {
+  measured: number;
+  /** unrecorded requests before each run's clock starts (connection set-up and JIT) */
+  warmup: number;
+  /** --find-max overload probe */
+  probe: number;
+  /** --find-max autocannon cross-check */
+  autocannon: number;
+  total: number;
 }
 
 export interface GeneratorView {

@@ -13,7 +13,9 @@ const source = buildRequestSource(
 test('one 400 ms stall breaks the first attempt of a step; the re-run holds and the report says so', { timeout: 20_000 }, async () => {
   let first: number | null = null;
   let stallUntil: number | null = null;
+  let checks = (): number => 0;
   const server = await startTestServer({
+    metrics: () => `process_cpu_seconds_total 1\nhttp_requests_total{route="/api/check/resources"} ${checks()}\nhttp_requests_total{route="/metrics"} 9\n`,
     delayMs: (t) => {
       first ??= t;
       // once, 300 ms into the first step
@@ -21,6 +23,7 @@ test('one 400 ms stall breaks the first attempt of a step; the re-run holds and 
       return stallUntil !== null && t < stallUntil ? stallUntil - t : 0;
     },
   });
+  checks = () => server.arrivals.length;
   try {
     const { section } = await runLoadtest({
       base: { targetUrl: server.url, bundledTarget: false, scenario: null, seed: 1, maxConnections: 16, timeoutMs: 5000, requestPoolSize: 50, lateThresholdMs: 10 },
@@ -38,7 +41,8 @@ test('one 400 ms stall breaks the first attempt of a step; the re-run holds and 
       thresholds: [],
       source,
       origin: server.url,
-      metricsUrl: null,
+      metricsUrl: `${server.url}/metrics`,
+      warmupRequests: 40,
     });
     const f = section.findMax!;
     assert.equal(f.steps.length, 1);
@@ -52,6 +56,15 @@ test('one 400 ms stall breaks the first attempt of a step; the re-run holds and 
     assert.equal(f.highestPassingRps, 200);
     assert.equal(f.minSamples, 150);
     assert.ok(section.warnings.some((w) => /re-ran 1 failed step/.test(w)), section.warnings.join('\n'));
+    // the server's request count over the scrape window equals everything sent in it, by purpose
+    const v = section.server!;
+    const sent = v.sent!;
+    assert.equal(sent.total, sent.measured + sent.warmup + sent.probe + sent.autocannon);
+    assert.equal(v.requests, sent.total, JSON.stringify(sent));
+    assert.equal(v.requests, server.arrivals.length);
+    assert.equal(sent.measured, 400, 'both attempts of the 1 s step at 200 req/s');
+    assert.ok(sent.warmup > 0 && sent.probe > 0, JSON.stringify(sent));
+    assert.equal(sent.autocannon, 0);
   } finally {
     await server.close();
   }

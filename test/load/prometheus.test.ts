@@ -48,3 +48,18 @@ test('a target without engine metrics gives nulls, not zeros', () => {
   assert.equal(v.rssBytes, null);
   assert.equal(v.celEvalMeanMs, null);
 });
+
+test('server view: request count over the window leaves out /metrics; requests per CPU second', () => {
+  const text = (checks: number, scrapes: number, cpu: number): string =>
+    `process_cpu_seconds_total ${cpu}\nauthz_perf_http_requests_total{route="/api/check/resources",code="200"} ${checks}\n` +
+    `authz_perf_http_requests_total{route="/api/check/resources",code="400"} 2\nauthz_perf_http_requests_total{route="/metrics",code="200"} ${scrapes}\n`;
+  const sent = { measured: 900, warmup: 100, probe: 0, autocannon: 0, total: 1000 };
+  const v = serverView('u', parsePrometheusText(text(50, 3, 1)), parsePrometheusText(text(1050, 4, 3)), 2, sent);
+  assert.equal(v.requests, 1000);
+  assert.equal(v.requestsPerCpuSecond, 500);
+  assert.deepEqual(v.sent, sent);
+  const none = serverView('u', parsePrometheusText(''), parsePrometheusText('process_cpu_seconds_total 3\n'), 1);
+  assert.equal(none.requests, null);
+  assert.equal(none.requestsPerCpuSecond, null);
+  assert.equal(none.sent, undefined);
+});

@@ -5,7 +5,7 @@
 import type { LoadtestReport } from '../types.js';
 import type { Headline, HtmlSection, RenderOptions, SectionRenderer } from '../render-types.js';
 import type { ChartSpec } from '../chart.js';
-import type { FindMaxStep, LoadtestSection, SeriesPoint } from '../../load/types.js';
+import type { FindMaxStep, LoadtestSection, SeriesPoint, ServerView } from '../../load/types.js';
 import {
   formatBytes,
   formatCount,
@@ -155,7 +155,22 @@ function serverPairs(s: LoadtestSection): Array<[string, string]> {
     ['cache hit rate', v.cacheHitRate !== null ? `${formatPercent(v.cacheHitRate)} (${formatCount(v.cacheHits)} hits, ${formatCount(v.cacheMisses)} misses)` : '–'],
     ['CEL evaluation', v.celEvalMeanMs !== null ? `mean ${ms(v.celEvalMeanMs)} over ${formatCount(v.celEvaluations)} evaluations` : '–'],
     ['server-side handling', v.serverRequestMeanMs !== null ? `mean ${ms(v.serverRequestMeanMs)}` : '–'],
+    ...(v.requests !== undefined || v.sent ? [['requests (server count)', requestsText(v)] as [string, string]] : []),
+    ...(v.requestsPerCpuSecond != null
+      ? [['requests per CPU second', `${formatNumber(v.requestsPerCpuSecond)} (${ms(1000 / v.requestsPerCpuSecond)} of server CPU per request)`] as [string, string]]
+      : []),
   ];
+}
+
+/** The server's own count beside what this run sent in the same window, by purpose. */
+function requestsText(v: ServerView): string {
+  const server = v.requests != null ? `${formatCount(v.requests)} counted by the server` : 'not exposed by the server';
+  const t = v.sent;
+  if (!t) return server;
+  const parts = [`${formatCount(t.measured)} measured`, `${formatCount(t.warmup)} warm-up`];
+  if (t.probe) parts.push(`${formatCount(t.probe)} overload probe`);
+  if (t.autocannon) parts.push(`${formatCount(t.autocannon)} autocannon`);
+  return `${server} · ${formatCount(t.total)} sent by this run (${parts.join(', ')})`;
 }
 
 /** At most `max` rows of the series, evenly sampled, always including the last second. */
