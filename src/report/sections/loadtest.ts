@@ -312,20 +312,25 @@ function charts(s: LoadtestSection): ChartSpec[] {
         { label: 'service time', values: s.spectrum.map((p) => p.serviceMs) },
       ],
     });
-  if (s.findMax && s.findMax.steps.length)
+  if (s.findMax && s.findMax.steps.length) {
+    // by rate, not in search order, so the p99 line reads as a curve; bars coloured by verdict
+    const steps = [...s.findMax.steps].sort((a, b) => a.targetRps - b.targetRps);
+    const slo = s.findMax.sloP99Ms;
     out.push({
       id: 'loadtest-find-max',
-      title: 'Find max: achieved rate and p99 per step',
+      title: 'Find max: achieved rate (bars: green held, red broke, grey inconclusive) and p99 per step',
       type: 'bar',
       xLabel: 'target rate (req/s)',
       yLabel: 'achieved req/s',
       y2Label: 'p99 ms',
-      labels: s.findMax.steps.map((st) => st.targetRps),
+      labels: steps.map((st) => st.targetRps),
       series: [
-        { label: 'achieved', values: s.findMax.steps.map((st) => st.achievedRps) },
-        { label: 'p99', values: s.findMax.steps.map((st) => st.p99Ms), axis: 'right', as: 'line' },
+        { label: 'achieved', values: steps.map((st) => st.achievedRps), color: steps.map((st) => (st.verdict === 'inconclusive' ? '#999999' : st.passed ? '#009E73' : '#D55E00')) },
+        { label: 'p99', values: steps.map((st) => st.p99Ms), axis: 'right', as: 'line', color: '#0072B2' },
+        { label: `SLO p99 (${ms(slo)})`, values: steps.map(() => slo), axis: 'right', as: 'line', color: '#000000' },
       ],
     });
+  }
   return out;
 }
 
