@@ -3,8 +3,8 @@
  * decision cache. Hot path rules: no CEL parsing, no per-check closures, one activation per
  * principal/resource pair and scope, every condition evaluated at most once per pair.
  */
-import { LRUCache } from 'lru-cache';
 import { celClock, type Activation } from './cel.js';
+import { DecisionCache, type CacheOptions } from './decision-cache.js';
 import {
   ALLOW,
   DENY,
@@ -18,16 +18,12 @@ import {
   type CompiledResourcePolicy,
   type CompiledRule,
   type CondTree,
-  type KeyPlan,
   type PolicySet,
   type Scope,
 } from './policy-set.js';
 import type { CheckRequest, CheckResponse, Effect, Principal, ResourceEntry, ResourceResult } from './types.js';
 
-export interface CacheOptions {
-  maxEntries: number;
-  ttlMs: number;
-}
+export type { CacheOptions } from './decision-cache.js';
 
 export interface EngineOptions {
   /** decision cache; false turns it off. Default { maxEntries: 10_000, ttlMs: 60_000 } */
@@ -124,40 +120,11 @@ function setAction<T>(obj: Record<string, T>, action: string, value: T): void {
   else obj[action] = value;
 }
 
-/** Appends one attribute value to a cache key, unambiguously (type tag + length for strings). */
-function keyValue(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return `s${v.length}:${v}`;
-    case 'number':
-      return `n${v}`;
-    case 'boolean':
-      return v ? 'T' : 'F';
-    case 'undefined':
-    case 'function':
-      return 'U';
-    default:
-      return v === null ? 'N' : `j${JSON.stringify(v)}`;
-  }
-}
-
-function lengthPrefixed(list: string[]): string {
-  let out = '';
-  for (let i = 0; i < list.length; i++) out += `${list[i]!.length}:${list[i]!}`;
-  return out;
-}
-
-function ownValue(attr: Record<string, unknown> | undefined, name: string): unknown {
-  return attr !== undefined && Object.prototype.hasOwnProperty.call(attr, name) ? attr[name] : undefined;
-}
-
 class DecisionEngine implements Engine {
   readonly policySet: PolicySet;
-  private readonly cache: LRUCache<string, Decision> | null;
+  private readonly cache: DecisionCache<Decision> | null;
   private readonly cacheOptions: CacheOptions | false;
   private readonly clock: () => number;
-  private hits = 0;
-  private misses = 0;
   private probe: Probe | null;
   private readonly celTotals: Probe | null;
 
@@ -172,25 +139,16 @@ class DecisionEngine implements Engine {
   private readonly acts: Activation[] = [];
   private actCount = 0;
 
-  // principal part of the cache key, memoized per request and key plan
-  private keyPrincipal: Principal | null = null;
-  private keyPlan: KeyPlan | null = null;
-  private keyPrincipalPart = '';
+  // the CEL view of the current check's principal, built on its first miss
+  private pvFor: Principal | null = null;
+  private pv: unknown = null;
 
   constructor(policySet: PolicySet, options: EngineOptions) {
     this.policySet = policySet;
     this.cacheOptions = options.cache === undefined ? DEFAULT_CACHE : options.cache;
-    this.cache =
-      this.cacheOptions === false
-        ? null
-        : new LRUCache<string, Decision>({
-            max: Math.max(1, this.cacheOptions.maxEntries),
-            ttl: this.cacheOptions.ttlMs > 0 ? this.cacheOptions.ttlMs : undefined,
-            ttlAutopurge: false,
-            // an injected clock (tests, pinned `now()`) also drives TTL expiry
-            ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
-          });
     this.clock = options.now ?? Date.now;
+    // TTL runs on the same clock as CEL `now()`, so an injected clock drives both
+    this.cache = this.cacheOptions === false ? null : new DecisionCache<Decision>(this.cacheOptions, this.clock);
     this.celTotals = options.celTiming ? { celNs: 0, evaluations: 0, trace: null } : null;
     this.probe = this.celTotals;
     this.slotGen = new Int32Array(policySet.slotCount);
@@ -200,30 +158,28 @@ class DecisionEngine implements Engine {
   check(req: CheckRequest): CheckResponse {
     celClock.now = this.clock;
     const principal = req.principal;
-    const pv = principalValue(principal);
     const entries = req.resources;
     const meta = req.includeMeta === true;
     const results: ResourceResult[] = new Array(entries.length);
+    const cache = this.cache;
+    if (cache !== null) cache.begin(principal);
+    this.pvFor = null;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const res = entry.resource;
       const policy = this.lookup(res.kind, res.policyVersion);
       let decision: Decision | undefined;
-      let key: string | undefined;
-      if (this.cache !== null && policy !== undefined) {
-        key = this.cacheKey(policy, principal, entry, meta);
-        decision = this.cache.get(key);
-        if (decision !== undefined) this.hits++;
-        else this.misses++;
-      }
-      if (decision === undefined) {
-        const reads = celClock.reads;
-        decision = this.decide(policy, principal, pv, entry, meta);
-        if (key !== undefined) this.store(key, decision, reads);
-      }
+      if (cache !== null && policy !== undefined) {
+        const hash = cache.hashFor(policy, principal, entry, meta);
+        decision = cache.lookup(hash, principal, entry, meta);
+        if (decision === undefined) {
+          const reads = celClock.reads;
+          decision = this.decide(policy, principal, entry, meta);
+          cache.store(hash, principal, entry, meta, decision, celClock.reads !== reads);
+        }
+      } else decision = this.decide(policy, principal, entry, meta);
       results[i] = buildResult(entry, decision);
     }
-    this.keyPrincipal = null;
     return { requestId: req.requestId ?? '', results };
   }
 
@@ -235,10 +191,12 @@ class DecisionEngine implements Engine {
     this.probe = probe;
     try {
       const principal = req.principal;
-      const pv = principalValue(principal);
       const entries = req.resources;
       const meta = req.includeMeta === true;
       const results: ResourceResult[] = new Array(entries.length);
+      const cache = this.cache;
+      if (cache !== null) cache.begin(principal);
+      this.pvFor = null;
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]!;
         const res = entry.resource;
@@ -247,14 +205,12 @@ class DecisionEngine implements Engine {
         let t2 = now();
         out.policyLookupNs += (t2 - t) * 1e6;
         let decision: Decision | undefined;
-        let key: string | undefined;
-        if (this.cache !== null && policy !== undefined) {
-          key = this.cacheKey(policy, principal, entry, meta);
+        let hash = -1;
+        if (cache !== null && policy !== undefined) {
+          hash = cache.hashFor(policy, principal, entry, meta);
           t = now();
           out.canonicaliseNs += (t - t2) * 1e6;
-          decision = this.cache.get(key);
-          if (decision !== undefined) this.hits++;
-          else this.misses++;
+          decision = cache.lookup(hash, principal, entry, meta);
           t2 = now();
           out.cacheLookupNs += (t2 - t) * 1e6;
         }
@@ -262,8 +218,8 @@ class DecisionEngine implements Engine {
           const celBefore = probe.celNs;
           t = now();
           const reads = celClock.reads;
-          decision = this.decide(policy, principal, pv, entry, meta);
-          if (key !== undefined) this.store(key, decision, reads);
+          decision = this.decide(policy, principal, entry, meta);
+          if (cache !== null && policy !== undefined) cache.store(hash, principal, entry, meta, decision, celClock.reads !== reads);
           t2 = now();
           const cel = probe.celNs - celBefore;
           out.celEvalNs += cel;
@@ -272,7 +228,6 @@ class DecisionEngine implements Engine {
         results[i] = buildResult(entry, decision);
         out.responseNs += (now() - t2) * 1e6;
       }
-      this.keyPrincipal = null;
       const response = { requestId: req.requestId ?? '', results };
       out.checks++;
       out.totalNs += (now() - t0) * 1e6;
@@ -293,10 +248,10 @@ class DecisionEngine implements Engine {
     this.probe = probe;
     try {
       const principal = req.principal;
-      const pv = principalValue(principal);
       const meta = req.includeMeta === true;
+      this.pvFor = null;
       const results = req.resources.map((entry) =>
-        buildResult(entry, this.decide(this.lookup(entry.resource.kind, entry.resource.policyVersion), principal, pv, entry, meta)),
+        buildResult(entry, this.decide(this.lookup(entry.resource.kind, entry.resource.policyVersion), principal, entry, meta)),
       );
       return { response: { requestId: req.requestId ?? '', results }, evaluations: probe.trace! };
     } finally {
@@ -312,8 +267,8 @@ class DecisionEngine implements Engine {
     const o = this.cacheOptions;
     return {
       enabled: o !== false,
-      hits: this.hits,
-      misses: this.misses,
+      hits: this.cache?.hits ?? 0,
+      misses: this.cache?.misses ?? 0,
       size: this.cache?.size ?? 0,
       maxEntries: o === false ? 0 : o.maxEntries,
       ttlMs: o === false ? 0 : o.ttlMs,
@@ -328,54 +283,13 @@ class DecisionEngine implements Engine {
     this.cache?.clear();
   }
 
-  /**
-   * A decision that read `now()` may change as time passes: it is kept only until the next whole
-   * second of the engine clock, so hour- and minute-based conditions are never answered stale.
-   */
-  private store(key: string, decision: Decision, clockReadsBefore: number): void {
-    if (celClock.reads === clockReadsBefore) {
-      this.cache!.set(key, decision);
-      return;
-    }
-    const ttl = 1000 - (this.clock() % 1000);
-    const o = this.cacheOptions;
-    if (o !== false && o.ttlMs > 0 && o.ttlMs < ttl) this.cache!.set(key, decision);
-    else this.cache!.set(key, decision, { ttl });
-  }
-
   private lookup(kind: string, version: string | undefined): CompiledResourcePolicy | undefined {
     return this.policySet.byKind.get(kind)?.get(version ?? 'default');
-  }
-
-  /** Canonical key: policy + only the principal/resource fields the policy's expressions read. */
-  private cacheKey(policy: CompiledResourcePolicy, principal: Principal, entry: ResourceEntry, meta: boolean): string {
-    const plan = policy.keyPlan;
-    if (this.keyPrincipal !== principal || this.keyPlan !== plan) {
-      // every client-supplied string is length-prefixed, so no crafted role, id or action can
-      // make two different requests share a key
-      let p = lengthPrefixed(principal.roles);
-      if (plan.principalId) p += `\u0001${principal.id.length}:${principal.id}`;
-      const attr = principal.attr;
-      if (plan.principalWholeAttr) p += `\u0001${JSON.stringify(attr ?? {})}`;
-      else for (let i = 0; i < plan.principalAttrs.length; i++) p += `\u0001${keyValue(ownValue(attr, plan.principalAttrs[i]!))}`;
-      this.keyPrincipal = principal;
-      this.keyPlan = plan;
-      this.keyPrincipalPart = p;
-    }
-    const res = entry.resource;
-    let k = `${policy.name}\u0000${this.keyPrincipalPart}\u0000${lengthPrefixed(entry.actions)}`;
-    if (meta) k += '\u0000m';
-    if (plan.resourceId) k += `\u0000${res.id.length}:${res.id}`;
-    const attr = res.attr;
-    if (plan.resourceWholeAttr) k += `\u0000${JSON.stringify(attr ?? {})}`;
-    else for (let i = 0; i < plan.resourceAttrs.length; i++) k += `\u0001${keyValue(ownValue(attr, plan.resourceAttrs[i]!))}`;
-    return k;
   }
 
   private decide(
     policy: CompiledResourcePolicy | undefined,
     principal: Principal,
-    pv: unknown,
     entry: ResourceEntry,
     withMeta: boolean,
   ): Decision {
@@ -389,7 +303,11 @@ class DecisionEngine implements Engine {
       }
       return meta ? { actions, meta } : { actions };
     }
-    this.startPair(pv, entry.resource);
+    if (this.pvFor !== principal) {
+      this.pv = principalValue(principal);
+      this.pvFor = principal;
+    }
+    this.startPair(this.pv, entry.resource);
     const roles = principal.roles;
     for (let i = 0; i < names.length; i++) {
       const action = names[i]!;

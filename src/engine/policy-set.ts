@@ -8,6 +8,7 @@ import { InputError } from '../util/errors.js';
 import type { Principal, ResourceRef } from './types.js';
 import { analyzeRefs, compileCel, type Activation, type CelProgram, type ExprRefs } from './cel.js';
 import { celSafeAttr } from './safe-attr.js';
+import { KeyVariants, compilePolicyKey } from './decision-key.js';
 import {
   exprPosition as exprAt,
   parsePolicySource,
@@ -111,6 +112,8 @@ export interface CompiledResourcePolicy {
   rules: CompiledRule[];
   derivedRoleSets: string[];
   keyPlan: KeyPlan;
+  /** decision-cache keys, narrowed per (roles, actions) */
+  keys: KeyVariants;
   /** exact action → rules, precomputed for every literal action named in the policy */
   byAction: Map<string, ActionRules>;
   /** rules whose action patterns contain wildcards (matched lazily for other actions, then memoized) */
@@ -449,6 +452,7 @@ class Compiler {
       const patterns = rule.actions.filter((a) => a.includes('*'));
       if (patterns.length) wildcardRules.push({ rule, patterns: patterns.map(actionPattern) });
     }
+    const keyPlan = keyPlanFor(rules);
     const policy: CompiledResourcePolicy = {
       name: doc.name,
       file: doc.file,
@@ -457,7 +461,8 @@ class Compiler {
       scope,
       rules,
       derivedRoleSets: doc.importDerivedRoles,
-      keyPlan: keyPlanFor(rules),
+      keyPlan,
+      keys: new KeyVariants(doc.name, compilePolicyKey(keyPlan), (roles, actions) => keyPlanForRequest(policy, roles, actions)),
       byAction,
       wildcardRules,
     };
@@ -478,6 +483,37 @@ class Compiler {
 
 /** Union of the principal/resource fields read by every expression a policy can evaluate. */
 function keyPlanFor(rules: CompiledRule[]): KeyPlan {
+  const trees: Array<CondTree | null> = [];
+  for (const r of rules) {
+    trees.push(r.condition);
+    for (const d of r.derivedRoles) trees.push(d.condition);
+  }
+  return keyPlanOf(trees);
+}
+
+/**
+ * The fields a check of `actions` by a principal with `roles` can read: only the conditions of
+ * rules for those actions that can apply to one of those roles (directly or through a derived
+ * role whose parent roles include it). Decisions depend on nothing else, so the cache key needs
+ * nothing else.
+ */
+export function keyPlanForRequest(policy: CompiledResourcePolicy, roles: readonly string[], actions: readonly string[]): KeyPlan {
+  const trees: Array<CondTree | null> = [];
+  const hasRole = (set: Set<string>): boolean => roles.some((r) => set.has(r));
+  for (const action of actions) {
+    const rules = rulesForAction(policy, action);
+    for (const rule of [...rules.deny, ...rules.allow]) {
+      const direct = rule.anyRole || hasRole(rule.roles);
+      const derived = rule.derivedRoles.filter((d) => d.anyParent || hasRole(d.parentRoles));
+      if (!direct && derived.length === 0) continue;
+      trees.push(rule.condition);
+      for (const d of derived) trees.push(d.condition);
+    }
+  }
+  return keyPlanOf(trees);
+}
+
+function keyPlanOf(trees: Array<CondTree | null>): KeyPlan {
   const seen = new Set<CompiledExpr>();
   const exprs: CompiledExpr[] = [];
   const addTree = (t: CondTree | null): void => {
@@ -491,10 +527,7 @@ function keyPlanFor(rules: CompiledRule[]): KeyPlan {
       }
     } else t.of.forEach(addTree);
   };
-  for (const r of rules) {
-    addTree(r.condition);
-    for (const d of r.derivedRoles) addTree(d.condition);
-  }
+  trees.forEach(addTree);
   const pAttrs = new Set<string>();
   const rAttrs = new Set<string>();
   const plan: KeyPlan = {
