@@ -32,7 +32,8 @@ test('one 400 ms stall breaks the first attempt of a step; the re-run holds and 
         startRps: 200,
         stepDurationS: 1,
         maxSteps: 1,
-        sloP99Ms: 100,
+        // far below the 400 ms stall, far above a busy host's hiccups in the re-run
+        sloP99Ms: 250,
         maxErrorRate: 0.001,
         minSamples: 150,
         autocannon: false,
