@@ -12,6 +12,7 @@ import {
   principalValue,
   resourceValue,
   rulesForAction,
+  rulesForRole,
   type ActionRules,
   type CompiledDerivedRole,
   type CompiledExpr,
@@ -19,6 +20,7 @@ import {
   type CompiledRule,
   type CondTree,
   type PolicySet,
+  type RoleCandidate,
   type Scope,
 } from './policy-set.js';
 import type { CheckRequest, CheckResponse, Effect, Principal, ResourceEntry, ResourceResult } from './types.js';
@@ -340,37 +342,34 @@ class DecisionEngine implements Engine {
    * The action is allowed when any role is allowed. Returns the deciding rule (null: no rule matched).
    */
   private effectFor(rules: ActionRules, roles: string[]): CompiledRule | null {
-    const deny = rules.deny;
-    const allow = rules.allow;
-    if (deny.length === 0 && allow.length === 0) return null;
+    if (rules.deny.length === 0 && rules.allow.length === 0) return null;
     let denied: CompiledRule | null = null;
     for (let r = 0; r < roles.length; r++) {
-      const role = roles[r]!;
+      const forRole = rulesForRole(rules, roles[r]!);
+      const deny = forRole.deny;
       let roleDenied = false;
       for (let i = 0; i < deny.length; i++) {
-        const rule = deny[i]!;
-        if (this.applies(rule, role) && this.ruleTrue(rule)) {
-          denied ??= rule;
+        const c = deny[i]!;
+        if (this.applies(c) && this.ruleTrue(c.rule)) {
+          denied ??= c.rule;
           roleDenied = true;
           break;
         }
       }
       if (roleDenied) continue;
+      const allow = forRole.allow;
       for (let i = 0; i < allow.length; i++) {
-        const rule = allow[i]!;
-        if (this.applies(rule, role) && this.ruleTrue(rule)) return rule;
+        const c = allow[i]!;
+        if (this.applies(c) && this.ruleTrue(c.rule)) return c.rule;
       }
     }
     return denied;
   }
 
-  private applies(rule: CompiledRule, role: string): boolean {
-    if (rule.anyRole || rule.roles.has(role)) return true;
-    const derived = rule.derivedRoles;
-    for (let i = 0; i < derived.length; i++) {
-      const d = derived[i]!;
-      if ((d.anyParent || d.parentRoles.has(role)) && this.derivedActive(d)) return true;
-    }
+  private applies(c: RoleCandidate): boolean {
+    if (c.direct) return true;
+    const derived = c.derived;
+    for (let i = 0; i < derived.length; i++) if (this.derivedActive(derived[i]!)) return true;
     return false;
   }
 

@@ -91,6 +91,41 @@ export interface CompiledRule {
 export interface ActionRules {
   deny: CompiledRule[];
   allow: CompiledRule[];
+  /** role → the rules that can apply to it (memoized by rulesForRole) */
+  byRole: Map<string, RoleRules>;
+}
+
+/** A rule that can apply to one role: directly, or when one of `derived` is active. */
+export interface RoleCandidate {
+  rule: CompiledRule;
+  direct: boolean;
+  derived: CompiledDerivedRole[];
+}
+
+export interface RoleRules {
+  deny: RoleCandidate[];
+  allow: RoleCandidate[];
+}
+
+const MAX_MEMO_ROLES = 1_000;
+
+function candidates(rules: CompiledRule[], role: string): RoleCandidate[] {
+  const out: RoleCandidate[] = [];
+  for (const rule of rules) {
+    const direct = rule.anyRole || rule.roles.has(role);
+    const derived = direct ? [] : rule.derivedRoles.filter((d) => d.anyParent || d.parentRoles.has(role));
+    if (direct || derived.length > 0) out.push({ rule, direct, derived });
+  }
+  return out;
+}
+
+/** The rules of one action that can apply to `role`, in policy order (memoized per action). */
+export function rulesForRole(rules: ActionRules, role: string): RoleRules {
+  let r = rules.byRole.get(role);
+  if (r !== undefined) return r;
+  r = { deny: candidates(rules.deny, role), allow: candidates(rules.allow, role) };
+  if (rules.byRole.size < MAX_MEMO_ROLES) rules.byRole.set(role, r);
+  return r;
 }
 
 /** The principal/resource fields a policy's decisions depend on: the decision cache key reads only these. */
@@ -158,7 +193,7 @@ export function actionPattern(pattern: string): RegExp {
 export function rulesForAction(policy: CompiledResourcePolicy, action: string): ActionRules {
   let rules = policy.byAction.get(action);
   if (rules !== undefined) return rules;
-  rules = { deny: [], allow: [] };
+  rules = { deny: [], allow: [], byRole: new Map() };
   for (const { rule, patterns } of policy.wildcardRules) {
     if (patterns.some((p) => p.test(action))) (rule.effect === DENY ? rules.deny : rules.allow).push(rule);
   }
@@ -469,7 +504,7 @@ class Compiler {
     // literal actions: rules in policy order, wildcard rules included where they match
     const literal = new Set(rules.flatMap((r) => r.actions.filter((a) => !a.includes('*'))));
     for (const action of literal) {
-      const entry: ActionRules = { deny: [], allow: [] };
+      const entry: ActionRules = { deny: [], allow: [], byRole: new Map() };
       for (const rule of rules) {
         const matches = rule.actions.some((a) => (a.includes('*') ? actionPattern(a).test(action) : a === action));
         if (matches) (rule.effect === DENY ? entry.deny : entry.allow).push(rule);

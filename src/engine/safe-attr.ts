@@ -5,22 +5,27 @@
  * as cel-js itself drops them from map literals: they change no prototype and no decision.
  * The walk copies nothing unless such a key is present.
  */
-const UNSAFE = ['__proto__', 'constructor', 'prototype'] as const;
+const hasOwn = Object.prototype.hasOwnProperty;
+const OBJECT_PROTO: unknown = Object.prototype;
 
-function hasUnsafeKey(o: object): boolean {
-  for (let i = 0; i < UNSAFE.length; i++) if (Object.prototype.hasOwnProperty.call(o, UNSAFE[i]!)) return true;
-  return false;
-}
-
-function needsCopy(v: unknown, depth: number): boolean {
-  if (typeof v !== 'object' || v === null || depth > 64) return false;
+// one for…in per object, primitives never recursed into: this runs on every uncached check
+function needsCopy(v: object, depth: number): boolean {
+  if (depth > 64) return false;
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (needsCopy(v[i], depth + 1)) return true;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' && x !== null && needsCopy(x, depth + 1)) return true;
+    }
     return false;
   }
-  if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return false;
-  if (hasUnsafeKey(v)) return true;
-  for (const k in v) if (needsCopy((v as Record<string, unknown>)[k], depth + 1)) return true;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== OBJECT_PROTO && proto !== null) return false;
+  // own keys, enumerable or not (a non-enumerable `constructor` would still confuse cel-js)
+  if (hasOwn.call(v, '__proto__') || hasOwn.call(v, 'constructor') || hasOwn.call(v, 'prototype')) return true;
+  for (const k in v) {
+    const x: unknown = (v as Record<string, unknown>)[k];
+    if (typeof x === 'object' && x !== null && needsCopy(x, depth + 1)) return true;
+  }
   return false;
 }
 
@@ -39,5 +44,5 @@ function copy(v: unknown, depth: number): unknown {
 
 /** `attr` itself when it is safe for CEL, else a copy without the unsafe keys (at any depth). */
 export function celSafeAttr<T>(attr: T): T {
-  return needsCopy(attr, 0) ? (copy(attr, 0) as T) : attr;
+  return typeof attr === 'object' && attr !== null && needsCopy(attr, 0) ? (copy(attr, 0) as T) : attr;
 }
