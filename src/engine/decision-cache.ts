@@ -14,6 +14,7 @@ import {
   mixStrings,
   mixValue,
   prototypeIsClean,
+  resetHashBudget,
   sameStrings,
   snapshot,
   type PolicyKey,
@@ -93,6 +94,8 @@ export class DecisionCache<V> {
    * the request holds values the cache does not key on.
    */
   hashFor(policy: CompiledResourcePolicy, principal: Principal, entry: ResourceEntry, meta: boolean): number {
+    // with a polluted Object.prototype, plain reads are not own reads: no caching
+    if (!this.cleanPrototype) return -1;
     const variants = policy.keys;
     let h = mixStrings(mixInt(this.rolesHash, variants.seed), entry.actions);
     const key = variants.get(h, principal.roles, entry.actions);
@@ -109,11 +112,12 @@ export class DecisionCache<V> {
     const count = key.resourceCount;
     if (this.resourceValues.length < count) this.resourceValues = new Array<unknown>(count).fill(undefined);
     const vals = this.resourceValues;
+    resetHashBudget();
     if (key.resourceWhole) {
       vals[0] = attr;
       h = mixValue(h, attr, 0);
     } else {
-      (this.cleanPrototype ? key.readResource : key.readResourceOwn)(attr as object | undefined, vals, 0);
+      key.readResource(attr as object | undefined, vals, 0);
       for (let i = 0; i < count; i++) h = mixValue(h, vals[i], 0);
     }
     this.resourceShape = shape;
@@ -192,11 +196,12 @@ export class DecisionCache<V> {
     let h = key.principalId ? mixString(0, principal.id) : 0;
     h = mixInt(h, ps.shape);
     const vals = ps.values;
+    resetHashBudget();
     if (key.principalWhole) {
       vals[0] = attr;
       h = mixValue(h, attr, 0);
     } else if (ps.shape >= 0) {
-      (this.cleanPrototype ? key.readPrincipal : key.readPrincipalOwn)(attr as object | undefined, vals, 0);
+      key.readPrincipal(attr as object | undefined, vals, 0);
       for (let i = 0; i < key.principalCount; i++) h = mixValue(h, vals[i], 0);
     }
     ps.hash = h;

@@ -35,9 +35,9 @@ function loopReader(names: readonly string[]): AttrReader {
  * as JSON string literals), several times faster than a loop of hasOwnProperty.call with variable
  * keys, which was the largest cost of a cache hit. Plain reads are own reads for plain objects as
  * long as Object.prototype holds no such name: names it holds natively (toString, __proto__, ...)
- * are always read with hasOwnProperty, and an enumerable property added to it later (prototype
- * pollution) is caught by prototypeIsClean() before each use. Where code generation is disabled,
- * the loop is used.
+ * are always read with hasOwnProperty, and while an enumerable property has been added to it
+ * (prototype pollution, see prototypeIsClean) the cache is bypassed. Where code generation is
+ * disabled, the loop is used.
  */
 export function attrReader(names: readonly string[]): AttrReader {
   if (names.length === 0) return () => {};
@@ -56,13 +56,11 @@ export function attrReader(names: readonly string[]): AttrReader {
   }
 }
 
-/** The exact (slower) reader, for checks made while Object.prototype has enumerable properties. */
-export function ownAttrReader(names: readonly string[]): AttrReader {
-  return names.length === 0 ? () => {} : loopReader(names);
-}
-
 const PROBE: object = {};
-/** No enumerable property has been added to Object.prototype (so plain reads of attribute maps are own reads). */
+/**
+ * No enumerable property has been added to Object.prototype: plain reads and for…in over plain
+ * objects then see own properties only. The cache is bypassed while this is false.
+ */
 export function prototypeIsClean(): boolean {
   for (const _ in PROBE) return false;
   return true;
@@ -135,7 +133,23 @@ function mixNumber(h: number, v: number): number {
   return Math.imul(Math.imul(Math.imul(h ^ 3, PRIME) ^ I32[0]!, PRIME) ^ I32[1]!, PRIME);
 }
 
+/**
+ * Nested values (primitives and object keys) one side of a key (principal or resource) contributes
+ * to the hash at most. The hash only spreads entries; the stored snapshot is compared in full, so
+ * large lists (hundreds of column descriptors) cost a hash over their first part and their sizes,
+ * not hundreds of string hashes.
+ */
+const HASH_BUDGET = 32;
+let budget = 0;
+
+/** Starts the nested-value budget for one side of a key. */
+export function resetHashBudget(): void {
+  budget = HASH_BUDGET;
+}
+
+/** Mixes one attribute value into `h` (nested values while the budget lasts). */
 export function mixValue(h: number, v: unknown, depth: number): number {
+  if (depth > 0 && --budget < 0) return h;
   switch (typeof v) {
     case 'string':
       return mixString(Math.imul(h ^ 1, PRIME), v);
@@ -151,12 +165,12 @@ export function mixValue(h: number, v: unknown, depth: number): number {
       if (Array.isArray(v)) {
         h = Math.imul(h ^ 8, PRIME);
         h = Math.imul(h ^ v.length, PRIME);
-        for (let i = 0; i < v.length; i++) h = mixValue(h, v[i], depth + 1);
+        for (let i = 0; i < v.length && budget > 0; i++) h = mixValue(h, v[i], depth + 1);
         return h;
       }
       h = Math.imul(h ^ 9, PRIME);
       for (const k in v) {
-        if (!hasOwn.call(v, k)) continue;
+        if (budget <= 0) break;
         h = mixValue(mixString(h, k), (v as Record<string, unknown>)[k], depth + 1);
       }
       return h;
@@ -230,7 +244,8 @@ export function snapshot(v: unknown, depth = 0): unknown {
 
 /** Whether `v` is the value `snap` was taken from (SameValue for primitives, so 0 and -0 differ). */
 export function matches(snap: unknown, v: unknown, depth = 0): boolean {
-  if (typeof snap !== 'object' || snap === null) return Object.is(snap, v);
+  if (snap === v) return snap !== 0 || 1 / snap === 1 / (v as number);
+  if (typeof snap !== 'object' || snap === null) return snap !== snap && v !== v; // NaN
   if (typeof v !== 'object' || v === null || depth >= MAX_DEPTH) return false;
   if (Array.isArray(snap)) {
     if (!Array.isArray(v) || v.length !== snap.length || getProto(v) !== ARRAY_PROTO) return false;
@@ -240,13 +255,14 @@ export function matches(snap: unknown, v: unknown, depth = 0): boolean {
   const s = snap as ObjectSnapshot;
   const proto: unknown = getProto(v);
   if (Array.isArray(v) || (s.nullProto ? proto !== null : proto !== OBJECT_PROTO)) return false;
+  // own enumerable keys (callers check prototypeIsClean); snapshots hold no non-enumerable or
+  // symbol keys, and JSON never makes them, so they are not looked for on this hot path
   let i = 0;
   for (const k in v) {
-    if (!hasOwn.call(v, k)) continue;
     if (i >= s.keys.length || s.keys[i] !== k || !matches(s.values[i], (v as Record<string, unknown>)[k], depth + 1)) return false;
     i++;
   }
-  return i === s.keys.length && Object.getOwnPropertyNames(v).length === i && Object.getOwnPropertySymbols(v).length === 0;
+  return i === s.keys.length;
 }
 
 export function sameStrings(a: readonly string[], b: readonly string[]): boolean {
@@ -281,9 +297,6 @@ export interface PolicyKey {
   resourceWhole: boolean;
   resourceCount: number;
   readResource: AttrReader;
-  /** exact readers, used while Object.prototype is polluted */
-  readPrincipalOwn: AttrReader;
-  readResourceOwn: AttrReader;
   principal: PrincipalState;
 }
 
@@ -307,8 +320,6 @@ export function compilePolicyKey(plan: KeyFields): PolicyKey {
     resourceWhole: plan.resourceWholeAttr,
     resourceCount: plan.resourceWholeAttr ? 1 : plan.resourceAttrs.length,
     readResource: attrReader(plan.resourceWholeAttr ? [] : plan.resourceAttrs),
-    readPrincipalOwn: ownAttrReader(plan.principalWholeAttr ? [] : plan.principalAttrs),
-    readResourceOwn: ownAttrReader(plan.resourceWholeAttr ? [] : plan.resourceAttrs),
     principal: { gen: 0, hash: 0, shape: 0, values: new Array<unknown>(principalCount).fill(undefined), snap: null, verified: null },
   };
 }

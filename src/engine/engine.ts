@@ -424,7 +424,8 @@ class DecisionEngine implements Engine {
     const deps = expr.varDeps;
     for (let i = 0; i < deps.length; i++) {
       const v = deps[i]!;
-      if (Object.prototype.hasOwnProperty.call(act.V, v.name)) continue;
+      // computed values are never undefined; a failed variable stays unset (and is retried)
+      if (v.inheritedName ? Object.prototype.hasOwnProperty.call(act.V, v.name) : act.V[v.name] !== undefined) continue;
       try {
         act.V[v.name] = this.run(v, act);
       } catch {

@@ -56,6 +56,8 @@ export interface CompiledExpr {
 
 export interface CompiledVariable extends CompiledExpr {
   name: string;
+  /** Object.prototype has this name (toString, ...): `V[name] !== undefined` does not mean computed */
+  inheritedName: boolean;
 }
 
 export type CondTree =
@@ -336,6 +338,7 @@ class Compiler {
     for (const { def, policyName, path: p } of defs) {
       const compiled = this.compile(def.expr, 'variable', policyName, def.name, p, scope) as CompiledVariable;
       compiled.name = def.name;
+      compiled.inheritedName = def.name in Object.prototype;
       scope.variables.set(def.name, compiled);
     }
     // resolve dependencies (after all variables of the scope exist) and reject cycles
