@@ -56,7 +56,11 @@ export class DecisionCache<V> {
   hits = 0;
   misses = 0;
   private readonly lru: LRUCache<number, Entry<V>>;
+  /** decisions of condition-free keys (pure RBAC): a function of the key itself, never stale */
+  private readonly fixed = new Map<PolicyKey, V>();
+  private readonly fixedMeta = new Map<PolicyKey, V>();
   private readonly ttlMs: number;
+  private readonly maxEntries: number;
   private readonly clock: () => number;
   private gen = 0;
   private nowMs = -1;
@@ -70,15 +74,18 @@ export class DecisionCache<V> {
   constructor(options: CacheOptions, clock: () => number) {
     this.lru = new LRUCache<number, Entry<V>>({ max: Math.max(1, options.maxEntries) });
     this.ttlMs = options.ttlMs;
+    this.maxEntries = Math.max(1, options.maxEntries);
     this.clock = clock;
   }
 
   get size(): number {
-    return this.lru.size;
+    return this.lru.size + this.fixed.size + this.fixedMeta.size;
   }
 
   clear(): void {
     this.lru.clear();
+    this.fixed.clear();
+    this.fixedMeta.clear();
   }
 
   /** Call once per check, before the first hashFor (memos and the clock read are per check). */
@@ -100,6 +107,7 @@ export class DecisionCache<V> {
     let h = mixStrings(mixInt(this.rolesHash, variants.seed), entry.actions);
     const key = variants.get(h, principal.roles, entry.actions);
     this.key = key;
+    if (key.conditionFree) return 0;
     const ps = this.principalState(key, principal);
     if (ps.shape < 0) return -1;
     h = mixInt(mixInt(h, ps.hash), meta ? 1 : 0);
@@ -126,7 +134,13 @@ export class DecisionCache<V> {
 
   /** The cached value for the entry hashFor() just read, counting a hit or a miss. */
   lookup(hash: number, principal: Principal, entry: ResourceEntry, meta: boolean): V | undefined {
-    if (hash >= 0) {
+    if (hash >= 0 && this.key!.conditionFree) {
+      const v = (meta ? this.fixedMeta : this.fixed).get(this.key!);
+      if (v !== undefined) {
+        this.hits++;
+        return v;
+      }
+    } else if (hash >= 0) {
       const e = this.lru.get(hash);
       const key = this.key!;
       if (
@@ -152,6 +166,13 @@ export class DecisionCache<V> {
   store(hash: number, principal: Principal, entry: ResourceEntry, meta: boolean, value: V, timeDependent: boolean): void {
     if (hash < 0) return;
     const key = this.key!;
+    if (key.conditionFree) {
+      const fixed = meta ? this.fixedMeta : this.fixed;
+      // bounded like the LRU (keys are bounded per policy, this bounds them per engine)
+      if (fixed.size >= this.maxEntries) fixed.clear();
+      fixed.set(key, value);
+      return;
+    }
     const ps = key.principal;
     if (ps.snap === null) ps.snap = principalSnapshot(key, principal);
     if (ps.snap === UNCACHEABLE) return;

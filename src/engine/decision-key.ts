@@ -297,6 +297,8 @@ export interface PolicyKey {
   resourceWhole: boolean;
   resourceCount: number;
   readResource: AttrReader;
+  /** decisions under this key depend on roles and actions only (no condition can run) */
+  conditionFree: boolean;
   principal: PrincipalState;
 }
 
@@ -307,6 +309,7 @@ export interface KeyFields {
   resourceId: boolean;
   resourceAttrs: string[];
   resourceWholeAttr: boolean;
+  conditionFree: boolean;
 }
 
 export function compilePolicyKey(plan: KeyFields): PolicyKey {
@@ -320,6 +323,7 @@ export function compilePolicyKey(plan: KeyFields): PolicyKey {
     resourceWhole: plan.resourceWholeAttr,
     resourceCount: plan.resourceWholeAttr ? 1 : plan.resourceAttrs.length,
     readResource: attrReader(plan.resourceWholeAttr ? [] : plan.resourceAttrs),
+    conditionFree: plan.conditionFree,
     principal: { gen: 0, hash: 0, shape: 0, values: new Array<unknown>(principalCount).fill(undefined), snap: null, verified: null },
   };
 }

@@ -138,6 +138,8 @@ export interface KeyPlan {
   resourceId: boolean;
   resourceAttrs: string[];
   resourceWholeAttr: boolean;
+  /** no condition at all can be evaluated: the decision follows from roles and actions alone */
+  conditionFree: boolean;
 }
 
 export interface CompiledResourcePolicy {
@@ -575,6 +577,7 @@ function keyPlanOf(trees: Array<CondTree | null>): KeyPlan {
     resourceId: false,
     resourceAttrs: [],
     resourceWholeAttr: false,
+    conditionFree: trees.every((t) => t === null),
   };
   for (const e of exprs) {
     const { principal, resource } = e.refs;
