@@ -5,10 +5,11 @@
  * as cel-js itself drops them from map literals: they change no prototype and no decision.
  * The walk copies nothing unless such a key is present.
  */
-const hasOwn = Object.prototype.hasOwnProperty;
 const OBJECT_PROTO: unknown = Object.prototype;
 
-// one for…in per object, primitives never recursed into: this runs on every uncached check
+// runs on every uncached check: one for…in per object, primitives never recursed into, no
+// hasOwnProperty calls (JSON keys are enumerable; cel-js only trips over `constructor`, which
+// the named read catches even when it is a non-enumerable own property)
 function needsCopy(v: object, depth: number): boolean {
   if (depth > 64) return false;
   if (Array.isArray(v)) {
@@ -19,10 +20,13 @@ function needsCopy(v: object, depth: number): boolean {
     return false;
   }
   const proto: unknown = Object.getPrototypeOf(v);
-  if (proto !== OBJECT_PROTO && proto !== null) return false;
-  // own keys, enumerable or not (a non-enumerable `constructor` would still confuse cel-js)
-  if (hasOwn.call(v, '__proto__') || hasOwn.call(v, 'constructor') || hasOwn.call(v, 'prototype')) return true;
+  const ctor: unknown = (v as { constructor?: unknown }).constructor;
+  if (proto === OBJECT_PROTO) {
+    if (ctor !== Object) return true;
+  } else if (proto !== null) return false;
+  else if (ctor !== undefined) return true;
   for (const k in v) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') return true;
     const x: unknown = (v as Record<string, unknown>)[k];
     if (typeof x === 'object' && x !== null && needsCopy(x, depth + 1)) return true;
   }
