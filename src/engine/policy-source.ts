@@ -9,8 +9,9 @@
  *   walkExpressions(doc)            → every expression with its location and owner
  *   exprPosition(source, offset)    → file line/column of an offset inside an expression's text
  */
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap, type Scalar } from 'yaml';
+import { LineCounter, parseDocument, isScalar, isSeq, type Node as YamlNode, type YAMLMap, type Scalar } from 'yaml';
 import { InputError } from '../util/errors.js';
+import { YamlReader } from '../util/yaml-reader.js';
 import type { Effect } from './types.js';
 
 /** Where an expression's text starts in its file (1-based line/column). */
@@ -194,54 +195,22 @@ export function parsePolicySource(text: string, file: string): PolicyDocument {
   );
 }
 
-class Parser {
+class Parser extends YamlReader {
   constructor(
     readonly text: string,
-    readonly file: string,
-    readonly lines: LineCounter,
-  ) {}
+    file: string,
+    lines: LineCounter,
+  ) {
+    super(file, lines);
+  }
 
   loc(node: YamlNode | null | undefined): ExprLocation {
-    const offset = node?.range?.[0] ?? 0;
-    const pos = this.lines.linePos(offset);
-    return { file: this.file, line: Math.max(1, pos.line), column: Math.max(1, pos.col), style: 'inline', indent: 0 };
-  }
-
-  error(node: YamlNode | null | undefined, message: string): InputError {
-    const l = this.loc(node);
-    return new InputError(message, { file: this.file, line: l.line, column: l.column });
-  }
-
-  map(node: YamlNode | null | undefined, what: string): YAMLMap {
-    if (!isMap(node)) throw this.error(node, `${what} must be a mapping`);
-    return node;
-  }
-
-  has(m: YAMLMap, key: string): boolean {
-    return m.items.some((pair) => isScalar(pair.key) && pair.key.value === key);
-  }
-
-  get(m: YAMLMap, key: string): YamlNode | null {
-    for (const pair of m.items) {
-      if (isScalar(pair.key) && pair.key.value === key) return (pair.value as YamlNode | null) ?? null;
-    }
-    return null;
+    return { file: this.file, ...this.position(node), style: 'inline', indent: 0 };
   }
 
   keyNode(m: YAMLMap, key: string): YamlNode | null {
     for (const pair of m.items) if (isScalar(pair.key) && pair.key.value === key) return pair.key;
     return null;
-  }
-
-  /** Rejects keys outside `allowed` so a typo is an error, not a silently ignored rule part. */
-  only(m: YAMLMap, allowed: readonly string[], what: string): void {
-    for (const pair of m.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (key === undefined) throw this.error(pair.key as YamlNode, `${what}: keys must be strings`);
-      if (!allowed.includes(key)) {
-        throw this.error(pair.key as YamlNode, `${what}: unknown field "${key}" (expected one of ${allowed.join(', ')})`);
-      }
-    }
   }
 
   str(m: YAMLMap, key: string, what: string, required: true): string;

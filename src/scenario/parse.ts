@@ -3,8 +3,9 @@
  * `file:line:column`. The YAML forms are documented in scenarios/README.md.
  */
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { LineCounter, parseDocument, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { InputError } from '../util/errors.js';
+import { YamlReader } from '../util/yaml-reader.js';
 import { tryParseDurationMs, tryParseDurationRangeMs } from '../util/duration.js';
 import type { AttrValue } from '../engine/types.js';
 import { cumulativeWeights } from './random.js';
@@ -274,48 +275,12 @@ function loadProfiles(r: Reader, node: YamlNode | null): Record<string, LoadProf
   return out;
 }
 
-/** Typed reads of YAML nodes; every failure is an InputError at the node. */
-class Reader {
-  constructor(
-    readonly file: string,
-    readonly lines: LineCounter,
-  ) {}
-
-  error(node: YamlNode | null | undefined, message: string): InputError {
-    const pos = this.lines.linePos(node?.range?.[0] ?? 0);
-    return new InputError(message, { file: this.file, line: Math.max(1, pos.line), column: Math.max(1, pos.col) });
-  }
-
-  map(node: YamlNode | null | undefined, what: string): YAMLMap {
-    if (!isMap(node)) throw this.error(node, `${what} must be a mapping`);
-    return node;
-  }
-
-  has(m: YAMLMap, key: string): boolean {
-    return m.items.some((pair) => isScalar(pair.key) && pair.key.value === key);
-  }
-
-  get(m: YAMLMap, key: string): YamlNode | null {
-    for (const pair of m.items) if (isScalar(pair.key) && pair.key.value === key) return (pair.value as YamlNode | null) ?? null;
-    return null;
-  }
-
+/** Typed reads of scenario fields on top of the shared YAML reader. */
+class Reader extends YamlReader {
   required(m: YAMLMap, key: string, what: string): YamlNode {
     const node = this.get(m, key);
     if (node === null) throw this.error(m, `${what}: missing required field "${key}"`);
     return node;
-  }
-
-  keyName(key: YamlNode | null, what: string): string {
-    if (!isScalar(key) || (typeof key.value !== 'string' && typeof key.value !== 'number')) throw this.error(key, `${what}: keys must be strings`);
-    return String(key.value);
-  }
-
-  only(m: YAMLMap, allowed: readonly string[], what: string): void {
-    for (const pair of m.items) {
-      const key = this.keyName(pair.key as YamlNode, what);
-      if (!allowed.includes(key)) throw this.error(pair.key as YamlNode, `${what}: unknown field "${key}" (expected one of ${allowed.join(', ')})`);
-    }
   }
 
   scalarString(node: YamlNode | null, what: string): string {
