@@ -6,6 +6,7 @@
  * request's decision. Material is a deep snapshot, so a caller mutating its request later cannot
  * change what a cached entry matches.
  */
+import type { KeyPlan } from './policy-set.js';
 
 /** Reads named own attributes of `attr` into `out[offset ...]` (undefined when absent). */
 export type AttrReader = (attr: object | undefined, out: unknown[], offset: number) => void;
@@ -302,15 +303,8 @@ export interface PolicyKey {
   principal: PrincipalState;
 }
 
-export interface KeyFields {
-  principalId: boolean;
-  principalAttrs: string[];
-  principalWholeAttr: boolean;
-  resourceId: boolean;
-  resourceAttrs: string[];
-  resourceWholeAttr: boolean;
-  conditionFree: boolean;
-}
+/** The fields a key reads: a policy's KeyPlan, narrowed per (roles, actions). */
+export type KeyFields = KeyPlan;
 
 export function compilePolicyKey(plan: KeyFields): PolicyKey {
   const principalCount = plan.principalWholeAttr ? 1 : plan.principalAttrs.length;

@@ -374,20 +374,17 @@ class DecisionEngine implements Engine {
   }
 
   private derivedActive(d: CompiledDerivedRole): boolean {
-    if (d.condition === null) return true;
-    const slot = d.slot;
-    if (this.slotGen[slot] === this.gen) return this.slotVal[slot] === 1;
-    const v = this.tree(d.condition);
-    this.slotGen[slot] = this.gen;
-    this.slotVal[slot] = v ? 1 : 0;
-    return v;
+    return d.condition === null || this.slotTrue(d.slot, d.condition);
   }
 
   private ruleTrue(rule: CompiledRule): boolean {
-    if (rule.condition === null) return true;
-    const slot = rule.slot;
+    return rule.condition === null || this.slotTrue(rule.slot, rule.condition);
+  }
+
+  /** A condition's value, evaluated at most once per principal/resource pair (kept in its slot). */
+  private slotTrue(slot: number, condition: CondTree): boolean {
     if (this.slotGen[slot] === this.gen) return this.slotVal[slot] === 1;
-    const v = this.tree(rule.condition);
+    const v = this.tree(condition);
     this.slotGen[slot] = this.gen;
     this.slotVal[slot] = v ? 1 : 0;
     return v;
