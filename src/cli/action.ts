@@ -1,5 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { describeUserError, isUserError } from '../util/errors.js';
+import { describeUserError, isUserError, UsageError } from '../util/errors.js';
 
 /**
  * Wraps a subcommand body: its resolved number becomes the exit code; user errors print one
@@ -29,4 +32,24 @@ export function reportError(ctx: CliContext, err: unknown): number {
   if (ctx.debug && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
   else ctx.stderr.write('authz-perf: re-run with --debug for the stack trace\n');
   return 1;
+}
+
+/** argv after the subcommand's name, as given (commander keeps it on the root program, untyped). */
+export function argsAfterCommand(cmd: Command): string[] {
+  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+  const at = raw.indexOf(cmd.name());
+  return at >= 0 ? raw.slice(at + 1) : [];
+}
+
+/**
+ * Writes a file a flag asked for (creating its folder); a failure is one usage line naming the
+ * flag and the reason (EACCES, EISDIR, ...), not an unexpected error.
+ */
+export async function writeOutputFile(file: string, text: string, flag: string): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, text);
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }

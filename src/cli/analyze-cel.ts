@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { runAction } from './action.js';
+import { argsAfterCommand, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -81,9 +81,7 @@ export function register(program: Command, ctx: CliContext): void {
   addReportOptions(cmd);
   cmd.action(
     runAction(ctx, async (inputs: string[], flags: AnalyzeCelFlags) => {
-      const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-      const at = raw.indexOf('analyze-cel');
-      return analyzeCelCommand(ctx, inputs, flags, { readStdin }, at >= 0 ? raw.slice(at + 1) : []);
+      return analyzeCelCommand(ctx, inputs, flags, { readStdin }, argsAfterCommand(cmd));
     }),
   );
 }

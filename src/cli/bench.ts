@@ -1,10 +1,10 @@
 /** `authz-perf bench`: flags → runBenchSuite → baseline save/compare → report. */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { runAction } from './action.js';
+import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -101,20 +101,13 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
   if (flags.saveBaseline) {
     const file = path.resolve(ctx.cwd, flags.saveBaseline);
     report.bench.savedBaseline = flags.saveBaseline;
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+    await writeOutputFile(file, JSON.stringify(report, null, 2) + '\n', `--save-baseline ${flags.saveBaseline}`);
   }
   await emitReport(ctx, report, flags);
   if (report.interrupted) return 130;
   return report.bench.baseline && report.bench.baseline.regressions > 0 ? 1 : 0;
 }
 
-/** argv after `bench`, as given (commander keeps it on the root program, untyped). */
-function argsAfterCommand(cmd: Command): string[] {
-  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-  const at = raw.indexOf('bench');
-  return at >= 0 ? raw.slice(at + 1) : [];
-}
 
 function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Omit<BenchRunOptions, 'onProgress' | 'signal'> {
   const preset = flags.quick ? QUICK : DEFAULTS;

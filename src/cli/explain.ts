@@ -6,7 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { runAction } from './action.js';
+import { argsAfterCommand, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -214,9 +214,3 @@ async function emit(ctx: CliContext, flags: ExplainFlags, args: string[], starte
   await emitReport(ctx, report, flags);
 }
 
-/** argv after `explain`, as given (commander keeps the raw argv on the program). */
-function argsAfterCommand(cmd: Command): string[] {
-  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-  const at = raw.indexOf('explain');
-  return at >= 0 ? raw.slice(at + 1) : [];
-}

@@ -3,12 +3,11 @@
  * --target URL) → requests from the scenario → open / closed model or --find-max → report.
  * Exit 99 when a threshold is crossed, 130 after Ctrl-C / SIGTERM (the partial report is written).
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { wantsColor } from './context.js';
-import { runAction } from './action.js';
+import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -127,11 +126,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       generatedAt: new Date(),
     });
     const file = path.resolve(ctx.cwd, flags.exportK6);
-    try {
-      await writeFile(file, text);
-    } catch (err) {
-      throw new UsageError(`--export-k6 ${flags.exportK6}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    await writeOutputFile(file, text, '--export-k6');
     ctx.stderr.write(`k6 script: ${path.relative(ctx.cwd, file) || file} (run: k6 run -e TARGET=http://HOST:PORT ${flags.exportK6})\n`);
     return 0;
   }
@@ -301,9 +296,3 @@ function isLoopback(url: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }
 
-/** argv after `loadtest`, as given (commander keeps it on the root program, untyped). */
-function argsAfterCommand(cmd: Command): string[] {
-  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-  const at = raw.indexOf('loadtest');
-  return at >= 0 ? raw.slice(at + 1) : [];
-}

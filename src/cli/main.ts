@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { VERSION } from '../util/version.js';
 import { registerCommands } from './commands.js';
+import { reportError } from './action.js';
 
 export interface MainIo {
   stdout?: CliContext['stdout'];
@@ -49,7 +50,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       // help and version are exits with code 0; every other commander error is a usage error
       return err.exitCode === 0 ? 0 : 2;
     }
-    throw err;
+    return reportError(ctx, err);
   }
   return ctx.exitCode;
 }

@@ -1,7 +1,8 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
+import { writeOutputFile } from './action.js';
 import { wantsColor } from './context.js';
 import type { Report } from '../report/types.js';
 import { renderReport, type ReportFormat } from '../report/render.js';
@@ -71,7 +72,7 @@ export async function emitReport(ctx: CliContext, report: Report, options: Repor
         ctx.stderr.write(`authz-perf: warning: could not render the ${format} report (${(err as Error).message}); the JSON report is saved\n`);
         continue;
       }
-      await writeFile(file, text);
+      await writeOutputFile(file, text, `--out ${options.out ?? 'reports'}`);
       written.push(file);
     }
   }

@@ -5,12 +5,12 @@
  * Inputs are gathered as a list of { report, file } before anything renders, so importers of
  * other tools' output (e.g. a k6 summary → loadtest report) add a flag and push onto that list.
  */
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { wantsColor } from './context.js';
-import { runAction } from './action.js';
+import { runAction, writeOutputFile } from './action.js';
 import { InputError, UsageError } from '../util/errors.js';
 import type { Report } from '../report/types.js';
 import { loadReport } from '../report/load.js';
@@ -149,8 +149,7 @@ Examples:
         }
         if (flags.out) {
           const target = path.resolve(ctx.cwd, flags.out);
-          await mkdir(path.dirname(target), { recursive: true });
-          await writeFile(target, output);
+          await writeOutputFile(target, output, '--out');
           ctx.stderr.write(`report: wrote ${path.relative(ctx.cwd, target) || target}\n`);
         } else {
           ctx.stdout.write(output);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { runAction } from './action.js';
+import { argsAfterCommand, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -205,9 +205,3 @@ async function bundledPolicyCounts(report: Report): Promise<Record<string, numbe
   return counts;
 }
 
-/** argv after `size`, as given (commander keeps it on the root program, untyped). */
-function argsAfterCommand(cmd: Command): string[] {
-  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-  const at = raw.indexOf('size');
-  return at >= 0 ? raw.slice(at + 1) : [];
-}

@@ -175,3 +175,10 @@ test('--import-k6 renders a k6 summary as a loadtest report and compares it with
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nope\.json.*--import-k6: cannot read \(no such file\)/);
 });
+
+test('--out that cannot be written (a folder) is one usage line and exit 2', async () => {
+  const [a] = await sizeReports();
+  const run = await runCli(['report', a, '--format', 'md', '--out', dir]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^authz-perf: --out: cannot write .* \(EISDIR\)\n$/);
+});
