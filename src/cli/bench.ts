@@ -98,12 +98,15 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
   };
   if (controller.signal.aborted) report.interrupted = true;
   if (baseline) report.bench.baseline = compareWithBaseline(report.bench, baseline.data, maxRegression, baseline.file);
-  if (flags.saveBaseline) {
-    const file = path.resolve(ctx.cwd, flags.saveBaseline);
-    report.bench.savedBaseline = flags.saveBaseline;
-    await writeOutputFile(file, JSON.stringify(report, null, 2) + '\n', `--save-baseline ${flags.saveBaseline}`);
-  }
+  // an interrupted run would make a partial baseline, so later runs would gate on fewer tasks
+  const saveBaseline = flags.saveBaseline !== undefined && !report.interrupted;
+  if (saveBaseline) report.bench.savedBaseline = flags.saveBaseline;
   await emitReport(ctx, report, flags);
+  if (saveBaseline) {
+    await writeOutputFile(path.resolve(ctx.cwd, flags.saveBaseline!), JSON.stringify(report, null, 2) + '\n', '--save-baseline');
+  } else if (flags.saveBaseline !== undefined) {
+    ctx.stderr.write(`bench: baseline not saved to ${flags.saveBaseline}: the run was interrupted\n`);
+  }
   if (report.interrupted) return 130;
   return report.bench.baseline && report.bench.baseline.regressions > 0 ? 1 : 0;
 }

@@ -69,7 +69,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--min-samples <n>', `--find-max: fewest requests for a step's verdict; low-rate steps are extended up to ${DEFAULTS.findMaxStepExtension}× --step-duration to reach it, else inconclusive (default ${DEFAULTS.findMaxMinSamples})`)
     .option('--no-autocannon', '--find-max: skip the autocannon cross-check')
     .option('--autocannon-connections <n>', `--find-max: autocannon connections (default ${DEFAULTS.autocannonConnections})`)
-    .option('--max-connections <n>', `open model: connection limit; requests finding all busy are dropped (default ${DEFAULTS.maxConnections})`)
+    .option('--max-connections <n>', `open model: connection limit; requests finding all busy wait for one, and are dropped after --timeout (default ${DEFAULTS.maxConnections})`)
     .option('--timeout <d>', `request timeout (default ${DEFAULTS.timeoutMs / 1000}s)`)
     .option('--seed <n>', "request stream seed (default: the scenario's)")
     .option('--warmup <d>', `open model / --find-max: unrecorded ramp to the first rate first, with requests of its own (default ${DEFAULTS.warmupS}s; 0 = none)`)

@@ -62,10 +62,6 @@ export function parseThreshold(text: string, source: Threshold['source'] = 'flag
   return { expression: `${metricName}${op}${rawValue}${unitText}`, metric, percentile, op, value, source };
 }
 
-export function parseThresholds(texts: readonly string[]): Threshold[] {
-  return texts.map((t) => parseThreshold(t));
-}
-
 const LATENCY_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, us: 0.001, 'µs': 0.001 };
 
 function resolveMetric(name: string, where: string): { metric: ThresholdMetric; percentile: number | null } {
@@ -110,15 +106,20 @@ export function sloThresholds(slo: { p50Ms?: number; p95Ms?: number; p99Ms?: num
   latency(50, slo.p50Ms);
   latency(95, slo.p95Ms);
   latency(99, slo.p99Ms);
-  if (typeof slo.errorRate === 'number' && Number.isFinite(slo.errorRate))
-    out.push({
-      expression: `error_rate<=${trimNumber(slo.errorRate * 100)}%`,
-      metric: 'error_rate',
-      percentile: null,
-      op: '<=',
-      value: slo.errorRate,
-      source: 'scenario-slo',
-    });
+  if (typeof slo.errorRate === 'number' && Number.isFinite(slo.errorRate)) {
+    // a request dropped unsent (it waited past --timeout for a connection) failed the user as
+    // surely as an error response, so the SLO's error budget bounds both
+    for (const metric of ['error_rate', 'dropped_rate'] as const) {
+      out.push({
+        expression: `${metric}<=${trimNumber(slo.errorRate * 100)}%`,
+        metric,
+        percentile: null,
+        op: '<=',
+        value: slo.errorRate,
+        source: 'scenario-slo',
+      });
+    }
+  }
   return out;
 }
 

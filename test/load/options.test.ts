@@ -35,6 +35,7 @@ test('--rps with --ramp-up: a ramp from 0, then the rate held for --duration; SL
       ['p95<=15ms', 'scenario-slo'],
       ['p99<=50ms', 'scenario-slo'],
       ['error_rate<=0.1%', 'scenario-slo'],
+      ['dropped_rate<=0.1%', 'scenario-slo'],
     ],
   );
   assert.equal(resolvePlan(parseLoadtestFlags({ rps: '10', slo: false }), scenario).thresholds.length, 0);

@@ -79,6 +79,6 @@ test('evaluation: null measurements fail, comparisons use base units; SLO block 
   );
   assert.deepEqual(
     sloThresholds({ p50Ms: 5, p95Ms: 15, p99Ms: 50, errorRate: 0.001 }).map((t) => t.expression),
-    ['p50<=5ms', 'p95<=15ms', 'p99<=50ms', 'error_rate<=0.1%'],
+    ['p50<=5ms', 'p95<=15ms', 'p99<=50ms', 'error_rate<=0.1%', 'dropped_rate<=0.1%'],
   );
 });
