@@ -342,12 +342,20 @@ export class KeyVariants {
   private readonly map = new Map<number, KeyVariant>();
   private count = 0;
 
+  /**
+   * Past MAX_VARIANTS combinations every (roles, actions) shares this key, so it is never
+   * condition-free: a condition-free decision is memoized per key without comparing roles and
+   * actions, which is only sound for a key that belongs to one combination.
+   */
+  private readonly fallback: PolicyKey;
+
   constructor(
     name: string,
-    private readonly fallback: PolicyKey,
+    policyFields: KeyFields,
     private readonly plan: (roles: readonly string[], actions: readonly string[]) => KeyFields,
   ) {
     this.seed = Math.imul(HASH_SEED ^ contentHash(name), PRIME);
+    this.fallback = compilePolicyKey({ ...policyFields, conditionFree: false });
   }
 
   /** `hash` covers roles and actions (any consistent hash of them). */

@@ -8,7 +8,7 @@ import { InputError } from '../util/errors.js';
 import type { Principal, ResourceRef } from './types.js';
 import { analyzeRefs, compileCel, type Activation, type CelProgram, type ExprRefs } from './cel.js';
 import { celSafeAttr } from './safe-attr.js';
-import { KeyVariants, compilePolicyKey } from './decision-key.js';
+import { KeyVariants } from './decision-key.js';
 import {
   exprPosition as exprAt,
   parsePolicySource,
@@ -502,7 +502,7 @@ class Compiler {
       rules,
       derivedRoleSets: doc.importDerivedRoles,
       keyPlan,
-      keys: new KeyVariants(doc.name, compilePolicyKey(keyPlan), (roles, actions) => keyPlanForRequest(policy, roles, actions)),
+      keys: new KeyVariants(doc.name, keyPlan, (roles, actions) => keyPlanForRequest(policy, roles, actions)),
       byAction,
       wildcardRules,
     };

@@ -173,3 +173,34 @@ resourcePolicy:
   assert.equal(ask('view'), 'EFFECT_ALLOW');
   assert.deepEqual([e.cacheStats().hits, e.cacheStats().misses], [2, 3]);
 });
+
+test('cache: past the per-policy limit of (roles, actions) key variants, decisions stay per role and action', () => {
+  // a condition-free policy memoizes decisions per key; once the variant table is full every
+  // combination shares one fallback key, which must then compare roles and actions again
+  const rbac = compilePolicySources([
+    {
+      file: 'rbac.yaml',
+      text: `
+resourcePolicy:
+  resource: doc
+  version: default
+  rules:
+    - actions: [view]
+      effect: EFFECT_ALLOW
+      roles: [admin]
+`,
+    },
+  ]);
+  const cached = createEngine(rbac, { cache: { maxEntries: 10_000, ttlMs: 60_000 } });
+  const uncached = createEngine(rbac, { cache: false });
+  const check = (roles: string[], action: string): CheckRequest => ({
+    requestId: 'r',
+    principal: { id: 'u', roles },
+    resources: [{ resource: { kind: 'doc', id: '1' }, actions: [action] }],
+  });
+  for (let i = 0; i < 1100; i++) cached.check(check([`role-${i}`], 'view'));
+  for (const [roles, action] of [[['admin'], 'view'], [['x'], 'edit'], [['admin'], 'edit'], [['admin'], 'view']] as const) {
+    const request = check([...roles], action);
+    assert.deepEqual(cached.check(request).results, uncached.check(request).results, `${roles.join(',')} ${action}`);
+  }
+});
