@@ -92,7 +92,8 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   }
   const policySet = await loadPolicySet(policyDir);
   const engine = createEngine(policySet, { cache, celTiming: true });
-  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes }).catch((err: NodeJS.ErrnoException) => {
+  const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
+  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for a free one)`);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
     throw err;

@@ -17,6 +17,11 @@ export interface ServerOptions {
   port?: number;
   /** default 1 MiB */
   bodyLimitBytes?: number;
+  /**
+   * Errors of the listening server after start (e.g. EMFILE when accepting under load); the
+   * server keeps serving. Without a listener Node would throw them and end the process.
+   */
+  onError?: (err: Error) => void;
 }
 
 export interface RunningServer {
@@ -181,6 +186,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
       server.off('error', reject);
+      server.on('error', (err) => options.onError?.(err));
       resolve();
     });
   });
