@@ -64,12 +64,14 @@ function requestMix(r: Reader, node: YamlNode): RequestMix {
   const perRequest = r.get(m, 'resourcesPerRequest');
   const resNode = r.required(m, 'resources', what);
   if (!isSeq(resNode) || resNode.items.length === 0) throw r.error(resNode, `${what}.resources must be a non-empty list`);
+  const resources = resNode.items.map((item, i) => resourceMix(r, item as YamlNode, `${what}.resources[${i}]`));
+  if (!resources.some((res) => res.weight > 0)) throw r.error(resNode, `${what}.resources: at least one weight must be > 0`);
   return {
     repeatShare: repeat === null ? 0 : r.number(repeat, `${what}.repeatShare`, 0, 1),
     repeatWindow: window === null ? 1000 : r.integer(window, `${what}.repeatWindow`, 1, 1_000_000),
     resourcesPerRequest: perRequest === null ? { min: 1, max: 1 } : r.range(perRequest, `${what}.resourcesPerRequest`, 1, 1000),
     principals: principalMix(r, r.required(m, 'principals', what)),
-    resources: resNode.items.map((item, i) => resourceMix(r, item as YamlNode, `${what}.resources[${i}]`)),
+    resources,
   };
 }
 

@@ -86,6 +86,9 @@ test('bad YAML and bad fields are InputErrors with file:line:column', () => {
 
   const tooMany = inputError(minimal + '      actionsPerResource: 2\n');
   assert.match(tooMany.describe(), /actionsPerResource: max 2/);
+
+  const noWeight = inputError(minimal + '      weight: 0\n');
+  assert.match(noWeight.describe(), /:6:5: requests\.resources: at least one weight must be > 0/);
 });
 
 test('a user scenario folder: policies relative to it, tests folder optional', async () => {
