@@ -86,3 +86,25 @@ test('exported script: arrival-rate scenario, embedded requests, translated thre
   assert.match(ramp, /"executor": "ramping-vus"/);
   assert.match(ramp, /sleep\(\(100 \+ Math.random\(\) \* 400\) \/ 1000\)/);
 });
+
+test('exported dropped_rate: a share of the requests the ramp plans (it rises from the start rate), open model only', () => {
+  const config: LoadtestConfig = {
+    model: 'open',
+    targetUrl: 'http://127.0.0.1:3592',
+    bundledTarget: true,
+    scenario: null,
+    profile: null,
+    seed: 1,
+    stages: [{ durationS: 30, target: 100 }],
+    plannedDurationS: 30,
+    maxConnections: 64,
+    timeoutMs: 10_000,
+    thinkTimeMs: null,
+    requestPoolSize: 1,
+    lateThresholdMs: 10,
+  };
+  const input = { path: '/p', bodies: [], thresholds: [parseThreshold('dropped_rate<1%')], generatedAt: new Date(0) };
+  // 0 → 100 req/s over 30 s plans 1,500 requests; 1% of them is 15
+  assert.match(k6Script({ ...input, config, startTarget: 0 }), /"dropped_iterations": \[\s*"count<15"\s*\]/);
+  assert.doesNotMatch(k6Script({ ...input, config: { ...config, model: 'closed' }, startTarget: 0 }), /dropped_iterations/);
+});
