@@ -88,8 +88,6 @@ export interface Engine {
   checkWithStages(req: CheckRequest, out: StageTimes): CheckResponse;
   /** Uncached evaluation recording every CEL evaluation performed. */
   traceCheck(req: CheckRequest): CheckTrace;
-  /** Every compiled expression (conditions, derived-role conditions, variables) with its evaluator. */
-  compiledConditions(): CompiledExpr[];
   cacheStats(): CacheStats;
   /** CEL evaluation count/time; only counted with `celTiming: true` */
   celStats(): CelStats;
@@ -261,9 +259,6 @@ class DecisionEngine implements Engine {
     }
   }
 
-  compiledConditions(): CompiledExpr[] {
-    return this.policySet.expressions;
-  }
 
   cacheStats(): CacheStats {
     const o = this.cacheOptions;

@@ -12,9 +12,7 @@
  *                                        shared with the decision cache: treat them as read-only
  *       checkWithStages(req, out)        same decision, ns per stage added into `out` (emptyStageTimes())
  *       traceCheck(req)                  uncached; { response, evaluations[{ expr, activation, result }] }
- *                                        — re-run expr.evaluate(activation) to time CEL alone
- *       compiledConditions()             every CompiledExpr: id, kind, text, location, evaluate(activation),
- *                                        activation(principal, resource) for micro-benchmarks
+ *                                        — re-run expr.program(activation) to time CEL alone
  *       cacheStats()                     { enabled, hits, misses, size, maxEntries, ttlMs }
  *       celStats()                       { evaluations, totalNs } (counted with celTiming: true)
  *

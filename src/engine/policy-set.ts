@@ -48,10 +48,6 @@ export interface CompiledExpr {
   scope: Scope;
   /** variables this expression reads, transitively, in evaluation order */
   varDeps: CompiledVariable[];
-  /** evaluates against a ready activation (throws on evaluation errors, like the library) */
-  evaluate(activation: Activation): unknown;
-  /** an activation for one principal/resource with this expression's variables already computed */
-  activation(principal: Principal, resource: ResourceRef): Activation;
 }
 
 export interface CompiledVariable extends CompiledExpr {
@@ -412,8 +408,6 @@ class Compiler {
       refs: analyzeRefs(ast),
       scope,
       varDeps: [],
-      evaluate: program,
-      activation: (principal, resource) => standaloneActivation(expr, principal, resource),
     };
     this.expressions.push(expr);
     return expr;
@@ -617,24 +611,4 @@ export function newActivation(scope: Scope, principal: unknown, resource: unknow
     C: scope.constants,
     constants: scope.constants,
   };
-}
-
-/** Computes the variables `deps` (in order) into the activation; a failing variable is left unset. */
-export function fillVariables(deps: CompiledVariable[], act: Activation): void {
-  const vars = act.V;
-  for (let i = 0; i < deps.length; i++) {
-    const v = deps[i]!;
-    if (Object.prototype.hasOwnProperty.call(vars, v.name)) continue;
-    try {
-      vars[v.name] = v.program(act);
-    } catch {
-      // an unset variable makes conditions that read it fail (→ false), as in Cerbos
-    }
-  }
-}
-
-function standaloneActivation(expr: CompiledExpr, principal: Principal, resource: ResourceRef): Activation {
-  const act = newActivation(expr.scope, principalValue(principal), resourceValue(resource));
-  fillVariables(expr.varDeps, act);
-  return act;
 }
