@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { describeUserError, isUserError, UsageError } from '../util/errors.js';
+import { describeUserError, InputError, isUserError, UsageError } from '../util/errors.js';
 
 /**
  * Wraps a subcommand body: its resolved number becomes the exit code; user errors print one
@@ -51,5 +51,15 @@ export async function writeOutputFile(file: string, text: string, flag: string):
     await writeFile(file, text);
   } catch (err) {
     throw new UsageError(`${flag}: cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** Reads an input file (relative to the working directory); a failure is an InputError naming it. */
+export async function readInputFile(ctx: CliContext, file: string): Promise<string> {
+  try {
+    return await readFile(path.resolve(ctx.cwd, file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? (err as Error).message}`, { file });
   }
 }

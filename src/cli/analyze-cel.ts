@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { argsAfterCommand, runAction } from './action.js';
+import { argsAfterCommand, readInputFile, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -141,7 +141,7 @@ export async function analyzeCelCommand(
     for (const file of files) {
       const relative = path.relative(ctx.cwd, file);
       const display = relative && !relative.startsWith('..') ? relative : file;
-      const text = await readFile(file, 'utf8');
+      const text = await readInputFile(ctx, file);
       if (isPolicyFile(file)) {
         const r = expressionsFromPolicy(text, display, fromDirectory);
         sources.push(...r.inputs);
@@ -170,7 +170,6 @@ export async function analyzeCelCommand(
     else analysed.push({ analysis: r.analysis, source });
   }
   applyVariableCosts(analysed);
-  applyConditionOrder(analysed);
   const analysisMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const analysisCpuMs = (cpu.user + cpu.system) / 1000;
@@ -208,6 +207,8 @@ export async function analyzeCelCommand(
       points: xs.length,
     };
   }
+  // after --measure, which replaces only the static && / || operand advice with measured advice
+  applyConditionOrder(analysed);
 
   for (const err of errors) {
     const where = `${err.origin.file ?? '--expr'}:${err.span.line}:${err.span.column}`;

@@ -6,7 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { argsAfterCommand, runAction } from './action.js';
+import { argsAfterCommand, readInputFile, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -94,14 +94,6 @@ export function parseExplainFlags(flags: ExplainFlags, env: NodeJS.ProcessEnv): 
   return { url, sizes, defaultSizes: flags.rows === undefined, timeoutMs };
 }
 
-async function readText(ctx: CliContext, file: string): Promise<string> {
-  try {
-    return await readFile(path.resolve(ctx.cwd, file), 'utf8');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new InputError(code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}`, { file });
-  }
-}
 
 /** Statements of the files, with the --param values each one references. */
 export function queriesFromSql(file: string, text: string, params: string[]): QueryInput[] {
@@ -134,7 +126,7 @@ async function explainAction(ctx: CliContext, cmd: Command, flags: ExplainFlags)
   if (flags.plan.length) {
     const analyses: QueryAnalysis[] = [];
     for (const file of flags.plan) {
-      const text = await readText(ctx, file);
+      const text = await readInputFile(ctx, file);
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -176,7 +168,7 @@ async function explainAction(ctx: CliContext, cmd: Command, flags: ExplainFlags)
     }
     const queries: QueryInput[] = [];
     if (flags.queries.length) {
-      for (const file of flags.queries) queries.push(...queriesFromSql(file, await readText(ctx, file), flags.param));
+      for (const file of flags.queries) queries.push(...queriesFromSql(file, await readInputFile(ctx, file), flags.param));
       if (queries.length === 0) throw new InputError('no SQL statements found', { file: flags.queries.join(', ') });
     } else {
       queries.push(...(await catalogQueries()));

@@ -161,9 +161,19 @@ export async function verifyCandidates(
     } catch (err) {
       const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
       out.push({ candidate: c, method, sizeBytes: null, effects: [], error: message });
+      // ROLLBACK does not remove hypothetical indexes (HypoPG keeps them in the session's memory),
+      // so one left by a failed verification would lower every later candidate's cost
+      if (method === 'hypopg') await resetHypotheticalIndexes(db);
     }
   }
   return out;
+}
+
+async function resetHypotheticalIndexes(db: DbAdapter): Promise<void> {
+  await inRolledBackTransaction(db, async () => {
+    await db.query('CREATE EXTENSION IF NOT EXISTS hypopg');
+    await db.query('SELECT hypopg_reset()');
+  }).catch(() => undefined);
 }
 
 export { candidateKey };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -243,4 +243,16 @@ test('--measure: operand order advice uses measured operand costs', async () => 
   assert.ok(advice);
   assert.match(advice.message, /\(ns [\d,.]+\)/);
   assert.equal(advice.suggestion, 'R.attr.owner == P.id && R.attr.groups.exists(g, g.members.exists(m, m == P.id))');
+});
+
+test('an unreadable file found in a folder (a broken link) is one input-error line and exit 2', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'authz-perf-cel-broken-'));
+  try {
+    symlinkSync(path.join(dir, 'missing.yaml'), path.join(dir, 'policy.yaml'));
+    const run = await runCli(['analyze-cel', '--no-report', dir], { cwd: ROOT });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^authz-perf: .*policy\.yaml: file not found\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
