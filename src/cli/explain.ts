@@ -173,6 +173,7 @@ async function explainAction(ctx: CliContext, cmd: Command, flags: ExplainFlags)
     } else {
       queries.push(...(await catalogQueries()));
     }
+    assertUniqueQueryIds(queries);
     const hypopg = await hypopgAvailable(db);
     const trigram = await db.extensionAvailable('pg_trgm');
     progress(`verifying index candidates with ${hypopg ? 'HypoPG (hypothetical indexes)' : 'real indexes inside rolled-back transactions'}`);
@@ -206,3 +207,12 @@ async function emit(ctx: CliContext, flags: ExplainFlags, args: string[], starte
   await emitReport(ctx, report, flags);
 }
 
+/** Plans and index advice are keyed by query id, so two statements may not share one. */
+function assertUniqueQueryIds(queries: readonly QueryInput[]): void {
+  const seen = new Map<string, QueryInput>();
+  for (const q of queries) {
+    const first = seen.get(q.id);
+    if (first) throw new InputError(`query name "${q.id}" is also used at ${first.file}:${first.line}; give each statement its own "-- name:"`, { file: q.file, line: q.line });
+    seen.set(q.id, q);
+  }
+}
