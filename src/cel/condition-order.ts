@@ -7,6 +7,7 @@
 import type { ExpressionInput } from './analyze.js';
 import { sortRecommendations } from './analyze.js';
 import type { ExpressionAnalysis } from './types.js';
+import { clip, fmt } from './recommend.js';
 
 interface Item {
   analysis: ExpressionAnalysis;
@@ -72,13 +73,4 @@ export function applyConditionOrder(items: readonly Item[]): void {
     });
     sortRecommendations(a.analysis.recommendations);
   }
-}
-
-function clip(s: string, max = 60): string {
-  const one = s.replace(/\s+/g, ' ');
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -456,12 +456,14 @@ export function plainRegex(pattern: string): { text: string; start: boolean; end
   return { text, start, end };
 }
 
-function clip(s: string, max = 60): string {
+/** One line of at most `max` characters (whitespace folded), for quoting code in messages. */
+export function clip(s: string, max = 60): string {
   const one = s.replace(/\s+/g, ' ');
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
-function fmt(n: number): string {
+/** A cost for messages: thousands separators, `unbounded` for Infinity. */
+export function fmt(n: number): string {
   if (n === Infinity) return 'unbounded';
   const v = Number.isInteger(n) || Math.abs(n) >= 100 ? Math.round(n).toString() : n.toPrecision(3);
   return v.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
