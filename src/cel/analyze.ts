@@ -2,7 +2,7 @@
  * Parse + full static analysis of CEL expressions: metrics, cost, budget, recommendations.
  * `analyzeExpressions` is the entry point the bench room times (expressions per second).
  */
-import { type CelNode, CelSyntaxError, forEachChild, parseCel } from './ast.js';
+import { type CelNode, CelSyntaxError, parseCel } from './ast.js';
 import { estimateCost, type CostResult } from './cost.js';
 import { computeMetrics } from './metrics.js';
 import { recommend, type RawRecommendation, type RecommendOptions } from './recommend.js';
@@ -172,12 +172,7 @@ function located(input: ExpressionInput, r: RawRecommendation): Recommendation {
 
 function budgetAdvice(input: ExpressionInput, root: CelNode, cost: CostResult, options: AnalyzeOptions, max: number | null): Recommendation {
   // point at the costliest comprehension (the usual culprit), else the whole expression
-  let worst: CelNode | null = null;
-  const find = (n: CelNode): void => {
-    if (n.kind === 'comprehension' && (!worst || (cost.costs.get(n)?.rank ?? 0) > (cost.costs.get(worst)?.rank ?? 0))) worst = n;
-    forEachChild(n, find);
-  };
-  find(root);
+  const worst = costliestComprehension(root, cost, null);
   const target: CelNode = worst ?? root;
   const hints = cost.unboundedBy.filter((p) => !p.startsWith('size('));
   const hintText = hints.length ? hints.map((p) => `--size-hint ${p}=N`).join(' ') : '--size-hint PATH=N';
@@ -197,6 +192,14 @@ function budgetAdvice(input: ExpressionInput, root: CelNode, cost: CostResult, o
     span: spanOf(input, target.start, target.end),
     text: input.text.slice(target.start, target.end),
   };
+}
+
+/** The first comprehension (pre-order) with the highest rank cost, or `worst` when none beats it. */
+function costliestComprehension(n: CelNode, cost: CostResult, worst: CelNode | null): CelNode | null {
+  if (n.kind === 'comprehension' && (!worst || (cost.costs.get(n)?.rank ?? 0) > (cost.costs.get(worst)?.rank ?? 0))) worst = n;
+  const kids = n.children;
+  for (let i = 0; i < kids.length; i++) worst = costliestComprehension(kids[i]!, cost, worst);
+  return worst;
 }
 
 /** Analyses many expressions; syntax errors are collected, analysis continues. */

@@ -93,9 +93,9 @@ function convert(n: LibNode, text: string, parens: Int32Array | null): CelNode {
   const node = build(n, text, parens) as Unlinked & { children: readonly CelNode[] };
   node.id = nextId++;
   if (parens) {
-    const [start, end] = balance(node.start, node.end, node.children, parens);
-    node.start = start;
-    node.end = end;
+    balance(node.start, node.end, node.children, parens);
+    node.start = balancedStart;
+    node.end = balancedEnd;
   }
   return node as CelNode;
 }
@@ -216,6 +216,7 @@ function codePoints(s: string): number {
 }
 
 let scratch = new Int32Array(256);
+const parenStack: number[] = [];
 
 /**
  * For every '(' or ')' outside string literals and comments, the offset of its partner
@@ -226,13 +227,14 @@ function matchParens(text: string): Int32Array {
   if (scratch.length < n) scratch = new Int32Array(Math.max(n, scratch.length * 2));
   const match = scratch;
   match.fill(-1, 0, n);
-  const stack: number[] = [];
+  const stack = parenStack;
+  stack.length = 0;
   let i = 0;
   while (i < n) {
     const ch = text.charCodeAt(i);
     if (ch === 34 /* " */ || ch === 39 /* ' */) {
       const prev = i > 0 ? text.charCodeAt(i - 1) : 0;
-      const raw = (prev === 114 /* r */ || prev === 82 /* R */) && !isIdentChar(text[i - 2]);
+      const raw = (prev === 114 /* r */ || prev === 82 /* R */) && !isIdentCode(i >= 2 ? text.charCodeAt(i - 2) : -1);
       i = skipString(text, i, raw);
       continue;
     }
@@ -253,8 +255,9 @@ function matchParens(text: string): Int32Array {
   return match;
 }
 
-function isIdentChar(ch: string | undefined): boolean {
-  return ch !== undefined && /[A-Za-z0-9_]/.test(ch);
+/** [A-Za-z0-9_] */
+function isIdentCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
 
 function skipString(text: string, i: number, raw: boolean): number {
@@ -276,11 +279,15 @@ function skipString(text: string, i: number, raw: boolean): number {
   return j;
 }
 
+/** balance()'s result (module slots instead of a tuple per node) */
+let balancedStart = 0;
+let balancedEnd = 0;
+
 /**
  * Widens [start, end) to cover the children and until every paren inside it has its partner
  * inside it. Children are already balanced, so only the gaps between them are scanned.
  */
-function balance(start: number, end: number, kids: readonly CelNode[], parens: Int32Array): [number, number] {
+function balance(start: number, end: number, kids: readonly CelNode[], parens: Int32Array): void {
   for (let k = 0; k < kids.length; k++) {
     const c = kids[k]!;
     if (c.start < start) start = c.start;
@@ -311,7 +318,8 @@ function balance(start: number, end: number, kids: readonly CelNode[], parens: I
       }
     }
   }
-  return [start, end];
+  balancedStart = start;
+  balancedEnd = end;
 }
 
 /** Number of nodes in a tree returned by parseCel (ids are 0..n-1, the root's is n-1). */

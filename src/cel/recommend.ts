@@ -33,13 +33,14 @@ const REPEAT_MIN_COST = 3;
 export function recommend(root: CelNode, text: string, cost: CostResult, options: RecommendOptions = {}): RawRecommendation[] {
   const out: RawRecommendation[] = [];
   const src = (n: CelNode): string => text.slice(n.start, n.end);
-  const rank = (n: CelNode): Interval => cost.costs.get(n) ?? { min: 0, max: 0, rank: 0 };
+  const rank = (n: CelNode): Interval => cost.costs.get(n) ?? NO_COST;
   const opCost = (n: CelNode): number => options.operandCost?.(n) ?? rank(n).rank;
   const locate = options.locate ?? ((offset: number) => `offset ${offset}`);
 
   // has() guards present anywhere in the expression (canonical paths)
   const guarded = new Set<string>();
-  const repeats = new Map<number, CelNode[]>();
+  // one node per key until a second one shares it (most keys are unique: no array for those)
+  const repeats = new Map<number, CelNode | CelNode[]>();
   const constNodes: CelNode[] = [];
 
   // textual identity of sub-expressions via O(1) span hashes; equal hashes are verified by text below
@@ -130,10 +131,12 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
       case 'literal':
         isConst = true;
         break;
-      case 'ident':
-        isConst = constLocals.has(node.name) && locals.includes(node.name);
-        if (locals.includes(node.name)) readsLocal = true;
+      case 'ident': {
+        const local = locals.length > 0 && locals.includes(node.name);
+        isConst = local && constLocals.has(node.name);
+        if (local) readsLocal = true;
         break;
+      }
       case 'call':
         isConst = childrenConst && node.fn !== 'now';
         break;
@@ -146,9 +149,10 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
       // textually identical sub-expressions; those that read a local are keyed by its scope
       const h = spanHash(node.start, node.end);
       const key = readsLocal ? (Math.imul(h, 31) + scope) | 0 : h;
-      let list = repeats.get(key);
-      if (!list) repeats.set(key, (list = []));
-      list.push(node);
+      const seen = repeats.get(key);
+      if (seen === undefined) repeats.set(key, node);
+      else if (Array.isArray(seen)) seen.push(node);
+      else repeats.set(key, [seen, node]);
     }
     return (isConst ? CONST : 0) | (readsLocal ? READS_LOCAL : 0);
   };
@@ -295,7 +299,7 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
   // repeated sub-expressions: keep maximal groups (not nested inside another repeated group)
   const groups: CelNode[][] = [];
   for (const candidates of repeats.values()) {
-    if (candidates.length < 2) continue;
+    if (!Array.isArray(candidates)) continue;
     // a hash bucket may hold different texts: split it by text
     const byText = new Map<string, CelNode[]>();
     for (const n of candidates) {
@@ -341,11 +345,13 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     const path = cost.paths.get(n);
     // only R.attr.a.b... / P.attr.a.b... qualify: cheap prefix test before splitting
     if (path === undefined || !(path.startsWith('R.attr.') || path.startsWith('P.attr.')) || path.indexOf('.', 7) < 0) continue;
+    // a comprehension element's path (an `@items` segment) never qualifies: skip the split
+    if (path.includes('.@items.') || path.endsWith('.@items')) continue;
     const parts = path.split('.');
     const attr = parts.indexOf('attr');
     if ((parts[0] !== 'R' && parts[0] !== 'P') || attr !== 1 || parts.length < attr + 3 || parts.includes('@items')) continue;
     let ok = false;
-    for (let k = attr + 2; k <= parts.length; k++) if (guarded.has(parts.slice(0, k).join('.'))) ok = true;
+    if (guarded.size > 0) for (let k = attr + 2; k <= parts.length; k++) if (guarded.has(parts.slice(0, k).join('.'))) ok = true;
     if (ok) continue;
     const optional = parts.slice(0, attr + 2).join('.');
     out.push({
@@ -359,6 +365,8 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
   }
   return out;
 }
+
+const NO_COST: Interval = { min: 0, max: 0, rank: 0 };
 
 let prefixScratch = new Int32Array(256);
 let powers = new Int32Array(0);
@@ -458,13 +466,30 @@ export function plainRegex(pattern: string): { text: string; start: boolean; end
 
 /** One line of at most `max` characters (whitespace folded), for quoting code in messages. */
 export function clip(s: string, max = 60): string {
-  const one = s.replace(/\s+/g, ' ');
+  const one = singleSpaced(s) ? s : s.replace(/\s+/g, ' ');
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/** True when `s` has no whitespace but single ASCII spaces (so folding would not change it). */
+function singleSpaced(s: string): boolean {
+  let prevSpace = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32) {
+      if (prevSpace) return false;
+      prevSpace = true;
+      continue;
+    }
+    if (c < 32 || c >= 0x7f) return false; // control and non-ASCII: let the regex decide
+    prevSpace = false;
+  }
+  return true;
 }
 
 /** A cost for messages: thousands separators, `unbounded` for Infinity. */
 export function fmt(n: number): string {
   if (n === Infinity) return 'unbounded';
+  if (n > -1000 && n < 1000 && Number.isInteger(n)) return String(n);
   const v = Number.isInteger(n) || Math.abs(n) >= 100 ? Math.round(n).toString() : n.toPrecision(3);
   return v.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
