@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Connection, type ConnectionEvents, type RequestSource } from './connection.js';
 import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';
+import { startProgressTicker } from './progress-ticker.js';
 import { generatorView, type RunCommon, type RunOutcome } from './run-types.js';
 
 export interface ClosedModelOptions extends RunCommon {
@@ -138,25 +139,8 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener('abort', onAbort, { once: true });
 
-  let lastCompleted = 0;
   const progress = o.onProgress
-    ? setInterval(() => {
-        const t = now() - t0;
-        recorder.roll(t);
-        const c = recorder.counts;
-        o.onProgress!({
-          elapsedS: t / 1000,
-          plannedS: o.shape.totalMs / 1000,
-          target: Math.round(o.shape.targetAt(t)),
-          rateRps: c.completed - lastCompleted,
-          p50Ms: recorder.latencyNowMs(50),
-          p99Ms: recorder.latencyNowMs(99),
-          errors: recorder.errors.total,
-          dropped: 0,
-          inFlight,
-        });
-        lastCompleted = c.completed;
-      }, 1000)
+    ? startProgressTicker({ recorder, shape: o.shape, now, startMs: t0, inFlight: () => inFlight, wholeTarget: true, onProgress: o.onProgress })
     : null;
 
   if (!stopped) control();

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Connection, type ConnectionEvents, type RequestSource } from './connection.js';
 import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';
+import { startProgressTicker } from './progress-ticker.js';
 import { generatorView, type RunCommon, type RunOutcome } from './run-types.js';
 
 export interface OpenModelOptions extends RunCommon {
@@ -196,25 +197,8 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   t0 = now();
   const cpu0 = process.cpuUsage();
 
-  let lastCompleted = 0;
   const progress = o.onProgress
-    ? setInterval(() => {
-        const t = now() - t0;
-        recorder.roll(t);
-        const c = recorder.counts;
-        o.onProgress!({
-          elapsedS: t / 1000,
-          plannedS: o.shape.totalMs / 1000,
-          target: o.shape.targetAt(t),
-          rateRps: c.completed - lastCompleted,
-          p50Ms: recorder.latencyNowMs(50),
-          p99Ms: recorder.latencyNowMs(99),
-          errors: recorder.errors.total,
-          dropped: c.dropped,
-          inFlight,
-        });
-        lastCompleted = c.completed;
-      }, 1000)
+    ? startProgressTicker({ recorder, shape: o.shape, now, startMs: t0, inFlight: () => inFlight, wholeTarget: false, onProgress: o.onProgress })
     : null;
 
   tick();
