@@ -2,12 +2,19 @@
  * Prometheus metrics for one engine server (a Registry per server, so tests and several servers in
  * one process do not share counters). Engine-side counts (cache, CEL time) are read from the
  * engine at scrape time, as deltas from when the server started.
+ *
+ * The process_* and nodejs_* metrics describe the process, not a server, and prom-client's
+ * collectors for them cannot be stopped (`collectDefaultMetrics` starts a GC PerformanceObserver
+ * and an event-loop-delay monitor and returns no handle). So they are registered once per process,
+ * on the first server, into one shared registry that every server's scrape merges in: starting and
+ * closing servers (bench --http, an in-process loadtest target, tests) never adds collectors.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from './engine.js';
 import type { CheckResponse } from './types.js';
 
 export interface ServerMetrics {
+  /** this server's own metrics (authz_perf_*); the scrape adds the process-wide ones */
   registry: Registry;
   /** Prometheus text exposition */
   text(): Promise<string>;
@@ -20,9 +27,22 @@ export interface ServerMetrics {
 /** Seconds; the engine answers in microseconds, so the low buckets matter. */
 const CHECK_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 1];
 
+let processRegistry: Registry | undefined;
+
+/**
+ * The process-wide registry of prom-client's default metrics (process_*, nodejs_*), created and
+ * populated on first use; the same object for the life of the process.
+ */
+export function processMetricsRegistry(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export function createServerMetrics(engine: Engine): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const start = engine.cacheStats();
   const celStart = engine.celStats();
 
@@ -85,10 +105,12 @@ export function createServerMetrics(engine: Engine): ServerMetrics {
     registers: [registry],
   });
 
+  // holds the same metric objects as the two registries; no names are shared, so merge cannot throw
+  const scrape = Registry.merge([processMetricsRegistry(), registry]);
   return {
     registry,
-    contentType: registry.contentType,
-    text: () => registry.metrics(),
+    contentType: scrape.contentType,
+    text: () => scrape.metrics(),
     observeCheck(seconds, response) {
       duration.observe(seconds);
       let allowed = 0;
