@@ -96,8 +96,9 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     throw new UsageError('--in-process, --cache-size and --no-cache configure the bundled engine; they do not apply with --target');
   if (flags.exportK6 !== undefined && parsed.findMax) throw new UsageError('--export-k6 writes a fixed load shape; it cannot express --find-max');
 
-  const scenarioArg = looksLikePath(flags.scenario ?? 'abac-cel') ? path.resolve(ctx.cwd, flags.scenario!) : (flags.scenario ?? 'abac-cel');
-  const scenario = await loadScenario(scenarioArg);
+  // a bundled name or a path relative to ctx.cwd (the bundled serve child runs in ctx.cwd too)
+  const scenarioArg = flags.scenario ?? 'abac-cel';
+  const scenario = await loadScenario(scenarioArg, { cwd: ctx.cwd });
   const plan = resolvePlan(parsed, scenario);
   const poolSize = requestPoolSize(parsed, plannedRequests(plan));
   const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, parsed.verify && flags.exportK6 === undefined);
@@ -204,7 +205,7 @@ async function startTarget(
 ): Promise<{ url: string; bundled: boolean; stop: () => Promise<void> }> {
   if (parsed.targetUrl) return { url: parsed.targetUrl, bundled: false, stop: async () => undefined };
   if (flags.inProcess) {
-    const t = await startInProcessTarget(await loadScenario(scenarioArg));
+    const t = await startInProcessTarget(await loadScenario(scenarioArg, { cwd: ctx.cwd }));
     return { url: t.url, bundled: true, stop: () => t.close() };
   }
   const serveFlags: ServeFlags = {
@@ -285,10 +286,6 @@ function stepLine(s: FindMaxStep): string {
   const retry = s.firstAttempt ? ` (re-run after a first attempt with p99 ${s.firstAttempt.p99Ms}ms, errors ${(s.firstAttempt.errorRate * 100).toFixed(2)}%)` : '';
   const verdict = s.verdict === 'inconclusive' ? `inconclusive (${s.samples} requests)` : s.passed ? 'held' : 'broke';
   return `find-max: target ${s.targetRps} req/s for ${s.durationS ?? '?'}s → achieved ${s.achievedRps} · p50 ${s.p50Ms}ms · p99 ${s.p99Ms}ms · errors ${(s.errorRate * 100).toFixed(2)}% · ${verdict}${retry}`;
-}
-
-function looksLikePath(s: string): boolean {
-  return s.includes('/') || s.includes('\\') || s.startsWith('.') || s.endsWith('.yaml') || s.endsWith('.yml');
 }
 
 function isLoopback(url: string): boolean {

@@ -86,7 +86,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     label = `policies ${flags.policies}`;
   } else {
     const name = flags.scenario ?? DEFAULT_SCENARIO;
-    const scenario = await loadScenario(/[\\/]/.test(name) || name.startsWith('.') ? path.resolve(ctx.cwd, name) : name);
+    const scenario = await loadScenario(name, { cwd: ctx.cwd });
     policyDir = scenario.policyDir;
     label = `scenario ${scenario.name}`;
   }

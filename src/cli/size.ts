@@ -101,7 +101,7 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
   const startedAt = new Date();
   if (options.scenario !== undefined) {
     // --scenario: its SLO is the default p99 target, its policy count the default --policies.
-    const scenario = await loadScenario(options.scenario);
+    const scenario = await loadScenario(options.scenario, { cwd: ctx.cwd });
     options.scenario = scenario.name;
     options.scenarioSloP99Ms = scenario.slo.p99Ms;
     options.scenarioRepeatShare = scenario.requests.repeatShare;

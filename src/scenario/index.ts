@@ -3,7 +3,8 @@
  *
  *   BUNDLED_SCENARIOS_DIR                 PACKAGE_ROOT/scenarios
  *   listScenarios()                       bundled scenarios, sorted by name
- *   loadScenario(nameOrDir)               a bundled name, a folder or a scenario.yaml path
+ *   loadScenario(nameOrDir, { cwd })      a bundled name, a folder or a scenario.yaml path
+ *                                         (relative paths resolve against cwd)
  *   createRequestStream(scenario, opts)   deterministic infinite stream of CheckRequests
  *   takeRequests(stream, n)
  *
@@ -65,23 +66,34 @@ export async function listScenarios(): Promise<ScenarioSummary[]> {
   return out;
 }
 
+export interface LoadScenarioOptions {
+  /**
+   * The folder a relative path resolves against: the CLI passes its context's cwd. Without it a
+   * relative path resolves against the process's working directory (bundled names and absolute
+   * paths do not depend on it).
+   */
+  cwd?: string;
+}
+
 /**
- * A bundled scenario by name, or a path (folder containing scenario.yaml, or the file itself).
- * Unknown name → UsageError listing the accepted names; bad file → InputError with file:line:column.
+ * A bundled scenario by name, or a path (folder containing scenario.yaml, or the file itself),
+ * relative to `options.cwd`. A bundled name wins over a same-named folder unless the argument
+ * looks like a path (`./name`). Unknown name → UsageError listing the accepted names; bad file →
+ * InputError with file:line:column.
  */
-export async function loadScenario(nameOrDir: string): Promise<Scenario> {
+export async function loadScenario(nameOrDir: string, options: LoadScenarioOptions = {}): Promise<Scenario> {
+  const path = options.cwd === undefined ? resolve(nameOrDir) : resolve(options.cwd, nameOrDir);
   const looksLikePath = /[\\/]/.test(nameOrDir) || nameOrDir.startsWith('.') || /\.ya?ml$/i.test(nameOrDir);
   if (!looksLikePath) {
     const bundled = join(BUNDLED_SCENARIOS_DIR, nameOrDir, SCENARIO_FILE);
     if (/^[A-Za-z0-9_-]+$/.test(nameOrDir) && (await isFile(bundled))) return loadScenarioFile(bundled);
-    if (!existsSync(nameOrDir)) {
+    if (!existsSync(path)) {
       const names = await bundledNames();
       throw new UsageError(
         `--scenario: unknown scenario '${nameOrDir}' (accepted: ${names.join(', ') || 'none bundled'}, or a folder with ${SCENARIO_FILE})`,
       );
     }
   }
-  const path = resolve(nameOrDir);
   if (dirExists(path)) {
     const file = join(path, SCENARIO_FILE);
     if (!(await isFile(file))) throw new UsageError(`--scenario: ${nameOrDir} has no ${SCENARIO_FILE}`);
