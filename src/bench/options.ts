@@ -30,14 +30,6 @@ export function parseTimeFlag(text: string, flag: string, allowZero: boolean): n
   return ms;
 }
 
-export function parseCountFlag(text: string, flag: string, min: number, max: number): number {
-  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag}: expected a whole number from ${min} to ${max}, got '${text}'`);
-  }
-  return n;
-}
-
 /** Test hook `TASK_ID:NANOSECONDS`, e.g. `check-uncached:200000`. */
 export function parseSlowTask(text: string): { id: string; extraNs: number } {
   const m = /^([^:]+):(\d+)$/.exec(text.trim());

@@ -10,7 +10,8 @@ import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { BenchReport } from '../report/types.js';
 import { InputError, UsageError } from '../util/errors.js';
-import { DEFAULTS, QUICK, parseCountFlag, parseSlowTask, parseTimeFlag, type BenchRunOptions } from '../bench/options.js';
+import { DEFAULTS, QUICK, parseSlowTask, parseTimeFlag, type BenchRunOptions } from '../bench/options.js';
+import { parseIntegerFlag } from './integer-flag.js';
 import { compareWithBaseline, parseBaseline, parseMaxRegression } from '../bench/baseline.js';
 import { runBenchSuite, availableScenarios } from '../bench/suite.js';
 
@@ -129,14 +130,14 @@ function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Om
   const options: Omit<BenchRunOptions, 'onProgress' | 'signal'> = {
     scenarios,
     timeMs: flags.time !== undefined ? parseTimeFlag(flags.time, '--time', false) : preset.timeMs,
-    iterations: flags.iterations !== undefined ? parseCountFlag(flags.iterations, '--iterations', 1, 10_000_000) : preset.iterations,
+    iterations: flags.iterations !== undefined ? parseIntegerFlag('--iterations', flags.iterations, { min: 1, max: 10_000_000 }) : preset.iterations,
     warmupMs,
     warmupIterations: warmupMs === 0 ? 0 : preset.warmupIterations,
     quick: Boolean(flags.quick),
     http: Boolean(flags.http),
     celEngines: Boolean(flags.celEngines),
-    seed: parseCountFlag(flags.seed ?? '1', '--seed', 0, 2 ** 31 - 1),
-    requests: flags.requests !== undefined ? parseCountFlag(flags.requests, '--requests', 1, 100_000) : preset.requests,
+    seed: parseIntegerFlag('--seed', flags.seed ?? '1', { min: 0, max: 2 ** 31 - 1 }),
+    requests: flags.requests !== undefined ? parseIntegerFlag('--requests', flags.requests, { min: 1, max: 100_000 }) : preset.requests,
     stageSamples: preset.stageSamples,
     memory: flags.memory ?? !flags.quick,
   };

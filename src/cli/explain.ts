@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { argsAfterCommand, readInputFile, runAction } from './action.js';
+import { parseIntegerFlag } from './integer-flag.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -80,9 +81,7 @@ export function parseExplainFlags(flags: ExplainFlags, env: NodeJS.ProcessEnv): 
   const url = flags.databaseUrl ?? (env.DATABASE_URL || null);
   let sizes = url ? DEFAULT_SEED_SIZES : DEFAULT_PGLITE_SEED_SIZES;
   if (flags.rows !== undefined) {
-    const n = Number(flags.rows.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < 100 || n > 50_000_000) throw new UsageError(`--rows: "${flags.rows}" must be an integer between 100 and 50000000`);
-    sizes = seedSizesForRows(n);
+    sizes = seedSizesForRows(parseIntegerFlag('--rows', flags.rows, { min: 100, max: 50_000_000 }));
   }
   const timeoutMs = parseDurationMs(flags.timeout, '--timeout');
   if (timeoutMs < 1) throw new UsageError('--timeout: must be at least 1ms');

@@ -25,7 +25,8 @@ import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
-import type { ServeFlags } from './serve.js';
+import { SERVE_CACHE_SIZE_MAX, type ServeFlags } from './serve.js';
+import { parseIntegerFlag } from './integer-flag.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
@@ -91,7 +92,8 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const args = argsAfterCommand(cmd);
   if (flags.importK6 !== undefined) return importK6(ctx, flags, args);
   const parsed = parseLoadtestFlags(flags);
-  if (flags.cacheSize !== undefined && !/^\d+$/.test(flags.cacheSize)) throw new UsageError(`--cache-size: "${flags.cacheSize}" must be a whole number`);
+  // checked here with serve's parser and bounds, so a bad value fails before the serve child starts
+  if (flags.cacheSize !== undefined) parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
   if (parsed.targetUrl && (flags.inProcess || flags.cacheSize !== undefined || flags.cache === false))
     throw new UsageError('--in-process, --cache-size and --no-cache configure the bundled engine; they do not apply with --target');
   if (flags.exportK6 !== undefined && parsed.findMax) throw new UsageError('--export-k6 writes a fixed load shape; it cannot express --find-max');

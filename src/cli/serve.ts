@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { runAction } from './action.js';
+import { parseIntegerFlag } from './integer-flag.js';
 import { UsageError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_CACHE, DEFAULT_PORT, createEngine, loadPolicySet, startServer, type RunningServer } from '../engine/index.js';
@@ -30,6 +31,8 @@ export interface ServeIo {
 }
 
 const DEFAULT_SCENARIO = 'abac-cel';
+/** largest --cache-size (loadtest checks its own --cache-size against it before starting serve) */
+export const SERVE_CACHE_SIZE_MAX = 100_000_000;
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -59,22 +62,16 @@ export function untilSignal(): Promise<void> {
   });
 }
 
-function integerFlag(text: string, flag: string, min: number, max: number): number {
-  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag}: expected an integer from ${min} to ${max}, got "${text}"`);
-  return n;
-}
-
 export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: ServeIo): Promise<number> {
   if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
-  const port = integerFlag(flags.port, '--port', 0, 65535);
-  const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : integerFlag(flags.bodyLimit, '--body-limit', 1, 2 ** 31);
+  const port = parseIntegerFlag('--port', flags.port, { min: 0, max: 65535 });
+  const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseIntegerFlag('--body-limit', flags.bodyLimit, { min: 1, max: 2 ** 31 });
   if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) {
     throw new UsageError(`${flags.cacheSize !== undefined ? '--cache-size' : '--cache-ttl'}: cannot be combined with --no-cache`);
   }
   const cache = flags.cache
     ? {
-        maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : integerFlag(flags.cacheSize, '--cache-size', 1, 100_000_000),
+        maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX }),
         ttlMs: flags.cacheTtl === undefined ? DEFAULT_CACHE.ttlMs : parseDurationMs(flags.cacheTtl, '--cache-ttl'),
       }
     : false;
