@@ -31,32 +31,72 @@ export const LARGE_LIST = 16;
 const REPEAT_MIN_COST = 3;
 
 export function recommend(root: CelNode, text: string, cost: CostResult, options: RecommendOptions = {}): RawRecommendation[] {
-  const out: RawRecommendation[] = [];
-  const src = (n: CelNode): string => text.slice(n.start, n.end);
-  const rank = (n: CelNode): Interval => cost.costs.get(n) ?? NO_COST;
-  const opCost = (n: CelNode): number => options.operandCost?.(n) ?? rank(n).rank;
-  const locate = options.locate ?? ((offset: number) => `offset ${offset}`);
+  return new Recommender(text, cost, options).run(root);
+}
 
-  // has() guards present anywhere in the expression (canonical paths)
-  const guarded = new Set<string>();
-  // one node per key until a second one shares it (most keys are unique: no array for those)
-  const repeats = new Map<number, CelNode | CelNode[]>();
-  const constNodes: CelNode[] = [];
+const CONST = 1;
+const READS_LOCAL = 2;
+const NO_LOCALS: readonly string[] = Object.freeze([]);
+const NO_CONST_LOCALS: ReadonlySet<string> = new Set();
 
-  // textual identity of sub-expressions via O(1) span hashes; equal hashes are verified by text below
-  const spanHash = spanHasher(text);
-  const CONST = 1;
-  const READS_LOCAL = 2;
+/** One pass over the tree collecting candidates, then the whole-expression rules (a class: no closures per call). */
+class Recommender {
+  private readonly out: RawRecommendation[] = [];
+  /** has() guards present anywhere in the expression (canonical paths) */
+  private guarded: Set<string> | null = null;
+  /** one node per key until a second one shares it (most keys are unique: no array for those) */
+  private readonly repeats = new Map<number, CelNode | CelNode[]>();
+  private repeatedKeys = 0;
+  private readonly constNodes: CelNode[] = [];
+  private readonly deepSelects: CelNode[] = [];
+  /** prefix hashes of `text` (see prefixHashes): textual identity of sub-expressions in O(1) */
+  private readonly prefix: Int32Array;
+
+  constructor(
+    private readonly text: string,
+    private readonly cost: CostResult,
+    private readonly options: RecommendOptions,
+  ) {
+    this.prefix = prefixHashes(text);
+  }
+
+  run(root: CelNode): RawRecommendation[] {
+    this.visit(root, null, NO_LOCALS, NO_CONST_LOCALS, false, -1);
+    if (this.repeatedKeys > 0) this.reportRepeats();
+    this.reportConstants();
+    if (this.deepSelects.length > 0) this.reportDeepSelects();
+    return this.out;
+  }
+
+  private src(n: CelNode): string {
+    return this.text.slice(n.start, n.end);
+  }
+
+  private rank(n: CelNode): Interval {
+    return this.cost.costs.get(n) ?? NO_COST;
+  }
+
+  private opCost(n: CelNode): number {
+    return this.options.operandCost?.(n) ?? this.rank(n).rank;
+  }
+
+  private locate(offset: number): string {
+    return this.options.locate ? this.options.locate(offset) : `offset ${offset}`;
+  }
+
+  private spanHash(start: number, end: number): number {
+    return (this.prefix[end]! - Math.imul(this.prefix[start]!, powers[end - start]!)) | 0;
+  }
 
   /** Returns CONST when the node reads no variables (and no now()), READS_LOCAL when it reads a local. */
-  const visit = (
+  private visit(
     node: CelNode,
     parent: CelNode | null,
     locals: readonly string[],
     constLocals: ReadonlySet<string>,
     inHas: boolean,
     scope: number,
-  ): number => {
+  ): number {
     let childrenConst = true;
     let readsLocal = false;
     const kids = node.children;
@@ -65,7 +105,7 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
       const first = node.kind === 'comprehension' ? node.range : node.init;
       const name = node.kind === 'comprehension' ? node.iterVar : node.varName;
       const childLocals = [...locals, name];
-      const f = visit(first, node, locals, constLocals, inHas, scope);
+      const f = this.visit(first, node, locals, constLocals, inHas, scope);
       const firstConst = (f & CONST) !== 0;
       if (f & READS_LOCAL) readsLocal = true;
       let nextConstLocals = constLocals;
@@ -74,7 +114,7 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
       for (let i = 0; i < kids.length; i++) {
         const child = kids[i]!;
         if (child === first) continue;
-        const r = visit(child, node, childLocals, nextConstLocals, inHas, node.start);
+        const r = this.visit(child, node, childLocals, nextConstLocals, inHas, node.start);
         if (!(r & CONST)) childrenConst = false;
         // reads of this comprehension's own variable count as local reads too (keyed by its scope)
         if (r & READS_LOCAL) readsLocal = true;
@@ -82,7 +122,7 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     } else {
       const has = inHas || node.kind === 'has';
       for (let i = 0; i < kids.length; i++) {
-        const r = visit(kids[i]!, node, locals, constLocals, has, scope);
+        const r = this.visit(kids[i]!, node, locals, constLocals, has, scope);
         if (!(r & CONST)) childrenConst = false;
         if (r & READS_LOCAL) readsLocal = true;
       }
@@ -90,39 +130,26 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
 
     switch (node.kind) {
       case 'has': {
-        const p = cost.paths.get(node.operand);
-        if (p !== undefined) guarded.add(p);
+        const p = this.cost.paths.get(node.operand);
+        if (p !== undefined) (this.guarded ??= new Set()).add(p);
         break;
       }
       case 'and':
       case 'or':
-        if (!parent || parent.kind !== node.kind) checkOperandOrder(node);
-        checkBoolLiteral(node);
+        if (!parent || parent.kind !== node.kind) this.checkOperandOrder(node);
+        this.checkBoolLiteral(node);
         break;
       case 'comprehension':
-        checkNested(node);
+        this.checkNested(node);
         break;
       case 'call':
-        if (node.fn === 'matches') checkRegex(node);
+        if (node.fn === 'matches') this.checkRegex(node);
         break;
       case 'binary':
-        if (node.op === 'in' && node.right.kind === 'list' && node.right.elements.length >= LARGE_LIST) {
-          const n = node.right.elements.length;
-          const literals = node.right.elements.every((e) => e.kind === 'literal');
-          out.push({
-            rule: 'in-large-list',
-            severity: n >= 100 ? 'warning' : 'info',
-            message: `\`in\` scans a ${n}-element list literal on every evaluation (cost ${n})`,
-            suggestion: literals
-              ? `test membership in a map literal instead (O(1), cost 1): ${src(node.left)} in {${node.right.elements.slice(0, 2).map((e) => `${src(e)}: true`).join(', ')}, ...}`
-              : 'move the list into a policy constant map and test `in` against its keys',
-            start: node.start,
-            end: node.end,
-          });
-        }
+        if (node.op === 'in' && node.right.kind === 'list' && node.right.elements.length >= LARGE_LIST) this.checkLargeList(node);
         break;
       case 'select':
-        if (!inHas && !(parent && parent.kind === 'select' && parent.operand === node)) deepSelects.push(node);
+        if (!inHas && !(parent && parent.kind === 'select' && parent.operand === node)) this.deepSelects.push(node);
         break;
     }
 
@@ -143,107 +170,115 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
       default:
         isConst = childrenConst;
     }
-    if (isConst && isFoldable(node)) constNodes.push(node);
+    if (isConst && isFoldable(node)) this.constNodes.push(node);
 
-    if (node.kind !== 'literal' && node.kind !== 'ident' && !cost.paths.has(node) && rank(node).rank >= REPEAT_MIN_COST) {
+    if (node.kind !== 'literal' && node.kind !== 'ident' && !this.cost.paths.has(node) && this.rank(node).rank >= REPEAT_MIN_COST) {
       // textually identical sub-expressions; those that read a local are keyed by its scope
-      const h = spanHash(node.start, node.end);
+      const h = this.spanHash(node.start, node.end);
       const key = readsLocal ? (Math.imul(h, 31) + scope) | 0 : h;
-      const seen = repeats.get(key);
-      if (seen === undefined) repeats.set(key, node);
-      else if (Array.isArray(seen)) seen.push(node);
-      else repeats.set(key, [seen, node]);
+      const seen = this.repeats.get(key);
+      if (seen === undefined) this.repeats.set(key, node);
+      else {
+        if (Array.isArray(seen)) seen.push(node);
+        else this.repeats.set(key, [seen, node]);
+        this.repeatedKeys++;
+      }
     }
     return (isConst ? CONST : 0) | (readsLocal ? READS_LOCAL : 0);
-  };
-
-  const deepSelects: CelNode[] = [];
-
-  function flatten(node: CelNode, kind: 'and' | 'or', into: CelNode[]): CelNode[] {
-    if (node.kind === kind) {
-      flatten(node.left, kind, into);
-      flatten(node.right, kind, into);
-    } else into.push(node);
-    return into;
   }
 
-  function operandText(n: CelNode, kind: 'and' | 'or'): string {
-    const t = src(n);
+  private checkLargeList(node: Extract<CelNode, { kind: 'binary' }>): void {
+    const list = node.right as Extract<CelNode, { kind: 'list' }>;
+    const n = list.elements.length;
+    const literals = list.elements.every((e) => e.kind === 'literal');
+    this.out.push({
+      rule: 'in-large-list',
+      severity: n >= 100 ? 'warning' : 'info',
+      message: `\`in\` scans a ${n}-element list literal on every evaluation (cost ${n})`,
+      suggestion: literals
+        ? `test membership in a map literal instead (O(1), cost 1): ${this.src(node.left)} in {${list.elements.slice(0, 2).map((e) => `${this.src(e)}: true`).join(', ')}, ...}`
+        : 'move the list into a policy constant map and test `in` against its keys',
+      start: node.start,
+      end: node.end,
+    });
+  }
+
+  private operandText(n: CelNode, kind: 'and' | 'or'): string {
+    const t = this.src(n);
     const needsParens = n.kind === 'ternary' || (kind === 'and' && n.kind === 'or');
     return needsParens ? `(${t})` : t;
   }
 
-  function checkOperandOrder(node: Extract<CelNode, { kind: 'and' | 'or' }>): void {
+  private checkOperandOrder(node: Extract<CelNode, { kind: 'and' | 'or' }>): void {
     const operands = flatten(node, node.kind, []);
-    const costs = operands.map(opCost);
-    let worst: { i: number; j: number; ratio: number } | null = null;
+    const costs = new Array<number>(operands.length);
+    for (let i = 0; i < operands.length; i++) costs[i] = this.opCost(operands[i]!);
+    let worstI = -1;
+    let worstJ = -1;
+    let worstRatio = 0;
     for (let i = 0; i < operands.length; i++) {
       for (let j = i + 1; j < operands.length; j++) {
         const ci = costs[i]!;
         const cj = costs[j]!;
         if (ci - cj >= 3 && ci >= 2 * cj) {
           const ratio = cj === 0 ? Infinity : ci / cj;
-          if (!worst || ratio > worst.ratio) worst = { i, j, ratio };
+          if (worstI < 0 || ratio > worstRatio) {
+            worstI = i;
+            worstJ = j;
+            worstRatio = ratio;
+          }
         }
       }
     }
-    if (!worst) return;
+    if (worstI < 0) return;
     const order = operands.map((n, i) => ({ n, c: costs[i]!, i })).sort((a, b) => a.c - b.c || a.i - b.i);
     const op = node.kind === 'and' ? '&&' : '||';
-    const a = operands[worst.i]!;
-    const b = operands[worst.j]!;
-    const unit = options.operandCost ? 'ns' : 'cost';
-    out.push({
+    const a = operands[worstI]!;
+    const b = operands[worstJ]!;
+    const unit = this.options.operandCost ? 'ns' : 'cost';
+    this.out.push({
       rule: 'cheaper-operand-first',
-      severity: worst.ratio >= 10 ? 'warning' : 'info',
+      severity: worstRatio >= 10 ? 'warning' : 'info',
       message:
-        `\`${op}\` evaluates \`${clip(src(a))}\` (${unit} ${fmt(costs[worst.i]!)}) before \`${clip(src(b))}\` (${unit} ${fmt(costs[worst.j]!)}); ` +
+        `\`${op}\` evaluates \`${clip(this.src(a))}\` (${unit} ${fmt(costs[worstI]!)}) before \`${clip(this.src(b))}\` (${unit} ${fmt(costs[worstJ]!)}); ` +
         `put cheaper operands first so short-circuiting skips the expensive one (CEL's ${op} is commutative, reordering is safe)`,
-      suggestion: order.map((o) => operandText(o.n, node.kind)).join(` ${op} `),
+      suggestion: order.map((o) => this.operandText(o.n, node.kind)).join(` ${op} `),
       start: node.start,
       end: node.end,
     });
   }
-
-  function checkBoolLiteral(node: Extract<CelNode, { kind: 'and' | 'or' }>): void {
-    for (const side of [node.left, node.right]) {
+  private checkBoolLiteral(node: Extract<CelNode, { kind: 'and' | 'or' }>): void {
+    for (let k = 0; k < 2; k++) {
+      const side = k === 0 ? node.left : node.right;
       if (side.kind !== 'literal' || side.type !== 'bool') continue;
       const other = side === node.left ? node.right : node.left;
       const absorbing = (node.kind === 'and') === (side.value === false);
-      out.push({
+      this.out.push({
         rule: 'constant-fold',
         severity: 'info',
-        message: `\`${src(side)}\` makes this \`${node.kind === 'and' ? '&&' : '||'}\` ${absorbing ? 'constant' : 'redundant'}`,
-        suggestion: absorbing ? `replace the whole sub-expression with ${src(side)}` : `keep only ${clip(src(other))}`,
+        message: `\`${this.src(side)}\` makes this \`${node.kind === 'and' ? '&&' : '||'}\` ${absorbing ? 'constant' : 'redundant'}`,
+        suggestion: absorbing ? `replace the whole sub-expression with ${this.src(side)}` : `keep only ${clip(this.src(other))}`,
         start: node.start,
         end: node.end,
       });
     }
   }
 
-  function checkNested(node: Extract<CelNode, { kind: 'comprehension' }>): void {
+  private checkNested(node: Extract<CelNode, { kind: 'comprehension' }>): void {
     const inner: Array<Extract<CelNode, { kind: 'comprehension' }>> = [];
-    const findInner = (n: CelNode): void => {
-      if (n.kind === 'comprehension') {
-        inner.push(n);
-        return;
-      }
-      forEachChild(n, findInner);
-    };
-    if (node.predicate) findInner(node.predicate);
-    if (node.transform) findInner(node.transform);
-    if (inner.length === 0) return;
+    if (node.predicate) outermostComprehensions(node.predicate, inner);
+    if (node.transform) outermostComprehensions(node.transform, inner);
     for (const c of inner) {
       const depth = 1 + nestingDepth(c);
-      const independent = !new RegExp(`\\b${node.iterVar}\\b`).test(src(c.range));
-      out.push({
+      const independent = !new RegExp(`\\b${node.iterVar}\\b`).test(this.src(c.range));
+      this.out.push({
         rule: 'nested-comprehension',
         severity: depth >= 3 ? 'error' : 'warning',
         message:
-          `nested comprehension: \`${clip(src(c))}\` runs for every element of \`${clip(src(node.range))}\` ` +
+          `nested comprehension: \`${clip(this.src(c))}\` runs for every element of \`${clip(this.src(node.range))}\` ` +
           `(O(n${depth === 2 ? '²' : depth === 3 ? '³' : `^${depth}`}))`,
         suggestion: independent
-          ? `its range \`${clip(src(c.range))}\` does not depend on \`${node.iterVar}\`: compute it once with cel.bind(x, ${clip(src(c.range))}, ...) or a policy variable, and test membership with \`in\``
+          ? `its range \`${clip(this.src(c.range))}\` does not depend on \`${node.iterVar}\`: compute it once with cel.bind(x, ${clip(this.src(c.range))}, ...) or a policy variable, and test membership with \`in\``
           : `precompute the inner collection as a map or set (policy variable) and test with \`in\`, or bound both sizes with --size-hint`,
         start: node.start,
         end: node.end,
@@ -251,15 +286,15 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     }
   }
 
-  function checkRegex(node: Extract<CelNode, { kind: 'call' }>): void {
+  private checkRegex(node: Extract<CelNode, { kind: 'call' }>): void {
     const subject = node.target ?? node.args[0];
     const pattern = node.target ? node.args[0] : node.args[1];
     if (!subject || !pattern) return;
     if (pattern.kind !== 'literal' || pattern.type !== 'string') {
-      out.push({
+      this.out.push({
         rule: 'regex-non-constant',
         severity: 'warning',
-        message: `regular expression \`${clip(src(pattern))}\` is computed at evaluation time: it is compiled on every evaluation and its cost cannot be bounded`,
+        message: `regular expression \`${clip(this.src(pattern))}\` is computed at evaluation time: it is compiled on every evaluation and its cost cannot be bounded`,
         suggestion: 'use a constant pattern (or a policy constant), or compare with ==, startsWith, endsWith or contains',
         start: node.start,
         end: node.end,
@@ -268,11 +303,11 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     }
     const alternatives = anchoredAlternatives(String(pattern.value));
     if (alternatives) {
-      out.push({
+      this.out.push({
         rule: 'regex-as-string-function',
         severity: 'info',
         message: `constant regex ${JSON.stringify(String(pattern.value))} only matches ${alternatives.length} fixed strings: a list membership test does the same without a regex engine`,
-        suggestion: `${src(subject)} in [${alternatives.map((a) => JSON.stringify(a)).join(', ')}]`,
+        suggestion: `${this.src(subject)} in [${alternatives.map((a) => JSON.stringify(a)).join(', ')}]`,
         start: node.start,
         end: node.end,
       });
@@ -280,11 +315,11 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     }
     const plain = plainRegex(String(pattern.value));
     if (!plain) return;
-    const s = src(subject);
+    const s = this.src(subject);
     const lit = JSON.stringify(plain.text);
     const rewrite =
       plain.start && plain.end ? `${s} == ${lit}` : plain.start ? `${s}.startsWith(${lit})` : plain.end ? `${s}.endsWith(${lit})` : `${s}.contains(${lit})`;
-    out.push({
+    this.out.push({
       rule: 'regex-as-string-function',
       severity: 'info',
       message: `constant regex ${JSON.stringify(String(pattern.value))} has no regex operators: a string function does the same without a regex engine`,
@@ -294,76 +329,108 @@ export function recommend(root: CelNode, text: string, cost: CostResult, options
     });
   }
 
-  visit(root, null, [], new Set(), false, -1);
-
-  // repeated sub-expressions: keep maximal groups (not nested inside another repeated group)
-  const groups: CelNode[][] = [];
-  for (const candidates of repeats.values()) {
-    if (!Array.isArray(candidates)) continue;
-    // a hash bucket may hold different texts: split it by text
-    const byText = new Map<string, CelNode[]>();
-    for (const n of candidates) {
-      const t = src(n);
-      const g = byText.get(t);
-      if (g) g.push(n);
-      else byText.set(t, [n]);
+  /** Repeated sub-expressions: maximal groups only (not nested inside another repeated group). */
+  private reportRepeats(): void {
+    const groups: CelNode[][] = [];
+    for (const candidates of this.repeats.values()) {
+      if (!Array.isArray(candidates)) continue;
+      // a hash bucket may hold different texts: split it by text
+      const byText = new Map<string, CelNode[]>();
+      for (const n of candidates) {
+        const t = this.src(n);
+        const g = byText.get(t);
+        if (g) g.push(n);
+        else byText.set(t, [n]);
+      }
+      for (const g of byText.values()) if (g.length >= 2) groups.push(g);
     }
-    for (const g of byText.values()) if (g.length >= 2) groups.push(g);
-  }
-  const covered = (n: CelNode, by: CelNode[]): boolean => by.some((m) => m !== n && m.start <= n.start && n.end <= m.end);
-  const allRepeated = groups.flat();
-  for (const g of groups) {
-    if (g.every((n) => covered(n, allRepeated.filter((m) => !g.includes(m))))) continue;
-    const first = g[0]!;
-    const c = rank(first);
-    const where = g.map((n) => locate(n.start)).join(', ');
-    out.push({
-      rule: 'repeated-subexpression',
-      severity: c.rank >= 10 || c.max === Infinity ? 'warning' : 'info',
-      message: `\`${clip(src(first))}\` is evaluated ${g.length} times (cost ${fmt(c.rank)} each; at ${where})`,
-      suggestion: `bind it once: cel.bind(v, ${clip(src(first))}, <expression using v>), or define it as a policy variable and use V.<name>`,
-      start: first.start,
-      end: first.end,
-    });
-  }
-
-  // constant sub-expressions: report maximal ones
-  for (const n of constNodes) {
-    if (covered(n, constNodes)) continue;
-    out.push({
-      rule: 'constant-fold',
-      severity: 'info',
-      message: `\`${clip(src(n))}\` reads no variables: it is recomputed on every evaluation but its value never changes`,
-      suggestion: 'fold it to its value (or a policy constant)',
-      start: n.start,
-      end: n.end,
-    });
+    if (groups.length === 0) return;
+    const allRepeated = groups.flat();
+    for (const g of groups) {
+      if (g.every((n) => covered(n, allRepeated.filter((m) => !g.includes(m))))) continue;
+      const first = g[0]!;
+      const c = this.rank(first);
+      const where = g.map((n) => this.locate(n.start)).join(', ');
+      this.out.push({
+        rule: 'repeated-subexpression',
+        severity: c.rank >= 10 || c.max === Infinity ? 'warning' : 'info',
+        message: `\`${clip(this.src(first))}\` is evaluated ${g.length} times (cost ${fmt(c.rank)} each; at ${where})`,
+        suggestion: `bind it once: cel.bind(v, ${clip(this.src(first))}, <expression using v>), or define it as a policy variable and use V.<name>`,
+        start: first.start,
+        end: first.end,
+      });
+    }
   }
 
-  // deep attribute reads without has() guards
-  for (const n of deepSelects) {
-    const path = cost.paths.get(n);
-    // only R.attr.a.b... / P.attr.a.b... qualify: cheap prefix test before splitting
-    if (path === undefined || !(path.startsWith('R.attr.') || path.startsWith('P.attr.')) || path.indexOf('.', 7) < 0) continue;
-    // a comprehension element's path (an `@items` segment) never qualifies: skip the split
-    if (path.includes('.@items.') || path.endsWith('.@items')) continue;
-    const parts = path.split('.');
-    const attr = parts.indexOf('attr');
-    if ((parts[0] !== 'R' && parts[0] !== 'P') || attr !== 1 || parts.length < attr + 3 || parts.includes('@items')) continue;
-    let ok = false;
-    if (guarded.size > 0) for (let k = attr + 2; k <= parts.length; k++) if (guarded.has(parts.slice(0, k).join('.'))) ok = true;
-    if (ok) continue;
-    const optional = parts.slice(0, attr + 2).join('.');
-    out.push({
-      rule: 'unguarded-optional-select',
-      severity: 'warning',
-      message: `\`${src(n)}\` reads a nested attribute with no has() guard: when ${optional} is absent the expression errors (no such key) instead of evaluating to false`,
-      suggestion: `has(${optional}) && ...`,
-      start: n.start,
-      end: n.end,
-    });
+  /** Constant sub-expressions: the maximal ones. */
+  private reportConstants(): void {
+    const constNodes = this.constNodes;
+    for (const n of constNodes) {
+      if (covered(n, constNodes)) continue;
+      this.out.push({
+        rule: 'constant-fold',
+        severity: 'info',
+        message: `\`${clip(this.src(n))}\` reads no variables: it is recomputed on every evaluation but its value never changes`,
+        suggestion: 'fold it to its value (or a policy constant)',
+        start: n.start,
+        end: n.end,
+      });
+    }
   }
-  return out;
+
+  /** Deep attribute reads without has() guards. */
+  private reportDeepSelects(): void {
+    const guarded = this.guarded;
+    for (const n of this.deepSelects) {
+      const path = this.cost.paths.get(n);
+      // only R.attr.a.b... / P.attr.a.b... qualify: cheap prefix test before splitting
+      if (path === undefined || !(path.startsWith('R.attr.') || path.startsWith('P.attr.')) || path.indexOf('.', 7) < 0) continue;
+      // a comprehension element's path (an `@items` segment) never qualifies: skip the split
+      if (path.includes('.@items.') || path.endsWith('.@items')) continue;
+      const parts = path.split('.');
+      const attr = parts.indexOf('attr');
+      if ((parts[0] !== 'R' && parts[0] !== 'P') || attr !== 1 || parts.length < attr + 3 || parts.includes('@items')) continue;
+      let ok = false;
+      if (guarded) for (let k = attr + 2; k <= parts.length; k++) if (guarded.has(parts.slice(0, k).join('.'))) ok = true;
+      if (ok) continue;
+      const optional = parts.slice(0, attr + 2).join('.');
+      this.out.push({
+        rule: 'unguarded-optional-select',
+        severity: 'warning',
+        message: `\`${this.src(n)}\` reads a nested attribute with no has() guard: when ${optional} is absent the expression errors (no such key) instead of evaluating to false`,
+        suggestion: `has(${optional}) && ...`,
+        start: n.start,
+        end: n.end,
+      });
+    }
+  }
+}
+
+function flatten(node: CelNode, kind: 'and' | 'or', into: CelNode[]): CelNode[] {
+  if (node.kind === kind) {
+    flatten(node.left, kind, into);
+    flatten(node.right, kind, into);
+  } else into.push(node);
+  return into;
+}
+
+/** True when another node of `by` spans `n`. */
+function covered(n: CelNode, by: readonly CelNode[]): boolean {
+  for (let i = 0; i < by.length; i++) {
+    const m = by[i]!;
+    if (m !== n && m.start <= n.start && n.end <= m.end) return true;
+  }
+  return false;
+}
+
+/** The comprehensions under `n` (itself included) that no other comprehension under `n` encloses. */
+function outermostComprehensions(n: CelNode, into: Array<Extract<CelNode, { kind: 'comprehension' }>>): void {
+  if (n.kind === 'comprehension') {
+    into.push(n);
+    return;
+  }
+  const kids = n.children;
+  for (let i = 0; i < kids.length; i++) outermostComprehensions(kids[i]!, into);
 }
 
 const NO_COST: Interval = { min: 0, max: 0, rank: 0 };
@@ -372,10 +439,11 @@ let prefixScratch = new Int32Array(256);
 let powers = new Int32Array(0);
 
 /**
- * Polynomial hash of any [start, end) span of `text` in O(1) after an O(n) pass (mod 2^32).
- * Uses a shared buffer: valid until the next call.
+ * Polynomial prefix hashes of `text` (mod 2^32): the hash of any [start, end) span is then
+ * prefix[end] - prefix[start] * 131^(end - start), in O(1). Uses a shared buffer, valid until the
+ * next call; `powers` holds 131^k for k up to the longest text seen.
  */
-function spanHasher(text: string): (start: number, end: number) => number {
+function prefixHashes(text: string): Int32Array {
   const n = text.length;
   if (prefixScratch.length < n + 1) prefixScratch = new Int32Array(Math.max(n + 1, prefixScratch.length * 2));
   if (powers.length < n + 1) {
@@ -385,10 +453,9 @@ function spanHasher(text: string): (start: number, end: number) => number {
     for (let i = 1; i < size; i++) powers[i] = Math.imul(powers[i - 1]!, 131);
   }
   const prefix = prefixScratch;
-  const pow = powers;
   prefix[0] = 0;
   for (let i = 0; i < n; i++) prefix[i + 1] = (Math.imul(prefix[i]!, 131) + text.charCodeAt(i)) | 0;
-  return (start, end) => (prefix[end]! - Math.imul(prefix[start]!, pow[end - start]!)) | 0;
+  return prefix;
 }
 
 function nestingDepth(node: CelNode): number {
