@@ -7,20 +7,34 @@ export function computeMetrics(root: CelNode, paths: NodeLookup<string>): Expres
   const w = new MetricsWalk(paths);
   w.visit(root, null, 1, 0);
 
-  const sorted = w.read.size > 0 ? [...w.read].sort() : [];
+  const sorted = sortedUnique(w.read);
   let variables: string[] = [];
   if (sorted.length > 0) {
-    const roots = new Set<string>();
+    // sorted paths give sorted roots ('.' sorts before every identifier character); unique them in order
+    let last = '';
+    let inOrder = true;
     for (const p of sorted) {
       const dot = p.indexOf('.');
-      roots.add(dot < 0 ? p : p.slice(0, dot));
+      const root = dot < 0 ? p : p.slice(0, dot);
+      if (root === last) continue;
+      if (root < last) inOrder = false;
+      variables.push(root);
+      last = root;
     }
-    variables = [...roots].sort();
+    if (!inOrder) variables = sortedUnique(variables);
   }
-  // a prototype-free record: call names vary too much for hidden-class transitions to pay off
+  // a prototype-free record: a CEL function may be called `__proto__` or `constructor`
   const calls = Object.create(null) as Record<string, number>;
-  const callCounts = w.callCounts;
-  if (callCounts.size > 0) for (const name of [...callCounts.keys()].sort()) calls[name] = callCounts.get(name)!;
+  const names = w.calls;
+  if (names.length > 0) {
+    names.sort();
+    for (let i = 0; i < names.length; ) {
+      let j = i + 1;
+      while (j < names.length && names[j] === names[i]) j++;
+      calls[names[i]!] = j - i;
+      i = j;
+    }
+  }
   return {
     astDepth: w.astDepth,
     nodeCount: w.nodeCount,
@@ -32,10 +46,22 @@ export function computeMetrics(root: CelNode, paths: NodeLookup<string>): Expres
   };
 }
 
+/** Sorts in place and drops repeats. */
+function sortedUnique(xs: string[]): string[] {
+  if (xs.length < 2) return xs;
+  xs.sort();
+  let n = 1;
+  for (let i = 1; i < xs.length; i++) if (xs[i] !== xs[n - 1]) xs[n++] = xs[i]!;
+  xs.length = n;
+  return xs;
+}
+
 /** One pass over the tree collecting the counters (a class, not closures over mutable locals). */
 class MetricsWalk {
-  readonly read = new Set<string>();
-  readonly callCounts = new Map<string, number>();
+  /** paths read, with repeats */
+  readonly read: string[] = [];
+  /** one entry per call, by name */
+  readonly calls: string[] = [];
   nodeCount = 0;
   astDepth = 0;
   comprehensionCount = 0;
@@ -43,31 +69,27 @@ class MetricsWalk {
 
   constructor(private readonly paths: NodeLookup<string>) {}
 
-  private count(name: string): void {
-    this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1);
-  }
-
   visit(node: CelNode, parent: CelNode | null, depth: number, nesting: number): void {
     this.nodeCount++;
     if (depth > this.astDepth) this.astDepth = depth;
     const path = this.paths.get(node);
-    if (path !== undefined && !extendsPath(parent, node, this.paths)) this.read.add(path);
+    if (path !== undefined && !extendsPath(parent, node, this.paths)) this.read.push(path);
     let inner = nesting;
     switch (node.kind) {
       case 'call':
-        this.count(node.fn);
+        this.calls.push(node.fn);
         break;
       case 'has':
-        this.count('has');
+        this.calls.push('has');
         break;
       case 'bind':
-        this.count('cel.bind');
+        this.calls.push('cel.bind');
         break;
       case 'binary':
-        if (node.op === 'in') this.count('in');
+        if (node.op === 'in') this.calls.push('in');
         break;
       case 'comprehension':
-        this.count(node.macro);
+        this.calls.push(node.macro);
         this.comprehensionCount++;
         inner = nesting + 1;
         if (inner > this.maxComprehensionNesting) this.maxComprehensionNesting = inner;
