@@ -5,8 +5,15 @@ import type { CliContext } from './context.js';
 import { describeUserError, InputError, isUserError, UsageError } from '../util/errors.js';
 
 /**
+ * Exit code of an unexpected error (a bug, not the user's input): EX_SOFTWARE from sysexits.h,
+ * so CI can tell a crash from a failed gate (1).
+ */
+export const EXIT_SOFTWARE = 70;
+
+/**
  * Wraps a subcommand body: its resolved number becomes the exit code; user errors print one
- * line and exit 2; anything else prints one line and a --debug hint (the stack with --debug).
+ * line and exit 2; anything else prints one line and a --debug hint (the stack with --debug)
+ * and exits EXIT_SOFTWARE (70).
  */
 export function runAction<A extends unknown[]>(
   ctx: CliContext,
@@ -31,7 +38,7 @@ export function reportError(ctx: CliContext, err: unknown): number {
   ctx.stderr.write(`authz-perf: unexpected error: ${message.split('\n')[0]}\n`);
   if (ctx.debug && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
   else ctx.stderr.write('authz-perf: re-run with --debug for the stack trace\n');
-  return 1;
+  return EXIT_SOFTWARE;
 }
 
 /** argv after the subcommand's name, as given (commander keeps it on the root program, untyped). */
