@@ -115,6 +115,14 @@ const STRING_EXT: ReadonlySet<string> = new Set([
 const SET_FUNCTIONS: ReadonlySet<string> = new Set(['hasIntersection', 'intersect', 'except', 'isSubset']);
 const BOOL_FUNCTIONS: ReadonlySet<string> = new Set(['startsWith', 'endsWith', 'contains', 'matches', 'hasIntersection', 'isSubset', 'inIPAddrRange']);
 
+/**
+ * The canonical path of `base.key` for a canonical `base`: only `request.resource` and
+ * `request.principal` (base `request`) have a shorter alias, so only that base goes through canonicalPath.
+ */
+function childPath(base: string, key: string): string {
+  return base === 'request' ? canonicalPath(`${base}.${key}`) : `${base}.${key}`;
+}
+
 /** Estimates the cost of one parsed expression. Pure; allocation is proportional to the tree. */
 export function estimateCost(root: CelNode, options: CostOptions): CostResult {
   return new Coster(options, treeSize(root)).run(root);
@@ -292,7 +300,7 @@ class Coster {
       case 'select': {
         const operand = this.cost(node.operand);
         const base = this.paths.get(node.operand);
-        if (base !== undefined) this.paths.set(node, canonicalPath(`${base}.${node.field}`));
+        if (base !== undefined) this.paths.set(node, childPath(base, node.field));
         return add(operand, fixed(COST.selectAndIdent));
       }
       case 'has': {
@@ -301,7 +309,7 @@ class Coster {
         const operand = this.cost(target);
         if (node.operand !== target) {
           const base = this.paths.get(target);
-          if (base !== undefined) this.paths.set(node.operand, canonicalPath(`${base}.${(node.operand as { field: string }).field}`));
+          if (base !== undefined) this.paths.set(node.operand, childPath(base, (node.operand as { field: string }).field));
           this.costs.set(node.operand, add(operand, fixed(COST.selectAndIdent)));
         }
         return add(operand, fixed(COST.presenceTest));
@@ -311,7 +319,7 @@ class Coster {
         const base = this.paths.get(node.operand);
         if (base !== undefined) {
           const key = node.index.kind === 'literal' && node.index.type === 'string' ? String(node.index.value) : '@items';
-          this.paths.set(node, canonicalPath(`${base}.${key}`));
+          this.paths.set(node, childPath(base, key));
         }
         const entry = this.entries.get(node.operand);
         if (entry && !this.paths.has(node)) this.sizes.set(node, entry);

@@ -46,10 +46,21 @@ export function computeMetrics(root: CelNode, paths: NodeLookup<string>): Expres
   };
 }
 
-/** Sorts in place and drops repeats. */
+/** Sorts in place (code-unit order, as Array#sort) and drops repeats. */
 function sortedUnique(xs: string[]): string[] {
   if (xs.length < 2) return xs;
-  xs.sort();
+  if (xs.length <= 16) {
+    // insertion sort: the lists are short, and `<` compares code units like the default sort
+    for (let i = 1; i < xs.length; i++) {
+      const x = xs[i]!;
+      let j = i - 1;
+      while (j >= 0 && xs[j]! > x) {
+        xs[j + 1] = xs[j]!;
+        j--;
+      }
+      xs[j + 1] = x;
+    }
+  } else xs.sort();
   let n = 1;
   for (let i = 1; i < xs.length; i++) if (xs[i] !== xs[n - 1]) xs[n++] = xs[i]!;
   xs.length = n;

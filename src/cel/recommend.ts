@@ -270,7 +270,7 @@ class Recommender {
     if (node.transform) outermostComprehensions(node.transform, inner);
     for (const c of inner) {
       const depth = 1 + nestingDepth(c);
-      const independent = !new RegExp(`\\b${node.iterVar}\\b`).test(this.src(c.range));
+      const independent = !containsWord(this.text, c.range.start, c.range.end, node.iterVar);
       this.out.push({
         rule: 'nested-comprehension',
         severity: depth >= 3 ? 'error' : 'warning',
@@ -412,6 +412,20 @@ function flatten(node: CelNode, kind: 'and' | 'or', into: CelNode[]): CelNode[] 
     flatten(node.right, kind, into);
   } else into.push(node);
   return into;
+}
+
+/** True when `word` occurs in text[start, end) as a whole word (as regex `\b` bounds it: ASCII [A-Za-z0-9_]). */
+export function containsWord(text: string, start: number, end: number, word: string): boolean {
+  for (let at = text.indexOf(word, start); at >= 0 && at + word.length <= end; at = text.indexOf(word, at + 1)) {
+    const before = at > start ? text.charCodeAt(at - 1) : -1;
+    const after = at + word.length < end ? text.charCodeAt(at + word.length) : -1;
+    if (!isWordCode(before) && !isWordCode(after)) return true;
+  }
+  return false;
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
 
 /** True when another node of `by` spans `n`. */

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeExpression, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOptions } from '../../src/cel/analyze.js';
 import { expressionFromFlag } from '../../src/cel/sources.js';
-import { plainRegex } from '../../src/cel/recommend.js';
+import fc from 'fast-check';
+import { containsWord, plainRegex } from '../../src/cel/recommend.js';
 import type { Recommendation } from '../../src/cel/types.js';
 
 function recs(expr: string, options: Partial<AnalyzeOptions> = {}): Recommendation[] {
@@ -122,4 +123,22 @@ test('exceeds-budget: unbounded and over-budget expressions get an error with th
   if (!over.ok) return;
   assert.deepEqual(over.analysis.budget, { status: 'exceeds', factor: 1.484 });
   assert.match(over.analysis.recommendations[0]!.message, /exceeds budget 1000 by factor 1\.5/);
+});
+
+test('containsWord agrees with a \\b regex on random texts, spans and identifiers', () => {
+  fc.assert(
+    fc.property(
+      fc.stringMatching(/^[a-z_][a-z0-9_]{0,3}$/),
+      fc.array(fc.constantFrom('x', 'xy', '_', 'a1', ' ', '.', '(', ')', ',', 'é', '"'), { maxLength: 20 }).map((parts) => parts.join('')),
+      fc.nat(),
+      fc.nat(),
+      (word, text, p, q) => {
+        const start = text.length ? p % (text.length + 1) : 0;
+        const end = start + (text.length - start ? q % (text.length - start + 1) : 0);
+        const expected = new RegExp(`\\b${word}\\b`).test(text.slice(start, end));
+        assert.equal(containsWord(text, start, end, word), expected, `${JSON.stringify(text)} [${start}, ${end}) ${word}`);
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });
