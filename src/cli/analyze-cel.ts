@@ -12,6 +12,7 @@ import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { CelAnalysisReport } from '../report/types.js';
 import { InputError, UsageError } from '../util/errors.js';
+import { parseIntegerFlag } from './integer-flag.js';
 import {
   analyzeExpression,
   measuredOperandAdvice,
@@ -92,13 +93,9 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** An optional integer flag: its value, or `fallback` when not given. */
 function integerFlag(flag: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!/^\s*\d[\d_]*\s*$/.test(raw) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`${flag}: expected an integer ≥ ${min}, got "${raw}"`);
-  }
-  return n;
+  return raw === undefined ? fallback : parseIntegerFlag(flag, raw, { min });
 }
 
 /** The command body, with stdin injectable for tests. Resolves to the exit code. */
