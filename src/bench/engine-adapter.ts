@@ -7,6 +7,7 @@ import {
   createEngine,
   emptyStageTimes,
   loadPolicySet,
+  readPolicyFiles,
   startServer,
   DEFAULT_CACHE,
   type CheckRequest,
@@ -17,6 +18,8 @@ import {
 } from '../engine/index.js';
 import { celEnvironment } from '../engine/cel.js';
 import { createRequestStream, listScenarios, loadScenario, takeRequests } from '../scenario/index.js';
+import { expressionsFromPolicy } from '../cel/sources.js';
+import type { ExpressionInput } from '../cel/analyze.js';
 import type { Evaluator, MarcCompiler } from './cel-engines.js';
 import type { StageName } from './types.js';
 
@@ -67,6 +70,8 @@ export interface OpenedScenario {
   startHttp(engine: BenchEngine): Promise<HttpTarget>;
   /** compiles a condition with @marcbachmann/cel-js in the engine's environment (Cerbos functions) */
   compileCel: MarcCompiler;
+  /** every condition and variable of the scenario's policy files, as `analyze-cel` reads them */
+  analysisInputs: ExpressionInput[];
 }
 
 export async function listBenchScenarios(): Promise<Array<{ name: string; description?: string }>> {
@@ -90,6 +95,7 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
     loadAndCompile: () => loadPolicySet(scenario.policyDir),
     startHttp,
     compileCel,
+    analysisInputs: (await readPolicyFiles(scenario.policyDir)).flatMap((f) => expressionsFromPolicy(f.text, f.file, true).inputs),
   };
   if (scenario.description) opened.description = scenario.description;
   const unexercised = unexercisedConditions(opened);

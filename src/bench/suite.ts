@@ -10,6 +10,7 @@ import { httpRoundTripTask } from './http.js';
 import { measureChildMemory } from './memory.js';
 import { listBenchScenarios, openScenario, type BenchEngine, type BenchEvaluation, type OpenedScenario } from './engine-adapter.js';
 import { pairedRatio } from './paired.js';
+import { analyzeExpression } from '../cel/analyze.js';
 import type { BenchRunOptions } from './options.js';
 import type { BenchScenarioResult, BenchSection, BenchTaskResult, OverheadRatio } from './types.js';
 
@@ -125,6 +126,12 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   for (const req of sc.requests) cached.check(req); // warm: every later check is a hit
   defs.push({ id: 'check-cached', name: 'check, warm cache (hits)', unit: 'check', beforeAll: () => hits.reset(), fn: () => cached.check(hits.next()) });
   defs.push({ id: 'load-compile', name: 'policy load + compile', async: true, fn: () => sc.loadAndCompile() });
+  if (sc.analysisInputs.length > 0) {
+    // analyze-cel's parse + full static analysis over the scenario's own conditions and variables
+    const sources = cycler(sc.analysisInputs);
+    const op = (): unknown => analyzeExpression(sources.next());
+    defs.push(batched({ id: 'cel-analysis', name: 'analyze-cel: parse + analysis', unit: 'expression', beforeAll: () => sources.reset(), op }, batchSize(op)));
+  }
   const celDefs: TaskDef[] = [];
   for (const c of byCondition.values()) {
     const inputs = cycler(c.inputs);

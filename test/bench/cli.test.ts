@@ -30,7 +30,11 @@ test('--json: per scenario the contract tasks with their statistics, overhead ra
   const s = report.bench.scenarios[0]!;
   assert.equal(s.scenario, 'bench-fixture');
   const ids = s.tasks.map((t) => t.id);
-  for (const id of ['check-uncached', 'check-cached', 'load-compile']) assert.ok(ids.includes(id), `missing ${id}: ${ids.join(', ')}`);
+  for (const id of ['check-uncached', 'check-cached', 'load-compile', 'cel-analysis']) assert.ok(ids.includes(id), `missing ${id}: ${ids.join(', ')}`);
+  // analyze-cel's throughput over the scenario's own policy expressions, per expression
+  const analysis = s.tasks.find((t) => t.id === 'cel-analysis')!;
+  assert.equal(analysis.unit, 'expression');
+  assert.ok(analysis.opsPerSec > 0 && analysis.samples > 0, JSON.stringify(analysis));
   // one task per distinct expression the requests evaluated: 3 conditions + the is_owner variable
   const cel = ids.filter((id) => id.startsWith('cel:')).sort();
   assert.deepEqual(cel, [
