@@ -2,7 +2,7 @@
  * Seeded generator of realistic Cerbos-style CEL conditions, for throughput measurement
  * (`analyzeExpressions` over `generateCorpus(n, seed)`) and tests. Same seed, same corpus.
  */
-import { seededRandom } from './measure.js';
+import { mulberry32 } from '../util/random.js';
 import type { ExpressionInput } from './analyze.js';
 
 const ATTRS = ['owner', 'department', 'status', 'region', 'team', 'classification', 'project', 'tier'];
@@ -11,7 +11,7 @@ const WORDS = ['admin', 'finance', 'eng', 'ops', 'public', 'draft', 'eu-west', '
 
 /** `n` expressions of varied shape and cost. */
 export function generateCorpus(n: number, seed: number): string[] {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const word = (): string => JSON.stringify(pick(WORDS));
   const side = (): string => pick(['R', 'P', 'request.resource', 'request.principal']);

@@ -12,6 +12,7 @@ import type { CelNode, NodeLookup } from './ast.js';
 import { forEachChild } from './ast.js';
 import type { CostResult } from './cost.js';
 import type { MeasuredCost } from './types.js';
+import { mulberry32 } from '../util/random.js';
 
 type Shape =
   | { kind: 'obj'; fields: Map<string, Shape> }
@@ -149,18 +150,6 @@ function merge(a: Shape | undefined, b: Shape): Shape {
   return a.kind === 'str' ? b : a;
 }
 
-/** Small seeded PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function materialize(shape: Shape, rnd: () => number, listSize: number): unknown {
   switch (shape.kind) {
     case 'obj': {
@@ -198,7 +187,7 @@ export function activationFor(request: RequestInput): Record<string, unknown> {
 /** A generated request that exercises `root` (seeded). */
 export function generateRequest(root: CelNode, cost: CostResult, seed: number, listSize: number): RequestInput {
   const shapes = inferShapes(root, cost.paths);
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const part = (name: string): Record<string, unknown> => {
     const shape = shapes.get(name);
     const value = shape ? materialize(shape, rnd, listSize) : {};

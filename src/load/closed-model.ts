@@ -15,6 +15,7 @@ import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';
 import { startProgressTicker } from './progress-ticker.js';
 import { generatorView, type RunCommon, type RunOutcome } from './run-types.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface ClosedModelOptions extends RunCommon {
   source: RequestSource;
@@ -171,17 +172,5 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
     connections: { max: vus.length, opened: vus.length, peakInFlight, exhaustedCount: 0 },
     generator,
     warnings: [],
-  };
-}
-
-/** Small seeded PRNG for think times (deterministic per seed). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
