@@ -58,6 +58,12 @@ export interface OpenedScenario {
   policyDir: string;
   policySet: PolicySet;
   requests: CheckRequest[];
+  /**
+   * `traces[i]`: the CEL evaluations an uncached check of `requests[i]` performs, traced once when
+   * the scenario is opened. The programs are the policy set's own compiled ones and each activation
+   * is a fresh object per principal/resource pair, so they serve any engine over `policySet`.
+   */
+  traces: BenchEvaluation[][];
   warnings: string[];
   /**
    * An engine over the loaded policy set (or `policySet`), decision cache on or off; a number is
@@ -89,6 +95,7 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
     policyDir: scenario.policyDir,
     policySet,
     requests,
+    traces: [],
     warnings: [],
     createEngine: (c, ps = policySet) =>
       benchEngine(createEngine(ps, { cache: c === false ? false : c === true ? cache : { maxEntries: c, ttlMs: cache.ttlMs } })),
@@ -98,18 +105,19 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
     analysisInputs: (await readPolicyFiles(scenario.policyDir)).flatMap((f) => expressionsFromPolicy(f.text, f.file, true).inputs),
   };
   if (scenario.description) opened.description = scenario.description;
-  const unexercised = unexercisedConditions(opened);
+  const tracer = opened.createEngine(false);
+  opened.traces = requests.map((req) => tracer.trace(req));
+  const unexercised = unexercisedConditions(policySet, opened.traces);
   if (unexercised > 0) {
     opened.warnings.push(`${unexercised} of ${policySet.expressions.length} CEL expressions were not evaluated by the ${requests.length} sampled requests (no per-condition task for them)`);
   }
   return opened;
 }
 
-function unexercisedConditions(sc: OpenedScenario): number {
-  const engine = sc.createEngine(false);
+function unexercisedConditions(policySet: PolicySet, traces: BenchEvaluation[][]): number {
   const seen = new Set<string>();
-  for (const req of sc.requests) for (const e of engine.trace(req)) seen.add(e.conditionId);
-  return sc.policySet.expressions.filter((e) => !seen.has(e.id)).length;
+  for (const evals of traces) for (const e of evals) seen.add(e.conditionId);
+  return policySet.expressions.filter((e) => !seen.has(e.id)).length;
 }
 
 function benchEngine(engine: Engine): BenchEngine {
