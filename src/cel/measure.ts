@@ -8,6 +8,8 @@
  * takes that literal's type (and value half of the time), so the expression runs its real work.
  */
 import { celEnvironment } from '../engine/cel.js';
+import { principalValue, resourceValue } from '../engine/policy-set.js';
+import type { Attributes } from '../engine/types.js';
 import type { CelNode, NodeLookup } from './ast.js';
 import { forEachChild } from './ast.js';
 import type { CostResult } from './cost.js';
@@ -169,19 +171,41 @@ function materialize(shape: Shape, rnd: () => number, listSize: number): unknown
   }
 }
 
-/** The activation the engine evaluates against, in its Cerbos shape. */
+/**
+ * The activation the engine evaluates against, built as the engine builds it: `P` and `R` are the
+ * engine's CEL views of the principal and resource (with `policyVersion` and `scope`; attribute
+ * keys the engine drops, such as `constructor`, dropped here too), so ns/eval and results match it.
+ */
 export function activationFor(request: RequestInput): Record<string, unknown> {
   const variables = request.variables ?? {};
   const constants = request.constants ?? {};
+  const p = request.principal;
+  const r = request.resource;
+  const principal = principalValue({ id: text(p.id), roles: Array.isArray(p.roles) ? p.roles.map(text) : [], ...attrOf(p) });
+  const resource = resourceValue({
+    kind: text(r.kind),
+    id: text(r.id),
+    ...attrOf(r),
+    ...(typeof r.policyVersion === 'string' ? { policyVersion: r.policyVersion } : {}),
+  });
   return {
-    request: { principal: request.principal, resource: request.resource, aux_data: {} },
-    P: request.principal,
-    R: request.resource,
+    request: { principal, resource, aux_data: {} },
+    P: principal,
+    R: resource,
     V: variables,
     variables,
     C: constants,
     constants,
   };
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+}
+
+function attrOf(entity: Record<string, unknown>): { attr?: Attributes } {
+  const attr = entity.attr;
+  return attr !== null && typeof attr === 'object' && !Array.isArray(attr) ? { attr: attr as Attributes } : {};
 }
 
 /** A generated request that exercises `root` (seeded). */
