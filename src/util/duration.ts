@@ -40,11 +40,3 @@ export function tryParseDurationRangeMs(text: string): [number, number] | null {
   if (lo === null || hi === null || lo > hi) return null;
   return [lo, hi];
 }
-
-/** Short human form: 1500 → `1.5s`, 120000 → `2m`, 250 → `250ms`. */
-export function formatDurationMs(ms: number): string {
-  if (ms < 1000) return `${Number(ms.toFixed(3))}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(3))}s`;
-  if (ms < 3_600_000) return `${Number((ms / 60_000).toFixed(3))}m`;
-  return `${Number((ms / 3_600_000).toFixed(3))}h`;
-}
