@@ -6,6 +6,7 @@ import { writeOutputFile } from './action.js';
 import { wantsColor } from './context.js';
 import type { Report } from '../report/types.js';
 import { renderReport, type ReportFormat } from '../report/render.js';
+import { reportBaseName } from '../report/file-name.js';
 import { UsageError } from '../util/errors.js';
 
 export interface ReportOutputOptions {
@@ -23,12 +24,6 @@ export function addReportOptions(cmd: Command): Command {
     .option('--json', 'print the JSON report on stdout (and nothing else there)')
     .option('--out <dir>', 'folder for report files', 'reports')
     .option('--no-report', 'do not write report files');
-}
-
-/** `<command>-<UTC timestamp>` e.g. bench-20261123T093000Z */
-export function reportBaseName(report: Report): string {
-  const stamp = report.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${report.command}-${stamp}`;
 }
 
 /** `base`, or `base-2`, `base-3`, … when a report from the same second is already there. */

@@ -14,6 +14,7 @@ import { htmlKeyValue } from './table.js';
 import { formatElapsed, formatTimestamp } from './format.js';
 import { commandTitle, environmentLine, environmentPairs, INTERRUPTED_NOTICE, runPairs } from './shell-common.js';
 import { HTML_STYLES } from './html-styles.js';
+import { reportBaseName } from './file-name.js';
 
 /** Makes code safe inside <script>…</script>: no closing tag or comment opener can appear. */
 export function escapeInlineScript(code: string): string {
@@ -125,15 +126,10 @@ export function placeSection(section: HtmlSection): { body: string; extraMarkup:
   return { body: labelCanvases(section.body), extraMarkup: labelCanvases(placed.extraMarkup), charts: placed.charts };
 }
 
-/** `bench-20261123T093000Z.json`, as reportBaseName names saved files. */
-export function reportFileName(report: Report): string {
-  return `${report.command}-${report.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`;
-}
-
 /** The full page for a report whose section rendered to `section`. */
 export function renderHtmlPage(report: Report, section: HtmlSection): string {
   const { body, extraMarkup, charts } = placeSection(section);
-  const fileName = reportFileName(report);
+  const fileName = `${reportBaseName(report)}.json`;
   const argsText = report.args.length ? report.args.join(' ') : '(no arguments)';
   const interrupted = report.interrupted
     ? `<div class="banner banner-warn" role="alert"><strong>Interrupted.</strong> ${escapeHtml(INTERRUPTED_NOTICE.replace(/^Interrupted: /, ''))}</div>`
