@@ -32,34 +32,28 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-/**
- * Exit code when the reader of stdout (or stderr) goes away early, e.g. `authz-perf report r.json | head`:
- * 0, as ripgrep does. The output was not wanted any more, which is not a failure: 141 (a shell's
- * SIGPIPE death, git's) would fail `set -o pipefail` scripts for it, and Node ignores SIGPIPE anyway.
- */
-export const EXIT_BROKEN_PIPE = 0;
-
 const watched = new WeakSet<NodeJS.EventEmitter>();
 
 /**
- * A write to a pipe whose reader has exited fails with EPIPE, delivered as the stream's 'error'
- * event (with no listener, an uncaught exception: "unexpected error: write EPIPE", exit 70). End
- * the process quietly instead; any other stream error is still thrown, i.e. reported as a crash.
+ * A write to a pipe whose reader has exited (`authz-perf report r.json | head`) fails with EPIPE,
+ * delivered as the stream's 'error' event (with no listener: "unexpected error: write EPIPE", a
+ * crash). The output was not wanted any more, so later writes are dropped quietly and the command
+ * runs on: its reports are still written and its exit code (a gate, thresholds) still says how the
+ * run went. Any other stream error is still thrown, i.e. reported as a crash.
  */
-export function exitQuietlyOnBrokenPipe(stream: NodeJS.EventEmitter, exit: (code: number) => void = (code) => process.exit(code)): void {
+export function ignoreBrokenPipe(stream: NodeJS.EventEmitter): void {
   if (watched.has(stream)) return;
   watched.add(stream);
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
-    exit(EXIT_BROKEN_PIPE);
   });
 }
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   // the real process streams only: injected ones (tests) report their own failures
-  if (!io.stdout) exitQuietlyOnBrokenPipe(process.stdout);
-  if (!io.stderr) exitQuietlyOnBrokenPipe(process.stderr);
+  if (!io.stdout) ignoreBrokenPipe(process.stdout);
+  if (!io.stderr) ignoreBrokenPipe(process.stderr);
   const ctx: CliContext = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
