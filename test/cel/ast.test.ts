@@ -55,3 +55,44 @@ test('syntax errors carry the offending offset range', () => {
   assert.throws(() => parseCel('bad &&& x'), (e: unknown) => e instanceof CelSyntaxError && e.start === 6);
   assert.throws(() => parseCel('"unterminated'), CelSyntaxError);
 });
+
+test('every kind exposes its own fields (one node class: the named fields are slots underneath)', () => {
+  /** the root of `src`, which must be of `kind` */
+  const of = <K extends CelNode['kind']>(src: string, kind: K): CelNode & { kind: K } => {
+    const n = parseCel(src);
+    assert.equal(n.kind, kind, src);
+    return n as CelNode & { kind: K };
+  };
+  const sel = of('a.b', 'select');
+  assert.deepEqual([sel.field, sel.optional, sel.operand.kind], ['b', false, 'ident']);
+  const idx = of('a["k"]', 'index');
+  assert.deepEqual([idx.optional, idx.operand.kind, idx.index.kind], [false, 'ident', 'literal']);
+  const bin = of('x in y', 'binary');
+  assert.deepEqual([bin.op, bin.left.kind, bin.right.kind], ['in', 'ident', 'ident']);
+  const and = of('x && f()', 'and');
+  assert.deepEqual([and.left.kind, and.right.kind], ['ident', 'call']);
+  const tern = of('c ? 1 : f()', 'ternary');
+  assert.deepEqual([tern.cond.kind, tern.then.kind, tern.else.kind], ['ident', 'literal', 'call']);
+  assert.equal(of('-x', 'neg').operand.kind, 'ident');
+  assert.equal(of('!f()', 'not').operand.kind, 'call');
+  assert.equal(of('has(m.n)', 'has').operand.kind, 'select');
+  assert.equal(of('abc', 'ident').name, 'abc');
+  const map = of('{1: "two"}', 'map');
+  assert.deepEqual(map.entries.map(([k, v]) => [k.kind, v.kind]), [['literal', 'literal']]);
+  const list = of('[true, null, 2.5, 3u, 4, b"ab", "çé"]', 'list');
+  assert.deepEqual(
+    list.elements.map((e) => (e.kind === 'literal' ? [e.type, e.value, e.size] : e.kind)),
+    [['bool', true, 1], ['null', null, 1], ['double', 2.5, 1], ['uint', 3, 1], ['int', 4, 1], ['bytes', 'b[2]', 2], ['string', 'çé', 2]],
+  );
+  const mapMacro = of('xs.map(v, v > 0, v * 2)', 'comprehension');
+  assert.deepEqual([mapMacro.macro, mapMacro.iterVar, mapMacro.range.kind, mapMacro.predicate?.kind, mapMacro.transform?.kind], ['map', 'v', 'ident', 'binary', 'binary']);
+  assert.equal(mapMacro.transform && (mapMacro.transform as CelNode & { kind: 'binary' }).op, '*');
+  const one = of('[1].exists_one(i, i != 0)', 'comprehension');
+  assert.deepEqual([one.macro, one.iterVar, one.range.kind, one.predicate?.kind, one.transform], ['exists_one', 'i', 'list', 'binary', null]);
+  const bind = of('cel.bind(w, f(1), w.g(2))', 'bind');
+  assert.deepEqual([bind.varName, bind.init.kind, bind.body.kind], ['w', 'call', 'call']);
+  const method = of('w.g(2)', 'call');
+  assert.deepEqual([method.fn, method.target?.kind, method.args.map((a) => a.kind)], ['g', 'ident', ['literal']]);
+  const plain = of('f(1, x)', 'call');
+  assert.deepEqual([plain.fn, plain.target, plain.args.map((a) => a.kind)], ['f', null, ['literal', 'ident']]);
+});
