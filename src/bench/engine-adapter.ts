@@ -8,6 +8,7 @@ import {
   emptyStageTimes,
   loadPolicySet,
   readPolicyFiles,
+  describeNotEvaluated,
   startServer,
   DEFAULT_CACHE,
   type CheckRequest,
@@ -105,6 +106,7 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
     analysisInputs: (await readPolicyFiles(scenario.policyDir)).flatMap((f) => expressionsFromPolicy(f.text, f.file, true).inputs),
   };
   if (scenario.description) opened.description = scenario.description;
+  for (const skipped of policySet.notEvaluated) opened.warnings.push(describeNotEvaluated(skipped));
   const tracer = opened.createEngine(false);
   opened.traces = requests.map((req) => tracer.trace(req));
   const unexercised = unexercisedConditions(policySet, opened.traces);

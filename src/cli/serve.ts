@@ -10,7 +10,7 @@ import { runAction } from './action.js';
 import { parseIntegerFlag } from './integer-flag.js';
 import { UsageError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_CACHE, DEFAULT_PORT, createEngine, loadPolicySet, startServer, type RunningServer } from '../engine/index.js';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_CACHE, DEFAULT_PORT, createEngine, describeNotEvaluated, loadPolicySet, startServer, type RunningServer } from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
 
 export interface ServeFlags {
@@ -97,6 +97,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   });
   const n = policySet.stats.resourcePolicies;
   ctx.stderr.write(`authz-perf serve listening on ${server.url} (${label}, ${n} ${n === 1 ? 'policy' : 'policies'})\n`);
+  for (const skipped of policySet.notEvaluated) ctx.stderr.write(`authz-perf serve: note: ${describeNotEvaluated(skipped)}\n`);
   await io.untilStopped(server);
   await server.close();
   return 0;

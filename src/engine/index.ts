@@ -26,10 +26,11 @@
  *   loadTestSuites / runTestSuites        Cerbos-style test suites (principals × resources × actions).
  */
 export type * from './types.js';
-export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
+export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern, describeNotEvaluated } from './policy-set.js';
 export type {
   PolicySet,
   PolicySetStats,
+  NotEvaluatedPolicy,
   CompiledExpr,
   CompiledVariable,
   CompiledResourcePolicy,

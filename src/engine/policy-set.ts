@@ -178,6 +178,22 @@ export interface PolicySet {
   /** number of memo slots (rule conditions + derived roles) a check needs */
   slotCount: number;
   stats: PolicySetStats;
+  /** policies that were loaded but that this engine does not evaluate (say so to the user) */
+  notEvaluated: NotEvaluatedPolicy[];
+}
+
+/** A principal policy or a scoped resource policy: parsed, never consulted by a check. */
+export interface NotEvaluatedPolicy {
+  /** Cerbos' policy id form, e.g. `principal.alice.vdefault` or `resource.document.vdefault/acme` */
+  policy: string;
+  file: string;
+  line: number;
+  reason: string;
+}
+
+/** One line per policy the engine skips, for the CLI to print or a report to list. */
+export function describeNotEvaluated(p: NotEvaluatedPolicy): string {
+  return `${p.file}:${p.line}: ${p.policy} is not evaluated: ${p.reason}`;
 }
 
 const MAX_MEMO_ACTIONS = 10_000;
@@ -271,9 +287,16 @@ class Compiler {
     for (const doc of this.docs) if (doc.kind === 'derivedRoles') this.derivedRoleSet(doc);
     const resourcePolicies: CompiledResourcePolicy[] = [];
     const byKind = new Map<string, Map<string, CompiledResourcePolicy>>();
+    const notEvaluated: NotEvaluatedPolicy[] = [];
     for (const doc of this.docs) {
+      if (doc.kind === 'principalPolicy') {
+        notEvaluated.push({ policy: doc.name, file: doc.file, line: doc.location.line, reason: 'this engine evaluates resource policies and derived roles, not principal policies' });
+      }
       if (doc.kind !== 'resourcePolicy') continue;
-      if (doc.scope !== '') continue; // scoped policies are not evaluated by this engine (documented)
+      if (doc.scope !== '') {
+        notEvaluated.push({ policy: doc.name, file: doc.file, line: doc.location.line, reason: `scoped policies (scope "${doc.scope}") are not evaluated by this engine` });
+        continue;
+      }
       const policy = this.resourcePolicy(doc);
       let versions = byKind.get(policy.resource);
       if (!versions) byKind.set(policy.resource, (versions = new Map()));
@@ -294,6 +317,7 @@ class Compiler {
       byKind,
       expressions: this.expressions,
       slotCount: this.slot,
+      notEvaluated,
       stats: {
         files: this.files.length,
         resourcePolicies: resourcePolicies.length,

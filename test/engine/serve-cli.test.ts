@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveCommand, type ServeFlags } from '../../src/cli/serve.js';
 import type { CliContext } from '../../src/cli/context.js';
@@ -36,6 +39,42 @@ test('serve starts, prints the listening line, answers, and stops cleanly', asyn
   assert.equal(code, 0);
   assert.match(ctx.err.join(''), /^authz-perf serve listening on http:\/\/127\.0\.0\.1:\d+ \(scenario rbac-simple, 2 policies\)\n$/);
   assert.deepEqual(answered, { view: 'EFFECT_ALLOW', edit: 'EFFECT_DENY' });
+});
+
+test('serve says which loaded policies it does not evaluate: principal policies and scoped resource policies', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'authz-perf-not-evaluated-'));
+  try {
+    const resource = (scope: string): string =>
+      `resourcePolicy:\n  resource: doc\n  version: default\n${scope}  rules:\n    - actions: [view]\n      effect: EFFECT_ALLOW\n      roles: [user]\n`;
+    writeFileSync(path.join(dir, 'doc.yaml'), resource(''));
+    writeFileSync(path.join(dir, 'doc-acme.yaml'), resource('  scope: acme\n'));
+    writeFileSync(
+      path.join(dir, 'alice.yaml'),
+      'principalPolicy:\n  principal: alice\n  version: default\n  rules:\n    - resource: doc\n      actions:\n        - action: "*"\n          effect: EFFECT_DENY\n',
+    );
+    const ctx = context();
+    let answered: unknown;
+    const code = await serveCommand(ctx, flags({ policies: dir }), {
+      async untilStopped(server) {
+        const res = await fetch(`${server.url}/api/check/resources`, {
+          method: 'POST',
+          body: JSON.stringify({ principal: { id: 'alice', roles: ['user'] }, resources: [{ resource: { kind: 'doc', id: 'd' }, actions: ['view'] }] }),
+        });
+        answered = ((await res.json()) as { results: Array<{ actions: unknown }> }).results[0]!.actions;
+      },
+    });
+    assert.equal(code, 0);
+    const lines = ctx.err.join('').trimEnd().split('\n');
+    assert.match(lines[0]!, /listening on .*, 1 policy\)$/);
+    assert.deepEqual(lines.slice(1).sort(), [
+      `authz-perf serve: note: ${path.join(dir, 'alice.yaml')}:2: principal.alice.vdefault is not evaluated: this engine evaluates resource policies and derived roles, not principal policies`,
+      `authz-perf serve: note: ${path.join(dir, 'doc-acme.yaml')}:2: resource.doc.vdefault/acme is not evaluated: scoped policies (scope "acme") are not evaluated by this engine`,
+    ]);
+    // what the note warns about: alice's principal policy would deny, the engine allows
+    assert.deepEqual(answered, { view: 'EFFECT_ALLOW' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('bad flags are usage errors naming the flag (exit 2)', async () => {
