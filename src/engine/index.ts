@@ -5,6 +5,7 @@
  *       All .yaml/.yml/.json under dir (recursive; Cerbos `*_test.yaml` suites and `testdata/` skipped).
  *       Every CEL condition and variable is parsed, type-checked and compiled ONCE here; syntax errors,
  *       unknown functions/variables/constants → InputError `file:line:column: message`.
+ *       Principal policies and scoped resource policies are listed in `notEvaluated`, never consulted.
  *   compilePolicySources([{ file, text }]): PolicySet           same, from memory (tests)
  *
  *   createEngine(policySet, { cache: { maxEntries, ttlMs } | false, now?, celTiming? }): Engine
@@ -18,7 +19,8 @@
  *
  *   startServer(engine, { host = '127.0.0.1', port = 3592, bodyLimitBytes = 1 MiB })
  *       → Promise<{ url, port, close(), metrics }>: POST /api/check/resources, GET /health, GET /metrics
- *       (prom-client, a Registry per server).
+ *       (prom-client: a Registry per server for authz_perf_*, merged with one process-wide registry of
+ *       process_* / nodejs_* metrics).
  *   toCheckRequest(json)                  a parsed body → CheckRequest, or RequestShapeError naming the field
  *
  *   parsePolicySource / walkExpressions   policy files → typed documents and every expression with
