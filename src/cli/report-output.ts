@@ -61,7 +61,7 @@ export async function emitReport(ctx: CliContext, report: Report, options: Repor
     for (const [file, format] of formats) {
       let text: string;
       try {
-        text = renderReport(report, format, { color: false });
+        text = renderReport(report, format, { color: false, jsonFileName: path.basename(`${base}.json`) });
       } catch (err) {
         if (format === 'json') throw err;
         ctx.stderr.write(`authz-perf: warning: could not render the ${format} report (${(err as Error).message}); the JSON report is saved\n`);

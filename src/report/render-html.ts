@@ -126,10 +126,9 @@ export function placeSection(section: HtmlSection): { body: string; extraMarkup:
   return { body: labelCanvases(section.body), extraMarkup: labelCanvases(placed.extraMarkup), charts: placed.charts };
 }
 
-/** The full page for a report whose section rendered to `section`. */
-export function renderHtmlPage(report: Report, section: HtmlSection): string {
+/** The full page for a report whose section rendered to `section`; `fileName` is where its JSON is saved. */
+export function renderHtmlPage(report: Report, section: HtmlSection, fileName = `${reportBaseName(report)}.json`): string {
   const { body, extraMarkup, charts } = placeSection(section);
-  const fileName = `${reportBaseName(report)}.json`;
   const argsText = report.args.length ? report.args.join(' ') : '(no arguments)';
   const interrupted = report.interrupted
     ? `<div class="banner banner-warn" role="alert"><strong>Interrupted.</strong> ${escapeHtml(INTERRUPTED_NOTICE.replace(/^Interrupted: /, ''))}</div>`

@@ -3,6 +3,8 @@ import type { ChartSpec } from './chart.js';
 /** Options every renderer receives. Terminal: colour only when stdout is a TTY and NO_COLOR unset. */
 export interface RenderOptions {
   color: boolean;
+  /** HTML: the name the JSON report is saved under (default: reportBaseName's), for its download and re-render hints */
+  jsonFileName?: string;
 }
 
 /** A headline figure: used in summaries and in `authz-perf report a.json b.json` comparisons. */

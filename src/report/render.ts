@@ -28,7 +28,7 @@ export function renderReport(report: Report, format: ReportFormat, options: Rend
     case 'md':
       return renderMarkdownPage(report, section.markdown(report));
     case 'html':
-      return renderHtmlPage(report, section.html(report));
+      return renderHtmlPage(report, section.html(report), options.jsonFileName);
   }
 }
 

@@ -53,6 +53,12 @@ test('emitReport writes .json, .md and .html and prints the terminal rendering',
   const again = await emitReport(context(cwd), report, { out: 'out' });
   assert.equal(again[0], `${base}-2.json`);
   assert.equal(readdirSync(path.join(cwd, 'out')).length, 6);
+  // each HTML page names the JSON saved beside it (download and re-render hints)
+  const name = path.basename(base);
+  assert.match(readFileSync(`${base}.html`, 'utf8'), new RegExp(`authz-perf report ${name}\\.json<`));
+  const secondHtml = readFileSync(`${base}-2.html`, 'utf8');
+  assert.match(secondHtml, new RegExp(`data-filename="${name}-2\\.json"`));
+  assert.match(secondHtml, new RegExp(`authz-perf report ${name}-2\\.json<`));
 });
 
 test('--json prints the JSON object alone on stdout; --no-report writes nothing', async () => {
