@@ -11,8 +11,11 @@ export interface MainIo {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Builds the program for a context. Exported so tests can drive the CLI in-process. */
-export function buildProgram(ctx: CliContext): Command {
+/**
+ * Builds the program for a context and the argv it will parse (only the subcommand argv runs is
+ * loaded; see registerCommands). Exported so tests can drive the CLI in-process.
+ */
+export async function buildProgram(ctx: CliContext, argv: readonly string[]): Promise<Command> {
   const program = new Command('authz-perf')
     .description('Performance toolkit for CEL-based authorization engines (Cerbos-style policies)')
     .version(VERSION, '-V, --version', 'print the authz-perf version')
@@ -27,7 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.hook('preAction', (thisCommand) => {
     ctx.debug = Boolean(thisCommand.opts().debug) || ctx.debug;
   });
-  registerCommands(program, ctx);
+  await registerCommands(program, ctx, argv);
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -62,8 +65,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     debug: argv.includes('--debug'),
     exitCode: 0,
   };
-  const program = buildProgram(ctx);
   try {
+    const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
