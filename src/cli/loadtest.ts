@@ -233,7 +233,11 @@ async function startTarget(
     args: ['--input-type=module', '-e', script, JSON.stringify(serveFlags)],
     cwd: ctx.cwd,
     env: { ...ctx.env, NO_COLOR: '1' },
-    ...(ctx.debug ? { onLine: (line: string) => void ctx.stderr.write(`[serve] ${line}\n`) } : {}),
+    // every line with --debug; otherwise only the notes on policies the engine does not evaluate
+    onLine: (line: string) => {
+      if (ctx.debug) ctx.stderr.write(`[serve] ${line}\n`);
+      else if (line.startsWith('authz-perf serve: note: ')) ctx.stderr.write(`${line}\n`);
+    },
   });
   onChild(child);
   return { url: child.url, bundled: true, stop: () => child.stop() };
