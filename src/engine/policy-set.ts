@@ -19,6 +19,7 @@ import {
   type ExprLocation,
   type ExpressionKind,
   type PolicyDocument,
+  type PolicyExpression,
   type ResourcePolicyDoc,
   type SourceExpr,
   type VariableDef,
@@ -31,16 +32,10 @@ export interface Scope {
   variables: Map<string, CompiledVariable>;
 }
 
-export interface CompiledExpr {
+/** A policy expression (where it stands, see PolicyExpression) compiled for evaluation. */
+export interface CompiledExpr extends PolicyExpression {
   /** stable id: `<policy>#<path>` */
   id: string;
-  kind: ExpressionKind;
-  text: string;
-  location: ExprLocation;
-  policyName: string;
-  /** rule, derived role or variable name */
-  ownerName: string;
-  path: string;
   /** type inferred at load (`bool`, `dyn`, ...) */
   returnType: string;
   program: CelProgram;
