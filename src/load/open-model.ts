@@ -34,11 +34,11 @@ export interface OpenModelOptions extends RunCommon {
   warmupMaxMs?: number;
 }
 
-/** Connections opened up front: enough for the peak rate at ~2 ms each, at least 2. */
 /** New connections per 100 ms: at most a quarter of those open, at least MIN_GROWTH. */
 const GROWTH_WINDOW_MS = 100;
 const MIN_GROWTH = 8;
 
+/** Connections opened up front: enough for the peak rate at ~2 ms each, at least 2. */
 export function initialConnections(peakRps: number, maxConnections: number): number {
   return Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRps / 500))));
 }
