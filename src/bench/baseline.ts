@@ -9,6 +9,7 @@
  */
 import { InputError, UsageError } from '../util/errors.js';
 import type { BaselineComparison, BaselineTaskComparison, BenchSection, BenchTaskResult } from './types.js';
+import { textPosition } from '../util/text-position.js';
 
 export const SIGNIFICANCE_RULE =
   'regression/improvement = |change| > threshold AND |difference of means| > sum of both 95% CI half-widths (the intervals do not overlap)';
@@ -38,13 +39,7 @@ export function parseBaseline(json: string, file: string): BaselineFile {
     value = JSON.parse(json);
   } catch (err) {
     const m = /position (\d+)/.exec((err as Error).message);
-    const location: { file: string; line?: number; column?: number } = { file };
-    if (m) {
-      const before = json.slice(0, Number(m[1]));
-      location.line = before.split('\n').length;
-      location.column = before.length - before.lastIndexOf('\n');
-    }
-    throw new InputError(`not valid JSON: ${(err as Error).message}`, location);
+    throw new InputError(`not valid JSON: ${(err as Error).message}`, { file, ...(m ? textPosition(json, Number(m[1])) : {}) });
   }
   const v = value as Partial<BaselineFile> | null;
   if (!v || typeof v !== 'object' || v.command !== 'bench' || !v.bench || !Array.isArray(v.bench.scenarios)) {

@@ -6,6 +6,7 @@ import { type CelNode, CelSyntaxError, parseCel } from './ast.js';
 import { estimateCost, type CostResult } from './cost.js';
 import { computeMetrics } from './metrics.js';
 import { recommend, type RawRecommendation, type RecommendOptions } from './recommend.js';
+import { textPosition } from '../util/text-position.js';
 import type { ExpressionAnalysis, ExpressionError, ExpressionOrigin, Recommendation, SourceSpan } from './types.js';
 
 /** Kubernetes' per-call CEL cost limit, the default --budget. */
@@ -52,17 +53,7 @@ export type AnalysisOutcome =
 /** A position mapper for an expression given on its own (line 1, columns from 1; newlines count). */
 export function standalonePosition(text: string): (offset: number) => Position {
   if (!text.includes('\n')) return (offset) => ({ line: 1, column: offset + 1 });
-  return (offset) => {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < offset && i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) {
-        line++;
-        lineStart = i + 1;
-      }
-    }
-    return { line, column: offset - lineStart + 1 };
-  };
+  return (offset) => textPosition(text, offset);
 }
 
 export function spanOf(input: ExpressionInput, start: number, end: number): SourceSpan {

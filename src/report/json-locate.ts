@@ -4,6 +4,8 @@
  * RFC 8259 scanner; it only runs after JSON.parse or validation has already failed.
  */
 
+import { textPosition } from '../util/text-position.js';
+
 export interface JsonPosition {
   offset: number;
   /** 1-based */
@@ -160,16 +162,7 @@ class Found {
 
 /** Line and column of a character offset. */
 export function positionOf(text: string, offset: number): JsonPosition {
-  let line = 1;
-  let lineStart = 0;
-  const end = Math.min(offset, text.length);
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 0x0a) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { offset, line, column: end - lineStart + 1 };
+  return { offset, ...textPosition(text, offset) };
 }
 
 /** The first syntax error in `text` with what was expected there; undefined for valid JSON. */
