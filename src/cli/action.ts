@@ -61,6 +61,13 @@ export async function writeOutputFile(file: string, text: string, flag: string):
   }
 }
 
+/** Reads all of stdin (for `-`, e.g. `authz-perf bench --json | authz-perf report - --format md`). */
+export async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Reads an input file (relative to the working directory); a failure is an InputError naming it. */
 export async function readInputFile(ctx: CliContext, file: string): Promise<string> {
   try {

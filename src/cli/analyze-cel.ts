@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { argsAfterCommand, readInputFile, runAction } from './action.js';
+import { argsAfterCommand, readInputFile, readProcessStdin, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -82,15 +82,9 @@ export function register(program: Command, ctx: CliContext): void {
   addReportOptions(cmd);
   cmd.action(
     runAction(ctx, async (inputs: string[], flags: AnalyzeCelFlags) => {
-      return analyzeCelCommand(ctx, inputs, flags, { readStdin }, argsAfterCommand(cmd));
+      return analyzeCelCommand(ctx, inputs, flags, { readStdin: readProcessStdin }, argsAfterCommand(cmd));
     }),
   );
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Appends one by one: `push(...items)` overflows the stack at a few hundred thousand items (a large .cel file, --corpus). */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { wantsColor } from './context.js';
-import { runAction, writeOutputFile } from './action.js';
+import { readProcessStdin, runAction, writeOutputFile } from './action.js';
 import { InputError, UsageError } from '../util/errors.js';
 import type { Report } from '../report/types.js';
 import { loadReport } from '../report/load.js';
@@ -52,13 +52,6 @@ export function parseThreshold(value: string | undefined): number {
     throw new UsageError(`--threshold must be a percentage between 0 and 1000, e.g. 2 or 2% (got '${value}')`);
   }
   return n;
-}
-
-/** Reads all of stdin (for `-`, e.g. `authz-perf bench --json | authz-perf report - --format md`). */
-async function readProcessStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Loads the named files (`-` = stdin, at most once); stdin is injectable for tests. */
