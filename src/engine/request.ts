@@ -34,6 +34,15 @@ function stringList(v: unknown, field: string): string[] {
   return v as string[];
 }
 
+/** Cerbos scopes: dot-separated segments of letters, digits, `_` and `-` ("" is the root scope). */
+const SCOPE = /^(?:[A-Za-z0-9][\w-]*(?:\.[\w-]+)*)?$/;
+
+function scopeOf(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string' || !SCOPE.test(v)) throw new RequestShapeError(field, 'must be a scope like "acme.hr.uk" (letters, digits, _ and - between dots)');
+  return v;
+}
+
 function attributes(v: unknown, field: string): Attributes | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) throw new RequestShapeError(field, 'must be an object');
@@ -56,6 +65,10 @@ export function toCheckRequest(body: unknown): CheckRequest {
   };
   const pAttr = attributes(own(p, 'attr'), 'principal.attr');
   if (pAttr !== undefined) principal.attr = pAttr;
+  const pVersion = own(p, 'policyVersion');
+  if (pVersion !== undefined && pVersion !== '') principal.policyVersion = nonEmptyString(pVersion, 'principal.policyVersion');
+  const pScope = scopeOf(own(p, 'scope'), 'principal.scope');
+  if (pScope !== undefined) principal.scope = pScope;
 
   const list = own(body, 'resources');
   if (list === undefined) throw new RequestShapeError('resources', 'is required');
@@ -75,6 +88,8 @@ export function toCheckRequest(body: unknown): CheckRequest {
     if (rAttr !== undefined) resource.attr = rAttr;
     const version = own(r, 'policyVersion');
     if (version !== undefined && version !== '') resource.policyVersion = nonEmptyString(version, `${f}.resource.policyVersion`);
+    const rScope = scopeOf(own(r, 'scope'), `${f}.resource.scope`);
+    if (rScope !== undefined) resource.scope = rScope;
     resources[i] = { resource, actions: stringList(own(entry, 'actions'), `${f}.actions`) };
   }
   const req: CheckRequest = { principal, resources };

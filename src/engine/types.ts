@@ -9,6 +9,10 @@ export interface Principal {
   id: string;
   roles: string[];
   attr?: Attributes;
+  /** selects the principal policy version; default "default" */
+  policyVersion?: string;
+  /** the principal policy scope to start from (dot-separated, most specific last); default "" */
+  scope?: string;
 }
 
 export interface ResourceRef {
@@ -17,6 +21,8 @@ export interface ResourceRef {
   attr?: Attributes;
   /** Cerbos allows pinning a policy version; default "default" */
   policyVersion?: string;
+  /** the resource policy scope to start from (dot-separated, most specific last); default "" */
+  scope?: string;
 }
 
 export interface ResourceEntry {
@@ -30,6 +36,14 @@ export interface CheckRequest {
   includeMeta?: boolean;
   principal: Principal;
   resources: ResourceEntry[];
+  /** auxiliary data: a JWT as sent (`auxData.jwt.token`) and, once decoded, its claims */
+  auxData?: AuxData;
+}
+
+export interface AuxData {
+  jwt?: { token: string; keySetId?: string };
+  /** claims of the JWT, filled in by the server (or a caller) before the check; CEL `request.auxData.jwt` */
+  jwtClaims?: Record<string, AttrValue>;
 }
 
 export interface ResourceResult {
