@@ -1,6 +1,7 @@
 /**
  * `authz-perf serve [--scenario NAME | --policies DIR] [--port 3592] [--host 127.0.0.1]
- *  [--cache-size N] [--cache-ttl 60s] [--no-cache] [--body-limit BYTES]` — the reference engine over
+ *  [--cache-size N] [--cache-ttl 60s] [--no-cache] [--body-limit BYTES] [--globals FILE]
+ *  [--lenient-scopes]` — the reference engine over
  * HTTP (Cerbos check API) until SIGINT/SIGTERM.
  */
 import path from 'node:path';
@@ -10,7 +11,18 @@ import { runAction } from './action.js';
 import { parseIntegerFlag } from './integer-flag.js';
 import { UsageError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_CACHE, DEFAULT_PORT, createEngine, describeNotEvaluated, loadPolicySet, startServer, type RunningServer } from '../engine/index.js';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_CACHE,
+  DEFAULT_PORT,
+  createEngine,
+  describeNotEvaluated,
+  loadPolicySet,
+  readGlobalsFile,
+  startServer,
+  type Attributes,
+  type RunningServer,
+} from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
 
 export interface ServeFlags {
@@ -23,6 +35,9 @@ export interface ServeFlags {
   /** commander's --no-cache */
   cache: boolean;
   bodyLimit?: string;
+  /** YAML/JSON file of engine globals (default: the scenario's `globals:`) */
+  globals?: string;
+  lenientScopes?: boolean;
 }
 
 export interface ServeIo {
@@ -46,6 +61,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--cache-ttl <duration>', `decision cache TTL, e.g. 30s (default ${DEFAULT_CACHE.ttlMs / 1000}s)`)
     .option('--no-cache', 'turn the decision cache off')
     .option('--body-limit <bytes>', `largest accepted request body (default ${DEFAULT_BODY_LIMIT_BYTES})`)
+    .option('--globals <file>', "YAML/JSON mapping of engine globals, G / globals in CEL (default: the scenario's globals)")
+    .option('--lenient-scopes', "resolve a request scope without policies to its nearest ancestor (Cerbos's lenientScopeSearch)")
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
@@ -78,6 +95,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
 
   let label: string;
   let policyDir: string;
+  let globals: Attributes | undefined;
   if (flags.policies !== undefined) {
     policyDir = path.resolve(ctx.cwd, flags.policies);
     label = `policies ${flags.policies}`;
@@ -86,19 +104,29 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     const scenario = await loadScenario(name, { cwd: ctx.cwd });
     policyDir = scenario.policyDir;
     label = `scenario ${scenario.name}`;
+    globals = scenarioGlobals(scenario);
   }
-  const policySet = await loadPolicySet(policyDir);
-  const engine = createEngine(policySet, { cache, celTiming: true });
+  if (flags.globals !== undefined) globals = await readGlobalsFile(path.resolve(ctx.cwd, flags.globals));
+  const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true });
+  const engine = createEngine(policySet, { cache, celTiming: true, globals });
   const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
   const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for a free one)`);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
     throw err;
   });
-  const n = policySet.stats.resourcePolicies;
+  const { resourcePolicies, principalPolicies, rolePolicies } = policySet.stats;
+  const n = resourcePolicies + principalPolicies + rolePolicies;
   ctx.stderr.write(`authz-perf serve listening on ${server.url} (${label}, ${n} ${n === 1 ? 'policy' : 'policies'})\n`);
   for (const skipped of policySet.notEvaluated) ctx.stderr.write(`authz-perf serve: note: ${describeNotEvaluated(skipped)}\n`);
+  for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
   await io.untilStopped(server);
   await server.close();
   return 0;
+}
+
+/** The scenario's `globals:` when its format has them. */
+function scenarioGlobals(scenario: object): Attributes | undefined {
+  const g = (scenario as { globals?: Attributes }).globals;
+  return g === undefined ? undefined : g;
 }

@@ -10,13 +10,19 @@ import { exprPosition, type SourceExpr } from './policy-source.js';
 
 /** The object a compiled expression is evaluated against (built once per principal/resource pair). */
 export interface Activation {
-  request: { principal: unknown; resource: unknown; aux_data: Record<string, unknown> };
+  /** `auxData` and `aux_data` are the same object (`{ jwt: claims }`) */
+  request: { principal: unknown; resource: unknown; aux_data: Record<string, unknown>; auxData: Record<string, unknown> };
   P: unknown;
   R: unknown;
   V: Record<string, unknown>;
   variables: Record<string, unknown>;
   C: Record<string, unknown>;
   constants: Record<string, unknown>;
+  /** the engine's globals (Cerbos `engine.globals`) */
+  G: Record<string, unknown>;
+  globals: Record<string, unknown>;
+  /** `{ effectiveDerivedRoles: string[] }` */
+  runtime: Record<string, unknown>;
 }
 
 export type CelProgram = (activation: Activation) => unknown;
@@ -28,7 +34,7 @@ export type CelProgram = (activation: Activation) => unknown;
  */
 export const celClock: { now: () => number; reads: number } = { now: Date.now, reads: 0 };
 
-const ROOT_VARIABLES = ['request', 'P', 'R', 'V', 'C', 'variables', 'constants'] as const;
+const ROOT_VARIABLES = ['request', 'P', 'R', 'V', 'C', 'variables', 'constants', 'G', 'globals', 'runtime'] as const;
 
 function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
@@ -121,6 +127,10 @@ export interface ExprRefs {
   constants: Array<{ name: string; offset: number }>;
   principal: FieldUse;
   resource: FieldUse;
+  /** reads `runtime` (effectiveDerivedRoles) */
+  runtime: boolean;
+  /** reads `request.auxData` / `request.aux_data`, or `request` as a whole */
+  auxData: boolean;
 }
 
 function fieldUse(): FieldUse {
@@ -165,9 +175,18 @@ function rootOf(node: ASTNode): 'principal' | 'resource' | 'variables' | 'consta
 
 /** Walks an expression's AST once and lists what it reads. */
 export function analyzeRefs(ast: ASTNode): ExprRefs {
-  const refs: ExprRefs = { variables: [], constants: [], principal: fieldUse(), resource: fieldUse() };
+  const refs: ExprRefs = { variables: [], constants: [], principal: fieldUse(), resource: fieldUse(), runtime: false, auxData: false };
   const walk = (node: ASTNode, parent: ASTNode | undefined, grand: ASTNode | undefined): void => {
     const root = rootOf(node);
+    if (node.op === 'id' && node.args === 'runtime') refs.runtime = true;
+    if (node.op === 'id' && node.args === 'request') {
+      const field = parent && firstArg(parent) === node ? fieldName(parent) : undefined;
+      if (field !== 'principal' && field !== 'resource') {
+        // request.auxData, or the whole request (which holds principal, resource and aux data)
+        refs.auxData = true;
+        if (field === undefined) refs.principal.whole = refs.resource.whole = true;
+      }
+    }
     if (root === undefined) {
       const children: ASTNode[] = [];
       collectChildren(node.args, children);

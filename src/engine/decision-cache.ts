@@ -20,7 +20,7 @@ import {
   type PolicyKey,
   type PrincipalState,
 } from './decision-key.js';
-import type { CompiledResourcePolicy } from './policy-set.js';
+import type { KeyVariants } from './decision-key.js';
 import type { Principal, ResourceEntry } from './types.js';
 
 export interface CacheOptions {
@@ -100,7 +100,7 @@ export class DecisionCache<V> {
    * The hash of one resource entry's key, with the values it covers read into scratch, or -1 when
    * the request holds values the cache does not key on.
    */
-  hashFor(policy: CompiledResourcePolicy, principal: Principal, entry: ResourceEntry, meta: boolean): number {
+  hashFor(policy: { readonly keys: KeyVariants }, principal: Principal, entry: ResourceEntry, meta: boolean): number {
     // with a polluted Object.prototype, plain reads are not own reads: no caching
     if (!this.cleanPrototype) return -1;
     const variants = policy.keys;

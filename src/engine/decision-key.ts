@@ -6,7 +6,17 @@
  * request's decision. Material is a deep snapshot, so a caller mutating its request later cannot
  * change what a cached entry matches.
  */
-import type { KeyPlan } from './policy-set.js';
+/** The principal/resource fields a set of decisions depends on: the decision cache key reads only these. */
+export interface KeyPlan {
+  principalId: boolean;
+  principalAttrs: string[];
+  principalWholeAttr: boolean;
+  resourceId: boolean;
+  resourceAttrs: string[];
+  resourceWholeAttr: boolean;
+  /** no condition at all can be evaluated: the decision follows from roles and actions alone */
+  conditionFree: boolean;
+}
 
 /** Reads named own attributes of `attr` into `out[offset ...]` (undefined when absent). */
 export type AttrReader = (attr: object | undefined, out: unknown[], offset: number) => void;

@@ -1,29 +1,40 @@
 /**
- * The decision engine: Cerbos resource-policy semantics over a compiled PolicySet, with an LRU+TTL
- * decision cache. Hot path rules: no CEL parsing, no per-check closures, one activation per
- * principal/resource pair and scope, every condition evaluated at most once per pair.
+ * The decision engine: Cerbos semantics over a compiled PolicySet, with an LRU+TTL decision cache.
+ * Per action: principal policies (most specific scope first) decide first; when they do not, each
+ * of the principal's roles is decided through the role policy at the resource's scope (custom
+ * roles: an allow-list, then their parent roles) and the resource policies down the scope chain;
+ * the action is allowed when one role is. Within a scope a true DENY beats a true ALLOW; an
+ * OVERRIDE_PARENT scope's decision is final, a REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS scope's ALLOW
+ * leaves the decision to its parents and its unmet ALLOW rule denies. No decision means DENY.
+ * Hot path rules: no CEL parsing, no per-check closures, one activation per principal/resource
+ * pair and scope, every condition evaluated at most once per pair.
  */
 import { celClock, type Activation } from './cel.js';
 import { DecisionCache, type CacheOptions } from './decision-cache.js';
 import {
   ALLOW,
   DENY,
+  MAX_ROLE_DEPTH,
+  auxDataValue,
+  buildChain,
   newActivation,
   principalValue,
   resourceValue,
   rulesForAction,
   rulesForRole,
-  type ActionRules,
+  type Chain,
   type CompiledDerivedRole,
   type CompiledExpr,
-  type CompiledResourcePolicy,
+  type CompiledPrincipalPolicy,
+  type CompiledRolePolicy,
   type CompiledRule,
   type CondTree,
   type PolicySet,
   type RoleCandidate,
   type Scope,
 } from './policy-set.js';
-import type { CheckRequest, CheckResponse, Effect, Principal, ResourceEntry, ResourceResult } from './types.js';
+import { celSafeAttr } from './safe-attr.js';
+import type { Attributes, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
 
 export type { CacheOptions } from './decision-cache.js';
 
@@ -34,6 +45,8 @@ export interface EngineOptions {
   now?: () => number;
   /** time every CEL evaluation (for the server's metrics); costs two clock reads per evaluation */
   celTiming?: boolean;
+  /** Cerbos engine globals: `G` / `globals` in CEL */
+  globals?: Attributes;
 }
 
 export interface CacheStats {
@@ -96,7 +109,7 @@ export interface Engine {
 
 interface Decision {
   actions: Record<string, Effect>;
-  meta?: { actions: Record<string, { matchedPolicy: string; matchedRule?: string }> };
+  meta?: { actions: Record<string, MatchMeta> };
 }
 
 interface Probe {
@@ -107,6 +120,14 @@ interface Probe {
 
 export const DEFAULT_CACHE: CacheOptions = { maxEntries: 10_000, ttlMs: 60_000 };
 const NO_MATCH = 'NO_MATCH';
+/** outcomes of deciding one action for one role or policy kind */
+const NONE = 0;
+const ALLOWED = 1;
+const DENIED = 2;
+type Outcome = typeof NONE | typeof ALLOWED | typeof DENIED;
+/** chains kept per engine before the memo starts over (requests can name any kind, scope and version) */
+const MAX_CHAINS = 10_000;
+const EMPTY_AUX: Record<string, unknown> = auxDataValue(undefined);
 
 const now = (): number => performance.now();
 
@@ -142,6 +163,17 @@ class DecisionEngine implements Engine {
   // the CEL view of the current check's principal, built on its first miss
   private pvFor: Principal | null = null;
   private pv: unknown = null;
+  private pairRoles: string[] = [];
+  private aux: Record<string, unknown> = EMPTY_AUX;
+  private readonly globals: Record<string, unknown>;
+
+  // chains by kind (root scope, default versions, no principal policy) and by full key
+  private readonly defaultChains = new Map<string, Chain>();
+  private readonly chains = new Map<string, Chain>();
+
+  // where the last decided action was decided (for includeMeta)
+  private mPolicy = NO_MATCH;
+  private mScope = '';
 
   constructor(policySet: PolicySet, options: EngineOptions) {
     this.policySet = policySet;
@@ -153,6 +185,7 @@ class DecisionEngine implements Engine {
     this.probe = this.celTotals;
     this.slotGen = new Int32Array(policySet.slotCount);
     this.slotVal = new Uint8Array(policySet.slotCount);
+    this.globals = options.globals === undefined ? {} : (celSafeAttr(options.globals) as Record<string, unknown>);
   }
 
   check(req: CheckRequest): CheckResponse {
@@ -164,12 +197,12 @@ class DecisionEngine implements Engine {
     const cache = this.cache;
     if (cache !== null) cache.begin(principal);
     this.pvFor = null;
+    this.aux = req.auxData?.jwtClaims === undefined ? EMPTY_AUX : auxDataValue(req.auxData.jwtClaims);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
-      const res = entry.resource;
-      const policy = this.lookup(res.kind, res.policyVersion);
+      const policy = this.chainFor(principal, entry.resource);
       let decision: Decision | undefined;
-      if (cache !== null && policy !== undefined) {
+      if (cache !== null && !policy.readsAuxData) {
         const hash = cache.hashFor(policy, principal, entry, meta);
         decision = cache.lookup(hash, principal, entry, meta);
         if (decision === undefined) {
@@ -197,16 +230,17 @@ class DecisionEngine implements Engine {
       const cache = this.cache;
       if (cache !== null) cache.begin(principal);
       this.pvFor = null;
+      this.aux = req.auxData?.jwtClaims === undefined ? EMPTY_AUX : auxDataValue(req.auxData.jwtClaims);
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]!;
-        const res = entry.resource;
         let t = now();
-        const policy = this.lookup(res.kind, res.policyVersion);
+        const policy = this.chainFor(principal, entry.resource);
         let t2 = now();
         out.policyLookupNs += (t2 - t) * 1e6;
         let decision: Decision | undefined;
         let hash = -1;
-        if (cache !== null && policy !== undefined) {
+        const cacheable = cache !== null && !policy.readsAuxData;
+        if (cacheable) {
           hash = cache.hashFor(policy, principal, entry, meta);
           t = now();
           out.canonicaliseNs += (t - t2) * 1e6;
@@ -219,7 +253,7 @@ class DecisionEngine implements Engine {
           t = now();
           const reads = celClock.reads;
           decision = this.decide(policy, principal, entry, meta);
-          if (cache !== null && policy !== undefined) cache.store(hash, principal, entry, meta, decision, celClock.reads !== reads);
+          if (cacheable) cache!.store(hash, principal, entry, meta, decision, celClock.reads !== reads);
           t2 = now();
           const cel = probe.celNs - celBefore;
           out.celEvalNs += cel;
@@ -250,9 +284,8 @@ class DecisionEngine implements Engine {
       const principal = req.principal;
       const meta = req.includeMeta === true;
       this.pvFor = null;
-      const results = req.resources.map((entry) =>
-        buildResult(entry, this.decide(this.lookup(entry.resource.kind, entry.resource.policyVersion), principal, entry, meta)),
-      );
+      this.aux = req.auxData?.jwtClaims === undefined ? EMPTY_AUX : auxDataValue(req.auxData.jwtClaims);
+      const results = req.resources.map((entry) => buildResult(entry, this.decide(this.chainFor(principal, entry.resource), principal, entry, meta)));
       return { response: { requestId: req.requestId ?? '', results }, evaluations: probe.trace! };
     } finally {
       this.probe = saved;
@@ -280,20 +313,37 @@ class DecisionEngine implements Engine {
     this.cache?.clear();
   }
 
-  private lookup(kind: string, version: string | undefined): CompiledResourcePolicy | undefined {
-    return this.policySet.byKind.get(kind)?.get(version ?? 'default');
+  /** The chain that decides `res` for `principal` (built on first use, then kept). */
+  private chainFor(principal: Principal, res: ResourceRef): Chain {
+    const set = this.policySet;
+    const withPrincipal = set.principalIds.size > 0 && set.principalIds.has(principal.id);
+    if (!withPrincipal && res.scope === undefined && res.policyVersion === undefined) {
+      const chain = this.defaultChains.get(res.kind);
+      if (chain !== undefined) return chain;
+      return this.remember(this.defaultChains, res.kind, buildChain(set, res.kind, 'default', '', null));
+    }
+    const version = res.policyVersion ?? 'default';
+    const scope = res.scope ?? '';
+    const key = withPrincipal
+      ? `${res.kind}\0${version}\0${scope}\0${principal.id}\0${principal.policyVersion ?? 'default'}\0${principal.scope ?? ''}`
+      : `${res.kind}\0${version}\0${scope}`;
+    const chain = this.chains.get(key);
+    if (chain !== undefined) return chain;
+    const p = withPrincipal ? { id: principal.id, version: principal.policyVersion ?? 'default', scope: principal.scope ?? '' } : null;
+    return this.remember(this.chains, key, buildChain(set, res.kind, version, scope, p));
   }
 
-  private decide(
-    policy: CompiledResourcePolicy | undefined,
-    principal: Principal,
-    entry: ResourceEntry,
-    withMeta: boolean,
-  ): Decision {
+  private remember(map: Map<string, Chain>, key: string, chain: Chain): Chain {
+    if (map.size >= MAX_CHAINS) map.clear();
+    map.set(key, chain);
+    return chain;
+  }
+
+  private decide(chain: Chain, principal: Principal, entry: ResourceEntry, withMeta: boolean): Decision {
     const actions: Record<string, Effect> = {};
     const meta: Decision['meta'] = withMeta ? { actions: {} } : undefined;
     const names = entry.actions;
-    if (policy === undefined) {
+    if (chain.resourceLevels.length === 0 && chain.principalLevels.length === 0) {
       for (let i = 0; i < names.length; i++) {
         setAction(actions, names[i]!, 'EFFECT_DENY');
         if (meta) setAction(meta.actions, names[i]!, { matchedPolicy: NO_MATCH });
@@ -305,19 +355,139 @@ class DecisionEngine implements Engine {
       this.pvFor = principal;
     }
     this.startPair(this.pv, entry.resource);
+    this.pairRoles = principal.roles;
     const roles = principal.roles;
     for (let i = 0; i < names.length; i++) {
       const action = names[i]!;
-      const rules = rulesForAction(policy, action);
-      const matched = this.effectFor(rules, roles);
-      const allowed = matched !== null && matched.effect === ALLOW;
+      const allowed = this.decideAction(chain, action, roles);
       setAction(actions, action, allowed ? 'EFFECT_ALLOW' : 'EFFECT_DENY');
-      if (meta) setAction(meta.actions, action, matched ? { matchedPolicy: policy.name, matchedRule: matched.name } : { matchedPolicy: NO_MATCH });
+      if (meta) setAction(meta.actions, action, this.mScope === '' ? { matchedPolicy: this.mPolicy } : { matchedPolicy: this.mPolicy, matchedScope: this.mScope });
     }
     this.pairPrincipal = null;
     this.pairResourceRef = null;
     this.pairResource = null;
     return meta ? { actions, meta } : { actions };
+  }
+
+  /** Whether `action` is allowed; leaves where it was decided in mPolicy/mScope. */
+  private decideAction(chain: Chain, action: string, roles: string[]): boolean {
+    const levels = chain.resourceLevels;
+    this.mPolicy = levels.length > 0 ? levels[0]!.name : NO_MATCH;
+    this.mScope = '';
+    if (chain.principalLevels.length > 0) {
+      const outcome = this.principalOutcome(chain.principalLevels, chain.kind, action);
+      if (outcome !== NONE) return outcome === ALLOWED;
+      this.mPolicy = levels.length > 0 ? levels[0]!.name : NO_MATCH;
+      this.mScope = '';
+    }
+    if (levels.length === 0) return false;
+    let deniedPolicy = '';
+    let deniedScope = '';
+    for (let r = 0; r < roles.length; r++) {
+      const outcome = this.roleOutcome(chain, roles[r]!, action, 0);
+      if (outcome === ALLOWED) return true;
+      if (outcome === DENIED && deniedPolicy === '') {
+        deniedPolicy = this.mPolicy;
+        deniedScope = this.mScope;
+      }
+    }
+    this.mPolicy = deniedPolicy === '' ? levels[0]!.name : deniedPolicy;
+    this.mScope = deniedPolicy === '' ? '' : deniedScope;
+    return false;
+  }
+
+  /** Principal policies, most specific scope first, with Cerbos's scope-permission rules. */
+  private principalOutcome(levels: CompiledPrincipalPolicy[], kind: string, action: string): Outcome {
+    const last = levels.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const level = levels[i]!;
+      const rules = level.rules;
+      let allow = false;
+      let unmetAllow = false;
+      for (let j = 0; j < rules.length; j++) {
+        const rule = rules[j]!;
+        if (!rule.action.test(action) || !rule.resource.test(kind)) continue;
+        const met = rule.condition === null || this.slotTrue(rule.slot, rule.condition);
+        if (rule.effect === DENY) {
+          if (met) return this.decided(level.name, level.policyScope, DENIED);
+        } else if (met) allow = true;
+        else unmetAllow = true;
+      }
+      const consent = level.consent && i < last;
+      if (allow) {
+        if (!consent) return this.decided(level.name, level.policyScope, ALLOWED);
+      } else if (unmetAllow && level.consent) return this.decided(level.name, level.policyScope, DENIED);
+    }
+    return NONE;
+  }
+
+  /** One role: through its role policy at the resource's scope, else down the resource policies' scope chain. */
+  private roleOutcome(chain: Chain, role: string, action: string, depth: number): Outcome {
+    const rolePolicy = chain.rolePolicies.size > 0 ? chain.rolePolicies.get(role) : undefined;
+    if (rolePolicy !== undefined) return this.customRoleOutcome(chain, rolePolicy, action, depth);
+    const levels = chain.resourceLevels;
+    const last = levels.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const level = levels[i]!;
+      const rules = rulesForAction(level, action);
+      if (rules.deny.length === 0 && rules.allow.length === 0) continue;
+      const forRole = rulesForRole(rules, role);
+      const deny = forRole.deny;
+      for (let j = 0; j < deny.length; j++) {
+        const c = deny[j]!;
+        if (this.applies(c) && this.ruleTrue(c.rule)) return this.decided(levels[0]!.name, level.policyScope, DENIED);
+      }
+      const allow = forRole.allow;
+      let unmetAllow = false;
+      let allowed = false;
+      for (let j = 0; j < allow.length; j++) {
+        const c = allow[j]!;
+        if (!this.applies(c)) continue;
+        if (this.ruleTrue(c.rule)) {
+          allowed = true;
+          break;
+        }
+        unmetAllow = true;
+      }
+      const consent = level.consent && i < last;
+      if (allowed) {
+        if (!consent) return this.decided(levels[0]!.name, level.policyScope, ALLOWED);
+      } else if (unmetAllow && level.consent) return this.decided(levels[0]!.name, level.policyScope, DENIED);
+    }
+    return NONE;
+  }
+
+  /** A custom role allows only what its role policy lists (condition met), and then only what a parent role is allowed. */
+  private customRoleOutcome(chain: Chain, policy: CompiledRolePolicy, action: string, depth: number): Outcome {
+    let listed = false;
+    const rules = policy.rules;
+    for (let i = 0; i < rules.length && !listed; i++) {
+      const rule = rules[i]!;
+      if (!rule.resource.test(chain.kind)) continue;
+      let named = false;
+      for (let k = 0; k < rule.actions.length; k++) {
+        if (rule.actions[k]!.test(action)) {
+          named = true;
+          break;
+        }
+      }
+      if (named && (rule.condition === null || this.slotTrue(rule.slot, rule.condition))) listed = true;
+    }
+    if (!listed || depth >= MAX_ROLE_DEPTH) return this.decided(policy.name, policy.policyScope, DENIED);
+    let outcome: Outcome = NONE;
+    let policyName = '';
+    let scope = '';
+    for (const parent of policy.parentRoles) {
+      const o = this.roleOutcome(chain, parent, action, depth + 1);
+      if (o === ALLOWED) return ALLOWED;
+      if (o === DENIED && outcome === NONE) {
+        outcome = DENIED;
+        policyName = this.mPolicy;
+        scope = this.mScope;
+      }
+    }
+    if (outcome === DENIED) return this.decided(policyName, scope, DENIED);
+    return NONE;
   }
 
   private startPair(pv: unknown, resource: ResourceEntry['resource']): void {
@@ -332,33 +502,10 @@ class DecisionEngine implements Engine {
     this.actCount = 0;
   }
 
-  /**
-   * Per role: a true DENY rule denies that role; otherwise a true ALLOW rule allows it.
-   * The action is allowed when any role is allowed. Returns the deciding rule (null: no rule matched).
-   */
-  private effectFor(rules: ActionRules, roles: string[]): CompiledRule | null {
-    if (rules.deny.length === 0 && rules.allow.length === 0) return null;
-    let denied: CompiledRule | null = null;
-    for (let r = 0; r < roles.length; r++) {
-      const forRole = rulesForRole(rules, roles[r]!);
-      const deny = forRole.deny;
-      let roleDenied = false;
-      for (let i = 0; i < deny.length; i++) {
-        const c = deny[i]!;
-        if (this.applies(c) && this.ruleTrue(c.rule)) {
-          denied ??= c.rule;
-          roleDenied = true;
-          break;
-        }
-      }
-      if (roleDenied) continue;
-      const allow = forRole.allow;
-      for (let i = 0; i < allow.length; i++) {
-        const c = allow[i]!;
-        if (this.applies(c) && this.ruleTrue(c.rule)) return c.rule;
-      }
-    }
-    return denied;
+  private decided(policy: string, scope: string, outcome: Outcome): Outcome {
+    this.mPolicy = policy;
+    this.mScope = scope;
+    return outcome;
   }
 
   private applies(c: RoleCandidate): boolean {
@@ -404,11 +551,24 @@ class DecisionEngine implements Engine {
   private activation(scope: Scope): Activation {
     for (let i = 0; i < this.actCount; i++) if (this.actScopes[i] === scope) return this.acts[i]!;
     if (this.pairResource === null) this.pairResource = resourceValue(this.pairResourceRef!);
-    const act = newActivation(scope, this.pairPrincipal, this.pairResource);
+    const runtime = scope.readsRuntime ? { effectiveDerivedRoles: this.effectiveDerivedRoles(scope) } : undefined;
+    const act = newActivation(scope, this.pairPrincipal, this.pairResource, this.aux, this.globals, runtime);
     this.actScopes[this.actCount] = scope;
     this.acts[this.actCount] = act;
     this.actCount++;
     return act;
+  }
+
+  /** Names of the derived roles the scope's policy imports that are active for this pair. */
+  private effectiveDerivedRoles(scope: Scope): string[] {
+    const out: string[] = [];
+    const roles = this.pairRoles;
+    for (const d of scope.derivedRoles) {
+      let parent = d.anyParent;
+      for (let i = 0; i < roles.length && !parent; i++) parent = d.parentRoles.has(roles[i]!);
+      if (parent && this.derivedActive(d) && !out.includes(d.name)) out.push(d.name);
+    }
+    return out;
   }
 
   private evalCondition(expr: CompiledExpr): boolean {
@@ -462,6 +622,7 @@ function buildResult(entry: ResourceEntry, decision: Decision): ResourceResult {
     resource: res.policyVersion === undefined ? { id: res.id, kind: res.kind } : { id: res.id, kind: res.kind, policyVersion: res.policyVersion },
     actions: decision.actions,
   };
+  if (res.scope !== undefined) out.resource.scope = res.scope;
   if (decision.meta !== undefined) out.meta = decision.meta;
   return out;
 }

@@ -5,7 +5,10 @@
  *       All .yaml/.yml/.json under dir (recursive; Cerbos `*_test.yaml` suites and `testdata/` skipped).
  *       Every CEL condition and variable is parsed, type-checked and compiled ONCE here; syntax errors,
  *       unknown functions/variables/constants → InputError `file:line:column: message`.
- *       Principal policies and scoped resource policies are listed in `notEvaluated`, never consulted.
+ *       Cerbos's disk-store layout: `_schemas/`, `testdata/`, `*_test.*` and hidden files are skipped;
+ *       YAML files may hold several documents; `disabled: true` policies are skipped. Resource,
+ *       principal, role and derived-role policies, exported variables/constants, scopes and versions.
+ *       `{ lenientScopeSearch }` as Cerbos's engine setting.
  *   compilePolicySources([{ file, text }]): PolicySet           same, from memory (tests)
  *
  *   createEngine(policySet, { cache: { maxEntries, ttlMs } | false, now?, celTiming? }): Engine
@@ -29,6 +32,8 @@
  */
 export type * from './types.js';
 export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern, describeNotEvaluated } from './policy-set.js';
+export type { PolicySetOptions, Chain, CompiledPrincipalPolicy, CompiledRolePolicy } from './policy-set.js';
+export { readGlobalsFile, parseGlobals } from './globals.js';
 export type {
   PolicySet,
   PolicySetStats,
@@ -45,7 +50,7 @@ export type {
 export { createEngine, emptyStageTimes, DEFAULT_CACHE } from './engine.js';
 export type { Engine, EngineOptions, CacheOptions, CacheStats, StageTimes, TraceEntry, CheckTrace, CelStats } from './engine.js';
 export type { Activation } from './cel.js';
-export { parsePolicySource, walkExpressions, exprPosition } from './policy-source.js';
+export { parsePolicySource, parsePolicyDocuments, walkExpressions, exprPosition } from './policy-source.js';
 export { startServer, DEFAULT_PORT, DEFAULT_BODY_LIMIT_BYTES } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';
 export type { ServerMetrics } from './metrics.js';
@@ -64,4 +69,6 @@ export type {
   ExportVariablesDoc,
   ExportConstantsDoc,
   PrincipalPolicyDoc,
+  RolePolicyDoc,
+  ScopePermissions,
 } from './policy-source.js';

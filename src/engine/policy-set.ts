@@ -8,10 +8,10 @@ import { InputError } from '../util/errors.js';
 import type { Principal, ResourceRef } from './types.js';
 import { analyzeRefs, compileCel, type Activation, type CelProgram, type ExprRefs } from './cel.js';
 import { celSafeAttr } from './safe-attr.js';
-import { KeyVariants } from './decision-key.js';
+import { KeyVariants, type KeyPlan } from './decision-key.js';
 import {
   exprPosition as exprAt,
-  parsePolicySource,
+  parsePolicyDocuments,
   type ConditionNode,
   type DerivedRolesDoc,
   type ExportConstantsDoc,
@@ -20,16 +20,24 @@ import {
   type ExpressionKind,
   type PolicyDocument,
   type PolicyExpression,
+  type PrincipalPolicyDoc,
   type ResourcePolicyDoc,
+  type RolePolicyDoc,
   type SourceExpr,
   type VariableDef,
 } from './policy-source.js';
+
+export type { KeyPlan } from './decision-key.js';
 
 /** A scope is what `V` and `C` mean for an expression: one policy's (or derived-role set's) variables and constants. */
 export interface Scope {
   name: string;
   constants: Record<string, unknown>;
   variables: Map<string, CompiledVariable>;
+  /** derived roles the owning policy imports: `runtime.effectiveDerivedRoles` is computed over these */
+  derivedRoles: CompiledDerivedRole[];
+  /** some expression of this scope reads `runtime` */
+  readsRuntime: boolean;
 }
 
 /** A policy expression (where it stands, see PolicyExpression) compiled for evaluation. */
@@ -121,38 +129,87 @@ export function rulesForRole(rules: ActionRules, role: string): RoleRules {
   return r;
 }
 
-/** The principal/resource fields a policy's decisions depend on: the decision cache key reads only these. */
-export interface KeyPlan {
-  principalId: boolean;
-  principalAttrs: string[];
-  principalWholeAttr: boolean;
-  resourceId: boolean;
-  resourceAttrs: string[];
-  resourceWholeAttr: boolean;
-  /** no condition at all can be evaluated: the decision follows from roles and actions alone */
-  conditionFree: boolean;
-}
-
 export interface CompiledResourcePolicy {
   name: string;
   file: string;
   resource: string;
   version: string;
+  /** the policy's scope string ('' = root) */
+  policyScope: string;
+  /** parental consent is required for its ALLOWs (SCOPE_PERMISSIONS_REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS) */
+  consent: boolean;
   scope: Scope;
   rules: CompiledRule[];
   derivedRoleSets: string[];
-  keyPlan: KeyPlan;
-  /** decision-cache keys, narrowed per (roles, actions) */
-  keys: KeyVariants;
   /** exact action → rules, precomputed for every literal action named in the policy */
   byAction: Map<string, ActionRules>;
   /** rules whose action patterns contain wildcards (matched lazily for other actions, then memoized) */
   wildcardRules: Array<{ rule: CompiledRule; patterns: RegExp[] }>;
 }
 
+/** One action rule of a principal policy. */
+export interface CompiledPrincipalRule {
+  name: string;
+  resource: RegExp;
+  action: RegExp;
+  effect: typeof ALLOW | typeof DENY;
+  condition: CondTree | null;
+  slot: number;
+}
+
+export interface CompiledPrincipalPolicy {
+  name: string;
+  file: string;
+  principal: string;
+  version: string;
+  policyScope: string;
+  consent: boolean;
+  scope: Scope;
+  rules: CompiledPrincipalRule[];
+}
+
+export interface CompiledRoleRule {
+  resource: RegExp;
+  actions: RegExp[];
+  condition: CondTree | null;
+  slot: number;
+}
+
+/** A custom role: the actions it allows per resource kind; what it allows is decided for `parentRoles`. */
+export interface CompiledRolePolicy {
+  name: string;
+  file: string;
+  role: string;
+  parentRoles: string[];
+  policyScope: string;
+  scope: Scope;
+  rules: CompiledRoleRule[];
+}
+
+/**
+ * Everything that decides one resource entry for one kind of request: the principal policies
+ * (most specific scope first), the resource policies down the scope chain (most specific first)
+ * and the role policies at the resource's scope. Built once per (kind, versions, scopes,
+ * principal with policies) and kept; the decision cache keys its entries per chain.
+ */
+export interface Chain {
+  name: string;
+  kind: string;
+  principalLevels: CompiledPrincipalPolicy[];
+  resourceLevels: CompiledResourcePolicy[];
+  /** role → its role policy at the resource's scope */
+  rolePolicies: Map<string, CompiledRolePolicy>;
+  /** decision-cache keys, narrowed per (roles, actions) */
+  keys: KeyVariants;
+  /** some condition reads request.auxData: decisions are not cached */
+  readsAuxData: boolean;
+}
+
 export interface PolicySetStats {
   files: number;
   resourcePolicies: number;
+  principalPolicies: number;
+  rolePolicies: number;
   derivedRoleSets: number;
   derivedRoles: number;
   rules: number;
@@ -166,8 +223,18 @@ export interface PolicySet {
   files: string[];
   documents: PolicyDocument[];
   resourcePolicies: CompiledResourcePolicy[];
-  /** kind → version → policy */
-  byKind: Map<string, Map<string, CompiledResourcePolicy>>;
+  principalPolicies: CompiledPrincipalPolicy[];
+  rolePolicies: CompiledRolePolicy[];
+  /** `kind\0version` → scope → policy */
+  resourceIndex: Map<string, Map<string, CompiledResourcePolicy>>;
+  /** `principal\0version` → scope → policy */
+  principalIndex: Map<string, Map<string, CompiledPrincipalPolicy>>;
+  /** scope → role → policy */
+  roleIndex: Map<string, Map<string, CompiledRolePolicy>>;
+  /** ids that have a principal policy (of any version or scope) */
+  principalIds: Set<string>;
+  /** resolve a requested scope to the scope of an existing policy: strict (exact) unless lenient */
+  lenientScopeSearch: boolean;
   /** every compiled expression: conditions, derived-role conditions, variables */
   expressions: CompiledExpr[];
   /** number of memo slots (rule conditions + derived roles) a check needs */
@@ -175,9 +242,11 @@ export interface PolicySet {
   stats: PolicySetStats;
   /** policies that were loaded but that this engine does not evaluate (say so to the user) */
   notEvaluated: NotEvaluatedPolicy[];
+  /** files Cerbos would refuse though this engine loads them (e.g. multi-document YAML) */
+  warnings: string[];
 }
 
-/** A principal policy or a scoped resource policy: parsed, never consulted by a check. */
+/** A policy that was parsed but is never consulted by a check. */
 export interface NotEvaluatedPolicy {
   /** Cerbos' policy id form, e.g. `principal.alice.vdefault` or `resource.document.vdefault/acme` */
   policy: string;
@@ -217,7 +286,11 @@ export interface PolicySourceFile {
   text: string;
 }
 
-/** Reads every .yaml/.yml/.json under `dir` (recursively; `testdata` folders and dot-files skipped). */
+/**
+ * Reads the policy files under `dir` as Cerbos's disk store does: every .yaml/.yml/.json,
+ * recursively, except the `_schemas` folder at the top (JSON schemas), `testdata` folders, test
+ * suites (`*_test.yaml|yml|json`) and hidden files and folders.
+ */
 export async function readPolicyFiles(dir: string): Promise<PolicySourceFile[]> {
   const out: PolicySourceFile[] = [];
   const walk = async (d: string): Promise<void> => {
@@ -233,8 +306,8 @@ export async function readPolicyFiles(dir: string): Promise<PolicySourceFile[]> 
       if (e.name.startsWith('.')) continue;
       const full = path.join(d, e.name);
       if (e.isDirectory()) {
-        if (e.name !== 'testdata') await walk(full);
-      } else if (/\.(ya?ml|json)$/i.test(e.name)) {
+        if (e.name !== 'testdata' && !(d === dir && e.name === '_schemas')) await walk(full);
+      } else if (/\.(ya?ml|json)$/i.test(e.name) && !/_test\.(ya?ml|json)$/i.test(e.name)) {
         out.push({ file: full, text: await readFile(full, 'utf8') });
       }
     }
@@ -243,18 +316,31 @@ export async function readPolicyFiles(dir: string): Promise<PolicySourceFile[]> 
   return out;
 }
 
+export interface PolicySetOptions {
+  /** Cerbos's `engine.lenientScopeSearch`: a requested scope without policies falls back to its nearest ancestor */
+  lenientScopeSearch?: boolean;
+}
+
 /** Loads, parses and compiles a policy folder. Any policy or CEL error is an InputError with file:line:column. */
-export async function loadPolicySet(dir: string): Promise<PolicySet> {
+export async function loadPolicySet(dir: string, options: PolicySetOptions = {}): Promise<PolicySet> {
   const files = await readPolicyFiles(dir);
-  const set = compilePolicySources(files, dir);
-  if (set.resourcePolicies.length === 0) throw new InputError('no resource policies found', { file: dir });
+  const set = compilePolicySources(files, dir, options);
+  if (set.resourcePolicies.length === 0 && set.principalPolicies.length === 0) throw new InputError('no resource or principal policies found', { file: dir });
   return set;
 }
 
 /** Parses and compiles in-memory sources (file names only label locations). */
-export function compilePolicySources(files: PolicySourceFile[], dir = ''): PolicySet {
-  const docs = files.map((f) => parsePolicySource(f.text, f.file));
-  return new Compiler(docs, files.map((f) => f.file), dir).build();
+export function compilePolicySources(files: PolicySourceFile[], dir = '', options: PolicySetOptions = {}): PolicySet {
+  const docs: PolicyDocument[] = [];
+  const warnings: string[] = [];
+  for (const f of files) {
+    const parsed = parsePolicyDocuments(f.text, f.file);
+    if (parsed.length > 1) warnings.push(`${f.file}: ${parsed.length} YAML documents in one file; Cerbos's disk store refuses such a file ("more than one YAML document detected")`);
+    for (const d of parsed) docs.push(d);
+  }
+  const set = new Compiler(docs, files.map((f) => f.file), dir, options.lenientScopeSearch === true).build();
+  set.warnings.push(...warnings);
+  return set;
 }
 
 function errorAt(location: ExprLocation, message: string): InputError {
@@ -272,6 +358,7 @@ class Compiler {
     private readonly docs: PolicyDocument[],
     private readonly files: string[],
     private readonly dir: string,
+    private readonly lenient: boolean,
   ) {}
 
   build(): PolicySet {
@@ -281,46 +368,100 @@ class Compiler {
     }
     for (const doc of this.docs) if (doc.kind === 'derivedRoles') this.derivedRoleSet(doc);
     const resourcePolicies: CompiledResourcePolicy[] = [];
-    const byKind = new Map<string, Map<string, CompiledResourcePolicy>>();
-    const notEvaluated: NotEvaluatedPolicy[] = [];
+    const principalPolicies: CompiledPrincipalPolicy[] = [];
+    const rolePolicies: CompiledRolePolicy[] = [];
+    const resourceIndex = new Map<string, Map<string, CompiledResourcePolicy>>();
+    const principalIndex = new Map<string, Map<string, CompiledPrincipalPolicy>>();
+    const roleIndex = new Map<string, Map<string, CompiledRolePolicy>>();
+    const scopeModes = new Map<string, { consent: boolean; name: string; location: ExprLocation }>();
+    const checkMode = (scope: string, consent: boolean, name: string, location: ExprLocation): void => {
+      if (scope === '') return;
+      const prev = scopeModes.get(scope);
+      if (prev === undefined) scopeModes.set(scope, { consent, name, location });
+      else if (prev.consent !== consent) {
+        throw errorAt(location, `${name}: scopePermissions differ from ${prev.name} in the same scope "${scope}" (Cerbos requires one setting per scope)`);
+      }
+    };
     for (const doc of this.docs) {
-      if (doc.kind === 'principalPolicy') {
-        notEvaluated.push({ policy: doc.name, file: doc.file, line: doc.location.line, reason: 'this engine evaluates resource policies and derived roles, not principal policies' });
+      if (doc.kind === 'resourcePolicy') {
+        const policy = this.resourcePolicy(doc);
+        const key = `${policy.resource}\0${policy.version}`;
+        let scopes = resourceIndex.get(key);
+        if (!scopes) resourceIndex.set(key, (scopes = new Map()));
+        const existing = scopes.get(policy.policyScope);
+        if (existing) throw errorAt(doc.location, `duplicate resource policy ${policy.name} (also in ${existing.file})`);
+        scopes.set(policy.policyScope, policy);
+        resourcePolicies.push(policy);
+        checkMode(policy.policyScope, policy.consent, policy.name, doc.location);
+      } else if (doc.kind === 'principalPolicy') {
+        const policy = this.principalPolicy(doc);
+        const key = `${policy.principal}\0${policy.version}`;
+        let scopes = principalIndex.get(key);
+        if (!scopes) principalIndex.set(key, (scopes = new Map()));
+        const existing = scopes.get(policy.policyScope);
+        if (existing) throw errorAt(doc.location, `duplicate principal policy ${policy.name} (also in ${existing.file})`);
+        scopes.set(policy.policyScope, policy);
+        principalPolicies.push(policy);
+        checkMode(policy.policyScope, policy.consent, policy.name, doc.location);
+      } else if (doc.kind === 'rolePolicy') {
+        const policy = this.rolePolicy(doc);
+        let roles = roleIndex.get(policy.policyScope);
+        if (!roles) roleIndex.set(policy.policyScope, (roles = new Map()));
+        const existing = roles.get(policy.role);
+        if (existing) throw errorAt(doc.location, `duplicate role policy ${policy.name} (also in ${existing.file})`);
+        roles.set(policy.role, policy);
+        rolePolicies.push(policy);
       }
-      if (doc.kind !== 'resourcePolicy') continue;
-      if (doc.scope !== '') {
-        notEvaluated.push({ policy: doc.name, file: doc.file, line: doc.location.line, reason: `scoped policies (scope "${doc.scope}") are not evaluated by this engine` });
-        continue;
-      }
-      const policy = this.resourcePolicy(doc);
-      let versions = byKind.get(policy.resource);
-      if (!versions) byKind.set(policy.resource, (versions = new Map()));
-      const existing = versions.get(policy.version);
-      if (existing) {
-        throw errorAt(doc.location, `duplicate resource policy for ${policy.resource} version ${policy.version} (also in ${existing.file})`);
-      }
-      versions.set(policy.version, policy);
-      resourcePolicies.push(policy);
     }
+    // Cerbos refuses a scoped policy whose ancestor scopes have no policy ("missing scopes")
+    const requireAncestors = <T extends { name: string; file: string; policyScope: string }>(index: Map<string, Map<string, T>>, docsOf: (p: T) => ExprLocation): void => {
+      for (const scopes of index.values()) {
+        for (const policy of scopes.values()) {
+          for (const ancestor of ancestorScopes(policy.policyScope)) {
+            if (!scopes.has(ancestor)) {
+              throw errorAt(docsOf(policy), `${policy.name}: no policy for its parent scope "${ancestor}" (every ancestor scope of a scoped policy needs one)`);
+            }
+          }
+        }
+      }
+    };
+    const locations = new Map<string, ExprLocation>();
+    for (const doc of this.docs) if (doc.kind === 'resourcePolicy' || doc.kind === 'principalPolicy') locations.set(doc.name, doc.location);
+    const locate = (p: { name: string }): ExprLocation => locations.get(p.name)!;
+    requireAncestors(resourceIndex, locate);
+    requireAncestors(principalIndex, locate);
     let derivedRoles = 0;
     for (const s of this.derivedSets.values()) derivedRoles += s.roles.size;
+    const conditions = this.expressions.filter((e) => e.kind !== 'variable').length;
     return {
       dir: this.dir,
       files: this.files,
       documents: this.docs,
       resourcePolicies,
-      byKind,
+      principalPolicies,
+      rolePolicies,
+      resourceIndex,
+      principalIndex,
+      roleIndex,
+      principalIds: new Set(principalPolicies.map((p) => p.principal)),
+      lenientScopeSearch: this.lenient,
       expressions: this.expressions,
       slotCount: this.slot,
-      notEvaluated,
+      notEvaluated: [],
+      warnings: [],
       stats: {
         files: this.files.length,
         resourcePolicies: resourcePolicies.length,
+        principalPolicies: principalPolicies.length,
+        rolePolicies: rolePolicies.length,
         derivedRoleSets: this.derivedSets.size,
         derivedRoles,
-        rules: resourcePolicies.reduce((n, p) => n + p.rules.length, 0),
-        conditions: this.expressions.filter((e) => e.kind !== 'variable').length,
-        variables: this.expressions.filter((e) => e.kind === 'variable').length,
+        rules:
+          resourcePolicies.reduce((n, p) => n + p.rules.length, 0) +
+          principalPolicies.reduce((n, p) => n + p.rules.length, 0) +
+          rolePolicies.reduce((n, p) => n + p.rules.length, 0),
+        conditions,
+        variables: this.expressions.length - conditions,
       },
     };
   }
@@ -344,7 +485,7 @@ class Compiler {
       Object.assign(consts, doc.definitions);
     }
     Object.assign(consts, constants.local);
-    const scope: Scope = { name, constants: consts, variables: new Map() };
+    const scope: Scope = { name, constants: consts, variables: new Map(), derivedRoles: [], readsRuntime: false };
     const defs: Array<{ def: VariableDef; policyName: string; path: string }> = [];
     for (const imp of variables.import) {
       const doc = this.exportVariables.get(imp);
@@ -428,6 +569,7 @@ class Compiler {
       scope,
       varDeps: [],
     };
+    if (expr.refs.runtime) scope.readsRuntime = true;
     this.expressions.push(expr);
     return expr;
   }
@@ -479,6 +621,7 @@ class Compiler {
       if (!set) throw errorAt(doc.location, `${doc.name}: imported derivedRoles "${name}" not found`);
       return set;
     });
+    for (const set of imported) for (const role of set.roles.values()) scope.derivedRoles.push(role);
     const rules = doc.rules.map((r): CompiledRule => {
       const derivedRoles = r.derivedRoles.map((name) => {
         for (const set of imported) {
@@ -505,17 +648,16 @@ class Compiler {
       const patterns = rule.actions.filter((a) => a.includes('*'));
       if (patterns.length) wildcardRules.push({ rule, patterns: patterns.map(actionPattern) });
     }
-    const keyPlan = keyPlanFor(rules);
     const policy: CompiledResourcePolicy = {
       name: doc.name,
       file: doc.file,
       resource: doc.resource,
       version: doc.version,
+      policyScope: doc.scope,
+      consent: doc.scopePermissions === 'SCOPE_PERMISSIONS_REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS',
       scope,
       rules,
       derivedRoleSets: doc.importDerivedRoles,
-      keyPlan,
-      keys: new KeyVariants(doc.name, keyPlan, (roles, actions) => keyPlanForRequest(policy, roles, actions)),
       byAction,
       wildcardRules,
     };
@@ -531,39 +673,191 @@ class Compiler {
     }
     return policy;
   }
+
+  private principalPolicy(doc: PrincipalPolicyDoc): CompiledPrincipalPolicy {
+    const scope = this.scope(doc.name, doc.location, doc.variables, doc.constants);
+    const rules: CompiledPrincipalRule[] = [];
+    doc.rules.forEach((r, i) => {
+      const resource = actionPattern(r.resource);
+      r.actions.forEach((a, j) => {
+        rules.push({
+          name: a.name,
+          resource,
+          action: actionPattern(a.action),
+          effect: a.effect === 'EFFECT_DENY' ? DENY : ALLOW,
+          condition: a.condition ? this.condition(a.condition, 'condition', doc.name, a.name, `rules[${i}].actions[${j}].condition.match`, scope) : null,
+          slot: this.slot++,
+        });
+      });
+    });
+    return {
+      name: doc.name,
+      file: doc.file,
+      principal: doc.principal,
+      version: doc.version,
+      policyScope: doc.scope,
+      consent: doc.scopePermissions === 'SCOPE_PERMISSIONS_REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS',
+      scope,
+      rules,
+    };
+  }
+
+  private rolePolicy(doc: RolePolicyDoc): CompiledRolePolicy {
+    const scope = this.scope(doc.name, doc.location, doc.variables, doc.constants);
+    return {
+      name: doc.name,
+      file: doc.file,
+      role: doc.role,
+      parentRoles: doc.parentRoles,
+      policyScope: doc.scope,
+      scope,
+      rules: doc.rules.map((r) => ({
+        resource: actionPattern(r.resource),
+        actions: r.allowActions.map(actionPattern),
+        condition: r.condition ? this.condition(r.condition, 'condition', doc.name, `rules[${r.index}]`, `rules[${r.index}].condition.match`, scope) : null,
+        slot: this.slot++,
+      })),
+    };
+  }
 }
 
 
-/** Union of the principal/resource fields read by every expression a policy can evaluate. */
-function keyPlanFor(rules: CompiledRule[]): KeyPlan {
-  const trees: Array<CondTree | null> = [];
-  for (const r of rules) {
-    trees.push(r.condition);
-    for (const d of r.derivedRoles) trees.push(d.condition);
+/** `a.b.c` → `a.b`, `a`, `` (the ancestors of a scope, nearest first; none for the root). */
+export function ancestorScopes(scope: string): string[] {
+  const out: string[] = [];
+  let s = scope;
+  while (s !== '') {
+    const dot = s.lastIndexOf('.');
+    s = dot < 0 ? '' : s.slice(0, dot);
+    out.push(s);
   }
-  return keyPlanOf(trees);
+  return out;
 }
 
 /**
- * The fields a check of `actions` by a principal with `roles` can read: only the conditions of
- * rules for those actions that can apply to one of those roles (directly or through a derived
- * role whose parent roles include it). Decisions depend on nothing else, so the cache key needs
- * nothing else.
+ * The policies of `scopes` to evaluate for a requested scope, most specific first: the requested
+ * scope and its ancestors. Strict search needs a policy at the requested scope itself; lenient
+ * search starts at its nearest ancestor that has one.
  */
-export function keyPlanForRequest(policy: CompiledResourcePolicy, roles: readonly string[], actions: readonly string[]): KeyPlan {
-  const trees: Array<CondTree | null> = [];
-  const hasRole = (set: Set<string>): boolean => roles.some((r) => set.has(r));
-  for (const action of actions) {
-    const rules = rulesForAction(policy, action);
-    for (const rule of [...rules.deny, ...rules.allow]) {
-      const direct = rule.anyRole || hasRole(rule.roles);
-      const derived = rule.derivedRoles.filter((d) => d.anyParent || hasRole(d.parentRoles));
-      if (!direct && derived.length === 0) continue;
-      trees.push(rule.condition);
-      for (const d of derived) trees.push(d.condition);
+function scopeChain<T>(scopes: Map<string, T> | undefined, requested: string, lenient: boolean): T[] {
+  if (scopes === undefined) return [];
+  const out: T[] = [];
+  let first = scopes.get(requested);
+  let rest = ancestorScopes(requested);
+  if (first === undefined) {
+    if (!lenient) return out;
+    while (first === undefined && rest.length > 0) {
+      first = scopes.get(rest[0]!);
+      rest = rest.slice(1);
     }
+    if (first === undefined) return out;
   }
-  return keyPlanOf(trees);
+  out.push(first);
+  for (const s of rest) {
+    const p = scopes.get(s);
+    if (p !== undefined) out.push(p);
+  }
+  return out;
+}
+
+/** The scope string of the first policy of a chain (the one the requested scope resolved to). */
+function resolvedScope(levels: Array<{ policyScope: string }>, requested: string): string {
+  return levels.length > 0 ? levels[0]!.policyScope : requested;
+}
+
+/** Builds the chain that decides (kind, resource version, resource scope) for a principal. */
+export function buildChain(
+  set: PolicySet,
+  kind: string,
+  resourceVersion: string,
+  resourceScope: string,
+  principal: { id: string; version: string; scope: string } | null,
+): Chain {
+  const lenient = set.lenientScopeSearch;
+  const resourceLevels = scopeChain(set.resourceIndex.get(`${kind}\0${resourceVersion}`), resourceScope, lenient);
+  const principalLevels = principal === null ? [] : scopeChain(set.principalIndex.get(`${principal.id}\0${principal.version}`), principal.scope, lenient);
+  const rolePolicies = new Map<string, CompiledRolePolicy>();
+  if (resourceLevels.length > 0) {
+    const roles = set.roleIndex.get(resolvedScope(resourceLevels, resourceScope));
+    if (roles !== undefined) for (const [role, policy] of roles) if (policy.rules.some((r) => r.resource.test(kind))) rolePolicies.set(role, policy);
+  }
+  const name = `${resourceLevels[0]?.name ?? `resource.${kind}.v${resourceVersion}`}|${principalLevels[0]?.name ?? ''}|${resourceScope}`;
+  const chain: Chain = {
+    name,
+    kind,
+    principalLevels,
+    resourceLevels,
+    rolePolicies,
+    keys: undefined as unknown as KeyVariants,
+    readsAuxData: false,
+  };
+  const all = keyPlanForChain(chain, null, null);
+  chain.readsAuxData = all.readsAuxData;
+  chain.keys = new KeyVariants(name, all.plan, (roles, actions) => keyPlanForChain(chain, roles, actions).plan);
+  return chain;
+}
+
+/** A role and the parent roles of its role policies, transitively (custom roles decide through their parents). */
+function expandRoles(chain: Chain, roles: readonly string[]): string[] {
+  const out: string[] = [];
+  const visit = (role: string, depth: number): void => {
+    if (out.includes(role) || depth > MAX_ROLE_DEPTH) return;
+    out.push(role);
+    const rp = chain.rolePolicies.get(role);
+    if (rp !== undefined) for (const parent of rp.parentRoles) visit(parent, depth + 1);
+  };
+  for (const r of roles) visit(r, 0);
+  return out;
+}
+
+/** How deep custom roles may inherit from custom roles (deeper parents are not followed). */
+export const MAX_ROLE_DEPTH = 16;
+
+/**
+ * The fields a check of `actions` by a principal with `roles` can read through `chain`: the
+ * conditions of principal-policy rules for the kind and those actions, of role-policy rules of
+ * those roles, and of resource-policy rules for those actions that can apply to one of those roles
+ * or their parent roles (directly or through a derived role whose parent roles include it); when
+ * a condition reads `runtime`, every derived role its policy imports. `roles`/`actions` null: all.
+ */
+function keyPlanForChain(chain: Chain, roles: readonly string[] | null, actions: readonly string[] | null): { plan: KeyPlan; readsAuxData: boolean } {
+  const trees: Array<CondTree | null> = [];
+  const kind = chain.kind;
+  const actionMatches = (re: RegExp): boolean => actions === null || actions.some((a) => re.test(a));
+  for (const level of chain.principalLevels) {
+    for (const rule of level.rules) if (rule.resource.test(kind) && actionMatches(rule.action)) trees.push(rule.condition);
+  }
+  const expanded = roles === null ? null : expandRoles(chain, roles);
+  for (const rp of chain.rolePolicies.values()) {
+    if (expanded !== null && !expanded.includes(rp.role)) continue;
+    for (const rule of rp.rules) if (rule.resource.test(kind) && rule.actions.some(actionMatches)) trees.push(rule.condition);
+  }
+  const hasRole = (set: Set<string>): boolean => expanded === null || expanded.some((r) => set.has(r));
+  for (const policy of chain.resourceLevels) {
+    const lists = actions === null ? [{ deny: policy.rules, allow: [] as CompiledRule[] }] : actions.map((a) => rulesForAction(policy, a));
+    let runtime = false;
+    for (const rules of lists) {
+      for (const rule of [...rules.deny, ...rules.allow]) {
+        const direct = rule.anyRole || hasRole(rule.roles);
+        const derived = rule.derivedRoles.filter((d) => d.anyParent || hasRole(d.parentRoles));
+        if (!direct && derived.length === 0) continue;
+        trees.push(rule.condition);
+        for (const d of derived) trees.push(d.condition);
+        runtime ||= policy.scope.readsRuntime;
+      }
+    }
+    if (runtime) for (const d of policy.scope.derivedRoles) if (d.anyParent || hasRole(d.parentRoles)) trees.push(d.condition);
+  }
+  return { plan: keyPlanOf(trees), readsAuxData: treesReadAuxData(trees) };
+}
+
+function treesReadAuxData(trees: Array<CondTree | null>): boolean {
+  const walk = (t: CondTree | null): boolean => {
+    if (t === null) return false;
+    if (t.op === 'expr') return t.expr.refs.auxData || t.expr.varDeps.some((v) => v.refs.auxData);
+    return t.of.some(walk);
+  };
+  return trees.some(walk);
 }
 
 function keyPlanOf(trees: Array<CondTree | null>): KeyPlan {
@@ -611,23 +905,44 @@ const NO_AUX: Record<string, unknown> = Object.freeze({}) as Record<string, unkn
 
 /** The CEL view of a principal (no copying of attributes). */
 export function principalValue(p: Principal): { id: string; roles: string[]; attr: unknown; policyVersion: string; scope: string } {
-  return { id: p.id, roles: p.roles, attr: p.attr === undefined ? EMPTY_ATTR : celSafeAttr(p.attr), policyVersion: 'default', scope: '' };
+  return { id: p.id, roles: p.roles, attr: p.attr === undefined ? EMPTY_ATTR : celSafeAttr(p.attr), policyVersion: p.policyVersion ?? 'default', scope: p.scope ?? '' };
 }
 
 export function resourceValue(r: ResourceRef): { kind: string; id: string; attr: unknown; policyVersion: string; scope: string } {
-  return { kind: r.kind, id: r.id, attr: r.attr === undefined ? EMPTY_ATTR : celSafeAttr(r.attr), policyVersion: r.policyVersion ?? 'default', scope: '' };
+  return { kind: r.kind, id: r.id, attr: r.attr === undefined ? EMPTY_ATTR : celSafeAttr(r.attr), policyVersion: r.policyVersion ?? 'default', scope: r.scope ?? '' };
 }
 
-/** A fresh activation for one principal/resource in one scope; `V` starts empty and fills lazily. */
-export function newActivation(scope: Scope, principal: unknown, resource: unknown): Activation {
+/** `request.auxData` / `request.aux_data` as CEL sees it: `{ jwt: claims }` (an empty map without a JWT). */
+export function auxDataValue(claims: Record<string, unknown> | undefined): Record<string, unknown> {
+  return claims === undefined ? NO_AUX : { jwt: celSafeAttr(claims as Record<string, never>) };
+}
+
+const NO_RUNTIME: Record<string, unknown> = Object.freeze({ effectiveDerivedRoles: Object.freeze([]) }) as Record<string, unknown>;
+const NO_GLOBALS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/**
+ * A fresh activation for one principal/resource in one scope; `V` starts empty and fills lazily.
+ * `runtime` is `{ effectiveDerivedRoles }` for scopes that read it.
+ */
+export function newActivation(
+  scope: Scope,
+  principal: unknown,
+  resource: unknown,
+  auxData: Record<string, unknown> = NO_AUX,
+  globals: Record<string, unknown> = NO_GLOBALS,
+  runtime: Record<string, unknown> = NO_RUNTIME,
+): Activation {
   const vars: Record<string, unknown> = {};
   return {
-    request: { principal, resource, aux_data: NO_AUX },
+    request: { principal, resource, aux_data: auxData, auxData },
     P: principal,
     R: resource,
     V: vars,
     variables: vars,
     C: scope.constants,
     constants: scope.constants,
+    G: globals,
+    globals,
+    runtime,
   };
 }

@@ -5,11 +5,14 @@
  * starts in the file, so later stages (CEL compilation, analyze-cel) can report `file:line:column`.
  * Shape errors are InputError with the location of the offending node.
  *
- *   parsePolicySource(text, file)   → PolicyDocument (or an `ignored` document for test suites)
+ *   parsePolicyDocuments(text, file) → every PolicyDocument of a file (YAML may hold several,
+ *                                      separated by `---`; test suites and disabled policies come
+ *                                      back as `ignored` documents)
+ *   parsePolicySource(text, file)    → the first of them (single-document callers)
  *   walkExpressions(doc)            → every expression with its location and owner
  *   exprPosition(source, offset)    → file line/column of an offset inside an expression's text
  */
-import { LineCounter, parseDocument, isScalar, isSeq, type Node as YamlNode, type YAMLMap, type Scalar } from 'yaml';
+import { LineCounter, parseAllDocuments, isScalar, isSeq, type Document, type Node as YamlNode, type YAMLMap, type Scalar } from 'yaml';
 import { InputError } from '../util/errors.js';
 import { YamlReader } from '../util/yaml-reader.js';
 import type { Effect } from './types.js';
@@ -56,14 +59,20 @@ export interface RuleDef {
   location: ExprLocation;
 }
 
+/** How a scoped policy's rules combine with its parent scopes' (Cerbos `scopePermissions`). */
+export type ScopePermissions = 'SCOPE_PERMISSIONS_OVERRIDE_PARENT' | 'SCOPE_PERMISSIONS_REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS';
+const SCOPE_PERMISSIONS: readonly string[] = ['SCOPE_PERMISSIONS_OVERRIDE_PARENT', 'SCOPE_PERMISSIONS_REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS'];
+
 export interface ResourcePolicyDoc {
   kind: 'resourcePolicy';
   file: string;
-  /** `resource.<kind>.v<version>` (Cerbos' policy id form) */
+  /** `resource.<kind>.v<version>[/<scope>]` (Cerbos' policy id form) */
   name: string;
   resource: string;
   version: string;
   scope: string;
+  /** undefined when the policy does not set it (OVERRIDE_PARENT applies) */
+  scopePermissions: ScopePermissions | undefined;
   importDerivedRoles: string[];
   variables: ImportsAndLocals<VariableDef[]>;
   constants: ImportsAndLocals<Record<string, unknown>>;
@@ -104,16 +113,54 @@ export interface ExportConstantsDoc {
   location: ExprLocation;
 }
 
-/** Principal policies are parsed (their expressions can be walked) but the engine does not evaluate them. */
+export interface PrincipalRuleAction {
+  action: string;
+  effect: Effect;
+  name: string;
+  condition?: ConditionNode;
+  location: ExprLocation;
+}
+
+/** Rules for one principal: per resource kind (pattern), actions with effects and conditions. */
 export interface PrincipalPolicyDoc {
   kind: 'principalPolicy';
   file: string;
+  /** `principal.<id>.v<version>[/<scope>]` */
   name: string;
   principal: string;
   version: string;
+  scope: string;
+  scopePermissions: ScopePermissions | undefined;
   variables: ImportsAndLocals<VariableDef[]>;
   constants: ImportsAndLocals<Record<string, unknown>>;
-  rules: Array<{ resource: string; actions: Array<{ action: string; effect: Effect; name: string; condition?: ConditionNode }> }>;
+  rules: Array<{ resource: string; actions: PrincipalRuleAction[] }>;
+  location: ExprLocation;
+}
+
+export interface RolePolicyRule {
+  /** resource kind pattern (`*` wildcards) */
+  resource: string;
+  allowActions: string[];
+  condition?: ConditionNode;
+  index: number;
+  location: ExprLocation;
+}
+
+/**
+ * A custom role (Cerbos role policy): an allow-list of actions per resource at one scope; the
+ * actions it allows are then decided for its `parentRoles`.
+ */
+export interface RolePolicyDoc {
+  kind: 'rolePolicy';
+  file: string;
+  /** `role.<role>.vdefault[/<scope>]` (the form Cerbos reports in meta) */
+  name: string;
+  role: string;
+  parentRoles: string[];
+  scope: string;
+  variables: ImportsAndLocals<VariableDef[]>;
+  constants: ImportsAndLocals<Record<string, unknown>>;
+  rules: RolePolicyRule[];
   location: ExprLocation;
 }
 
@@ -130,6 +177,7 @@ export type PolicyDocument =
   | ExportVariablesDoc
   | ExportConstantsDoc
   | PrincipalPolicyDoc
+  | RolePolicyDoc
   | IgnoredDoc;
 
 export type ExpressionKind = 'condition' | 'variable' | 'derivedRole';
@@ -165,34 +213,97 @@ export function exprPosition(expr: SourceExpr, offset: number): { line: number; 
 
 const EFFECTS: readonly string[] = ['EFFECT_ALLOW', 'EFFECT_DENY'];
 
-/** Parses one policy file. `file` is used in locations and messages only. */
-export function parsePolicySource(text: string, file: string): PolicyDocument {
+const TOP_LEVEL_KEYS = [
+  'apiVersion',
+  'description',
+  'disabled',
+  'metadata',
+  'variables',
+  'jsonSchema',
+  '$schema',
+  'resourcePolicy',
+  'principalPolicy',
+  'rolePolicy',
+  'derivedRoles',
+  'exportVariables',
+  'exportConstants',
+] as const;
+const POLICY_KEYS = ['resourcePolicy', 'principalPolicy', 'rolePolicy', 'derivedRoles', 'exportVariables', 'exportConstants'] as const;
+
+/**
+ * Parses one policy file into its documents. YAML files may hold several documents separated by
+ * `---` (empty ones are skipped); `file` is used in locations and messages only.
+ */
+export function parsePolicyDocuments(text: string, file: string): PolicyDocument[] {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
-  const p = new Parser(text, file, lineCounter);
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const pos = lineCounter.linePos(firstError.pos[0]);
-    throw new InputError(`invalid YAML: ${firstError.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
-  }
-  const root = doc.contents;
-  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
+  if (!Array.isArray(docs)) {
+    // the yaml package returns an EmptyStream for a file of comments/whitespace only
     throw new InputError('empty policy file', { file, line: 1, column: 1 });
   }
-  const top = p.map(root as YamlNode, 'the document');
-  if (p.has(top, 'tests') || /_test\.(ya?ml|json)$/i.test(file)) return { kind: 'ignored', file, reason: 'test suite' };
-  if (p.has(top, 'resourcePolicy')) return p.resourcePolicy(p.map(p.get(top, 'resourcePolicy'), 'resourcePolicy'));
-  if (p.has(top, 'derivedRoles')) return p.derivedRoles(p.map(p.get(top, 'derivedRoles'), 'derivedRoles'));
-  if (p.has(top, 'exportVariables')) return p.exportVariables(p.map(p.get(top, 'exportVariables'), 'exportVariables'));
-  if (p.has(top, 'exportConstants')) return p.exportConstants(p.map(p.get(top, 'exportConstants'), 'exportConstants'));
-  if (p.has(top, 'principalPolicy')) return p.principalPolicy(p.map(p.get(top, 'principalPolicy'), 'principalPolicy'));
-  if (p.has(top, 'principals') || p.has(top, 'resources') || p.has(top, 'auxData')) {
-    return { kind: 'ignored', file, reason: 'test data' };
+  for (const doc of list) {
+    const firstError = doc.errors[0];
+    if (firstError) {
+      const pos = lineCounter.linePos(firstError.pos[0]);
+      throw new InputError(`invalid YAML: ${firstError.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
+    }
   }
-  throw p.error(
-    top,
-    'not a Cerbos policy: expected one of resourcePolicy, derivedRoles, exportVariables, exportConstants, principalPolicy',
-  );
+  const p = new Parser(text, file, lineCounter);
+  const out: PolicyDocument[] = [];
+  for (const doc of list) {
+    const root = doc.contents;
+    if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) continue;
+    out.push(parseDocumentRoot(p, root as YamlNode, file));
+  }
+  if (out.length === 0) throw new InputError('empty policy file', { file, line: 1, column: 1 });
+  return out;
+}
+
+/** Parses a single-document policy file (the first document of a multi-document one). */
+export function parsePolicySource(text: string, file: string): PolicyDocument {
+  return parsePolicyDocuments(text, file)[0]!;
+}
+
+function parseDocumentRoot(p: Parser, root: YamlNode, file: string): PolicyDocument {
+  const top = p.map(root, 'the document');
+  if (p.has(top, 'tests') || /_test\.(ya?ml|json)$/i.test(file)) return { kind: 'ignored', file, reason: 'test suite' };
+  const kind = POLICY_KEYS.find((k) => p.has(top, k));
+  if (kind === undefined) {
+    if (p.has(top, 'principals') || p.has(top, 'resources') || p.has(top, 'auxData')) return { kind: 'ignored', file, reason: 'test data' };
+    throw p.error(top, `not a Cerbos policy: expected one of ${POLICY_KEYS.join(', ')}`);
+  }
+  p.only(top, TOP_LEVEL_KEYS, 'the document');
+  const others = POLICY_KEYS.filter((k) => k !== kind && p.has(top, k));
+  if (others.length > 0) throw p.error(p.keyNode(top, others[0]!), `a policy document holds one policy: ${kind} and ${others[0]} both given`);
+  const disabled = p.get(top, 'disabled');
+  if (disabled !== null && (!isScalar(disabled) || typeof disabled.value !== 'boolean')) throw p.error(disabled, 'disabled must be true or false');
+  if (disabled !== null && (disabled as Scalar<boolean>).value) return { kind: 'ignored', file, reason: 'disabled' };
+  // the deprecated top-level `variables:` means what `variables.local` means (local wins on a clash)
+  const legacy = p.get(top, 'variables');
+  const legacyVars = legacy === null ? [] : p.variableDefs(legacy, 'variables');
+  const body = p.map(p.get(top, kind), kind);
+  const doc = ((): PolicyDocument => {
+    switch (kind) {
+      case 'resourcePolicy':
+        return p.resourcePolicy(body);
+      case 'principalPolicy':
+        return p.principalPolicy(body);
+      case 'rolePolicy':
+        return p.rolePolicy(body);
+      case 'derivedRoles':
+        return p.derivedRoles(body);
+      case 'exportVariables':
+        return p.exportVariables(body);
+      case 'exportConstants':
+        return p.exportConstants(body);
+    }
+  })();
+  if (legacyVars.length > 0 && 'variables' in doc && !Array.isArray(doc.variables)) {
+    const local = doc.variables.local;
+    for (const v of legacyVars) if (!local.some((l) => l.name === v.name)) local.unshift(v);
+  }
+  return doc;
 }
 
 class Parser extends YamlReader {
@@ -338,6 +449,23 @@ class Parser extends YamlReader {
     return out;
   }
 
+  scope(m: YAMLMap, what: string): string {
+    const scope = this.str(m, 'scope', what) ?? '';
+    if (!/^(?:[A-Za-z0-9][\w-]*(?:\.[\w-]+)*)?$/.test(scope)) {
+      throw this.error(this.get(m, 'scope'), `${what}.scope must be dot-separated names of letters, digits, _ and - (got "${scope}")`);
+    }
+    return scope;
+  }
+
+  scopePermissions(m: YAMLMap, what: string): ScopePermissions | undefined {
+    const value = this.str(m, 'scopePermissions', what);
+    if (value === undefined || value === 'SCOPE_PERMISSIONS_UNSPECIFIED') return undefined;
+    if (!SCOPE_PERMISSIONS.includes(value)) {
+      throw this.error(this.get(m, 'scopePermissions'), `${what}.scopePermissions must be one of ${SCOPE_PERMISSIONS.join(', ')}, got "${value}"`);
+    }
+    return value as ScopePermissions;
+  }
+
   effect(m: YAMLMap, what: string): Effect {
     const effect = this.str(m, 'effect', what, true);
     if (!EFFECTS.includes(effect)) throw this.error(this.get(m, 'effect'), `${what}.effect must be EFFECT_ALLOW or EFFECT_DENY, got "${effect}"`);
@@ -349,7 +477,7 @@ class Parser extends YamlReader {
     this.only(m, ['resource', 'version', 'scope', 'scopePermissions', 'importDerivedRoles', 'variables', 'constants', 'rules', 'schemas'], what);
     const resource = this.str(m, 'resource', what, true);
     const version = this.str(m, 'version', what) ?? 'default';
-    const scope = this.str(m, 'scope', what) ?? '';
+    const scope = this.scope(m, what);
     const rulesNode = this.get(m, 'rules');
     if (rulesNode !== null && !isSeq(rulesNode)) throw this.error(rulesNode, `${what}.rules must be a list`);
     const rules = (rulesNode?.items ?? []).map((item, index) => this.rule(item as YamlNode, index));
@@ -360,6 +488,7 @@ class Parser extends YamlReader {
       resource,
       version,
       scope,
+      scopePermissions: this.scopePermissions(m, what),
       importDerivedRoles: this.strList(m, 'importDerivedRoles', what),
       variables: this.variables(this.get(m, 'variables'), `${what}.variables`),
       constants: this.constants(this.get(m, 'constants'), `${what}.constants`),
@@ -449,11 +578,48 @@ class Parser extends YamlReader {
     };
   }
 
+  rolePolicy(m: YAMLMap): RolePolicyDoc {
+    const what = 'rolePolicy';
+    this.only(m, ['role', 'parentRoles', 'scope', 'scopePermissions', 'variables', 'constants', 'rules'], what);
+    const role = this.str(m, 'role', what, true);
+    const scope = this.scope(m, what);
+    const rulesNode = this.get(m, 'rules');
+    if (rulesNode !== null && !isSeq(rulesNode)) throw this.error(rulesNode, `${what}.rules must be a list`);
+    const rules = (rulesNode?.items ?? []).map((item, index): RolePolicyRule => {
+      const w = `${what}.rules[${index}]`;
+      const r = this.map(item as YamlNode, w);
+      this.only(r, ['resource', 'allowActions', 'condition', 'name'], w);
+      const allowActions = this.strList(r, 'allowActions', w);
+      if (allowActions.length === 0) throw this.error(this.get(r, 'allowActions') ?? r, `${w}.allowActions must be a non-empty list`);
+      const cond = this.get(r, 'condition');
+      return {
+        resource: this.str(r, 'resource', w, true),
+        allowActions,
+        condition: cond === null ? undefined : this.condition(cond, `${w}.condition`),
+        index,
+        location: this.loc(r),
+      };
+    });
+    return {
+      kind: 'rolePolicy',
+      file: this.file,
+      name: `role.${role}.vdefault${scope ? `/${scope}` : ''}`,
+      role,
+      parentRoles: this.strList(m, 'parentRoles', what),
+      scope,
+      variables: this.variables(this.get(m, 'variables'), `${what}.variables`),
+      constants: this.constants(this.get(m, 'constants'), `${what}.constants`),
+      rules,
+      location: this.loc(this.keyNode(m, 'role') ?? m),
+    };
+  }
+
   principalPolicy(m: YAMLMap): PrincipalPolicyDoc {
     const what = 'principalPolicy';
     this.only(m, ['principal', 'version', 'scope', 'scopePermissions', 'variables', 'constants', 'rules'], what);
     const principal = this.str(m, 'principal', what, true);
     const version = this.str(m, 'version', what) ?? 'default';
+    const scope = this.scope(m, what);
     const rulesNode = this.get(m, 'rules');
     if (rulesNode !== null && !isSeq(rulesNode)) throw this.error(rulesNode, `${what}.rules must be a list`);
     const rules = (rulesNode?.items ?? []).map((item, i) => {
@@ -474,6 +640,7 @@ class Parser extends YamlReader {
             effect: this.effect(am, wa),
             name: this.str(am, 'name', wa) ?? `${w}.actions[${j}]`,
             condition: cond === null ? undefined : this.condition(cond, `${wa}.condition`),
+            location: this.loc(am),
           };
         }),
       };
@@ -481,9 +648,11 @@ class Parser extends YamlReader {
     return {
       kind: 'principalPolicy',
       file: this.file,
-      name: `principal.${principal}.v${version}`,
+      name: `principal.${principal}.v${version}${scope ? `/${scope}` : ''}`,
       principal,
       version,
+      scope,
+      scopePermissions: this.scopePermissions(m, what),
       variables: this.variables(this.get(m, 'variables'), `${what}.variables`),
       constants: this.constants(this.get(m, 'constants'), `${what}.constants`),
       rules,
@@ -554,6 +723,18 @@ export function* walkExpressions(doc: PolicyDocument): Generator<PolicyExpressio
               ownerName: action.name,
             });
           }
+        }
+      }
+      return;
+    case 'rolePolicy':
+      yield* walkVariables(doc.variables.local, doc.name, 'variables.local');
+      for (const rule of doc.rules) {
+        if (rule.condition) {
+          yield* walkCondition(rule.condition, `rules[${rule.index}].condition.match`, {
+            kind: 'condition',
+            policyName: doc.name,
+            ownerName: `rules[${rule.index}]`,
+          });
         }
       }
       return;

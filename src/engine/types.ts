@@ -46,10 +46,16 @@ export interface AuxData {
   jwtClaims?: Record<string, AttrValue>;
 }
 
+/** Where an action was decided (Cerbos includeMeta): the policy, and the scope when not the root. */
+export interface MatchMeta {
+  matchedPolicy: string;
+  matchedScope?: string;
+}
+
 export interface ResourceResult {
-  resource: { id: string; kind: string; policyVersion?: string };
+  resource: { id: string; kind: string; policyVersion?: string; scope?: string };
   actions: Record<string, Effect>;
-  meta?: { actions: Record<string, { matchedPolicy: string; matchedRule?: string }> };
+  meta?: { actions: Record<string, MatchMeta> };
 }
 
 export interface CheckResponse {
