@@ -41,37 +41,42 @@ test('serve starts, prints the listening line, answers, and stops cleanly', asyn
   assert.deepEqual(answered, { view: 'EFFECT_ALLOW', edit: 'EFFECT_DENY' });
 });
 
-test('serve says which loaded policies it does not evaluate: principal policies and scoped resource policies', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'authz-perf-not-evaluated-'));
+test('serve evaluates principal and scoped policies, and notes a multi-document file Cerbos would refuse', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'authz-perf-repo-'));
   try {
-    const resource = (scope: string): string =>
-      `resourcePolicy:\n  resource: doc\n  version: default\n${scope}  rules:\n    - actions: [view]\n      effect: EFFECT_ALLOW\n      roles: [user]\n`;
-    writeFileSync(path.join(dir, 'doc.yaml'), resource(''));
-    writeFileSync(path.join(dir, 'doc-acme.yaml'), resource('  scope: acme\n'));
+    const resource = (scope: string, role: string): string =>
+      `resourcePolicy:\n  resource: doc\n  version: default\n${scope}  rules:\n    - actions: [view]\n      effect: EFFECT_ALLOW\n      roles: [${role}]\n`;
+    writeFileSync(path.join(dir, 'doc.yaml'), resource('', 'user'));
+    writeFileSync(path.join(dir, 'doc-acme.yaml'), `${resource('  scope: acme\n', 'guest')}---\n${resource('  scope: acme.hr\n', 'intern')}`);
     writeFileSync(
       path.join(dir, 'alice.yaml'),
       'principalPolicy:\n  principal: alice\n  version: default\n  rules:\n    - resource: doc\n      actions:\n        - action: "*"\n          effect: EFFECT_DENY\n',
     );
     const ctx = context();
-    let answered: unknown;
+    const answered: unknown[] = [];
     const code = await serveCommand(ctx, flags({ policies: dir }), {
       async untilStopped(server) {
-        const res = await fetch(`${server.url}/api/check/resources`, {
-          method: 'POST',
-          body: JSON.stringify({ principal: { id: 'alice', roles: ['user'] }, resources: [{ resource: { kind: 'doc', id: 'd' }, actions: ['view'] }] }),
-        });
-        answered = ((await res.json()) as { results: Array<{ actions: unknown }> }).results[0]!.actions;
+        const ask = async (id: string, roles: string[], scope?: string): Promise<void> => {
+          const res = await fetch(`${server.url}/api/check/resources`, {
+            method: 'POST',
+            body: JSON.stringify({ principal: { id, roles }, resources: [{ resource: { kind: 'doc', id: 'd', scope }, actions: ['view'] }] }),
+          });
+          answered.push(((await res.json()) as { results: Array<{ actions: unknown }> }).results[0]!.actions);
+        };
+        await ask('alice', ['user']);
+        await ask('bob', ['user']);
+        await ask('bob', ['guest'], 'acme.hr');
+        await ask('bob', ['guest']);
       },
     });
     assert.equal(code, 0);
     const lines = ctx.err.join('').trimEnd().split('\n');
-    assert.match(lines[0]!, /listening on .*, 1 policy\)$/);
-    assert.deepEqual(lines.slice(1).sort(), [
-      `authz-perf serve: note: ${path.join(dir, 'alice.yaml')}:2: principal.alice.vdefault is not evaluated: this engine evaluates resource policies and derived roles, not principal policies`,
-      `authz-perf serve: note: ${path.join(dir, 'doc-acme.yaml')}:2: resource.doc.vdefault/acme is not evaluated: scoped policies (scope "acme") are not evaluated by this engine`,
+    assert.match(lines[0]!, /listening on .*, 4 policies\)$/);
+    assert.deepEqual(lines.slice(1), [
+      `authz-perf serve: note: ${path.join(dir, 'doc-acme.yaml')}: 2 YAML documents in one file; Cerbos's disk store refuses such a file ("more than one YAML document detected")`,
     ]);
-    // what the note warns about: alice's principal policy would deny, the engine allows
-    assert.deepEqual(answered, { view: 'EFFECT_ALLOW' });
+    // alice's principal policy denies; the acme scope allows guests below it; the root does not
+    assert.deepEqual(answered, [{ view: 'EFFECT_DENY' }, { view: 'EFFECT_ALLOW' }, { view: 'EFFECT_ALLOW' }, { view: 'EFFECT_DENY' }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
