@@ -107,6 +107,7 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
   };
   if (scenario.description) opened.description = scenario.description;
   for (const skipped of policySet.notEvaluated) opened.warnings.push(describeNotEvaluated(skipped));
+  opened.warnings.push(...policySet.warnings);
   const tracer = opened.createEngine(false);
   opened.traces = requests.map((req) => tracer.trace(req));
   const unexercised = unexercisedConditions(policySet, opened.traces);

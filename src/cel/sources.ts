@@ -3,7 +3,7 @@
  * and `#` comment lines ignored, a line ending in `\` continues on the next line); Cerbos policy
  * files are read with the engine's policy-source parser (no second Cerbos parser here).
  */
-import { exprPosition, parsePolicySource, walkExpressions } from '../engine/policy-source.js';
+import { exprPosition, parsePolicyDocuments, walkExpressions, type PolicyDocument } from '../engine/policy-source.js';
 import { InputError } from '../util/errors.js';
 import type { ExpressionInput, Position } from './analyze.js';
 import { standalonePosition } from './analyze.js';
@@ -87,9 +87,9 @@ export interface PolicyExpressions {
  * scenario file, request fixtures — is `ignored` instead of an error.
  */
 export function expressionsFromPolicy(text: string, file: string, skipNonPolicy = false): PolicyExpressions {
-  let doc;
+  let docs: PolicyDocument[];
   try {
-    doc = parsePolicySource(text, file);
+    docs = parsePolicyDocuments(text, file);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     if (skipNonPolicy && /^(not a Cerbos policy|the document must be a mapping|empty policy file)/.test(err.message)) {
@@ -103,8 +103,14 @@ export function expressionsFromPolicy(text: string, file: string, skipNonPolicy 
       ignored: false,
     };
   }
-  if (doc.kind === 'ignored') return { inputs: [], errors: [], ignored: true };
+  if (docs.every((d) => d.kind === 'ignored')) return { inputs: [], errors: [], ignored: true };
   const inputs: ExpressionInput[] = [];
+  // one file may hold several documents (YAML `---`); each is analysed with its own scope
+  for (const doc of docs) if (doc.kind !== 'ignored') addDocumentExpressions(doc, text, file, inputs);
+  return { inputs, errors: [], ignored: false };
+}
+
+function addDocumentExpressions(doc: Exclude<PolicyDocument, { kind: 'ignored' }>, text: string, file: string, inputs: ExpressionInput[]): void {
   const ownScope = doc.kind === 'exportVariables' ? exportScope(doc.name) : `${file}#${doc.name}`;
   const imports = 'variables' in doc ? doc.variables.import.map(exportScope) : [];
   const variableScopes = [ownScope, ...imports];
@@ -127,7 +133,6 @@ export function expressionsFromPolicy(text: string, file: string, skipNonPolicy 
       },
     });
   }
-  return { inputs, errors: [], ignored: false };
 }
 
 type SizeRange = { min: number; max: number };
