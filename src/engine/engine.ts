@@ -324,12 +324,10 @@ class DecisionEngine implements Engine {
     }
     const version = res.policyVersion ?? 'default';
     const scope = res.scope ?? '';
-    const key = withPrincipal
-      ? `${res.kind}\0${version}\0${scope}\0${principal.id}\0${principal.policyVersion ?? 'default'}\0${principal.scope ?? ''}`
-      : `${res.kind}\0${version}\0${scope}`;
+    const key = withPrincipal ? `${res.kind}\0${version}\0${scope}\0${principal.id}\0${principal.scope ?? ''}` : `${res.kind}\0${version}\0${scope}`;
     const chain = this.chains.get(key);
     if (chain !== undefined) return chain;
-    const p = withPrincipal ? { id: principal.id, version: principal.policyVersion ?? 'default', scope: principal.scope ?? '' } : null;
+    const p = withPrincipal ? { id: principal.id, scope: principal.scope ?? '' } : null;
     return this.remember(this.chains, key, buildChain(set, res.kind, version, scope, p));
   }
 

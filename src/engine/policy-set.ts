@@ -735,52 +735,64 @@ export function ancestorScopes(scope: string): string[] {
 }
 
 /**
- * The policies of `scopes` to evaluate for a requested scope, most specific first: the requested
- * scope and its ancestors. Strict search needs a policy at the requested scope itself; lenient
- * search starts at its nearest ancestor that has one.
+ * The scopes to evaluate for a requested scope, most specific first: the requested scope and its
+ * ancestors that exist. Strict search needs the requested scope itself to exist; lenient search
+ * starts at its nearest existing ancestor.
  */
-function scopeChain<T>(scopes: Map<string, T> | undefined, requested: string, lenient: boolean): T[] {
-  if (scopes === undefined) return [];
-  const out: T[] = [];
-  let first = scopes.get(requested);
-  let rest = ancestorScopes(requested);
-  if (first === undefined) {
+function scopeChain(exists: (scope: string) => boolean, requested: string, lenient: boolean): string[] {
+  const out: string[] = [];
+  const ancestors = ancestorScopes(requested);
+  let i = -1;
+  if (!exists(requested)) {
     if (!lenient) return out;
-    while (first === undefined && rest.length > 0) {
-      first = scopes.get(rest[0]!);
-      rest = rest.slice(1);
-    }
-    if (first === undefined) return out;
+    i = ancestors.findIndex(exists);
+    if (i < 0) return out;
   }
-  out.push(first);
-  for (const s of rest) {
-    const p = scopes.get(s);
-    if (p !== undefined) out.push(p);
-  }
+  if (i < 0) out.push(requested);
+  for (let j = Math.max(i, 0); j < ancestors.length; j++) if (exists(ancestors[j]!)) out.push(ancestors[j]!);
   return out;
 }
 
-/** The scope string of the first policy of a chain (the one the requested scope resolved to). */
-function resolvedScope(levels: Array<{ policyScope: string }>, requested: string): string {
-  return levels.length > 0 ? levels[0]!.policyScope : requested;
+/** A scope that exists only through role policies: it holds no resource rules. */
+function emptyLevel(kind: string, version: string, scope: string): CompiledResourcePolicy {
+  const name = `resource.${kind}.v${version}${scope ? `/${scope}` : ''}`;
+  return {
+    name,
+    file: '',
+    resource: kind,
+    version,
+    policyScope: scope,
+    consent: false,
+    scope: { name, constants: {}, variables: new Map(), derivedRoles: [], readsRuntime: false },
+    rules: [],
+    derivedRoleSets: [],
+    byAction: new Map(),
+    wildcardRules: [],
+  };
 }
 
-/** Builds the chain that decides (kind, resource version, resource scope) for a principal. */
-export function buildChain(
-  set: PolicySet,
-  kind: string,
-  resourceVersion: string,
-  resourceScope: string,
-  principal: { id: string; version: string; scope: string } | null,
-): Chain {
+/**
+ * Builds the chain that decides (kind, resource version, resource scope) for a principal. As in
+ * Cerbos 0.55: a scope exists for a kind when a resource policy or a role policy covering the kind
+ * is there; principal policies are chosen by the principal's scope and the RESOURCE's version
+ * (Cerbos matches principal-policy rules on the resource's policyVersion, not the principal's).
+ */
+export function buildChain(set: PolicySet, kind: string, resourceVersion: string, resourceScope: string, principal: { id: string; scope: string } | null): Chain {
   const lenient = set.lenientScopeSearch;
-  const resourceLevels = scopeChain(set.resourceIndex.get(`${kind}\0${resourceVersion}`), resourceScope, lenient);
-  const principalLevels = principal === null ? [] : scopeChain(set.principalIndex.get(`${principal.id}\0${principal.version}`), principal.scope, lenient);
-  const rolePolicies = new Map<string, CompiledRolePolicy>();
-  if (resourceLevels.length > 0) {
-    const roles = set.roleIndex.get(resolvedScope(resourceLevels, resourceScope));
-    if (roles !== undefined) for (const [role, policy] of roles) if (policy.rules.some((r) => r.resource.test(kind))) rolePolicies.set(role, policy);
-  }
+  const policies = set.resourceIndex.get(`${kind}\0${resourceVersion}`);
+  const roleScope = (scope: string): Map<string, CompiledRolePolicy> | undefined => {
+    const roles = set.roleIndex.get(scope);
+    if (roles === undefined) return undefined;
+    const covering = new Map<string, CompiledRolePolicy>();
+    for (const [role, policy] of roles) if (policy.rules.some((r) => r.resource.test(kind))) covering.set(role, policy);
+    return covering.size > 0 ? covering : undefined;
+  };
+  const scopes = policies === undefined ? [] : scopeChain((s) => policies.has(s) || roleScope(s) !== undefined, resourceScope, lenient);
+  const resourceLevels = scopes.map((s) => policies!.get(s) ?? emptyLevel(kind, resourceVersion, s));
+  const principalPolicies = principal === null ? undefined : set.principalIndex.get(`${principal.id}\0${resourceVersion}`);
+  const principalLevels =
+    principal === null || principalPolicies === undefined ? [] : scopeChain((s) => principalPolicies.has(s), principal.scope, lenient).map((s) => principalPolicies.get(s)!);
+  const rolePolicies = (scopes.length > 0 ? roleScope(scopes[0]!) : undefined) ?? new Map<string, CompiledRolePolicy>();
   const name = `${resourceLevels[0]?.name ?? `resource.${kind}.v${resourceVersion}`}|${principalLevels[0]?.name ?? ''}|${resourceScope}`;
   const chain: Chain = {
     name,

@@ -160,20 +160,34 @@ test('principal policies decide before resource and role policies; an unmet rule
   assert.deepEqual(decide(e, { id: 'bob', roles: ['user'] }, at(undefined, 1), ['approve', 'secret']), { approve: ALLOW, secret: DENY });
 });
 
-test('principal policies: versions and scopes are chosen by the principal', () => {
+test("principal policies: the principal's scope and the resource's policy version choose them (as Cerbos 0.55 does)", () => {
   const pp = (version: string, scope: string, effect: string): string =>
     `principalPolicy:\n  principal: alice\n  version: "${version}"\n${scope ? `  scope: ${scope}\n` : ''}  rules:\n    - resource: "*"\n      actions:\n        - action: "*"\n          effect: ${effect}\n`;
   const e = engineFor({
     'root.yaml': resource('', rule('view', 'ALLOW', 'user')),
+    'root-v2.yaml': resource('', rule('view', 'ALLOW', 'user')).replace('version: default', 'version: v2'),
     'v1.yaml': pp('default', '', 'EFFECT_DENY'),
     'v2.yaml': pp('v2', '', 'EFFECT_ALLOW'),
     'v2t.yaml': pp('v2', 'tenant', 'EFFECT_DENY'),
   });
-  const r = at(undefined, 1);
-  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'] }, r, ['view', 'x']), { view: DENY, x: DENY });
-  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'], policyVersion: 'v2' }, r, ['view', 'x']), { view: ALLOW, x: ALLOW });
-  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'], policyVersion: 'v2', scope: 'tenant' }, r, ['x']), { x: DENY });
-  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'], policyVersion: 'v3' }, r, ['view', 'x']), { view: ALLOW, x: DENY });
+  const v = (policyVersion?: string): ResourceRef => ({ kind: 'doc', id: '1', policyVersion });
+  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'] }, v(), ['view', 'x']), { view: DENY, x: DENY });
+  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'] }, v('v2'), ['view', 'x']), { view: ALLOW, x: ALLOW });
+  // principal.policyVersion does not select principal policies in Cerbos 0.55
+  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'], policyVersion: 'v2' }, v(), ['view', 'x']), { view: DENY, x: DENY });
+  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'], scope: 'tenant' }, v('v2'), ['x']), { x: DENY });
+  // a version without resource or principal policies decides nothing
+  assert.deepEqual(decide(e, { id: 'alice', roles: ['user'] }, v('v3'), ['view', 'x']), { view: DENY, x: DENY });
+});
+
+test('a role policy makes its scope exist for the kinds it covers', () => {
+  const e = engineFor({
+    'root.yaml': resource('', rule('delete', 'ALLOW', 'admin')),
+    'custom.yaml': 'rolePolicy:\n  role: custom\n  parentRoles: [admin]\n  scope: c\n  rules:\n    - resource: "*"\n      allowActions: [delete]\n',
+  });
+  assert.deepEqual(decide(e, { id: 'u', roles: ['admin'] }, { kind: 'doc', id: '1', scope: 'c' }, ['delete']), { delete: ALLOW });
+  assert.deepEqual(decide(e, { id: 'u', roles: ['custom'] }, { kind: 'doc', id: '1', scope: 'c' }, ['delete', 'view']), { delete: ALLOW, view: DENY });
+  assert.deepEqual(decide(e, { id: 'u', roles: ['admin'] }, { kind: 'doc', id: '1', scope: 'd' }, ['delete']), { delete: DENY });
 });
 
 test('globals and runtime.effectiveDerivedRoles are visible to conditions', () => {
