@@ -27,6 +27,7 @@ import {
   type CompiledExpr,
   type CompiledPrincipalPolicy,
   type CompiledRolePolicy,
+  type ActionRules,
   type CompiledRule,
   type CondTree,
   type PolicySet,
@@ -174,6 +175,8 @@ class DecisionEngine implements Engine {
   // where the last decided action was decided (for includeMeta)
   private mPolicy = NO_MATCH;
   private mScope = '';
+  /** a one-role group, reused */
+  private readonly single: string[] = [''];
 
   constructor(policySet: PolicySet, options: EngineOptions) {
     this.policySet = policySet;
@@ -382,7 +385,7 @@ class DecisionEngine implements Engine {
     let deniedPolicy = '';
     let deniedScope = '';
     for (let r = 0; r < roles.length; r++) {
-      const outcome = this.roleOutcome(chain, roles[r]!, action, 0);
+      const outcome = this.roleOutcome(chain, roles[r]!, action);
       if (outcome === ALLOWED) return true;
       if (outcome === DENIED && deniedPolicy === '') {
         deniedPolicy = this.mPolicy;
@@ -411,81 +414,106 @@ class DecisionEngine implements Engine {
         } else if (met) allow = true;
         else unmetAllow = true;
       }
-      const consent = level.consent && i < last;
-      if (allow) {
-        if (!consent) return this.decided(level.name, level.policyScope, ALLOWED);
-      } else if (unmetAllow && level.consent) return this.decided(level.name, level.policyScope, DENIED);
+      if (level.consent && i < last) {
+        // parental consent: an unmet ALLOW rule denies, a met one defers to the parent scopes
+        if (unmetAllow) return this.decided(level.name, level.policyScope, DENIED);
+      } else if (allow) return this.decided(level.name, level.policyScope, ALLOWED);
     }
     return NONE;
   }
 
-  /** One role: through its role policy at the resource's scope, else down the resource policies' scope chain. */
-  private roleOutcome(chain: Chain, role: string, action: string, depth: number): Outcome {
+  /**
+   * One of the principal's roles. A custom role (a role policy at the resource's scope) denies
+   * what its policy does not list; what it lists is decided for its parent roles together, as
+   * one group (a DENY for any of them denies).
+   */
+  private roleOutcome(chain: Chain, role: string, action: string): Outcome {
     const rolePolicy = chain.rolePolicies.size > 0 ? chain.rolePolicies.get(role) : undefined;
-    if (rolePolicy !== undefined) return this.customRoleOutcome(chain, rolePolicy, action, depth);
+    if (rolePolicy === undefined) {
+      this.single[0] = role;
+      return this.groupOutcome(chain, this.single, action);
+    }
+    const group: string[] = [];
+    if (!this.collectParents(chain, rolePolicy, action, group, 0)) return this.decided(this.mPolicy, this.mScope, DENIED);
+    if (group.length === 0) return this.decided(rolePolicy.name, rolePolicy.policyScope, DENIED);
+    return this.groupOutcome(chain, group, action);
+  }
+
+  /**
+   * Adds the plain roles `policy` decides through (its parents; a custom parent through its own
+   * parents) to `group`. False when `policy` does not list the action (mPolicy/mScope name it).
+   */
+  private collectParents(chain: Chain, policy: CompiledRolePolicy, action: string, group: string[], depth: number): boolean {
+    if (!this.rolePolicyLists(chain, policy, action) || depth >= MAX_ROLE_DEPTH) {
+      this.decided(policy.name, policy.policyScope, DENIED);
+      return false;
+    }
+    for (const parent of policy.parentRoles) {
+      const custom = chain.rolePolicies.get(parent);
+      if (custom === undefined) {
+        if (!group.includes(parent)) group.push(parent);
+      } else if (!this.collectParents(chain, custom, action, group, depth + 1) && policy.parentRoles.length === 1) return false;
+    }
+    return true;
+  }
+
+  /** A role policy allows the action when a rule names it and no rule that names it has a false condition. */
+  private rolePolicyLists(chain: Chain, policy: CompiledRolePolicy, action: string): boolean {
+    const rules = policy.rules;
+    let listed = false;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (!rule.resource.test(chain.kind)) continue;
+      let named = false;
+      for (let k = 0; k < rule.actions.length && !named; k++) named = rule.actions[k]!.test(action);
+      if (!named) continue;
+      if (rule.condition !== null && !this.slotTrue(rule.slot, rule.condition)) return false;
+      listed = true;
+    }
+    return listed;
+  }
+
+  /** A group of roles down the resource policies' scope chain: per scope, a true DENY for any role beats a true ALLOW. */
+  private groupOutcome(chain: Chain, group: string[], action: string): Outcome {
     const levels = chain.resourceLevels;
     const last = levels.length - 1;
     for (let i = 0; i <= last; i++) {
       const level = levels[i]!;
       const rules = rulesForAction(level, action);
       if (rules.deny.length === 0 && rules.allow.length === 0) continue;
-      const forRole = rulesForRole(rules, role);
-      const deny = forRole.deny;
-      for (let j = 0; j < deny.length; j++) {
-        const c = deny[j]!;
-        if (this.applies(c) && this.ruleTrue(c.rule)) return this.decided(levels[0]!.name, level.policyScope, DENIED);
-      }
-      const allow = forRole.allow;
-      let unmetAllow = false;
-      let allowed = false;
-      for (let j = 0; j < allow.length; j++) {
-        const c = allow[j]!;
-        if (!this.applies(c)) continue;
-        if (this.ruleTrue(c.rule)) {
-          allowed = true;
-          break;
+      for (let g = 0; g < group.length; g++) {
+        const deny = rulesForRole(rules, group[g]!).deny;
+        for (let j = 0; j < deny.length; j++) {
+          const c = deny[j]!;
+          if (this.applies(c) && this.ruleTrue(c.rule)) return this.decided(levels[0]!.name, level.policyScope, DENIED);
         }
-        unmetAllow = true;
       }
-      const consent = level.consent && i < last;
-      if (allowed) {
-        if (!consent) return this.decided(levels[0]!.name, level.policyScope, ALLOWED);
-      } else if (unmetAllow && level.consent) return this.decided(levels[0]!.name, level.policyScope, DENIED);
+      if (level.consent && i < last) {
+        // parental consent: any unmet ALLOW rule of the group denies, else a met one defers to the parents
+        if (this.unmetAllow(rules, group)) return this.decided(levels[0]!.name, level.policyScope, DENIED);
+        continue;
+      }
+      for (let g = 0; g < group.length; g++) {
+        const allow = rulesForRole(rules, group[g]!).allow;
+        for (let j = 0; j < allow.length; j++) {
+          const c = allow[j]!;
+          if (this.applies(c) && this.ruleTrue(c.rule)) return this.decided(levels[0]!.name, level.policyScope, ALLOWED);
+        }
+      }
     }
     return NONE;
   }
 
-  /** A custom role allows only what its role policy lists (condition met), and then only what a parent role is allowed. */
-  private customRoleOutcome(chain: Chain, policy: CompiledRolePolicy, action: string, depth: number): Outcome {
-    let listed = false;
-    const rules = policy.rules;
-    for (let i = 0; i < rules.length && !listed; i++) {
-      const rule = rules[i]!;
-      if (!rule.resource.test(chain.kind)) continue;
-      let named = false;
-      for (let k = 0; k < rule.actions.length; k++) {
-        if (rule.actions[k]!.test(action)) {
-          named = true;
-          break;
-        }
-      }
-      if (named && (rule.condition === null || this.slotTrue(rule.slot, rule.condition))) listed = true;
-    }
-    if (!listed || depth >= MAX_ROLE_DEPTH) return this.decided(policy.name, policy.policyScope, DENIED);
-    let outcome: Outcome = NONE;
-    let policyName = '';
-    let scope = '';
-    for (const parent of policy.parentRoles) {
-      const o = this.roleOutcome(chain, parent, action, depth + 1);
-      if (o === ALLOWED) return ALLOWED;
-      if (o === DENIED && outcome === NONE) {
-        outcome = DENIED;
-        policyName = this.mPolicy;
-        scope = this.mScope;
+  /** Whether an ALLOW rule that applies to the group (directly, or through an active derived role) has a false condition. */
+  private unmetAllow(rules: ActionRules, group: string[]): boolean {
+    for (let g = 0; g < group.length; g++) {
+      const allow = rulesForRole(rules, group[g]!).allow;
+      for (let j = 0; j < allow.length; j++) {
+        const c = allow[j]!;
+        if (this.applies(c) && !this.ruleTrue(c.rule)) return true;
       }
     }
-    if (outcome === DENIED) return this.decided(policyName, scope, DENIED);
-    return NONE;
+    return false;
   }
 
   private startPair(pv: unknown, resource: ResourceEntry['resource']): void {

@@ -233,6 +233,10 @@ export interface PolicySet {
   roleIndex: Map<string, Map<string, CompiledRolePolicy>>;
   /** ids that have a principal policy (of any version or scope) */
   principalIds: Set<string>;
+  /** scopes that exist for resources: any resource or role policy's (Cerbos resolves scopes across kinds) */
+  resourceScopes: Set<string>;
+  /** scopes that exist for principals: any principal policy's */
+  principalScopes: Set<string>;
   /** resolve a requested scope to the scope of an existing policy: strict (exact) unless lenient */
   lenientScopeSearch: boolean;
   /** every compiled expression: conditions, derived-role conditions, variables */
@@ -444,6 +448,8 @@ class Compiler {
       principalIndex,
       roleIndex,
       principalIds: new Set(principalPolicies.map((p) => p.principal)),
+      resourceScopes: new Set([...resourcePolicies.map((p) => p.policyScope), ...rolePolicies.map((p) => p.policyScope)]),
+      principalScopes: new Set(principalPolicies.map((p) => p.policyScope)),
       lenientScopeSearch: this.lenient,
       expressions: this.expressions,
       slotCount: this.slot,
@@ -773,9 +779,11 @@ function emptyLevel(kind: string, version: string, scope: string): CompiledResou
 
 /**
  * Builds the chain that decides (kind, resource version, resource scope) for a principal. As in
- * Cerbos 0.55: a scope exists for a kind when a resource policy or a role policy covering the kind
- * is there; principal policies are chosen by the principal's scope and the RESOURCE's version
- * (Cerbos matches principal-policy rules on the resource's policyVersion, not the principal's).
+ * Cerbos 0.55: a resource scope exists when any resource or role policy, of any kind or version,
+ * has it (a scope without a policy for this kind evaluates nothing and defers to its parent); a
+ * principal scope exists when any principal policy has it; principal policies are chosen by the
+ * principal's scope and the RESOURCE's version (Cerbos matches principal-policy rules on the
+ * resource's policyVersion, not the principal's).
  */
 export function buildChain(set: PolicySet, kind: string, resourceVersion: string, resourceScope: string, principal: { id: string; scope: string } | null): Chain {
   const lenient = set.lenientScopeSearch;
@@ -787,12 +795,18 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
     for (const [role, policy] of roles) if (policy.rules.some((r) => r.resource.test(kind))) covering.set(role, policy);
     return covering.size > 0 ? covering : undefined;
   };
-  const scopes = policies === undefined ? [] : scopeChain((s) => policies.has(s) || roleScope(s) !== undefined, resourceScope, lenient);
-  const resourceLevels = scopes.map((s) => policies!.get(s) ?? emptyLevel(kind, resourceVersion, s));
+  const scopes = scopeChain((s) => set.resourceScopes.has(s), resourceScope, lenient);
+  const resourceLevels = scopes.map((s) => policies?.get(s) ?? emptyLevel(kind, resourceVersion, s));
   const principalPolicies = principal === null ? undefined : set.principalIndex.get(`${principal.id}\0${resourceVersion}`);
-  const principalLevels =
-    principal === null || principalPolicies === undefined ? [] : scopeChain((s) => principalPolicies.has(s), principal.scope, lenient).map((s) => principalPolicies.get(s)!);
-  const rolePolicies = (scopes.length > 0 ? roleScope(scopes[0]!) : undefined) ?? new Map<string, CompiledRolePolicy>();
+  const principalLevels: CompiledPrincipalPolicy[] = [];
+  if (principal !== null && principalPolicies !== undefined) {
+    for (const s of scopeChain((sc) => set.principalScopes.has(sc), principal.scope, lenient)) {
+      const p = principalPolicies.get(s);
+      if (p !== undefined) principalLevels.push(p);
+    }
+  }
+  // role policies of the requested scope itself: a lenient search does not carry them down
+  const rolePolicies = (scopes.length > 0 && scopes[0] === resourceScope ? roleScope(resourceScope) : undefined) ?? new Map<string, CompiledRolePolicy>();
   const name = `${resourceLevels[0]?.name ?? `resource.${kind}.v${resourceVersion}`}|${principalLevels[0]?.name ?? ''}|${resourceScope}`;
   const chain: Chain = {
     name,
