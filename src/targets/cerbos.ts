@@ -61,6 +61,8 @@ export interface RunningCerbos {
   /** pid of the cerbos process */
   pid: number;
   binary: string;
+  /** the configuration Cerbos was given (in a temporary folder removed by stop()) */
+  configFile: string;
   /** SIGTERM, then SIGKILL after `graceMs` (default 3 s); removes the temporary folder. Idempotent. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -108,7 +110,7 @@ export async function startCerbos(options: StartCerbosOptions): Promise<RunningC
       await writeFile(configFile, stringify(config));
       const outcome = await launch(binary, configFile, httpPort!, options);
       if (outcome.ok) {
-        return running(outcome.child, binary, httpPort!, grpcPort!, workDir, options.signal);
+        return running(outcome.child, binary, httpPort!, grpcPort!, configFile, workDir, options.signal);
       }
       const failure = startupFailure(outcome.lines);
       // another process took a port between our probe and Cerbos's bind: try new ports
@@ -210,7 +212,15 @@ async function launch(binary: CerbosBinary, configFile: string, httpPort: number
   }
 }
 
-function running(child: OwnedChild, binary: CerbosBinary, httpPort: number, grpcPort: number, workDir: string, signal?: AbortSignal): RunningCerbos {
+function running(
+  child: OwnedChild,
+  binary: CerbosBinary,
+  httpPort: number,
+  grpcPort: number,
+  configFile: string,
+  workDir: string,
+  signal?: AbortSignal,
+): RunningCerbos {
   let stopping: Promise<void> | null = null;
   const stop = (graceMs?: number): Promise<void> => {
     stopping ??= (async () => {
@@ -228,6 +238,7 @@ function running(child: OwnedChild, binary: CerbosBinary, httpPort: number, grpc
     version: binary.version,
     pid: child.pid,
     binary: binary.path,
+    configFile,
     stop,
   };
 }
