@@ -13,6 +13,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
+import { UsageError } from '../util/errors.js';
 
 export interface CerbosBinary {
   path: string;
@@ -65,16 +66,15 @@ export async function requireCerbos(options: FindCerbosOptions = {}): Promise<Ce
   return lookup.binary;
 }
 
-export class CerbosNotFoundError extends Error {
-  override readonly name = 'CerbosNotFoundError';
-}
+/** A usage error (one line, exit 2): the user has to install Cerbos or point CERBOS_BINARY at it. */
+export class CerbosNotFoundError extends UsageError {}
 
 async function lookUp(env: NodeJS.ProcessEnv, platform: string, arch: string): Promise<CerbosLookup> {
   const explicit = env['CERBOS_BINARY'];
   if (explicit !== undefined && explicit !== '') {
     const probed = await probe(explicit);
     if ('version' in probed) return { found: true, binary: { path: explicit, version: probed.version, source: 'CERBOS_BINARY' } };
-    return { found: false, reason: `CERBOS_BINARY=${explicit} cannot run: ${probed.error}` };
+    return { found: false, reason: `CERBOS_BINARY=${explicit} cannot run: ${probed.error} (point it at a cerbos binary, or unset it to use @cerbos/cerbos-${platform}-${arch} from npm)` };
   }
   const candidates = [...(await packageCandidates(platform, arch)), ...pathCandidates(env)];
   const failures: string[] = [];

@@ -30,7 +30,7 @@ test('CERBOS_BINARY wins, and the version comes from its --version output', asyn
 test('a CERBOS_BINARY that cannot run is reported, not skipped over', async () => {
   const missing = join(dir, 'nope');
   const lookup = await findCerbos({ env: { CERBOS_BINARY: missing } });
-  assert.deepEqual(lookup, { found: false, reason: `CERBOS_BINARY=${missing} cannot run: no such file` });
+  assert.deepEqual(lookup, { found: false, reason: `CERBOS_BINARY=${missing} cannot run: no such file (point it at a cerbos binary, or unset it to use @cerbos/cerbos-${process.platform}-${process.arch} from npm)` });
 
   const silent = await script('silent', 'echo hello');
   const noVersion = await findCerbos({ env: { CERBOS_BINARY: silent } });
