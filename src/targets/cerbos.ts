@@ -63,6 +63,8 @@ export interface RunningCerbos {
   binary: string;
   /** the configuration Cerbos was given (in a temporary folder removed by stop()) */
   configFile: string;
+  /** settles when Cerbos exits, whether through stop() or not */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, then SIGKILL after `graceMs` (default 3 s); removes the temporary folder. Idempotent. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -239,6 +241,7 @@ function running(
     pid: child.pid,
     binary: binary.path,
     configFile,
+    exited: child.exited,
     stop,
   };
 }

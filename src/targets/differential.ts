@@ -118,10 +118,17 @@ export async function compareWithCerbos(options: CompareOptions): Promise<Differ
     });
   };
 
+  // after one failure (Cerbos unreachable, aborted) the other workers take no new requests
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < requests.length) {
-      options.signal?.throwIfAborted();
-      await compareOne(next++);
+    try {
+      while (!failed && next < requests.length) {
+        options.signal?.throwIfAborted();
+        await compareOne(next++);
+      }
+    } catch (err) {
+      failed = true;
+      throw err;
     }
   };
   try {

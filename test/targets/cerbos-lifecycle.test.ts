@@ -68,10 +68,20 @@ describe('Cerbos start and stop', { skip }, () => {
       assert.equal(existsSync(dirname(cerbos.configFile)), false, 'the temporary folder is removed');
       // the watchdog sharing its process group goes too (a bound: an init that reaps late does not matter, zombies count as gone)
       assert.ok(await waitFor(() => runningInGroup(cerbos.pid).length === 0, 10_000), `still running in the group: ${runningInGroup(cerbos.pid).join(', ')}`);
+      assert.equal((await cerbos.exited).code, 0, 'Cerbos shuts down cleanly on SIGTERM');
       await cerbos.stop(); // idempotent
     } finally {
       if (!stopped) await cerbos.stop();
     }
+  });
+
+  test('Cerbos dying on its own: exited settles with the signal, stop() still cleans up', async () => {
+    const cerbos = await startCerbos({ policyDir: join(BUNDLED_SCENARIOS_DIR, 'rbac-simple', 'policies') });
+    process.kill(cerbos.pid, 'SIGKILL');
+    assert.deepEqual(await cerbos.exited, { code: null, signal: 'SIGKILL' });
+    await cerbos.stop();
+    assert.equal(existsSync(dirname(cerbos.configFile)), false);
+    assert.ok(await waitFor(() => runningInGroup(cerbos.pid).length === 0, 10_000), 'the watchdog is gone too');
   });
 
   test('a policy folder with an error: one line naming the file, line and column, with Cerbos\'s own message', async () => {
