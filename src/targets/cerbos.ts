@@ -69,6 +69,23 @@ export interface RunningCerbos {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * A string as Cerbos's configuration must spell it to read it back unchanged: Cerbos expands
+ * environment variables (`$VAR`, `${VAR}`, `${VAR:default}`) in configuration values, and `$$`
+ * stands for a literal `$`.
+ */
+export function literalConfigValue(text: string): string {
+  // a function replacement: in a replacement string, '$$' itself means one '$'
+  return text.replaceAll('$', () => '$$');
+}
+
+function literalValues(value: AttrValue): AttrValue {
+  if (typeof value === 'string') return literalConfigValue(value);
+  if (Array.isArray(value)) return value.map(literalValues);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalValues(v)]));
+  return value;
+}
+
 /** The configuration Cerbos gets (a plain object; written as YAML). */
 export function cerbosConfig(o: {
   storeDir: string;
@@ -80,8 +97,8 @@ export function cerbosConfig(o: {
 }): Record<string, unknown> {
   return {
     server: { httpListenAddr: `127.0.0.1:${o.httpPort}`, grpcListenAddr: `127.0.0.1:${o.grpcPort}` },
-    storage: { driver: 'disk', disk: { directory: o.storeDir, watchForChanges: false } },
-    engine: { lenientScopeSearch: o.lenientScopeSearch ?? false, ...(o.globals ? { globals: o.globals } : {}) },
+    storage: { driver: 'disk', disk: { directory: literalConfigValue(o.storeDir), watchForChanges: false } },
+    engine: { lenientScopeSearch: o.lenientScopeSearch ?? false, ...(o.globals ? { globals: literalValues(o.globals) } : {}) },
     ...(o.schemaEnforcement ? { schema: { enforcement: o.schemaEnforcement } } : {}),
     audit: { enabled: false },
     telemetry: { disabled: true },

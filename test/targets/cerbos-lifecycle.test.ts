@@ -152,6 +152,24 @@ describe('Cerbos start and stop', { skip }, () => {
     }
   });
 
+  test('strings reach Cerbos as given: globals and a policy folder path holding "$" (Cerbos expands $VAR in its configuration)', async () => {
+    const policies = join(dir, 'cost$HOME${USER}');
+    await mkdir(policies, { recursive: true });
+    const values = ['$', 'a$b', '${HOME}', '$HOME', '$$', '${A:b}', 'x$'];
+    const rules = values
+      .map((v, i) => `    - actions: [a${i}]\n      effect: EFFECT_ALLOW\n      roles: [dev]\n      condition:\n        match:\n          expr: globals.list[${i}] == ${JSON.stringify(v)} && globals.nested.v == "$1"\n`)
+      .join('');
+    await writeFile(join(policies, 'dollar.yaml'), `${POLICY_HEADER}  resource: dollar\n  rules:\n${rules}`);
+    const cerbos = await startCerbos({ policyDir: policies, globals: { list: values, nested: { v: '$1' } } });
+    try {
+      const actions = values.map((_, i) => `a${i}`);
+      const { json } = await check(cerbos, { principal: { id: 'p', roles: ['dev'] }, resources: [{ resource: { kind: 'dollar', id: 'd' }, actions }] });
+      for (const [i, action] of actions.entries()) assert.equal(effectOf(json, action), 'EFFECT_ALLOW', `globals.list[${i}] is ${JSON.stringify(values[i])}`);
+    } finally {
+      await cerbos.stop();
+    }
+  });
+
   test('a schema folder becomes the store\'s _schemas; with enforcement "reject" a bad attribute is refused', async () => {
     const policies = join(dir, 'schemas-policies');
     const schemas = join(dir, 'schemas');
