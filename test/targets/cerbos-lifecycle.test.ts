@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
@@ -39,7 +40,7 @@ describe('Cerbos start and stop', { skip }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('health reached on loopback; stop leaves no process and no temporary folder', async () => {
+  test('health reached on loopback, gRPC port listening; stop leaves no process and no temporary folder', async () => {
     const cerbos = await startCerbos({ policyDir: join(BUNDLED_SCENARIOS_DIR, 'rbac-simple', 'policies') });
     let stopped = false;
     try {
@@ -50,6 +51,14 @@ describe('Cerbos start and stop', { skip }, () => {
       assert.equal(health.statusCode, 200);
       assert.match(await health.body.text(), /SERVING/);
       assert.ok(isRunning(cerbos.pid));
+      const [grpcHost, grpcPort] = cerbos.grpcAddress.split(':');
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(grpcPort), grpcHost!, () => {
+          socket.end();
+          resolve();
+        });
+        socket.once('error', reject);
+      });
       assert.ok(runningInGroup(cerbos.pid).includes(cerbos.pid), 'cerbos leads its own process group');
       assert.ok(existsSync(cerbos.configFile));
 

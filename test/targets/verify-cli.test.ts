@@ -103,6 +103,24 @@ describe('verify against the Cerbos PDP', { skip }, () => {
     assert.match(renderReport(report, 'html', { color: false }), /differ<\/span>/);
   });
 
+  test('--policies DIR: requests from the Cerbos test suites in the folder, each principal × resource pair once', async () => {
+    const repo = join(dir, 'repo');
+    await cp(join(BUNDLED_SCENARIOS_DIR, 'abac-cel', 'policies'), repo, { recursive: true });
+    await cp(join(BUNDLED_SCENARIOS_DIR, 'abac-cel', 'tests'), join(repo, 'tests'), { recursive: true });
+    const run = await runCli(['verify', '--policies', repo, '--json', '--no-report']);
+    assert.equal(run.code, 0, run.stderr);
+    const s = (loadReport(run.stdout, 'stdout') as VerifyReport).verify;
+    assert.equal(s.source.kind, 'test-suites');
+    assert.ok(s.source.kind === 'test-suites' && s.source.suites === 3 && s.source.pairs === s.requests, JSON.stringify(s.source));
+    assert.ok(s.requests > 10, `${s.requests} requests`);
+    assert.equal(s.differingActions, 0);
+    assert.deepEqual(new Set(s.perAction.map((a) => a.kind)), new Set(['document', 'expense']));
+
+    const capped = await runCli(['verify', '--policies', repo, '--requests', '5', '--json', '--no-report']);
+    assert.equal(capped.code, 0, capped.stderr);
+    assert.equal((loadReport(capped.stdout, 'stdout') as VerifyReport).verify.requests, 5);
+  });
+
   test('a policy error stops verify before Cerbos starts: file:line:column, exit 2', async () => {
     const scenarioDir = join(dir, 'broken');
     await cp(join(BUNDLED_SCENARIOS_DIR, 'abac-cel'), scenarioDir, { recursive: true });
