@@ -127,7 +127,7 @@ export async function startCerbos(options: StartCerbosOptions): Promise<RunningC
       const configFile = join(workDir, 'config.yaml');
       const config = cerbosConfig({ ...options, storeDir, httpPort: httpPort!, grpcPort: grpcPort! });
       await writeFile(configFile, stringify(config));
-      const outcome = await launch(binary, configFile, httpPort!, options);
+      const outcome = await launch(binary, configFile, httpPort!, workDir, options);
       if (outcome.ok) {
         return running(outcome.child, binary, httpPort!, grpcPort!, configFile, workDir, options.signal);
       }
@@ -179,10 +179,11 @@ async function prepareStore(workDir: string, policyDir: string, schemaDir: strin
 
 type LaunchOutcome = { ok: true; child: OwnedChild } | { ok: false; lines: string[]; error?: Error };
 
-async function launch(binary: CerbosBinary, configFile: string, httpPort: number, options: StartCerbosOptions): Promise<LaunchOutcome> {
+async function launch(binary: CerbosBinary, configFile: string, httpPort: number, workDir: string, options: StartCerbosOptions): Promise<LaunchOutcome> {
   const args = ['server', `--config=${configFile}`, `--log-level=${options.logLevel ?? 'error'}`];
   const child = spawnOwned(binary.path, args, {
     env: { ...process.env, CERBOS_NO_TELEMETRY: '1', ...options.env },
+    scratchDir: workDir,
   });
   // the log is kept until Cerbos is healthy (start-up errors are read from it), then only passed on
   const lines: string[] = [];

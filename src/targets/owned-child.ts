@@ -4,15 +4,18 @@
  * - The command is started through `/bin/sh`, which starts a watchdog in the background and then
  *   `exec`s the command, so the child's pid is the command's own pid. The watchdog polls our pid
  *   every 0.2 s; once we are gone (even by SIGKILL, where no handler of ours runs) it sends the
- *   command SIGTERM, then SIGKILL 2 s later. It exits by itself when the command has exited.
+ *   command SIGTERM, then SIGKILL 2 s later, and removes the child's scratch folder (if it has
+ *   one). It exits by itself when the command has exited.
  * - The child leads its own process group (`detached`), so a terminal Ctrl-C reaches only us; we
  *   decide when it stops. Its group holds the command and the watchdog, and is killed as a whole.
- * - While any owned child runs, process 'exit' kills every group synchronously. On SIGINT/SIGTERM
+ * - While any owned child runs, process 'exit' kills every group and removes the scratch folders
+ *   synchronously (a normal stop leaves the folder to its owner). On SIGINT/SIGTERM
  *   nobody else listens to, the groups are killed and the signal is raised again with its default
  *   action (so the process still ends by that signal); when the program has its own listener, it
  *   handles the signal and stops its children itself (e.g. after draining in-flight requests).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 export interface OwnedChild {
   readonly child: ChildProcess;
@@ -31,11 +34,13 @@ export interface OwnedChild {
 export interface SpawnOwnedOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** a folder removed when we die or exit while the child runs (its owner removes it after a normal stop) */
+  scratchDir?: string;
 }
 
-// $1: the pid to watch; the rest: the command. In the subshell, $$ is the outer shell's pid, which
-// `exec` hands to the command.
-const WATCHDOG = `parent=$1; shift
+// $1: the pid to watch; $2: a scratch folder or ''; the rest: the command. In the subshell, $$ is
+// the outer shell's pid, which `exec` hands to the command.
+const WATCHDOG = `parent=$1; scratch=$2; shift 2
 (
   while kill -0 "$parent" 2>/dev/null && kill -0 $$ 2>/dev/null; do sleep 0.2; done
   kill -0 $$ 2>/dev/null || exit 0
@@ -43,12 +48,13 @@ const WATCHDOG = `parent=$1; shift
   i=0
   while [ $i -lt 20 ] && kill -0 $$ 2>/dev/null; do sleep 0.1; i=$((i+1)); done
   kill -KILL $$ 2>/dev/null
+  [ -n "$scratch" ] && rm -rf -- "$scratch"
 ) </dev/null >/dev/null 2>&1 &
 exec "$@"`;
 
 /** Starts `command args` as an owned child (see the module comment). Throws if it cannot be spawned. */
 export function spawnOwned(command: string, args: readonly string[], options: SpawnOwnedOptions = {}): OwnedChild {
-  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'authz-perf-watchdog', String(process.pid), command, ...args], {
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'authz-perf-watchdog', String(process.pid), options.scratchDir ?? '', command, ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,7 +76,7 @@ export function spawnOwned(command: string, args: readonly string[], options: Sp
       resolve({ code, signal });
     });
   });
-  own(pid);
+  own(pid, options.scratchDir);
   return {
     child,
     pid,
@@ -103,10 +109,14 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 
 // --- process hooks, installed while at least one owned child runs ---
 
-const ownedGroups = new Set<number>();
+/** process group → its scratch folder (or undefined) */
+const ownedGroups = new Map<number, string | undefined>();
 
 function killAll(): void {
-  for (const pgid of ownedGroups) killGroup(pgid, 'SIGKILL');
+  for (const [pgid, scratchDir] of ownedGroups) {
+    killGroup(pgid, 'SIGKILL');
+    if (scratchDir !== undefined) rmSync(scratchDir, { recursive: true, force: true });
+  }
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -121,13 +131,13 @@ function onSignal(signal: NodeJS.Signals): void {
 const onSigint = (): void => onSignal('SIGINT');
 const onSigterm = (): void => onSignal('SIGTERM');
 
-function own(pgid: number): void {
+function own(pgid: number, scratchDir: string | undefined): void {
   if (ownedGroups.size === 0) {
     process.on('exit', killAll);
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
   }
-  ownedGroups.add(pgid);
+  ownedGroups.set(pgid, scratchDir);
 }
 
 function release(pgid: number): void {
