@@ -190,7 +190,8 @@ function stringGen(r: Reader, node: YamlNode, what: string, field: 'scope' | 'po
         if (source === undefined) throw r.error(node, `${what}: fromPrincipal names "${gen.attr}", which requests.principals.attr does not define`);
         if (seen.has(gen.attr)) throw r.error(node, `${what}: fromPrincipal "${gen.attr}" refers to itself`);
         check(source[1], new Set([...seen, gen.attr]), false);
-        return { ...gen, otherwise: check(gen.otherwise, seen, asText) };
+        // the attribute always exists, so with share 1 `otherwise` is never drawn (and may be left out)
+        return gen.share < 1 ? { ...gen, otherwise: check(gen.otherwise, seen, asText) } : gen;
       }
       default:
         throw r.error(node, `${what} must give strings: a string, { const }, { oneOf }, { id } or { fromPrincipal }, not { ${gen.type} }`);

@@ -155,7 +155,8 @@ test('fromPrincipal: a resource scope follows the principal attribute it names, 
 
   assert.match(inputError(scenarioText('', '      scope: { fromPrincipal: nope, otherwise: acme }')).describe(), /"nope", which requests\.principals\.attr does not define/);
   assert.match(inputError(scenarioText('', '      scope: { fromPrincipal: level, otherwise: acme }')).describe(), /resources\[0\]\.scope must give strings: .* not \{ int \}/);
-  assert.match(inputError(scenarioText('', '      scope: { fromPrincipal: tenant }')).describe(), /null is not a scope/);
+  assert.match(inputError(scenarioText('', '      scope: { fromPrincipal: tenant, share: 0.9 }')).describe(), /null is not a scope/);
+  assert.ok(parse(scenarioText('', '      scope: { fromPrincipal: tenant }')).requests.resources[0]!.scope);
 });
 
 test('the same principal always gets the same scope and version; the draws follow its attributes', () => {
