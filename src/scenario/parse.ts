@@ -154,8 +154,11 @@ function resourceMix(r: Reader, node: YamlNode, what: string, principalAttr: Rea
   return mix;
 }
 
-/** Cerbos scopes: dot-separated segments of letters, digits, `_` and `-`; "" is the root scope. */
-const SCOPE = /^(?:[A-Za-z0-9][\w-]*(?:\.[\w-]+)*)?$/;
+/**
+ * Cerbos scopes (its policy schema's pattern): dot-separated segments of letters, digits, `_` and
+ * `-`, the first starting with a letter or digit and the others not with `-`; "" is the root scope.
+ */
+const SCOPE = /^(?:[A-Za-z0-9][\w-]*(?:\.\w[\w-]*)*)?$/;
 /** Cerbos policy versions: letters, digits and `_`; "" means the default version. */
 const POLICY_VERSION = /^\w*$/;
 

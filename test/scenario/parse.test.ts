@@ -45,15 +45,20 @@ function inputError(text: string): InputError {
 }
 
 // The scope rule written independently of the parser's regular expression: "" or dot-separated
-// segments of ASCII letters, digits, `_` and `-`, the first starting with a letter or digit.
+// segments of ASCII letters, digits, `_` and `-`, the first starting with a letter or digit, the
+// others not with `-` (what cerbos compile 0.55 accepts).
 function isCerbosScope(s: string): boolean {
   if (s === '') return true;
-  return /^[A-Za-z0-9]/.test(s) && s.split('.').every((seg) => seg.length > 0 && [...seg].every((c) => /[A-Za-z0-9_-]/.test(c)));
+  const word = (c: string) => /[A-Za-z0-9_]/.test(c);
+  return (
+    /^[A-Za-z0-9]/.test(s) &&
+    s.split('.').every((seg) => seg.length > 0 && word(seg[0]!) && [...seg].every((c) => word(c) || c === '-'))
+  );
 }
 
 const segment = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,5}$/);
 const validScope = fc.array(segment, { minLength: 0, maxLength: 4 }).map((segs) => segs.join('.'));
-const anyScopeText = fc.oneof(validScope, fc.string({ maxLength: 12 }), fc.constantFrom('.', 'a.', '.a', 'a..b', '-a', 'a b', 'a.b-c_d', 'é'));
+const anyScopeText = fc.oneof(validScope, fc.string({ maxLength: 12 }), fc.constantFrom('.', 'a.', '.a', 'a..b', '-a', '_a', 'a.-b', 'a._b', 'a b', 'a.b-c_d', 'é'));
 
 test('scope: any string parses exactly when it is a Cerbos scope (property)', () => {
   fc.assert(
