@@ -34,14 +34,15 @@ export function parseScenario(text: string, info: ScenarioFileInfo): Scenario {
     throw new InputError(`invalid YAML: ${firstError.message.split('\n')[0]}`, { file: info.file, line: pos.line, column: pos.col });
   }
   const top = r.map(doc.contents as YamlNode | null, 'scenario');
-  r.only(top, ['name', 'description', 'seed', 'policies', 'tests', 'requests', 'slo', 'load'], 'scenario');
+  r.only(top, ['name', 'description', 'seed', 'policies', 'tests', 'requests', 'globals', 'slo', 'load'], 'scenario');
   const dir = dirname(info.file);
   const name = r.str(top, 'name', 'scenario') ?? dirname(info.file).split(/[\\/]/).pop()!;
   const policies = r.str(top, 'policies', 'scenario') ?? 'policies';
   const testsField = r.str(top, 'tests', 'scenario');
   const testsDir = resolve(dir, testsField ?? 'tests');
   const seedNode = r.get(top, 'seed');
-  return {
+  const globalsNode = r.get(top, 'globals');
+  const scenario: Scenario = {
     name,
     description: r.str(top, 'description', 'scenario') ?? '',
     seed: seedNode === null ? 1 : r.integer(seedNode, 'scenario.seed', 0, 2 ** 32 - 1),
@@ -53,6 +54,14 @@ export function parseScenario(text: string, info: ScenarioFileInfo): Scenario {
     slo: slo(r, r.get(top, 'slo')),
     load: loadProfiles(r, r.get(top, 'load')),
   };
+  if (globalsNode !== null) scenario.globals = globals(r, globalsNode);
+  return scenario;
+}
+
+/** `globals:` - a map of plain values, handed to the engine as Cerbos's `engine.globals`. */
+function globals(r: Reader, node: YamlNode): Record<string, AttrValue> {
+  r.map(node, 'globals');
+  return r.plain(node) as Record<string, AttrValue>;
 }
 
 function requestMix(r: Reader, node: YamlNode): RequestMix {
@@ -64,13 +73,14 @@ function requestMix(r: Reader, node: YamlNode): RequestMix {
   const perRequest = r.get(m, 'resourcesPerRequest');
   const resNode = r.required(m, 'resources', what);
   if (!isSeq(resNode) || resNode.items.length === 0) throw r.error(resNode, `${what}.resources must be a non-empty list`);
-  const resources = resNode.items.map((item, i) => resourceMix(r, item as YamlNode, `${what}.resources[${i}]`));
+  const principals = principalMix(r, r.required(m, 'principals', what));
+  const resources = resNode.items.map((item, i) => resourceMix(r, item as YamlNode, `${what}.resources[${i}]`, principals.attr));
   if (!resources.some((res) => res.weight > 0)) throw r.error(resNode, `${what}.resources: at least one weight must be > 0`);
   return {
     repeatShare: repeat === null ? 0 : r.number(repeat, `${what}.repeatShare`, 0, 1),
     repeatWindow: window === null ? 1000 : r.integer(window, `${what}.repeatWindow`, 1, 1_000_000),
     resourcesPerRequest: perRequest === null ? { min: 1, max: 1 } : r.range(perRequest, `${what}.resourcesPerRequest`, 1, 1000),
-    principals: principalMix(r, r.required(m, 'principals', what)),
+    principals,
     resources,
   };
 }
@@ -78,7 +88,7 @@ function requestMix(r: Reader, node: YamlNode): RequestMix {
 function principalMix(r: Reader, node: YamlNode): PrincipalMix {
   const what = 'requests.principals';
   const m = r.map(node, what);
-  r.only(m, ['count', 'roles', 'attr'], what);
+  r.only(m, ['count', 'roles', 'attr', 'scope', 'policyVersion'], what);
   const rolesNode = r.required(m, 'roles', what);
   if (!isSeq(rolesNode) || rolesNode.items.length === 0) throw r.error(rolesNode, `${what}.roles must be a non-empty list`);
   const roles = rolesNode.items.map((item, i): WeightedRoles => {
@@ -92,16 +102,21 @@ function principalMix(r: Reader, node: YamlNode): PrincipalMix {
   });
   if (!roles.some((x) => x.weight > 0)) throw r.error(rolesNode, `${what}.roles: at least one weight must be > 0`);
   const count = r.get(m, 'count');
-  return {
+  const mix: PrincipalMix = {
     count: count === null ? 100 : r.integer(count, `${what}.count`, 1, 10_000_000),
     roles,
     attr: attrMap(r, r.get(m, 'attr'), `${what}.attr`),
   };
+  const scope = r.get(m, 'scope');
+  if (scope !== null) mix.scope = stringGen(r, scope, `${what}.scope`, 'scope', mix.attr);
+  const version = r.get(m, 'policyVersion');
+  if (version !== null) mix.policyVersion = stringGen(r, version, `${what}.policyVersion`, 'policyVersion', mix.attr);
+  return mix;
 }
 
-function resourceMix(r: Reader, node: YamlNode, what: string): ResourceMix {
+function resourceMix(r: Reader, node: YamlNode, what: string, principalAttr: ReadonlyArray<[string, AttrGen]>): ResourceMix {
   const m = r.map(node, what);
-  r.only(m, ['kind', 'policyVersion', 'weight', 'count', 'actions', 'actionsPerResource', 'attr'], what);
+  r.only(m, ['kind', 'scope', 'policyVersion', 'weight', 'count', 'actions', 'actionsPerResource', 'attr'], what);
   const kind = r.str(m, 'kind', what, true);
   const actionsNode = r.required(m, 'actions', what);
   let actions: Array<{ name: string; weight: number }>;
@@ -132,9 +147,60 @@ function resourceMix(r: Reader, node: YamlNode, what: string): ResourceMix {
     actionsPerResource,
     attr: attrMap(r, r.get(m, 'attr'), `${what}.attr`),
   };
-  const version = r.str(m, 'policyVersion', what);
-  if (version !== undefined) mix.policyVersion = version;
+  const scope = r.get(m, 'scope');
+  if (scope !== null) mix.scope = stringGen(r, scope, `${what}.scope`, 'scope', principalAttr);
+  const version = r.get(m, 'policyVersion');
+  if (version !== null) mix.policyVersion = stringGen(r, version, `${what}.policyVersion`, 'policyVersion', principalAttr);
   return mix;
+}
+
+/**
+ * Cerbos scopes (its policy schema's pattern): dot-separated segments of letters, digits, `_` and
+ * `-`, the first starting with a letter or digit and the others not with `-`; "" is the root scope.
+ */
+const SCOPE = /^(?:[A-Za-z0-9][\w-]*(?:\.\w[\w-]*)*)?$/;
+/** Cerbos policy versions: letters, digits and `_`; "" means the default version. */
+const POLICY_VERSION = /^\w*$/;
+
+/**
+ * A generator whose every value is a valid scope or policy version: a string (a number scalar
+ * reads as its text, so `policyVersion: 20240101` works unquoted), `{ const }`, `{ oneOf }` of
+ * such strings, `{ id }`, or `{ fromPrincipal }` naming a principal attribute generated the same
+ * way, with an `otherwise` of these forms.
+ */
+function stringGen(r: Reader, node: YamlNode, what: string, field: 'scope' | 'policyVersion', principalAttr: ReadonlyArray<[string, AttrGen]>): AttrGen {
+  const pattern = field === 'scope' ? SCOPE : POLICY_VERSION;
+  const expected =
+    field === 'scope' ? 'a scope like "acme.hr.uk" (letters, digits, _ and - between dots)' : 'a policy version (letters, digits and _)';
+  // `asText`: a number may stand for its text (the value is rewritten); principal attributes read
+  // through fromPrincipal are not rewritten, so there it must already be a string
+  const text = (v: AttrValue, asText: boolean): string => {
+    const str = asText && typeof v === 'number' && Number.isInteger(v) && v >= 0 ? String(v) : v;
+    if (typeof str !== 'string' || !pattern.test(str)) throw r.error(node, `${what}: ${JSON.stringify(v)} is not ${expected}`);
+    return str;
+  };
+  const check = (gen: AttrGen, seen: ReadonlySet<string>, asText: boolean): AttrGen => {
+    switch (gen.type) {
+      case 'const':
+        return { type: 'const', value: text(gen.value, asText) };
+      case 'oneOf':
+        return { ...gen, values: gen.values.map((v) => text(v, asText)) };
+      case 'id':
+        text(`${gen.prefix}-0`, false);
+        return gen;
+      case 'fromPrincipal': {
+        const source = principalAttr.find(([name]) => name === gen.attr);
+        if (source === undefined) throw r.error(node, `${what}: fromPrincipal names "${gen.attr}", which requests.principals.attr does not define`);
+        if (seen.has(gen.attr)) throw r.error(node, `${what}: fromPrincipal "${gen.attr}" refers to itself`);
+        check(source[1], new Set([...seen, gen.attr]), false);
+        // the attribute always exists, so with share 1 `otherwise` is never drawn (and may be left out)
+        return gen.share < 1 ? { ...gen, otherwise: check(gen.otherwise, seen, asText) } : gen;
+      }
+      default:
+        throw r.error(node, `${what} must give strings: a string, { const }, { oneOf }, { id } or { fromPrincipal }, not { ${gen.type} }`);
+    }
+  };
+  return check(attrGen(r, node, what), new Set(), true);
 }
 
 function attrMap(r: Reader, node: YamlNode | null, what: string): Array<[string, AttrGen]> {

@@ -61,6 +61,13 @@ export function createRequestStream(scenario: Scenario, options: RequestStreamOp
       const roles = mix.principals.roles[prng.weighted(roleCumulative)]!.roles.slice();
       const ctx: GenContext = { rng: prng, principal: { id, roles }, principalCount };
       p = { id, roles, attr: genAttrs(mix.principals.attr, ctx) };
+      // drawn after the attributes (and only when configured), so pools without them are unchanged
+      const { scope, policyVersion } = mix.principals;
+      if (scope !== undefined || policyVersion !== undefined) {
+        const own: GenContext = { rng: prng, principal: p, principalCount };
+        if (scope !== undefined) setString(p, 'scope', genValue(scope, own));
+        if (policyVersion !== undefined) setString(p, 'policyVersion', genValue(policyVersion, own));
+      }
       pool.set(index, p);
     }
     return p;
@@ -79,7 +86,8 @@ export function createRequestStream(scenario: Scenario, options: RequestStreamOp
         id: `${m.kind}-${rng.int(0, m.count - 1)}`,
         attr: genAttrs(m.attr, ctx),
       };
-      if (m.policyVersion !== undefined) resource.policyVersion = m.policyVersion;
+      if (m.scope !== undefined) setString(resource, 'scope', genValue(m.scope, ctx));
+      if (m.policyVersion !== undefined) setString(resource, 'policyVersion', genValue(m.policyVersion, ctx));
       entries.push({ resource, actions: pickActions(rng, res) });
     }
     return { requestId: '', principal, resources: entries };
@@ -123,6 +131,12 @@ function pickActions(rng: Random, res: PreparedResource): string[] {
     weights[idx] = 0;
   }
   return out;
+}
+
+/** Sets a generated scope or policy version; "" (the root scope, the default version) leaves the field out. */
+function setString(target: { scope?: string; policyVersion?: string }, field: 'scope' | 'policyVersion', value: AttrValue): void {
+  if (typeof value !== 'string') throw new TypeError(`${field} generator gave ${JSON.stringify(value)}, not a string`);
+  if (value !== '') target[field] = value;
 }
 
 interface GenContext {

@@ -46,11 +46,18 @@ export interface PrincipalMix {
   /** role sets and their weights */
   roles: WeightedRoles[];
   attr: Array<[string, AttrGen]>;
+  /** `principal.scope`, drawn once per principal after its attributes; string-valued (see parse.ts) */
+  scope?: AttrGen;
+  /** `principal.policyVersion`, drawn once per principal after its scope; string-valued */
+  policyVersion?: AttrGen;
 }
 
 export interface ResourceMix {
   kind: string;
-  policyVersion?: string;
+  /** `resource.policyVersion`, drawn per resource entry after its scope; string-valued */
+  policyVersion?: AttrGen;
+  /** `resource.scope`, drawn per resource entry after its attributes; string-valued */
+  scope?: AttrGen;
   /** relative frequency among resource kinds */
   weight: number;
   /** number of distinct resource ids (`<kind>-<n>`) */
@@ -84,6 +91,8 @@ export interface Scenario {
   /** Cerbos-style test suites folder (absolute), null when the scenario has none */
   testsDir: string | null;
   requests: RequestMix;
+  /** Cerbos engine globals (`G` / `globals` in CEL); absent when scenario.yaml has no `globals:` */
+  globals?: Record<string, AttrValue>;
   slo: Slo;
   load: Record<string, LoadProfile>;
 }

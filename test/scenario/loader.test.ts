@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLED_SCENARIOS_DIR, listScenarios, loadScenario, parseScenario, DEFAULT_SLO } from '../../src/scenario/index.js';
+import { BUNDLED_SCENARIOS_DIR, createRequestStream, listScenarios, loadScenario, parseScenario, takeRequests, DEFAULT_SLO } from '../../src/scenario/index.js';
 import { InputError, UsageError } from '../../src/util/errors.js';
 
 const info = { file: '/x/scenario.yaml', dirExists: () => false };
@@ -16,9 +16,9 @@ requests:
       actions: [view]
 `;
 
-test('lists the three bundled scenarios, sorted', async () => {
+test('lists the four bundled scenarios, sorted', async () => {
   const names = (await listScenarios()).map((s) => s.name);
-  assert.deepEqual(names, ['abac-cel', 'heavy-cel', 'rbac-simple']);
+  assert.deepEqual(names, ['abac-cel', 'heavy-cel', 'multi-tenant', 'rbac-simple']);
 });
 
 test('loads a bundled scenario by name with absolute folders and the default SLO', async () => {
@@ -44,7 +44,7 @@ test('loads a scenario from a folder path and from the file path', async () => {
 test('an unknown name is a UsageError listing the accepted names', async () => {
   await assert.rejects(loadScenario('nope'), (err: unknown) => {
     assert.ok(err instanceof UsageError);
-    assert.match(err.message, /unknown scenario 'nope'.*abac-cel, heavy-cel, rbac-simple/);
+    assert.match(err.message, /unknown scenario 'nope'.*abac-cel, heavy-cel, multi-tenant, rbac-simple/);
     return true;
   });
 });
@@ -100,4 +100,27 @@ test('a user scenario folder: policies relative to it, tests folder optional', a
   assert.equal(s.testsDir, null);
   await writeFile(join(dir, 'scenario.yaml'), `name: mine\npolicies: missing\n${minimal}`);
   await assert.rejects(loadScenario(dir), /policy folder .* does not exist/);
+});
+
+test('multi-tenant: scopes, versions and globals reach the parsed scenario and its requests', async () => {
+  const s = await loadScenario('multi-tenant');
+  assert.equal(s.globals?.['environment'], 'production');
+  assert.deepEqual(s.globals?.['trustedNetworks'], ['10.0.0.0/8', '192.168.0.0/16']);
+  assert.deepEqual(Object.keys(s.load).sort(), ['normal', 'peak', 'smoke', 'soak', 'spike', 'stress']);
+  const reqs = takeRequests(createRequestStream(s), 1000);
+  const scopes = new Set<string>();
+  const versions = new Set<string>();
+  for (const r of reqs) {
+    scopes.add(`principal:${r.principal.scope ?? ''}`);
+    for (const { resource } of r.resources) {
+      scopes.add(`${resource.kind}:${resource.scope ?? ''}`);
+      versions.add(`${resource.kind}:${resource.policyVersion ?? 'default'}`);
+    }
+  }
+  for (const scope of ['', 'acme', 'acme.hr', 'acme.hr.uk']) {
+    for (const who of ['principal', 'document', 'payslip']) assert.ok(scopes.has(`${who}:${scope}`), `${who}:${scope}`);
+  }
+  assert.deepEqual([...versions].filter((v) => v.startsWith('document:')).sort(), ['document:20240101', 'document:default']);
+  // the older document ruleset exists at the root and acme only, so requests stay inside it
+  for (const r of reqs) for (const { resource } of r.resources) if (resource.policyVersion === '20240101') assert.ok([undefined, 'acme'].includes(resource.scope));
 });
