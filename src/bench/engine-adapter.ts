@@ -99,7 +99,7 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
     traces: [],
     warnings: [],
     createEngine: (c, ps = policySet) =>
-      benchEngine(createEngine(ps, { cache: c === false ? false : c === true ? cache : { maxEntries: c, ttlMs: cache.ttlMs } })),
+      benchEngine(createEngine(ps, { cache: c === false ? false : c === true ? cache : { maxEntries: c, ttlMs: cache.ttlMs }, globals: scenario.globals })),
     loadAndCompile: () => loadPolicySet(scenario.policyDir),
     startHttp,
     compileCel,

@@ -104,7 +104,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     const scenario = await loadScenario(name, { cwd: ctx.cwd });
     policyDir = scenario.policyDir;
     label = `scenario ${scenario.name}`;
-    globals = scenarioGlobals(scenario);
+    globals = scenario.globals;
   }
   if (flags.globals !== undefined) globals = await readGlobalsFile(path.resolve(ctx.cwd, flags.globals));
   const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true });
@@ -125,8 +125,3 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   return 0;
 }
 
-/** The scenario's `globals:` when its format has them. */
-function scenarioGlobals(scenario: object): Attributes | undefined {
-  const g = (scenario as { globals?: Attributes }).globals;
-  return g === undefined ? undefined : g;
-}

@@ -431,12 +431,12 @@ class DecisionEngine implements Engine {
     const rolePolicy = chain.rolePolicies.size > 0 ? chain.rolePolicies.get(role) : undefined;
     if (rolePolicy === undefined) {
       this.single[0] = role;
-      return this.groupOutcome(chain, this.single, action);
+      return this.groupOutcome(chain, this.single, action, null);
     }
     const group: string[] = [];
     if (!this.collectParents(chain, rolePolicy, action, group, 0)) return this.decided(this.mPolicy, this.mScope, DENIED);
     if (group.length === 0) return this.decided(rolePolicy.name, rolePolicy.policyScope, DENIED);
-    return this.groupOutcome(chain, group, action);
+    return this.groupOutcome(chain, group, action, role);
   }
 
   /**
@@ -473,12 +473,20 @@ class DecisionEngine implements Engine {
     return listed;
   }
 
-  /** A group of roles down the resource policies' scope chain: per scope, a true DENY for any role beats a true ALLOW. */
-  private groupOutcome(chain: Chain, group: string[], action: string): Outcome {
+  /**
+   * A group of roles down the resource policies' scope chain: per scope, a true DENY for any role
+   * beats a true ALLOW. `custom`: the custom role the group decides for; its role policies in the
+   * parent scopes must list the action too, until a scope decides.
+   */
+  private groupOutcome(chain: Chain, group: string[], action: string, custom: string | null): Outcome {
     const levels = chain.resourceLevels;
     const last = levels.length - 1;
     for (let i = 0; i <= last; i++) {
       const level = levels[i]!;
+      if (custom !== null && i > 0) {
+        const rolePolicy = chain.roleLevels[i]?.get(custom);
+        if (rolePolicy !== undefined && !this.rolePolicyLists(chain, rolePolicy, action)) return this.decided(rolePolicy.name, rolePolicy.policyScope, DENIED);
+      }
       const rules = rulesForAction(level, action);
       if (rules.deny.length === 0 && rules.allow.length === 0) continue;
       for (let g = 0; g < group.length; g++) {

@@ -199,6 +199,8 @@ export interface Chain {
   resourceLevels: CompiledResourcePolicy[];
   /** role → its role policy at the resource's scope */
   rolePolicies: Map<string, CompiledRolePolicy>;
+  /** per resource level (same index): role → its role policy at that level's scope, when any */
+  roleLevels: Array<Map<string, CompiledRolePolicy> | undefined>;
   /** decision-cache keys, narrowed per (roles, actions) */
   keys: KeyVariants;
   /** some condition reads request.auxData: decisions are not cached */
@@ -627,7 +629,9 @@ class Compiler {
       if (!set) throw errorAt(doc.location, `${doc.name}: imported derivedRoles "${name}" not found`);
       return set;
     });
-    for (const set of imported) for (const role of set.roles.values()) scope.derivedRoles.push(role);
+    // runtime.effectiveDerivedRoles covers the derived roles the policy's rules name (as in Cerbos)
+    const named = new Set(doc.rules.flatMap((r) => r.derivedRoles));
+    for (const set of imported) for (const role of set.roles.values()) if (named.has(role.name) && !scope.derivedRoles.some((d) => d.name === role.name)) scope.derivedRoles.push(role);
     const rules = doc.rules.map((r): CompiledRule => {
       const derivedRoles = r.derivedRoles.map((name) => {
         for (const set of imported) {
@@ -806,7 +810,8 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
     }
   }
   // role policies of the requested scope itself: a lenient search does not carry them down
-  const rolePolicies = (scopes.length > 0 && scopes[0] === resourceScope ? roleScope(resourceScope) : undefined) ?? new Map<string, CompiledRolePolicy>();
+  const roleLevels = scopes.map((s, i) => (i === 0 && s !== resourceScope ? undefined : roleScope(s)));
+  const rolePolicies = roleLevels[0] ?? new Map<string, CompiledRolePolicy>();
   const name = `${resourceLevels[0]?.name ?? `resource.${kind}.v${resourceVersion}`}|${principalLevels[0]?.name ?? ''}|${resourceScope}`;
   const chain: Chain = {
     name,
@@ -814,6 +819,7 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
     principalLevels,
     resourceLevels,
     rolePolicies,
+    roleLevels,
     keys: undefined as unknown as KeyVariants,
     readsAuxData: false,
   };
@@ -854,9 +860,12 @@ function keyPlanForChain(chain: Chain, roles: readonly string[] | null, actions:
     for (const rule of level.rules) if (rule.resource.test(kind) && actionMatches(rule.action)) trees.push(rule.condition);
   }
   const expanded = roles === null ? null : expandRoles(chain, roles);
-  for (const rp of chain.rolePolicies.values()) {
-    if (expanded !== null && !expanded.includes(rp.role)) continue;
-    for (const rule of rp.rules) if (rule.resource.test(kind) && rule.actions.some(actionMatches)) trees.push(rule.condition);
+  for (const level of chain.roleLevels) {
+    if (level === undefined) continue;
+    for (const rp of level.values()) {
+      if (expanded !== null && !expanded.includes(rp.role)) continue;
+      for (const rule of rp.rules) if (rule.resource.test(kind) && rule.actions.some(actionMatches)) trees.push(rule.condition);
+    }
   }
   const hasRole = (set: Set<string>): boolean => expanded === null || expanded.some((r) => set.has(r));
   for (const policy of chain.resourceLevels) {

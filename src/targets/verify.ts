@@ -51,7 +51,7 @@ export async function verifyWithCerbos(options: VerifyOptions): Promise<VerifySe
   const now = options.now ?? (() => performance.now());
   const maxDifferences = options.maxDifferences ?? 20;
   // our engine first: a policy error is ours to report as file:line:column, before Cerbos starts
-  const engine = createEngine(await loadPolicySet(options.policyDir), { cache: false });
+  const engine = createEngine(await loadPolicySet(options.policyDir), { cache: false, globals: options.globals });
   const binary = options.binary ?? (await requireCerbos());
   const cerbos = await startCerbos({
     policyDir: options.policyDir,

@@ -28,7 +28,7 @@ describe('differential: our engine and the Cerbos PDP agree on every bundled sce
       let cerbos: RunningCerbos | undefined;
       before(async () => {
         scenario = await loadScenario(summary.name);
-        engine = createEngine(await loadPolicySet(scenario.policyDir), { cache: false });
+        engine = createEngine(await loadPolicySet(scenario.policyDir), { cache: false, globals: scenario.globals });
         cerbos = await startCerbos(cerbosOptionsFor(scenario));
       });
       after(async () => {
