@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ancestorOf, commonAncestors, overlaps, parseHierarchy, siblingOf } from '../../src/engine/cel-library/hierarchy.js';
+import { formatAddr, goNetContains, parseAddr, parseGoCIDR, parseGoIP, parsePrefix, prefixContains } from '../../src/engine/cel-library/ip-parse.js';
+import { inIPAddrRange } from '../../src/engine/cel-library/network.js';
+import { CelFunctionError } from '../../src/engine/cel-library/values.js';
+
+const level = fc.stringMatching(/^[a-z0-9_-]{0,4}$/);
+const levels = fc.array(level, { minLength: 1, maxLength: 6 });
+
+test('hierarchy: joining levels with the delimiter and parsing gives the levels back', () => {
+  fc.assert(
+    fc.property(levels, fc.constantFrom('.', ':', '::', '/'), (ls, d) => {
+      fc.pre(ls.every((l) => !l.includes(d[0]!)));
+      assert.deepEqual(parseHierarchy(ls.join(d), d), ls);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('hierarchy: any string parses, and the relations agree with each other', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), (x, y) => {
+      const a = parseHierarchy(x);
+      const b = parseHierarchy(y);
+      assert.equal(a.join('.'), x);
+      if (ancestorOf(a, b)) assert.ok(overlaps(a, b) && !ancestorOf(b, a) && a.length < b.length);
+      assert.equal(overlaps(a, b), overlaps(b, a));
+      assert.equal(siblingOf(a, b), siblingOf(b, a));
+      const common = commonAncestors(a, b);
+      assert.ok(common.length < Math.max(a.length, b.length) || a.length !== b.length);
+      assert.deepEqual(common, a.slice(0, common.length));
+      assert.deepEqual(common, b.slice(0, common.length));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+const octet = fc.integer({ min: 0, max: 255 });
+const v4 = fc.tuple(octet, octet, octet, octet);
+const group = fc.integer({ min: 0, max: 0xffff });
+const v6 = fc.array(group, { minLength: 8, maxLength: 8 });
+
+test('IP parser: dotted IPv4 round-trips through its canonical text', () => {
+  fc.assert(
+    fc.property(v4, (o) => {
+      const text = o.join('.');
+      const addr = parseAddr(text)!;
+      assert.ok(addr);
+      assert.deepEqual([...addr.bytes], o);
+      assert.equal(formatAddr(addr), text);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('IP parser: IPv6 in full form parses to its groups, and the canonical text parses to the same bytes', () => {
+  fc.assert(
+    fc.property(v6, fc.boolean(), (gs, upper) => {
+      const full = gs.map((g) => g.toString(16).padStart(4, '0')).join(':');
+      const addr = parseAddr(upper ? full.toUpperCase() : full)!;
+      assert.ok(addr);
+      const canonical = formatAddr(addr);
+      assert.deepEqual(parseAddr(canonical)!.bytes, addr.bytes);
+      assert.ok(!/::.*::/.test(canonical) && !/(^|:)0[0-9a-f]/.test(canonical), canonical);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('IP and CIDR parsers: any string is accepted or refused without throwing; inIPAddrRange only raises CEL errors', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 45 }), fc.string({ maxLength: 45 }), (ip, cidr) => {
+      parseAddr(ip);
+      parsePrefix(cidr);
+      parseGoCIDR(cidr);
+      try {
+        const r = inIPAddrRange(ip, cidr);
+        assert.equal(typeof r, 'boolean');
+      } catch (err) {
+        assert.ok(err instanceof CelFunctionError, String(err));
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('CIDR: an address is in its own /n network, and in the masked network, for every prefix length', () => {
+  fc.assert(
+    fc.property(v4, fc.integer({ min: 0, max: 32 }), (o, bits) => {
+      const text = `${o.join('.')}/${bits}`;
+      const p = parsePrefix(text)!;
+      assert.ok(p);
+      assert.ok(prefixContains(p, parseAddr(o.join('.'))!));
+      assert.ok(goNetContains(parseGoCIDR(text)!, parseGoIP(o.join('.'))!));
+      // the same network written as IPv4-mapped IPv6 contains the same IPv4 addresses
+      assert.ok(goNetContains(parseGoCIDR(`::ffff:${o.join('.')}/${96 + bits}`)!, parseGoIP(o.join('.'))!));
+    }),
+    { numRuns: 300 },
+  );
+});
