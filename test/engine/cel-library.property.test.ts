@@ -100,3 +100,23 @@ test('CIDR: an address is in its own /n network, and in the masked network, for 
     { numRuns: 300 },
   );
 });
+
+test('RE2 translation: any pattern compiles or raises a CEL error, and plain literals match themselves', async () => {
+  const { compileRe2 } = await import('../../src/engine/cel-library/re2.js');
+  fc.assert(
+    fc.property(fc.string({ maxLength: 30 }), (pattern) => {
+      try {
+        compileRe2(pattern);
+      } catch (err) {
+        assert.ok(err instanceof CelFunctionError, String(err));
+      }
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.stringMatching(/^[a-zA-Z0-9 _-]{0,20}$/), (text) => {
+      assert.ok(compileRe2(`^${text}$`).test(text));
+    }),
+    { numRuns: 200 },
+  );
+});

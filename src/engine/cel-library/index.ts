@@ -8,6 +8,7 @@ import { registerHierarchy } from './hierarchy.js';
 import { registerLists } from './lists.js';
 import { registerMath } from './math.js';
 import { registerNetwork } from './network.js';
+import { registerStringOverrides } from './string-overrides.js';
 import { registerStrings } from './strings.js';
 import { registerTime, type CelClock } from './time.js';
 
@@ -19,6 +20,7 @@ export function registerCerbosLibrary(env: Environment, clock: CelClock): Enviro
   registerNetwork(env);
   registerLists(env);
   registerStrings(env);
+  registerStringOverrides(env);
   registerMath(env);
   registerComprehensions(env);
   return env;

@@ -3,13 +3,12 @@
  * ext.Regex define them (Cerbos registers all three): charAt, replace (with an optional limit),
  * reverse, strings.quote, format, base64.encode/decode, regex.extract/extractAll/replace.
  * indexOf, lastIndexOf, substring, split, join, lowerAscii, upperAscii and trim are cel-js's own.
- * Patterns are RE2; they run as JavaScript regular expressions after `(?P<name>` and leading
- * `(?flags)` are translated, so RE2-only syntax (\C, \pN without braces) is not supported and
- * JavaScript-only syntax (lookaround) is accepted.
+ * Patterns are RE2, translated to JavaScript regular expressions by re2.ts.
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { Optional } from '@marcbachmann/cel-js';
 import { formatString } from './format.js';
+import { compileRe2 } from './re2.js';
 import { asInt, asList, asString, fail, typeName } from './values.js';
 
 export function charAt(s: string, index: bigint): string {
@@ -74,38 +73,6 @@ export function base64Encode(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 }
 
-const regexCache = new Map<string, RegExp>();
-const REGEX_CACHE_MAX = 256;
-
-/** An RE2 pattern as a JavaScript RegExp (global, for scanning), cached by pattern. */
-export function compileRe2(pattern: string): RegExp {
-  const hit = regexCache.get(pattern);
-  if (hit) {
-    hit.lastIndex = 0;
-    return hit;
-  }
-  let source = pattern.replace(/\(\?P</g, '(?<');
-  let flags = 'g';
-  const inline = /^\(\?([imsU]+)\)/.exec(source);
-  if (inline) {
-    source = source.slice(inline[0].length);
-    for (const f of inline[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
-  }
-  let re: RegExp;
-  try {
-    re = new RegExp(source, `${flags}u`);
-  } catch {
-    try {
-      re = new RegExp(source, flags);
-    } catch (err) {
-      return fail(`error parsing regexp: ${(err as Error).message}`);
-    }
-  }
-  if (regexCache.size >= REGEX_CACHE_MAX) regexCache.clear();
-  regexCache.set(pattern, re);
-  return re;
-}
-
 function groupCount(re: RegExp): number {
   return new RegExp(`${re.source}|`, re.flags.replace('g', '')).exec('')!.length - 1;
 }
@@ -117,14 +84,14 @@ function capture(re: RegExp, pattern: string): (m: RegExpExecArray) => string {
 }
 
 export function regexExtract(target: string, pattern: string): Optional<string> {
-  const re = compileRe2(pattern);
+  const re = compileRe2(pattern, true);
   const pick = capture(re, pattern);
   const m = re.exec(target);
   return m ? Optional.of(pick(m)) : Optional.none();
 }
 
 export function regexExtractAll(target: string, pattern: string): string[] {
-  const re = compileRe2(pattern);
+  const re = compileRe2(pattern, true);
   const pick = capture(re, pattern);
   return [...target.matchAll(re)].map(pick);
 }
@@ -147,7 +114,7 @@ function expandReplacement(repl: string, m: RegExpExecArray): string {
 }
 
 export function regexReplace(target: string, pattern: string, repl: string, count = -1n): string {
-  const re = compileRe2(pattern);
+  const re = compileRe2(pattern, true);
   if (count === 0n) return target;
   let out = '';
   let last = 0;
