@@ -19,6 +19,13 @@ function chars(s: string): string[] {
   return [...s];
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** True when UTF-16 indexes are code-point indexes (no character outside the BMP): the fast path. */
+function bmp(...texts: string[]): boolean {
+  return texts.every((t) => !SURROGATE.test(t));
+}
+
 function startsAt(cs: string[], sub: string[], i: number): boolean {
   if (i + sub.length > cs.length) return false;
   for (let j = 0; j < sub.length; j++) if (cs[i + j] !== sub[j]) return false;
@@ -27,6 +34,11 @@ function startsAt(cs: string[], sub: string[], i: number): boolean {
 
 export function indexOf(s: string, sub: string, pos = 0n): bigint {
   if (pos < 0n) return fail(`index out of range: ${pos}`);
+  if (bmp(s, sub)) {
+    const len = BigInt(s.length);
+    if (sub === '') return pos < len ? pos : len;
+    return pos >= len ? -1n : BigInt(s.indexOf(sub, Number(pos)));
+  }
   const cs = chars(s);
   const ss = chars(sub);
   if (ss.length === 0) return pos < BigInt(cs.length) ? pos : BigInt(cs.length);
@@ -36,6 +48,12 @@ export function indexOf(s: string, sub: string, pos = 0n): bigint {
 
 export function lastIndexOf(s: string, sub: string, pos?: bigint): bigint {
   if (pos !== undefined && pos < 0n) return fail(`index out of range: ${pos}`);
+  if (bmp(s, sub)) {
+    const len = BigInt(s.length);
+    if (sub === '') return pos === undefined || pos > len ? len : pos;
+    if (pos === undefined) return BigInt(s.lastIndexOf(sub));
+    return pos >= len ? -1n : BigInt(s.lastIndexOf(sub, Number(pos)));
+  }
   const cs = chars(s);
   const ss = chars(sub);
   const len = BigInt(cs.length);
@@ -46,14 +64,15 @@ export function lastIndexOf(s: string, sub: string, pos?: bigint): bigint {
 }
 
 export function substring(s: string, start: bigint, end?: bigint): string {
-  const cs = chars(s);
+  const cs = bmp(s) ? s : chars(s);
   const len = BigInt(cs.length);
   if (start < 0n || start > len) return fail(`index out of range: ${start}`);
   if (end !== undefined) {
     if (end < 0n || end > len) return fail(`index out of range: ${end}`);
     if (start > end) return fail(`invalid substring range. start: ${start}, end: ${end}`);
   }
-  return cs.slice(Number(start), end === undefined ? undefined : Number(end)).join('');
+  const part = cs.slice(Number(start), end === undefined ? undefined : Number(end));
+  return typeof part === 'string' ? part : part.join('');
 }
 
 /** Go's strings.SplitN: an empty separator splits into code points; n < 0 means no limit. */
