@@ -120,3 +120,39 @@ test('RE2 translation: any pattern compiles or raises a CEL error, and plain lit
     { numRuns: 200 },
   );
 });
+
+test('string methods index by code point: swapping BMP letters for astral ones changes no index or split', async () => {
+  const { indexOf, lastIndexOf, substring, split } = await import('../../src/engine/cel-library/string-overrides.js');
+  const astral: Record<string, string> = { a: '😀', b: '𝔟', c: 'c' };
+  const toAstral = (s: string): string => [...s].map((ch) => astral[ch] ?? ch).join('');
+  const text = fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 8 });
+  const pos = fc.bigInt({ min: 0n, max: 10n });
+  const outcome = (fn: () => unknown): unknown => {
+    try {
+      const v = fn();
+      return Array.isArray(v) ? v.map((x: string) => toAstral(x)) : typeof v === 'string' ? toAstral(v) : v;
+    } catch (err) {
+      return `error ${(err as Error).message}`;
+    }
+  };
+  const same = (fn: (t: (s: string) => string) => unknown): void => {
+    const plain = outcome(() => fn((s) => s));
+    let wide: unknown;
+    try {
+      wide = fn(toAstral);
+    } catch (err) {
+      wide = `error ${(err as Error).message}`;
+    }
+    assert.deepEqual(wide, plain);
+  };
+  fc.assert(
+    fc.property(text, text, pos, pos, (s, sub, p, q) => {
+      same((t) => indexOf(t(s), t(sub), p));
+      same((t) => lastIndexOf(t(s), t(sub), p));
+      same((t) => lastIndexOf(t(s), t(sub)));
+      same((t) => substring(t(s), p < q ? p : q, p < q ? q : p));
+      same((t) => split(t(s), t(sub), p - 2n));
+    }),
+    { numRuns: 500 },
+  );
+});
