@@ -4,6 +4,9 @@
  * `exp`/`nbf` are still checked, as Cerbos 0.55 does with `disableVerification: true`. A token
  * that fails either way makes the whole request fail with Cerbos's `invalid auxData` (HTTP 400),
  * as does a `keySetId` other than the configured key set's id when verifying.
+ * Claims reach conditions as Cerbos 0.55 shows them (checked against `cerbos server`): `aud` is
+ * always a list of strings, `exp`/`iat`/`nbf` are RFC 3339 UTC strings (`timestamp(...)` reads
+ * them), every other claim is kept as decoded.
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { InputError } from '../util/errors.js';
@@ -35,6 +38,23 @@ export interface JwtDecoder {
   claims(aux: AuxData | undefined): Promise<Record<string, AttrValue> | undefined>;
   /** true when tokens are verified against a key set */
   readonly verifies: boolean;
+}
+
+/** Seconds since the epoch as Go prints a time.Time: RFC 3339, UTC, fraction only when present. */
+function rfc3339(seconds: number): string {
+  const iso = new Date(Math.round(seconds * 1000)).toISOString();
+  return iso.replace(/\.000Z$/, 'Z').replace(/(\.\d*?)0+Z$/, '$1Z');
+}
+
+/** The claims as Cerbos exposes them to CEL. */
+export function normalizeClaims(payload: JWTPayload): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = { ...(payload as Record<string, AttrValue>) };
+  if (typeof payload.aud === 'string') out.aud = [payload.aud];
+  for (const key of ['exp', 'iat', 'nbf'] as const) {
+    const v = payload[key];
+    if (typeof v === 'number') out[key] = rfc3339(v);
+  }
+  return out;
 }
 
 function checkTimes(payload: JWTPayload, nowMs: number): void {
@@ -69,7 +89,7 @@ export function createJwtDecoder(options: JwtOptions = {}): JwtDecoder {
         }
         checkTimes(payload, now());
       }
-      return payload as Record<string, AttrValue>;
+      return normalizeClaims(payload);
     },
   };
 }

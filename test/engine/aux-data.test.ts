@@ -33,7 +33,7 @@ test('with a key set: a valid token gives its claims; expired, forged and malfor
   const decoder = createJwtDecoder({ keySet, keySetId: 'ks1', now: () => NOW });
   assert.equal(decoder.verifies, true);
   const good = await sign({ sub: 'alice', exp: nowS + 60 });
-  assert.deepEqual(await decoder.claims({ jwt: { token: good } }), { sub: 'alice', exp: nowS + 60 });
+  assert.deepEqual(await decoder.claims({ jwt: { token: good } }), { sub: 'alice', exp: '2030-01-01T00:01:00Z' });
   assert.equal(await decoder.claims(undefined), undefined);
   const other = (await generateKeyPair('ES256')).privateKey;
   for (const token of [await sign({ sub: 'a', exp: nowS - 1 }), await sign({ sub: 'a' }, other), 'not.a.jwt']) {
@@ -47,6 +47,8 @@ test('without a key set: tokens are decoded, signatures are not checked, exp and
   assert.equal(decoder.verifies, false);
   const unsigned = new UnsecuredJWT({ sub: 'bob', aud: ['x'] }).encode();
   assert.deepEqual(await decoder.claims({ jwt: { token: unsigned, keySetId: 'anything' } }), { sub: 'bob', aud: ['x'] });
+  const single = new UnsecuredJWT({ aud: 'x', iat: nowS - 1.5, level: 3 }).encode();
+  assert.deepEqual(await decoder.claims({ jwt: { token: single } }), { aud: ['x'], iat: '2029-12-31T23:59:58.5Z', level: 3 });
   await assert.rejects(decoder.claims({ jwt: { token: await sign({ exp: nowS - 1 }) } }), AuxDataError);
   await assert.rejects(decoder.claims({ jwt: { token: await sign({ nbf: nowS + 60 }) } }), AuxDataError);
   await assert.rejects(decoder.claims({ jwt: { token: 'garbage' } }), AuxDataError);

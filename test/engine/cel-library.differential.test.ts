@@ -142,7 +142,7 @@ test('library conditions on request attributes decide as cerbos server does', { 
     join(dir, 'conf.yaml'),
     `server: { httpListenAddr: "127.0.0.1:${http}", grpcListenAddr: "127.0.0.1:${grpc}" }\nstorage: { driver: disk, disk: { directory: ${JSON.stringify(join(dir, 'policies'))} } }\naudit: { enabled: false }\n`,
   );
-  const child = spawn(bin!, ['server', `--config=${join(dir, 'conf.yaml')}`], { stdio: 'ignore' });
+  const child = spawn(bin!, ['server', `--config=${join(dir, 'conf.yaml')}`], { stdio: 'ignore', env: { ...process.env, CERBOS_NO_TELEMETRY: '1' } });
   try {
     const base = `http://127.0.0.1:${http}`;
     for (let i = 0; ; i++) {
