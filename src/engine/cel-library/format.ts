@@ -6,11 +6,31 @@
  */
 import { Duration, UnsignedInt, fail, isNumeric, mapEntries, typeName, type Numeric } from './values.js';
 
+/** A double as Go's strconv.FormatFloat(d, 'f', -1, 64): shortest digits, never an exponent. */
 function formatDouble(d: number): string {
   if (Number.isNaN(d)) return 'NaN';
   if (!Number.isFinite(d)) return d > 0 ? '+Inf' : '-Inf';
-  if (Number.isInteger(d) && Math.abs(d) < 1e21) return d.toFixed(0);
-  return String(d);
+  if (Object.is(d, -0)) return '-0';
+  if (Number.isInteger(d)) return BigInt(d).toString();
+  const text = String(d);
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!m) return text;
+  // JavaScript switched to exponent form (|d| < 1e-6); write the digits out
+  const [, sign, lead, frac = '', exp] = m;
+  const digits = lead! + frac;
+  const point = 1 + Number(exp);
+  return point <= 0 ? `${sign}0.${'0'.repeat(-point)}${digits}` : `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** `%.Nf`: like toFixed, but an exact tie rounds to even, as Go does. */
+function fixed(d: number, precision: number): string {
+  const scaled = d * 10 ** precision;
+  if (Number.isFinite(scaled) && Math.abs(scaled % 1) === 0.5) {
+    const down = Math.floor(scaled);
+    const even = down % 2 === 0 ? down : down + 1;
+    return (even / 10 ** precision).toFixed(precision);
+  }
+  return d.toFixed(precision);
 }
 
 function formatDuration(d: Duration): string {
@@ -103,7 +123,7 @@ export function formatString(template: string, args: readonly unknown[]): string
         out += typeof arg === 'number' ? formatDouble(arg) : String(integer(arg, 'd'));
         break;
       case 'f':
-        out += fixedArg(arg, 'f').toFixed(precision ?? 6);
+        out += fixed(fixedArg(arg, 'f'), precision ?? 6);
         break;
       case 'e':
         out += exponent(fixedArg(arg, 'e'), precision ?? 6);

@@ -47,15 +47,14 @@ export function replace(s: string, from: string, to: string, limit = -1n): strin
 
 const QUOTE_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
 
-/** strings.quote: double-quoted, with backslash escapes for quotes, backslashes and control characters. */
+/**
+ * strings.quote: double-quoted, with backslash escapes for `\a \b \f \n \r \t \v \\ "`; every other
+ * character is kept as is (cel-go does not escape other control characters), a lone surrogate
+ * becomes U+FFFD.
+ */
 export function quote(s: string): string {
   let out = '"';
-  for (const ch of s) {
-    const esc = QUOTE_ESCAPES[ch];
-    if (esc !== undefined) out += esc;
-    else if (ch.codePointAt(0)! < 0x20 || ch === '\x7f') out += `\\x${ch.codePointAt(0)!.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
+  for (const ch of s) out += QUOTE_ESCAPES[ch] ?? (ch.length === 1 && ch >= '\uD800' && ch <= '\uDFFF' ? '\uFFFD' : ch);
   return `${out}"`;
 }
 
