@@ -46,3 +46,17 @@ test('library functions reach request attributes typed dyn (JSON numbers are dou
 test('a wrong receiver or argument for a zone accessor is a compile error', () => {
   assert.throws(() => evaluate('"x".getHours("UTC") == 1'), /getHours/);
 });
+
+test('zone-less timestamp accessors read UTC whatever the process time zone is', () => {
+  const saved = process.env.TZ;
+  try {
+    for (const tz of ['America/New_York', 'Pacific/Auckland', 'UTC']) {
+      process.env.TZ = tz;
+      assert.equal(evaluate('timestamp("2021-03-20T12:00:00Z").getDayOfYear() == 78 && timestamp("2021-11-20T23:30:00Z").getDayOfYear() == 323'), true, tz);
+      assert.equal(evaluate('timestamp("2021-03-20T23:30:00Z").getHours() == 23 && timestamp("2021-03-20T23:30:00Z").getDate() == 20'), true, tz);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});

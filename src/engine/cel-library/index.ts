@@ -8,6 +8,7 @@ import { registerHierarchy } from './hierarchy.js';
 import { registerLists } from './lists.js';
 import { registerMath } from './math.js';
 import { registerNetwork } from './network.js';
+import { methodReplacer } from './replace-overload.js';
 import { registerStringOverrides } from './string-overrides.js';
 import { registerStrings } from './strings.js';
 import { registerTime, type CelClock } from './time.js';
@@ -15,12 +16,13 @@ import { registerTime, type CelClock } from './time.js';
 export type { CelClock };
 
 export function registerCerbosLibrary(env: Environment, clock: CelClock): Environment {
-  registerTime(env, clock);
+  const methods = methodReplacer(env);
+  registerTime(env, clock, methods);
   registerHierarchy(env);
   registerNetwork(env);
   registerLists(env);
   registerStrings(env);
-  registerStringOverrides(env);
+  registerStringOverrides(env, methods);
   registerMath(env);
   registerComprehensions(env);
   return env;

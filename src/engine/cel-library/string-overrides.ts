@@ -6,12 +6,13 @@
  * `matches(text, pattern)`. cel-js offers no way to replace an overload, so each method is a macro
  * (see macro-kit.ts) registered on a receiver type cel-js does not use for it; the macro takes
  * every call of that name and arity and checks the receiver itself.
- * Not replaceable this way (no arguments to hang a macro on): upperAscii/lowerAscii (cel-js
- * also changes non-ASCII letters) and trim (cel-js also strips U+FEFF).
+ * upperAscii/lowerAscii (cel-js also changes non-ASCII letters) and trim (cel-js also strips
+ * U+FEFF and keeps U+0085) take no argument; they are replaced through replace-overload.ts.
  */
 import type { ASTNode, Environment } from '@marcbachmann/cel-js';
 import { registerMacro, type CelType, type MacroChecker, type MacroScope } from './macro-kit.js';
 import { compileRe2 } from './re2.js';
+import type { MethodReplacer } from './replace-overload.js';
 import { asInt, asString, fail, typeName } from './values.js';
 
 /** Code points of a string (cel-go indexes strings by rune). */
@@ -118,7 +119,10 @@ function override(env: Environment, name: string, params: Array<'string' | 'int'
   });
 }
 
-export function registerStringOverrides(env: Environment): void {
+export function registerStringOverrides(env: Environment, methods: MethodReplacer): void {
+  methods.replace('string', 'trim', 'string', trim);
+  methods.replace('string', 'lowerAscii', 'string', lowerAscii);
+  methods.replace('string', 'upperAscii', 'string', upperAscii);
   override(env, 'indexOf', ['string'], 'int', (s, sub) => indexOf(s, sub as string));
   override(env, 'indexOf', ['string', 'int'], 'int', (s, sub, pos) => indexOf(s, sub as string, pos as bigint));
   override(env, 'lastIndexOf', ['string'], 'int', (s, sub) => lastIndexOf(s, sub as string));
@@ -129,4 +133,20 @@ export function registerStringOverrides(env: Environment): void {
   override(env, 'split', ['string', 'int'], 'list<string>', (s, sep, n) => split(s, sep as string, n as bigint));
   override(env, 'matches', ['string'], 'bool', (s, p) => matches(s, p as string));
   env.registerFunction('matches(string, string): bool', (s: unknown, p: unknown) => matches(asString(s, 'matches'), asString(p, 'matches')));
+}
+
+/** Go's unicode.IsSpace set (strings.TrimSpace): JavaScript's trim set without U+FEFF, plus U+0085. */
+const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000';
+const TRIM = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g');
+
+export function trim(s: string): string {
+  return s.replace(TRIM, '');
+}
+
+export function lowerAscii(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+export function upperAscii(s: string): string {
+  return s.replace(/[a-z]+/g, (m) => m.toUpperCase());
 }

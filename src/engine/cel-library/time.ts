@@ -4,10 +4,12 @@
  * through Intl, which rejects the fixed offsets cel-go accepts ("-05:00", "+01:30", even
  * "05:00"), so those accessors are replaced here by macros that read the zone as cel-go does: a
  * zone containing ":" is `hours:minutes` (hours may carry a sign, minutes take the hours' sign),
- * anything else an IANA name ("" and "Local" are UTC on a server in UTC).
+ * anything else an IANA name ("" and "Local" are UTC on a server in UTC). The zone-less
+ * getDayOfYear() is replaced too (cel-js used the process's local zone).
  */
 import type { ASTNode, Environment } from '@marcbachmann/cel-js';
 import { registerMacro } from './macro-kit.js';
+import type { MethodReplacer } from './replace-overload.js';
 import { Duration, fail, typeName } from './values.js';
 
 export interface CelClock {
@@ -116,7 +118,10 @@ interface AccessorState {
   zone: ASTNode;
 }
 
-export function registerTime(env: Environment, clock: CelClock): void {
+export function registerTime(env: Environment, clock: CelClock, methods: MethodReplacer): void {
+  // cel-js computes the zone-less getDayOfYear() in the process's local time zone, one day short
+  // after a DST change when the server does not run in UTC
+  methods.replace('google.protobuf.Timestamp', 'getDayOfYear', 'int', (t: Date) => BigInt(zonedFields(t).dayOfYear));
   env
     .registerFunction('now(): google.protobuf.Timestamp', () => {
       // counted so the engine can tell time-dependent decisions apart (they are cached briefly)
