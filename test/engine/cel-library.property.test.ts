@@ -156,3 +156,29 @@ test('string methods index by code point: swapping BMP letters for astral ones c
     { numRuns: 500 },
   );
 });
+
+test('time-zone offsets: "±hh:mm" reads as minutes east of UTC; any other text is a name, an offset, or a CEL error', async () => {
+  const { fixedOffsetMinutes, zonedFields } = await import('../../src/engine/cel-library/time.js');
+  fc.assert(
+    fc.property(fc.constantFrom('+', '-', ''), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), (sign, h, m) => {
+      const zone = `${sign}${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+      const minutes = (sign === '-' ? -1 : 1) * (h * 60 + m);
+      assert.equal(fixedOffsetMinutes(zone), minutes);
+      const t = new Date(Date.UTC(2024, 1, 29, 12, 0, 0));
+      const shifted = new Date(t.getTime() + minutes * 60_000);
+      assert.equal(zonedFields(t, zone).hours, shifted.getUTCHours());
+    }),
+    { numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.string({ maxLength: 12 }), (zone) => {
+      try {
+        const r = fixedOffsetMinutes(zone);
+        assert.ok(r === undefined || Number.isInteger(r));
+      } catch (err) {
+        assert.ok(err instanceof CelFunctionError, String(err));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -22,9 +22,7 @@ interface TwoVarState {
 /** The (key or index, value) pairs of a list or map, or a CEL error. */
 function pairsOf(range: unknown, fn: string): Array<[unknown, unknown]> {
   if (Array.isArray(range)) return range.map((v, i) => [BigInt(i), v]);
-  if (range instanceof Map || (typeof range === 'object' && range !== null && !(range instanceof Date) && !(range instanceof Uint8Array))) {
-    return mapEntries(range as Record<string, unknown>);
-  }
+  if (typeName(range) === 'map') return mapEntries(range as Record<string, unknown>);
   return fail(`${fn}: expression of type ${typeName(range)} cannot be the range of a comprehension`);
 }
 

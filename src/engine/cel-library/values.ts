@@ -47,8 +47,12 @@ export function compareNumeric(a: Numeric, b: Numeric): number | undefined {
   return typeof x === 'bigint' ? c : -c;
 }
 
+/** A CEL map: a Map, or a plain object (JSON attributes, map literals). */
 function isMapValue(v: unknown): v is Record<string, unknown> | Map<unknown, unknown> {
-  return v instanceof Map || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === null);
+  if (v instanceof Map) return true;
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 export function mapEntries(m: Record<string, unknown> | Map<unknown, unknown>): Array<[unknown, unknown]> {
@@ -73,6 +77,7 @@ export function celEquals(a: unknown, b: unknown): boolean {
     const eb = mapEntries(b);
     if (ea.length !== eb.length) return false;
     return ea.every(([k, v]) => {
+      // plain-object maps hold int keys as strings (as cel-js map literals do)
       const hit = eb.find(([k2]) => celEquals(k, k2) || String(k) === String(k2));
       return hit !== undefined && celEquals(v, hit[1]);
     });
