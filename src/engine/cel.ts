@@ -6,6 +6,7 @@
  */
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import { InputError } from '../util/errors.js';
+import { registerCerbosLibrary } from './cel-library/index.js';
 import { exprPosition, type SourceExpr } from './policy-source.js';
 
 /** The object a compiled expression is evaluated against (built once per principal/resource pair). */
@@ -36,36 +37,11 @@ export const celClock: { now: () => number; reads: number } = { now: Date.now, r
 
 const ROOT_VARIABLES = ['request', 'P', 'R', 'V', 'C', 'variables', 'constants', 'G', 'globals', 'runtime'] as const;
 
-function asList(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
 function createEnvironment(): Environment {
-  const env = new Environment({ homogeneousAggregateLiterals: false });
+  // optional types (`.?field`, `optional.of`) are on, as in Cerbos; regex.extract returns one
+  const env = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true });
   for (const name of ROOT_VARIABLES) env.registerVariable(name, 'map');
-  env
-    .registerFunction('now(): google.protobuf.Timestamp', () => {
-      // counted so the engine can tell time-dependent decisions apart (they are cached briefly)
-      celClock.reads++;
-      return new Date(celClock.now());
-    })
-    .registerFunction('list.hasIntersection(list): bool', (a: unknown, b: unknown) => {
-      const right = asList(b);
-      return asList(a).some((x) => right.includes(x));
-    })
-    .registerFunction('list.intersect(list): list', (a: unknown, b: unknown) => {
-      const right = asList(b);
-      return asList(a).filter((x) => right.includes(x));
-    })
-    .registerFunction('list.except(list): list', (a: unknown, b: unknown) => {
-      const right = asList(b);
-      return asList(a).filter((x) => !right.includes(x));
-    })
-    .registerFunction('list.isSubset(list): bool', (a: unknown, b: unknown) => {
-      const right = asList(b);
-      return asList(a).every((x) => right.includes(x));
-    });
-  return env;
+  return registerCerbosLibrary(env, celClock);
 }
 
 let sharedEnv: Environment | undefined;

@@ -2,7 +2,7 @@
  * Validates a parsed JSON body as a Cerbos CheckResources request. Failures name the offending
  * field (`resources[2].actions[0]`), so a 400 tells the client exactly what to fix.
  */
-import type { Attributes, CheckRequest, ResourceEntry } from './types.js';
+import type { Attributes, AuxData, CheckRequest, ResourceEntry } from './types.js';
 
 export class RequestShapeError extends Error {
   override readonly name = 'RequestShapeError';
@@ -47,6 +47,23 @@ function attributes(v: unknown, field: string): Attributes | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) throw new RequestShapeError(field, 'must be an object');
   return v as Attributes;
+}
+
+const JWT_FIELDS = new Set(['token', 'keySetId']);
+
+/** Cerbos's `auxData: { jwt: { token, keySetId? } }`; unknown fields are refused, as Cerbos does. */
+function auxDataOf(v: unknown): AuxData | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw new RequestShapeError('auxData', 'must be an object');
+  for (const key of Object.keys(v)) if (key !== 'jwt') throw new RequestShapeError(`auxData.${key}`, 'unknown field (auxData takes jwt)');
+  const jwt = own(v, 'jwt');
+  if (jwt === undefined || jwt === null) return {};
+  if (!isObject(jwt)) throw new RequestShapeError('auxData.jwt', 'must be an object');
+  for (const key of Object.keys(jwt)) if (!JWT_FIELDS.has(key)) throw new RequestShapeError(`auxData.jwt.${key}`, 'unknown field (auxData.jwt takes token and keySetId)');
+  const token = nonEmptyString(own(jwt, 'token'), 'auxData.jwt.token');
+  const keySetId = own(jwt, 'keySetId');
+  if (keySetId === undefined || keySetId === '') return { jwt: { token } };
+  return { jwt: { token, keySetId: nonEmptyString(keySetId, 'auxData.jwt.keySetId') } };
 }
 
 /** The body as a CheckRequest (only the known fields are kept), or a RequestShapeError. */
@@ -95,5 +112,7 @@ export function toCheckRequest(body: unknown): CheckRequest {
   const req: CheckRequest = { principal, resources };
   if (requestId !== undefined) req.requestId = requestId;
   if (includeMeta === true) req.includeMeta = true;
+  const auxData = auxDataOf(own(body, 'auxData'));
+  if (auxData?.jwt !== undefined) req.auxData = auxData;
   return req;
 }

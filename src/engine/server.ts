@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Engine } from './engine.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { AuxDataError, createJwtDecoder, UNVERIFIED_NOTICE, type JwtOptions } from './aux-data.js';
 import { RequestShapeError, toCheckRequest } from './request.js';
 
 export interface ServerOptions {
@@ -22,6 +23,13 @@ export interface ServerOptions {
    * server keeps serving. Without a listener Node would throw them and end the process.
    */
   onError?: (err: Error) => void;
+  /** how JWTs in `auxData` become claims: a key set to verify against (else decode only) */
+  jwt?: JwtOptions;
+  /**
+   * Called once, on the first request with a JWT, when tokens are decoded without verification
+   * (the message to print is UNVERIFIED_NOTICE).
+   */
+  onNotice?: (message: string) => void;
 }
 
 export interface RunningServer {
@@ -98,6 +106,8 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
   const host = options.host ?? '127.0.0.1';
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const metrics = createServerMetrics(engine);
+  const jwt = createJwtDecoder(options.jwt);
+  let noticeGiven = jwt.verifies;
 
   const handleCheck = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     const t0 = process.hrtime.bigint();
@@ -128,6 +138,22 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
         return 400;
       }
       throw err;
+    }
+    if (check.auxData?.jwt !== undefined) {
+      if (!noticeGiven) {
+        noticeGiven = true;
+        options.onNotice?.(UNVERIFIED_NOTICE);
+      }
+      try {
+        const claims = await jwt.claims(check.auxData);
+        if (claims !== undefined) check.auxData.jwtClaims = claims;
+      } catch (err) {
+        if (err instanceof AuxDataError) {
+          sendError(res, 400, err.message, err.field);
+          return 400;
+        }
+        throw err;
+      }
     }
     const response = engine.check(check);
     send(res, 200, JSON.stringify(response));
