@@ -188,14 +188,19 @@ export function activationFor(request: RequestInput): Record<string, unknown> {
     ...attrOf(r),
     ...(typeof r.policyVersion === 'string' ? { policyVersion: r.policyVersion } : {}),
   });
+  const aux = {};
+  const globals = {};
   return {
-    request: { principal, resource, aux_data: {} },
+    request: { principal, resource, aux_data: aux, auxData: aux },
     P: principal,
     R: resource,
     V: variables,
     variables,
     C: constants,
     constants,
+    G: globals,
+    globals,
+    runtime: { effectiveDerivedRoles: [] },
   };
 }
 

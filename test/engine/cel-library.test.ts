@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { compileCel, celClock, type Activation } from '../../src/engine/cel.js';
 import { CASES } from './cel-library-cases.js';
 
-const activation: Activation = { request: { principal: {}, resource: {}, aux_data: {} }, P: {}, R: {}, V: {}, variables: {}, C: {}, constants: {} };
+const activation: Activation = {
+  request: { principal: {}, resource: {}, aux_data: {}, auxData: {} },
+  P: {},
+  R: {},
+  V: {},
+  variables: {},
+  C: {},
+  constants: {},
+  G: {},
+  globals: {},
+  runtime: { effectiveDerivedRoles: [] },
+};
 
 function evaluate(text: string): unknown {
   const { program } = compileCel({ text, location: { file: 'case.cel', line: 1, column: 1, style: 'inline', indent: 0 } });
@@ -40,7 +51,7 @@ test('library functions reach request attributes typed dyn (JSON numbers are dou
   });
   const principal = { attr: { n: [1, 2], scope: 'acme.hr', ip: '10.1.1.1' } };
   const resource = { attr: { scope: 'acme.hr.uk' } };
-  assert.equal(program({ ...activation, P: principal, R: resource, request: { principal, resource, aux_data: {} } }), true);
+  assert.equal(program({ ...activation, P: principal, R: resource, request: { principal, resource, aux_data: {}, auxData: {} } }), true);
 });
 
 test('a wrong receiver or argument for a zone accessor is a compile error', () => {
