@@ -20,7 +20,7 @@ import {
   loadPolicySet,
   readGlobalsFile,
   startServer,
-  type Attributes,
+  type Globals,
   type RunningServer,
 } from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
@@ -95,7 +95,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
 
   let label: string;
   let policyDir: string;
-  let globals: Attributes | undefined;
+  let globals: Globals | undefined;
   if (flags.policies !== undefined) {
     policyDir = path.resolve(ctx.cwd, flags.policies);
     label = `policies ${flags.policies}`;

@@ -35,7 +35,7 @@ import {
   type Scope,
 } from './policy-set.js';
 import { celSafeAttr } from './safe-attr.js';
-import type { Attributes, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
+import type { Globals, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
 
 export type { CacheOptions } from './decision-cache.js';
 
@@ -47,7 +47,7 @@ export interface EngineOptions {
   /** time every CEL evaluation (for the server's metrics); costs two clock reads per evaluation */
   celTiming?: boolean;
   /** Cerbos engine globals: `G` / `globals` in CEL */
-  globals?: Attributes;
+  globals?: Globals;
 }
 
 export interface CacheStats {
@@ -423,36 +423,66 @@ class DecisionEngine implements Engine {
   }
 
   /**
-   * One of the principal's roles. A custom role (a role policy at the resource's scope) denies
-   * what its policy does not list; what it lists is decided for its parent roles together, as
-   * one group (a DENY for any of them denies).
+   * One of the principal's roles, down the resource scope chain (as Cerbos 0.55 decides). At every
+   * scope where the role has a role policy, that policy must list the action, else DENY. When the
+   * requested scope itself has the role's policy (a custom role), the role's parent roles decide
+   * from there on, together as one group, and their role policies at later scopes must list the
+   * action too; otherwise the role decides for itself, as a plain role.
    */
   private roleOutcome(chain: Chain, role: string, action: string): Outcome {
-    const rolePolicy = chain.rolePolicies.size > 0 ? chain.rolePolicies.get(role) : undefined;
-    if (rolePolicy === undefined) {
-      this.single[0] = role;
-      return this.groupOutcome(chain, this.single, action, null);
+    const levels = chain.resourceLevels;
+    const last = levels.length - 1;
+    this.single[0] = role;
+    let group = chain.inheritedRoles.size > 0 ? (chain.inheritedRoles.get(role) ?? this.single) : this.single;
+    let customs: CompiledRolePolicy['role'][] | null = null;
+    for (let i = 0; i <= last; i++) {
+      const rolesAt = chain.roleLevels[i];
+      if (rolesAt !== undefined) {
+        if (customs === null) {
+          const policy = rolesAt.get(role);
+          if (policy !== undefined && i === 0) {
+            const parents: string[] = [];
+            customs = [];
+            if (!this.collectParents(chain, rolesAt, policy, action, parents, customs, 0)) return DENIED;
+            group = parents;
+          } else if (policy !== undefined && !this.rolePolicyLists(chain, policy, action)) return this.decided(policy.name, policy.policyScope, DENIED);
+        } else {
+          for (const custom of customs) {
+            const policy = rolesAt.get(custom);
+            if (policy !== undefined && !this.rolePolicyLists(chain, policy, action)) return this.decided(policy.name, policy.policyScope, DENIED);
+          }
+        }
+      }
+      const outcome = this.levelOutcome(chain, i, group, action);
+      if (outcome !== NONE) return outcome;
     }
-    const group: string[] = [];
-    if (!this.collectParents(chain, rolePolicy, action, group, 0)) return this.decided(this.mPolicy, this.mScope, DENIED);
-    if (group.length === 0) return this.decided(rolePolicy.name, rolePolicy.policyScope, DENIED);
-    return this.groupOutcome(chain, group, action, role);
+    return NONE;
   }
 
   /**
    * Adds the plain roles `policy` decides through (its parents; a custom parent through its own
-   * parents) to `group`. False when `policy` does not list the action (mPolicy/mScope name it).
+   * parents) to `group` and the custom roles passed to `customs`. False when `policy` does not list
+   * the action (mPolicy/mScope name it).
    */
-  private collectParents(chain: Chain, policy: CompiledRolePolicy, action: string, group: string[], depth: number): boolean {
+  private collectParents(
+    chain: Chain,
+    rolesAt: Map<string, CompiledRolePolicy>,
+    policy: CompiledRolePolicy,
+    action: string,
+    group: string[],
+    customs: string[],
+    depth: number,
+  ): boolean {
     if (!this.rolePolicyLists(chain, policy, action) || depth >= MAX_ROLE_DEPTH) {
       this.decided(policy.name, policy.policyScope, DENIED);
       return false;
     }
+    customs.push(policy.role);
     for (const parent of policy.parentRoles) {
-      const custom = chain.rolePolicies.get(parent);
+      const custom = rolesAt.get(parent);
       if (custom === undefined) {
         if (!group.includes(parent)) group.push(parent);
-      } else if (!this.collectParents(chain, custom, action, group, depth + 1) && policy.parentRoles.length === 1) return false;
+      } else if (!customs.includes(parent) && !this.collectParents(chain, rolesAt, custom, action, group, customs, depth + 1) && policy.parentRoles.length === 1) return false;
     }
     return true;
   }
@@ -473,40 +503,29 @@ class DecisionEngine implements Engine {
     return listed;
   }
 
-  /**
-   * A group of roles down the resource policies' scope chain: per scope, a true DENY for any role
-   * beats a true ALLOW. `custom`: the custom role the group decides for; its role policies in the
-   * parent scopes must list the action too, until a scope decides.
-   */
-  private groupOutcome(chain: Chain, group: string[], action: string, custom: string | null): Outcome {
+  /** A group of roles at one scope: a true DENY for any of them beats a true ALLOW (see the scope rules above). */
+  private levelOutcome(chain: Chain, i: number, group: string[], action: string): Outcome {
     const levels = chain.resourceLevels;
-    const last = levels.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const level = levels[i]!;
-      if (custom !== null && i > 0) {
-        const rolePolicy = chain.roleLevels[i]?.get(custom);
-        if (rolePolicy !== undefined && !this.rolePolicyLists(chain, rolePolicy, action)) return this.decided(rolePolicy.name, rolePolicy.policyScope, DENIED);
+    const level = levels[i]!;
+    const rules = rulesForAction(level, action);
+    if (rules.deny.length === 0 && rules.allow.length === 0) return NONE;
+    for (let g = 0; g < group.length; g++) {
+      const deny = rulesForRole(rules, group[g]!).deny;
+      for (let j = 0; j < deny.length; j++) {
+        const c = deny[j]!;
+        if (this.applies(c) && this.ruleTrue(c.rule)) return this.decided(levels[0]!.name, level.policyScope, DENIED);
       }
-      const rules = rulesForAction(level, action);
-      if (rules.deny.length === 0 && rules.allow.length === 0) continue;
-      for (let g = 0; g < group.length; g++) {
-        const deny = rulesForRole(rules, group[g]!).deny;
-        for (let j = 0; j < deny.length; j++) {
-          const c = deny[j]!;
-          if (this.applies(c) && this.ruleTrue(c.rule)) return this.decided(levels[0]!.name, level.policyScope, DENIED);
-        }
-      }
-      if (level.consent && i < last) {
-        // parental consent: any unmet ALLOW rule of the group denies, else a met one defers to the parents
-        if (this.unmetAllow(rules, group)) return this.decided(levels[0]!.name, level.policyScope, DENIED);
-        continue;
-      }
-      for (let g = 0; g < group.length; g++) {
-        const allow = rulesForRole(rules, group[g]!).allow;
-        for (let j = 0; j < allow.length; j++) {
-          const c = allow[j]!;
-          if (this.applies(c) && this.ruleTrue(c.rule)) return this.decided(levels[0]!.name, level.policyScope, ALLOWED);
-        }
+    }
+    if (level.consent && i < levels.length - 1) {
+      // parental consent: any unmet ALLOW rule of the group denies, else a met one defers to the parents
+      if (this.unmetAllow(rules, group)) return this.decided(levels[0]!.name, level.policyScope, DENIED);
+      return NONE;
+    }
+    for (let g = 0; g < group.length; g++) {
+      const allow = rulesForRole(rules, group[g]!).allow;
+      for (let j = 0; j < allow.length; j++) {
+        const c = allow[j]!;
+        if (this.applies(c) && this.ruleTrue(c.rule)) return this.decided(levels[0]!.name, level.policyScope, ALLOWED);
       }
     }
     return NONE;

@@ -197,10 +197,13 @@ export interface Chain {
   kind: string;
   principalLevels: CompiledPrincipalPolicy[];
   resourceLevels: CompiledResourcePolicy[];
-  /** role → its role policy at the resource's scope */
-  rolePolicies: Map<string, CompiledRolePolicy>;
   /** per resource level (same index): role → its role policy at that level's scope, when any */
   roleLevels: Array<Map<string, CompiledRolePolicy> | undefined>;
+  /**
+   * Resources of a non-default version: role policies list nothing for them, but a custom role
+   * still decides as itself and its parent roles (role → that group)
+   */
+  inheritedRoles: Map<string, string[]>;
   /** decision-cache keys, narrowed per (roles, actions) */
   keys: KeyVariants;
   /** some condition reads request.auxData: decisions are not cached */
@@ -792,13 +795,16 @@ function emptyLevel(kind: string, version: string, scope: string): CompiledResou
 export function buildChain(set: PolicySet, kind: string, resourceVersion: string, resourceScope: string, principal: { id: string; scope: string } | null): Chain {
   const lenient = set.lenientScopeSearch;
   const policies = set.resourceIndex.get(`${kind}\0${resourceVersion}`);
-  const roleScope = (scope: string): Map<string, CompiledRolePolicy> | undefined => {
-    const roles = set.roleIndex.get(scope);
-    if (roles === undefined) return undefined;
-    const covering = new Map<string, CompiledRolePolicy>();
-    for (const [role, policy] of roles) if (policy.rules.some((r) => r.resource.test(kind))) covering.set(role, policy);
-    return covering.size > 0 ? covering : undefined;
-  };
+  // a custom role's policy at a scope applies to every kind: kinds it names no rule for are denied
+  // role policies have the default version: they gate resources of that version only
+  const roleScope = (scope: string): Map<string, CompiledRolePolicy> | undefined => (resourceVersion === 'default' ? set.roleIndex.get(scope) : undefined);
+  const inheritedRoles = new Map<string, string[]>();
+  if (resourceVersion !== 'default') {
+    // the role policies nearest the requested scope name the parent roles
+    for (const scope of [resourceScope, ...ancestorScopes(resourceScope)]) {
+      for (const [role, policy] of set.roleIndex.get(scope) ?? []) if (!inheritedRoles.has(role)) inheritedRoles.set(role, [role, ...policy.parentRoles]);
+    }
+  }
   const scopes = scopeChain((s) => set.resourceScopes.has(s), resourceScope, lenient);
   const resourceLevels = scopes.map((s) => policies?.get(s) ?? emptyLevel(kind, resourceVersion, s));
   const principalPolicies = principal === null ? undefined : set.principalIndex.get(`${principal.id}\0${resourceVersion}`);
@@ -811,15 +817,14 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
   }
   // role policies of the requested scope itself: a lenient search does not carry them down
   const roleLevels = scopes.map((s, i) => (i === 0 && s !== resourceScope ? undefined : roleScope(s)));
-  const rolePolicies = roleLevels[0] ?? new Map<string, CompiledRolePolicy>();
   const name = `${resourceLevels[0]?.name ?? `resource.${kind}.v${resourceVersion}`}|${principalLevels[0]?.name ?? ''}|${resourceScope}`;
   const chain: Chain = {
     name,
     kind,
     principalLevels,
     resourceLevels,
-    rolePolicies,
     roleLevels,
+    inheritedRoles,
     keys: undefined as unknown as KeyVariants,
     readsAuxData: false,
   };
@@ -835,8 +840,11 @@ function expandRoles(chain: Chain, roles: readonly string[]): string[] {
   const visit = (role: string, depth: number): void => {
     if (out.includes(role) || depth > MAX_ROLE_DEPTH) return;
     out.push(role);
-    const rp = chain.rolePolicies.get(role);
-    if (rp !== undefined) for (const parent of rp.parentRoles) visit(parent, depth + 1);
+    for (const level of chain.roleLevels) {
+      const rp = level?.get(role);
+      if (rp !== undefined) for (const parent of rp.parentRoles) visit(parent, depth + 1);
+    }
+    for (const parent of chain.inheritedRoles.get(role) ?? []) visit(parent, depth + 1);
   };
   for (const r of roles) visit(r, 0);
   return out;

@@ -5,6 +5,13 @@ export type Effect = 'EFFECT_ALLOW' | 'EFFECT_DENY';
 export type AttrValue = null | boolean | number | string | AttrValue[] | { [key: string]: AttrValue };
 export type Attributes = Record<string, AttrValue>;
 
+/**
+ * Engine globals as Cerbos reads them from its configuration: integers written without a decimal
+ * point are CEL ints (bigint here), other numbers doubles; request attributes are all doubles.
+ */
+export type GlobalValue = null | boolean | number | bigint | string | GlobalValue[] | { [key: string]: GlobalValue };
+export type Globals = Record<string, GlobalValue>;
+
 export interface Principal {
   id: string;
   roles: string[];

@@ -2,6 +2,8 @@
  * scenario.yaml text → Scenario. Every shape error is an InputError at the offending node's
  * `file:line:column`. The YAML forms are documented in scenarios/README.md.
  */
+import { globalsFromYaml } from '../engine/globals.js';
+import type { Globals } from '../engine/types.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { InputError } from '../util/errors.js';
@@ -54,14 +56,15 @@ export function parseScenario(text: string, info: ScenarioFileInfo): Scenario {
     slo: slo(r, r.get(top, 'slo')),
     load: loadProfiles(r, r.get(top, 'load')),
   };
-  if (globalsNode !== null) scenario.globals = globals(r, globalsNode);
+  if (globalsNode !== null) scenario.globals = globals(r, globalsNode, text);
   return scenario;
 }
 
 /** `globals:` - a map of plain values, handed to the engine as Cerbos's `engine.globals`. */
-function globals(r: Reader, node: YamlNode): Record<string, AttrValue> {
+function globals(r: Reader, node: YamlNode, text: string): Globals {
   r.map(node, 'globals');
-  return r.plain(node) as Record<string, AttrValue>;
+  r.plain(node); // rejects hostile keys and non-plain values, at their place
+  return globalsFromYaml(node, text);
 }
 
 function requestMix(r: Reader, node: YamlNode): RequestMix {

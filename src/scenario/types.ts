@@ -1,5 +1,5 @@
 /** A bundled or user scenario: policies, request mix, SLOs and named load shapes (scenarios/NAME/scenario.yaml). */
-import type { AttrValue } from '../engine/types.js';
+import type { AttrValue, Globals } from '../engine/types.js';
 
 export interface LoadStage {
   durationS: number;
@@ -92,7 +92,7 @@ export interface Scenario {
   testsDir: string | null;
   requests: RequestMix;
   /** Cerbos engine globals (`G` / `globals` in CEL); absent when scenario.yaml has no `globals:` */
-  globals?: Record<string, AttrValue>;
+  globals?: Globals;
   slo: Slo;
   load: Record<string, LoadProfile>;
 }

@@ -14,8 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { stringify } from 'yaml';
-import type { AttrValue } from '../engine/types.js';
+import { Scalar, stringify } from 'yaml';
+import type { GlobalValue, Globals } from '../engine/types.js';
 import { InputError } from '../util/errors.js';
 import { requireCerbos, type CerbosBinary } from './cerbos-binary.js';
 import { startupFailure } from './cerbos-startup-error.js';
@@ -32,7 +32,7 @@ export interface StartCerbosOptions {
   /** JSON schemas; Cerbos reads them from `_schemas/` in its store, so the store becomes a copy of policyDir with this folder as `_schemas/` */
   schemaDir?: string;
   /** engine.globals: `G` / `globals` in conditions */
-  globals?: Record<string, AttrValue>;
+  globals?: Globals;
   /** engine.lenientScopeSearch; default false (strict, Cerbos's default) */
   lenientScopeSearch?: boolean;
   /** schema.enforcement; default Cerbos's own (none) */
@@ -79,11 +79,19 @@ export function literalConfigValue(text: string): string {
   return text.replaceAll('$', () => '$$');
 }
 
-function literalValues(value: AttrValue): AttrValue {
+function literalValues(value: GlobalValue): GlobalValue {
   if (typeof value === 'string') return literalConfigValue(value);
   if (Array.isArray(value)) return value.map(literalValues);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalValues(v)]));
+  // bigints are written as YAML integers (CEL ints in Cerbos); integral doubles keep a decimal point
+  if (typeof value === 'number' && Number.isInteger(value)) return doubleScalar(value) as unknown as GlobalValue;
   return value;
+}
+
+function doubleScalar(value: number): Scalar {
+  const scalar = new Scalar(value);
+  scalar.minFractionDigits = 1;
+  return scalar;
 }
 
 /** The configuration Cerbos gets (a plain object; written as YAML). */
@@ -91,7 +99,7 @@ export function cerbosConfig(o: {
   storeDir: string;
   httpPort: number;
   grpcPort: number;
-  globals?: Record<string, AttrValue>;
+  globals?: Globals;
   lenientScopeSearch?: boolean;
   schemaEnforcement?: SchemaEnforcement;
 }): Record<string, unknown> {

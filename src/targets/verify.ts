@@ -3,7 +3,7 @@
  * door. verifyWithCerbos() starts Cerbos on the policy folder, compares every action of the given
  * requests (differential.ts) and stops Cerbos again, whatever happens.
  */
-import { createEngine, loadPolicySet, type AttrValue, type CheckRequest } from '../engine/index.js';
+import { createEngine, loadPolicySet, type AttrValue, type CheckRequest, type Globals } from '../engine/index.js';
 import { requireCerbos, startCerbos, type CerbosBinary } from './cerbos.js';
 import { compareWithCerbos, type ActionAgreement, type DecisionDifference } from './differential.js';
 
@@ -37,7 +37,7 @@ export interface VerifyOptions {
   requests: readonly CheckRequest[];
   source: VerifySource;
   /** engine.globals given to Cerbos */
-  globals?: Record<string, AttrValue>;
+  globals?: Globals;
   /** default: requireCerbos() */
   binary?: CerbosBinary;
   concurrency?: number;

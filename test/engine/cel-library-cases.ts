@@ -207,6 +207,7 @@ export const CASES: CaseFamily[] = [
       'timestamp("2021-12-31T23:30:00Z").getFullYear("+01:00") == 2022 && timestamp("2021-12-31T23:30:00Z").getDayOfYear("+01:00") == 0',
       'timestamp("2021-12-31T23:30:00Z").getDayOfMonth("Europe/Paris") == 0 && timestamp("2021-12-31T23:30:00Z").getMonth("+01:00") == 0',
       'timestamp("2021-04-20T10:00:20.021-05:00").timeSince() > duration("1h")',
+      'timeSince(timestamp("2021-04-20T10:00:20Z")) > duration("1h")',
       'now() > timestamp("2021-04-20T10:00:20.021-05:00")',
       'duration("3750s").getHours() == 1 && duration("3750s").getMinutes() == 62',
     ],

@@ -128,11 +128,14 @@ export function registerTime(env: Environment, clock: CelClock, methods: MethodR
       clock.reads++;
       return new Date(clock.now());
     })
-    .registerFunction('google.protobuf.Timestamp.timeSince(): google.protobuf.Duration', (t: unknown) => {
-      clock.reads++;
-      const ms = clock.now() - (t as Date).getTime();
-      return new Duration(BigInt(Math.trunc(ms / 1000)), (ms % 1000) * 1_000_000);
-    });
+    // Cerbos takes both spellings: `t.timeSince()` and `timeSince(t)`
+    .registerFunction('google.protobuf.Timestamp.timeSince(): google.protobuf.Duration', timeSince)
+    .registerFunction('timeSince(google.protobuf.Timestamp): google.protobuf.Duration', timeSince);
+  function timeSince(t: unknown): Duration {
+    clock.reads++;
+    const ms = clock.now() - (t as Date).getTime();
+    return new Duration(BigInt(Math.trunc(ms / 1000)), (ms % 1000) * 1_000_000);
+  }
   for (const [name, read] of Object.entries(ACCESSORS)) {
     // the macro's receiver type only keeps its signature apart from cel-js's own overload; the
     // macro replaces `<anything>.name(zone)`, so it checks the receiver itself
