@@ -1,8 +1,10 @@
 /**
  * Cerbos-style policy test suites (`*_test.yaml`): named principals and resources, and tests that
  * check every principal × resource × action of their input. As in Cerbos, a combination the
- * `expected` list does not mention is expected to be EFFECT_DENY. `options.now` (suite or test)
- * pins the clock behind CEL `now()`.
+ * `expected` list does not mention is expected to be EFFECT_DENY. `options` (suite or test; a
+ * test's own options replace the suite's, as in Cerbos): `now` pins the clock behind CEL `now()`,
+ * `globals` are the engine globals (numbers in them are doubles, as `cerbos compile` reads them,
+ * unlike a server's configuration, where integers are ints).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,13 +12,14 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type
 import { InputError } from '../util/errors.js';
 import { createEngine } from './engine.js';
 import type { PolicySet } from './policy-set.js';
-import type { Attributes, Effect, Principal, ResourceRef } from './types.js';
+import type { Attributes, Effect, Globals, Principal, ResourceRef } from './types.js';
 
 export interface SuiteTest {
   name: string;
   skip: boolean;
   /** ms since epoch for `now()`, when pinned */
   now?: number;
+  globals?: Globals;
   principals: string[];
   resources: string[];
   actions: string[];
@@ -88,6 +91,7 @@ export function parseTestSuite(text: string, file: string): TestSuite {
   const js = doc.toJS() as Record<string, unknown>;
   const name = typeof js['name'] === 'string' ? js['name'] : file;
   const suiteNow = parseNow(doc, ['options', 'now'], at);
+  const suiteGlobals = parseGlobalsOption(doc, ['options', 'globals'], at);
 
   for (const key of ['principals', 'resources'] as const) {
     if (js[key] !== undefined && js[key] !== null && !isPlainObject(js[key])) throw at(node([key]), `${key} must be a mapping of names`);
@@ -100,7 +104,11 @@ export function parseTestSuite(text: string, file: string): TestSuite {
     if (typeof id !== 'string' || !Array.isArray(roles)) throw at(where, `principals.${key} needs id and roles`);
     const attr: unknown = (raw as Record<string, unknown>)['attr'] ?? {};
     if (!isPlainObject(attr)) throw at(where, `principals.${key}.attr must be a mapping`);
-    principals.set(key, { id, roles: roles.map(String), attr: attr as Attributes });
+    const principal: Principal = { id, roles: roles.map(String), attr: attr as Attributes };
+    const p = raw as Record<string, unknown>;
+    if (typeof p['scope'] === 'string' && p['scope'] !== '') principal.scope = p['scope'];
+    if (typeof p['policyVersion'] === 'string' && p['policyVersion'] !== '') principal.policyVersion = p['policyVersion'];
+    principals.set(key, principal);
   }
   const resources = new Map<string, ResourceRef>();
   for (const [key, raw] of entries(js['resources'])) {
@@ -114,6 +122,7 @@ export function parseTestSuite(text: string, file: string): TestSuite {
     const ref: ResourceRef = { kind, id, attr: attr as Attributes };
     const version: unknown = r['policyVersion'];
     if (typeof version === 'string') ref.policyVersion = version;
+    if (typeof r['scope'] === 'string' && r['scope'] !== '') ref.scope = r['scope'];
     resources.set(key, ref);
   }
 
@@ -141,8 +150,11 @@ export function parseTestSuite(text: string, file: string): TestSuite {
       actions: list('actions'),
       expected: new Map(),
     };
-    const now = parseNow(doc, ['tests', i, 'options', 'now'], at) ?? suiteNow;
+    const own = isPlainObject(t['options']);
+    const now = own ? parseNow(doc, ['tests', i, 'options', 'now'], at) : suiteNow;
     if (now !== undefined) test.now = now;
+    const globals = own ? parseGlobalsOption(doc, ['tests', i, 'options', 'globals'], at) : suiteGlobals;
+    if (globals !== undefined) test.globals = globals;
     const expectedRaw = t['expected'] ?? [];
     if (!Array.isArray(expectedRaw)) throw at(node(['tests', i, 'expected']), `tests[${i}].expected must be a list`);
     expectedRaw.forEach((e: unknown, j) => {
@@ -184,6 +196,13 @@ function parseNow(doc: Document, path: Array<string | number>, at: (node: unknow
   return ms;
 }
 
+function parseGlobalsOption(doc: Document, path: Array<string | number>, at: (node: unknown, message: string) => InputError): Globals | undefined {
+  const n = doc.getIn(path, true) as YamlNode | undefined;
+  if (n === undefined || n === null) return undefined;
+  if (!isMap(n)) throw at(n, 'options.globals must be a mapping of names to values');
+  return n.toJSON() as Globals;
+}
+
 /** Runs every (non-skipped) test against a fresh, uncached engine per test. */
 export function runTestSuites(policySet: PolicySet, suites: TestSuite[]): TestSuiteResults {
   const results: TestSuiteResults = { suites: suites.length, tests: 0, skipped: 0, cases: 0, failures: [] };
@@ -195,7 +214,11 @@ export function runTestSuites(policySet: PolicySet, suites: TestSuite[]): TestSu
       }
       results.tests++;
       const pinned = test.now;
-      const engine = createEngine(policySet, pinned === undefined ? { cache: false } : { cache: false, now: () => pinned });
+      const engine = createEngine(policySet, {
+        cache: false,
+        ...(pinned === undefined ? {} : { now: () => pinned }),
+        ...(test.globals === undefined ? {} : { globals: test.globals }),
+      });
       const resources = test.resources.map((r) => ({ resource: suite.resources.get(r)!, actions: test.actions }));
       for (const pName of test.principals) {
         const response = engine.check({ requestId: `${suite.name}/${test.name}`, principal: suite.principals.get(pName)!, resources });
