@@ -42,7 +42,13 @@ import gevent
 from gevent.lock import BoundedSemaphore
 from gevent.pool import Group
 from locust import FastHttpUser, constant, events, task
+import locust.runners
 from locust.runners import WorkerRunner
+
+if not locust.runners.__version__:
+    # Debian's python3-locust 2.12 reports an empty version, which its master takes for a pre-2.0
+    # worker and refuses; any non-empty version lets master and workers of one install connect
+    locust.runners.__version__ = "2.12"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "${LOCUST_PLAN_FILE}"), encoding="utf-8") as _f:
