@@ -117,7 +117,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   if (parsed.targetUrl && (flags.inProcess || flags.cacheSize !== undefined || flags.cache === false))
     throw new UsageError('--in-process, --cache-size and --no-cache configure the bundled engine; they do not apply with --target');
   if (flags.exportK6 !== undefined && parsed.findMax) throw new UsageError('--export-k6 writes a fixed load shape; it cannot express --find-max');
-  const runners = parseRunnerFlags(flags, parsed);
+  const runners = parseRunnerFlags(flags, parsed, ctx.env.PATH ?? '');
 
   // a bundled name or a path relative to ctx.cwd (the bundled serve child runs in ctx.cwd too)
   const scenarioArg = flags.scenario ?? 'abac-cel';
@@ -324,7 +324,7 @@ interface RunnerFlags {
 }
 
 /** --export, --parallelism, --runner, --workers: checked before anything starts. */
-function parseRunnerFlags(flags: CliFlags, parsed: ParsedFlags): RunnerFlags {
+function parseRunnerFlags(flags: CliFlags, parsed: ParsedFlags, envPath: string): RunnerFlags {
   let exportTo: RunnerFlags['exportTo'] = null;
   if (flags.export !== undefined) {
     const [runner, dir, ...rest] = flags.export;
@@ -344,7 +344,7 @@ function parseRunnerFlags(flags: CliFlags, parsed: ParsedFlags): RunnerFlags {
   if (parsed.findMax) throw new UsageError('--runner locust runs a fixed load shape; --find-max runs in this process only');
   if (parsed.model === 'closed') throw new UsageError('--runner locust runs the open model (--rps, --stages, an arrival-rate --profile)');
   const workers = flags.workers !== undefined ? parseIntegerFlag('--workers', flags.workers, { min: 1, max: LOCUST_MAX_WORKERS }) : LOCUST_DEFAULT_WORKERS;
-  const command = findOnPath('locust', process.env.PATH ?? '');
+  const command = findOnPath('locust', envPath);
   if (!command) throw new UsageError('--runner locust: Locust is not installed (no `locust` on PATH); on Debian: apt-get install -y python3-locust');
   return { exportTo, parallelism, workers, locust: command };
 }
