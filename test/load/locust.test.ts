@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { accessSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mergeBuckets, percentileOfBucketsUs, type BucketHistogram } from '../../src/load/bucket-merge.js';
@@ -18,21 +17,9 @@ import { loadScenario, scenarioRequests, startInProcessTarget } from '../../src/
 import type { LoadtestConfig, LoadtestSection } from '../../src/load/types.js';
 import type { CheckResponse } from '../../src/engine/index.js';
 import { checkRequest, startTestServer } from './servers.js';
-
-export function locustOnPath(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    try {
-      accessSync(path.join(dir, 'locust'), constants.X_OK);
-      return path.join(dir, 'locust');
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
+import { locustOnPath, NO_LOCUST } from './locust-available.js';
 
 const LOCUST = locustOnPath();
-export const NO_LOCUST = LOCUST ? false : 'Locust is not installed (apt-get install -y python3-locust)';
 
 interface LiveRun {
   section: LoadtestSection;
@@ -128,5 +115,65 @@ test('a server that stalls for 1 s shows the stall in the merged p99 (latency fr
     assert.ok(section.runners!.every((r) => r.p99Ms >= 800), 'each worker saw the stall');
   } finally {
     await server.close();
+  }
+});
+
+/** Pids of live processes whose command line mentions `marker` (our temporary folder). */
+async function pidsMentioning(marker: string, except: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === except) continue;
+    try {
+      const cmd = (await readFile(`/proc/${name}/cmdline`, 'utf8')).replace(/\0/g, ' ');
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      if (cmd.includes(marker) && !/\) Z /.test(stat)) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+test('the Locust master and workers stop when the process that started them dies', { skip: NO_LOCUST || (process.platform !== 'linux' ? 'needs /proc' : false), timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-locust-orphan-'));
+  const runModule = new URL('../../src/load/locust/run.js', import.meta.url).href;
+  const exportModule = new URL('../../src/load/locust/export.js', import.meta.url).href;
+  // a parent that starts a 30 s Locust run (against a closed port) and is then killed with SIGKILL
+  const script = `
+    const { runLocust } = await import(${JSON.stringify(runModule)});
+    const { locustExportFiles } = await import(${JSON.stringify(exportModule)});
+    const fs = await import('node:fs/promises');
+    const config = { model: 'open', targetUrl: 'http://127.0.0.1:9', bundledTarget: false, scenario: 't', profile: null, seed: 1, stages: [{ durationS: 30, target: 5 }], plannedDurationS: 30, maxConnections: 4, timeoutMs: 500, thinkTimeMs: null, requestPoolSize: 1, lateThresholdMs: 10 };
+    const dir = ${JSON.stringify(dir)};
+    for (const [name, text] of locustExportFiles({ config, startTarget: 5, path: '/api/check/resources', bodies: [Buffer.from(JSON.stringify({ resources: [] }))], expected: null, thresholds: [], generatedAt: new Date() }))
+      await fs.writeFile(dir + '/' + name, text);
+    process.stdout.write('started\\n');
+    await runLocust({ command: ${JSON.stringify(LOCUST)}, dir, resultsDir: dir + '/results', workers: 2, targetUrl: config.targetUrl, plannedS: 30, timeoutMs: 500, allResultsWritten: async () => false });
+  `;
+  const { spawn } = await import('node:child_process');
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      parent.stdout!.on('data', (d: Buffer) => (d.toString().includes('started') ? resolve() : undefined));
+      parent.once('exit', (code) => reject(new Error(`the parent exited early (${code})`)));
+    });
+    // wait until the master and both workers are up
+    let pids: number[] = [];
+    for (let i = 0; i < 100 && pids.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      pids = await pidsMentioning(dir, parent.pid!);
+    }
+    assert.equal(pids.length, 3, 'master + 2 workers started');
+    parent.kill('SIGKILL');
+    let left = pids;
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await pidsMentioning(dir, parent.pid!);
+    }
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    assert.deepEqual(left, [], 'no Locust process outlived its parent by 10 s');
+  } finally {
+    if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
   }
 });
