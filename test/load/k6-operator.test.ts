@@ -99,7 +99,7 @@ test('export: a script for N runners, the ConfigMap holding it and a TestRun poi
   assert.deepEqual([...files.keys()], ['script.js', 'configmap.yaml', 'testrun.yaml']);
   const script = files.get('script.js')!;
   const cm = parse(files.get('configmap.yaml')!) as { kind: string; metadata: { name: string }; data: Record<string, string> };
-  const tr = parse(files.get('testrun.yaml')!) as { apiVersion: string; kind: string; spec: { parallelism: number; script: { configMap: { name: string; file: string } }; runner: { env: Array<{ name: string; value: string }> } } };
+  const tr = parse(files.get('testrun.yaml')!) as { apiVersion: string; kind: string; spec: { parallelism: number; script: { configMap: { name: string; file: string } }; runner: { metadata: { labels: Record<string, string> }; env: Array<{ name: string; value: string }> } } };
   assert.equal(cm.kind, 'ConfigMap');
   assert.equal(cm.data['script.js'], script);
   assert.equal(tr.apiVersion, 'k6.io/v1alpha1');
@@ -107,6 +107,7 @@ test('export: a script for N runners, the ConfigMap holding it and a TestRun poi
   assert.equal(tr.spec.parallelism, 3);
   assert.deepEqual(tr.spec.script.configMap, { name: cm.metadata.name, file: 'script.js' });
   assert.deepEqual(tr.spec.runner.env, [{ name: 'TARGET', value: CONFIG.targetUrl }]);
+  assert.deepEqual(tr.spec.runner.metadata.labels, { 'authz-perf-run': 'authz-perf-abac-cel' });
   // rates are totals (k6 splits them by execution segment); thresholds are judged after the merge
   const { options } = loadRunner(script, '0:1/3');
   assert.equal(options.scenarios.authz!.executor, 'constant-arrival-rate');
