@@ -37,6 +37,7 @@ import math
 import os
 import sys
 import time
+from urllib.parse import urlsplit
 
 import gevent
 from gevent.lock import BoundedSemaphore
@@ -370,7 +371,8 @@ def runner_slot(environment):
 class AuthzOpenModel(FastHttpUser):
     """One per worker: walks the worker's share of the arrival schedule."""
 
-    host = CONFIG["targetUrl"]
+    # scheme://host:port only: the plan's request path already holds any path prefix of the target
+    host = "%s://%s" % (urlsplit(CONFIG["targetUrl"]).scheme, urlsplit(CONFIG["targetUrl"]).netloc)
     concurrency = max(1, CONFIG["maxConnections"])
     network_timeout = TIMEOUT_S
     connection_timeout = TIMEOUT_S

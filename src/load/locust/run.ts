@@ -103,7 +103,8 @@ export async function runLocust(input: LocustRunInput): Promise<LocustRunOutcome
       '-r', String(input.workers),
       '--run-time', `${runTimeS}s`,
       '--stop-timeout', '2',
-      '--host', input.targetUrl,
+      // the plan's request path already holds any path prefix of the target
+      '--host', new URL(input.targetUrl).origin,
       '--authz-results', input.resultsDir,
       '--authz-runners', String(input.workers),
       '--only-summary',
