@@ -31,6 +31,7 @@ import { LOCUST_RESULT_PATTERN, LOCUSTFILE } from '../load/locust/locustfile.js'
 import { mergeLocustResults } from '../load/locust/merge.js';
 import { locustRunTimeS, runLocust } from '../load/locust/run.js';
 import { runOpenModel } from '../load/open-model.js';
+import { scrapeMetrics, serverView } from '../load/prometheus.js';
 import type { LoadtestConfig, LoadtestSection, Threshold } from '../load/types.js';
 import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
@@ -213,7 +214,18 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
         await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: abort.signal });
       }
       const config = { ...base(target.url, target.bundled), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: null, profile: shape.profile };
+      const locustMetricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}/metrics`);
+      const before = locustMetricsUrl ? await scrapeMetrics(locustMetricsUrl) : null;
       const section = await runThroughLocust(ctx, { command: runners.locust!, workers: runners.workers, config, startTarget: shape.startTarget, path: source.path, bodies: source.bodies, expected, thresholds: plan.thresholds, signal: abort.signal, quiet: flags.quiet === true });
+      if (locustMetricsUrl && before) {
+        const after = await scrapeMetrics(locustMetricsUrl);
+        const problem = before.error ?? after.error;
+        if (problem) section.warnings.push(`no server-side view: ${problem}`);
+        // the window also holds Locust's start-up, when the target idles: utilisation is over the
+        // measured span, CPU seconds and requests per CPU second over the whole window
+        const sent = section.counts.sent;
+        section.server = before.samples && after.samples ? serverView(locustMetricsUrl, before.samples, after.samples, section.durationS, { measured: sent, warmup: 0, probe: 0, autocannon: 0, total: sent }) : null;
+      }
       const report: LoadtestReport = {
         ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
         ...(abort.signal.aborted ? { interrupted: true } : {}),
