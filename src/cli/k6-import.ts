@@ -1,19 +1,24 @@
-import { readFile } from 'node:fs/promises';
+/**
+ * Other load generators' results → loadtest reports: a k6 end-of-test summary, several k6-operator
+ * runners' summaries (merged exactly), a folder of Locust workers' result files (merged exactly).
+ */
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliContext } from './context.js';
+import { readInputFile } from './action.js';
 import type { LoadtestReport } from '../report/types.js';
+import { reportEnvelope } from '../report/build.js';
 import { InputError } from '../util/errors.js';
 import { importK6Summary } from '../load/k6.js';
+import { isAuthzPerfK6Summary, k6SummariesIn, mergeK6Summaries } from '../load/k6-operator.js';
+import { LOCUST_RESULT_PATTERN } from '../load/locust/locustfile.js';
+import { mergeLocustResults, type LocustResultFile } from '../load/locust/merge.js';
+import type { LoadtestSection } from '../load/types.js';
+import type { Environment } from '../report/types.js';
 
 /** A k6 end-of-test JSON summary file as a loadtest report (also for `report --import-k6`). */
 export async function readK6Report(ctx: CliContext, file: string): Promise<LoadtestReport> {
-  let text: string;
-  try {
-    text = await readFile(path.resolve(ctx.cwd, file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`--import-k6: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`, { file });
-  }
+  const text = await readK6Text(ctx, file);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -21,4 +26,81 @@ export async function readK6Report(ctx: CliContext, file: string): Promise<Loadt
     throw new InputError(`--import-k6: not valid JSON (${(err as Error).message.split('\n')[0]})`, { file });
   }
   return importK6Summary(json, file);
+}
+
+async function readK6Text(ctx: CliContext, file: string): Promise<string> {
+  try {
+    return await readFile(path.resolve(ctx.cwd, file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`--import-k6: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`, { file });
+  }
+}
+
+/**
+ * k6 summaries as one loadtest report: files holding runners' summaries from an exported
+ * distributed script (JSON, or logs with summary blocks) are merged exactly; a single plain k6
+ * summary is imported as before.
+ */
+export async function readK6Reports(ctx: CliContext, files: readonly string[], args: string[]): Promise<LoadtestReport> {
+  if (files.length === 1) {
+    const text = await readK6Text(ctx, files[0]!);
+    const trimmed = text.trimStart();
+    if (trimmed.startsWith('{')) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new InputError(`--import-k6: not valid JSON (${(err as Error).message.split('\n')[0]})`, { file: files[0]! });
+      }
+      if (!isAuthzPerfK6Summary(json)) return { ...importK6Summary(json, files[0]!), args };
+    }
+  }
+  const summaries: Array<{ file: string; json: unknown }> = [];
+  for (const file of files) for (const json of k6SummariesIn(await readK6Text(ctx, file), file)) summaries.push({ file, json });
+  const { section } = mergeK6Summaries(summaries);
+  return importedReport(section, args);
+}
+
+/** The Locust workers' result files (worker-K.json) of a folder, merged into one loadtest section. */
+export async function readLocustReport(ctx: CliContext, dir: string, args: string[]): Promise<LoadtestReport> {
+  return importedReport(mergeLocustResults(await locustResultFiles(ctx, dir)).section, args, 'locust');
+}
+
+export async function locustResultFiles(ctx: CliContext, dir: string): Promise<LocustResultFile[]> {
+  const full = path.resolve(ctx.cwd, dir);
+  let names: string[];
+  try {
+    names = (await readdir(full)).filter((n) => LOCUST_RESULT_PATTERN.test(n)).sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`--import-locust: cannot read the folder (${code === 'ENOENT' ? 'no such folder' : (code ?? (err as Error).message)})`, { file: dir });
+  }
+  if (names.length === 0) throw new InputError('--import-locust: no worker result files (worker-K.json) in this folder', { file: dir });
+  const out: LocustResultFile[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const text = await readInputFile(ctx, file);
+    try {
+      out.push({ file, json: JSON.parse(text) as unknown });
+    } catch (err) {
+      throw new InputError(`not valid JSON (${(err as Error).message.split('\n')[0]})`, { file });
+    }
+  }
+  return out;
+}
+
+/** A merged section with an envelope; the environment is the runners', which we do not know. */
+export function importedReport(section: LoadtestSection, args: string[], tool = section.importedFrom ?? 'external', now: Date = new Date()): LoadtestReport {
+  const environment: Environment = {
+    cpuModel: `unknown (${section.runners?.length ?? 1} ${tool} runners)`,
+    cores: 0,
+    totalMemoryBytes: 0,
+    nodeVersion: '',
+    os: 'unknown',
+    gitSha: null,
+    loadGeneratorSharedHost: null,
+  };
+  const started = new Date(now.getTime() - section.durationS * 1000);
+  return { ...reportEnvelope('loadtest', args, started, now, environment), loadtest: section };
 }

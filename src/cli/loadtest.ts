@@ -20,7 +20,19 @@ import { runLoadtest, type BaseConfig } from '../load/run.js';
 import { LoadShape } from '../load/schedule.js';
 import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { k6Script } from '../load/k6.js';
-import { readK6Report } from './k6-import.js';
+import { locustResultFiles, readK6Report } from './k6-import.js';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { TOOL_NAME } from '../report/types.js';
+import { k6OperatorFiles } from '../load/k6-operator.js';
+import { locustExportFiles, type LocustExportInput } from '../load/locust/export.js';
+import { LOCUST_RESULT_PATTERN, LOCUSTFILE } from '../load/locust/locustfile.js';
+import { mergeLocustResults } from '../load/locust/merge.js';
+import { locustRunTimeS, runLocust } from '../load/locust/run.js';
+import { runOpenModel } from '../load/open-model.js';
+import { scrapeMetrics, serverView } from '../load/prometheus.js';
+import type { LoadtestConfig, LoadtestSection, Threshold } from '../load/types.js';
 import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
@@ -40,6 +52,11 @@ interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   cache?: boolean;
   exportK6?: string;
   importK6?: string;
+  /** --export RUNNER DIR */
+  export?: string[];
+  parallelism?: string;
+  runner?: string;
+  workers?: string;
   quiet?: boolean;
 }
 
@@ -82,6 +99,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--no-cache', 'bundled engine: disable the decision cache')
     .option('--export-k6 <file.js>', 'write an equivalent k6 script (same requests and thresholds) and exit without running')
     .option('--import-k6 <summary.json>', 'turn a k6 end-of-test JSON summary into a loadtest report (no run)')
+    .option('--export <runner-and-dir...>', 'write the test for another load generator and exit: `locust DIR` (Locust file, plan with the seeded requests, requirements) or `k6 DIR` (k6 script for --parallelism runners, k6-operator TestRun and ConfigMap)')
+    .option('--parallelism <n>', '--export k6: k6-operator runners sharing the rate (default 1)')
+    .addOption(new Option('--runner <name>', 'who sends the load: local (this process) or locust (a Locust master and --workers workers on this machine, results merged exactly)').choices(['local', 'locust']))
+    .option('--workers <n>', `--runner locust: Locust worker processes (default ${LOCUST_DEFAULT_WORKERS})`)
     .option('--quiet', 'no live progress on stderr');
   addReportOptions(cmd);
   cmd.action(runAction(ctx, async (flags: CliFlags) => loadtestAction(ctx, cmd, flags)));
@@ -97,13 +118,15 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   if (parsed.targetUrl && (flags.inProcess || flags.cacheSize !== undefined || flags.cache === false))
     throw new UsageError('--in-process, --cache-size and --no-cache configure the bundled engine; they do not apply with --target');
   if (flags.exportK6 !== undefined && parsed.findMax) throw new UsageError('--export-k6 writes a fixed load shape; it cannot express --find-max');
+  const runners = parseRunnerFlags(flags, parsed, ctx.env.PATH ?? '');
 
   // a bundled name or a path relative to ctx.cwd (the bundled serve child runs in ctx.cwd too)
   const scenarioArg = flags.scenario ?? 'abac-cel';
   const scenario = await loadScenario(scenarioArg, { cwd: ctx.cwd });
   const plan = resolvePlan(parsed, scenario);
   const poolSize = requestPoolSize(parsed, plannedRequests(plan));
-  const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, parsed.verify && flags.exportK6 === undefined);
+  const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
+  const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, wantExpected);
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
   const source = buildRequestSource(requests, expected, pathPrefix + CHECK_PATH);
 
@@ -134,6 +157,31 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     return 0;
   }
 
+  if (runners.exportTo) {
+    const shape = plan.shape!;
+    const exportInput = {
+      config: { ...base(parsed.targetUrl ?? 'http://127.0.0.1:3592', !parsed.targetUrl), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: shape.thinkTimeMs, profile: shape.profile },
+      startTarget: shape.startTarget,
+      path: source.path,
+      bodies: source.bodies,
+      thresholds: plan.thresholds,
+      generatedAt: new Date(),
+    };
+    const { runner, dir } = runners.exportTo;
+    const files =
+      runner === 'locust'
+        ? locustExportFiles({ ...exportInput, expected })
+        : k6OperatorFiles({ ...exportInput, parallelism: runners.parallelism, name: k6ResourceName(scenario.name) });
+    const full = path.resolve(ctx.cwd, dir);
+    for (const [name, text] of files) await writeOutputFile(path.join(full, name), text, '--export');
+    const how =
+      runner === 'locust'
+        ? `run: cd ${dir} && locust -f ${LOCUSTFILE} --headless --master --expect-workers N -u N -r N --run-time ${locustRunTimeS(sum(shape), parsed.timeoutMs)}s --host TARGET --authz-results results (+ N workers); then ${TOOL_NAME} report --import-locust ${path.join(dir, 'results')}`
+        : `run: kubectl apply -f ${path.join(dir, 'configmap.yaml')} -f ${path.join(dir, 'testrun.yaml')}; then ${TOOL_NAME} report --import-k6 RUNNER-LOGS...`;
+    ctx.stderr.write(`${runner} export: ${files.map(([n]) => path.join(dir, n)).join(', ')}\n${how}\n`);
+    return 0;
+  }
+
   const warmup = await warmupRequests(scenario, plan, parsed);
   // Ctrl-C / SIGTERM: stop sending, drain briefly, write what was measured
   const abort = new AbortController();
@@ -157,6 +205,36 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       process.once('exit', killChild);
     });
     const origin = new URL(target.url).origin;
+    if (runners.workers !== null) {
+      const shape = plan.shape!;
+      if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} through Locust (master + ${runners.workers} workers) → ${target.bundled ? `bundled engine at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
+      if (warmup) {
+        const first = Math.max(shape.startTarget, shape.stages[0]?.target ?? 0);
+        if (!flags.quiet) ctx.stderr.write(`warm-up: ramp to ${first} req/s over ${warmup.durationS} s from this process (not recorded)\n`);
+        await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: abort.signal });
+      }
+      const config = { ...base(target.url, target.bundled), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: null, profile: shape.profile };
+      const locustMetricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}/metrics`);
+      const before = locustMetricsUrl ? await scrapeMetrics(locustMetricsUrl) : null;
+      const section = await runThroughLocust(ctx, { command: runners.locust!, workers: runners.workers, config, startTarget: shape.startTarget, path: source.path, bodies: source.bodies, expected, thresholds: plan.thresholds, signal: abort.signal, quiet: flags.quiet === true });
+      if (locustMetricsUrl && before) {
+        const after = await scrapeMetrics(locustMetricsUrl);
+        const problem = before.error ?? after.error;
+        if (problem) section.warnings.push(`no server-side view: ${problem}`);
+        // the window also holds Locust's start-up, when the target idles: utilisation is over the
+        // measured span, CPU seconds and requests per CPU second over the whole window
+        const sent = section.counts.sent;
+        section.server = before.samples && after.samples ? serverView(locustMetricsUrl, before.samples, after.samples, section.durationS, { measured: sent, warmup: 0, probe: 0, autocannon: 0, total: sent }) : null;
+      }
+      const report: LoadtestReport = {
+        ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
+        ...(abort.signal.aborted ? { interrupted: true } : {}),
+        loadtest: section,
+      };
+      await emitReport(ctx, report, flags);
+      if (abort.signal.aborted) return EXIT_INTERRUPTED;
+      return thresholdExit(ctx, section);
+    }
     const metricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}/metrics`);
     if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} → ${target.bundled ? `bundled engine at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
     const result = await runLoadtest({
@@ -183,12 +261,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     };
     await emitReport(ctx, report, flags);
     if (result.interrupted) return EXIT_INTERRUPTED;
-    if (!result.section.thresholdsPassed) {
-      const failed = result.section.thresholds.filter((t) => !t.passed).map((t) => t.expression);
-      ctx.stderr.write(`authz-perf: threshold${failed.length > 1 ? 's' : ''} crossed: ${failed.join(', ')}\n`);
-      return EXIT_THRESHOLDS;
-    }
-    return 0;
+    return thresholdExit(ctx, result.section);
   } finally {
     progress?.done();
     process.off('SIGINT', onSignal);
@@ -241,6 +314,131 @@ async function startTarget(
   });
   onChild(child);
   return { url: child.url, bundled: true, stop: () => child.stop() };
+}
+
+function thresholdExit(ctx: CliContext, section: LoadtestSection): number {
+  if (section.thresholdsPassed) return 0;
+  const failed = section.thresholds.filter((t) => !t.passed).map((t) => t.expression);
+  ctx.stderr.write(`authz-perf: threshold${failed.length > 1 ? 's' : ''} crossed: ${failed.join(', ')}\n`);
+  return EXIT_THRESHOLDS;
+}
+
+const LOCUST_DEFAULT_WORKERS = 2;
+const LOCUST_MAX_WORKERS = 64;
+
+interface RunnerFlags {
+  exportTo: { runner: 'locust' | 'k6'; dir: string } | null;
+  parallelism: number;
+  /** --runner locust: worker count; null: this process sends */
+  workers: number | null;
+  /** path of the locust executable (with --runner locust) */
+  locust: string | null;
+}
+
+/** --export, --parallelism, --runner, --workers: checked before anything starts. */
+function parseRunnerFlags(flags: CliFlags, parsed: ParsedFlags, envPath: string): RunnerFlags {
+  let exportTo: RunnerFlags['exportTo'] = null;
+  if (flags.export !== undefined) {
+    const [runner, dir, ...rest] = flags.export;
+    if ((runner !== 'locust' && runner !== 'k6') || dir === undefined || rest.length > 0)
+      throw new UsageError(`--export takes a runner and a folder: --export locust DIR or --export k6 DIR (got '${flags.export.join(' ')}')`);
+    if (flags.exportK6 !== undefined) throw new UsageError('--export and --export-k6 exclude each other; give one');
+    if (parsed.findMax) throw new UsageError('--export writes a fixed load shape; it cannot express --find-max');
+    if (runner === 'locust' && parsed.model === 'closed') throw new UsageError('--export locust runs the open model (--rps, --stages, an arrival-rate --profile); the closed model is not exported to Locust');
+    exportTo = { runner, dir };
+  }
+  if (flags.parallelism !== undefined && exportTo?.runner !== 'k6') throw new UsageError('--parallelism applies to --export k6 only');
+  const parallelism = flags.parallelism !== undefined ? parseIntegerFlag('--parallelism', flags.parallelism, { min: 1, max: 10_000 }) : 1;
+  const locust = flags.runner === 'locust';
+  if (flags.workers !== undefined && !locust) throw new UsageError('--workers applies to --runner locust only');
+  if (!locust) return { exportTo, parallelism, workers: null, locust: null };
+  if (exportTo || flags.exportK6 !== undefined) throw new UsageError('--runner locust runs the test; --export / --export-k6 only write it: give one');
+  if (parsed.findMax) throw new UsageError('--runner locust runs a fixed load shape; --find-max runs in this process only');
+  if (parsed.model === 'closed') throw new UsageError('--runner locust runs the open model (--rps, --stages, an arrival-rate --profile)');
+  const workers = flags.workers !== undefined ? parseIntegerFlag('--workers', flags.workers, { min: 1, max: LOCUST_MAX_WORKERS }) : LOCUST_DEFAULT_WORKERS;
+  const command = findOnPath('locust', envPath);
+  if (!command) throw new UsageError('--runner locust: Locust is not installed (no `locust` on PATH); on Debian: apt-get install -y python3-locust');
+  return { exportTo, parallelism, workers, locust: command };
+}
+
+function findOnPath(name: string, envPath: string): string | null {
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** Kubernetes names: lower-case letters, digits and dashes. */
+function k6ResourceName(scenario: string): string {
+  const name = `authz-perf-${scenario}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+$/, '');
+  return name.slice(0, 50);
+}
+
+interface LocustRunRequest {
+  command: string;
+  workers: number;
+  config: LoadtestConfig;
+  startTarget: number;
+  path: string;
+  bodies: readonly Buffer[];
+  expected: LocustExportInput['expected'];
+  thresholds: readonly Threshold[];
+  signal: AbortSignal;
+  quiet: boolean;
+}
+
+/**
+ * Exports the test into a temporary folder, runs Locust there (master + workers on 127.0.0.1),
+ * and merges the workers' result files. The folder is removed afterwards (kept with --debug).
+ */
+async function runThroughLocust(ctx: CliContext, r: LocustRunRequest): Promise<LoadtestSection> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-locust-'));
+  const resultsDir = path.join(dir, 'results');
+  try {
+    const files = locustExportFiles({ config: r.config, startTarget: r.startTarget, path: r.path, bodies: r.bodies, expected: r.expected, thresholds: r.thresholds, generatedAt: new Date() });
+    for (const [name, text] of files) await writeOutputFile(path.join(dir, name), text, '--runner locust');
+    const written = async (): Promise<number> => {
+      try {
+        return (await readdir(resultsDir)).filter((n) => LOCUST_RESULT_PATTERN.test(n)).length;
+      } catch {
+        return 0;
+      }
+    };
+    const outcome = await runLocust({
+      command: r.command,
+      dir,
+      resultsDir,
+      workers: r.workers,
+      targetUrl: r.config.targetUrl,
+      plannedS: r.config.plannedDurationS,
+      timeoutMs: r.config.timeoutMs,
+      allResultsWritten: async () => (await written()) >= r.workers,
+      signal: r.signal,
+      env: ctx.env,
+      onLine: (line) => {
+        if (ctx.debug) ctx.stderr.write(`${line}\n`);
+      },
+      onSpawn: (kill) => {
+        process.once('exit', kill);
+        return () => process.off('exit', kill);
+      },
+    });
+    if ((await written()) === 0)
+      throw new Error(`Locust wrote no worker results (${outcome.exits.join(', ')})${outcome.tail.length ? `: ${outcome.tail.slice(-3).join(' | ')}` : ''}`);
+    const { section } = mergeLocustResults(await locustResultFiles(ctx, resultsDir));
+    if (!outcome.complete && !outcome.interrupted) section.warnings.push(`Locust stopped before every worker wrote its result (${outcome.exits.join(', ')})`);
+    return section;
+  } finally {
+    if (ctx.debug) ctx.stderr.write(`[locust] files kept in ${dir}\n`);
+    else await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promise<number> {

@@ -18,7 +18,7 @@ import { REPORT_SCHEMA } from '../report/schema.js';
 import { REPORT_FORMATS, renderReport, reportHeadlines, type ReportFormat } from '../report/render.js';
 import { assertSameCommand, compareReports, DEFAULT_THRESHOLD_PERCENT } from '../report/compare.js';
 import { renderComparison } from '../report/render-compare.js';
-import { readK6Report } from './k6-import.js';
+import { readK6Reports, readLocustReport } from './k6-import.js';
 
 interface ReportFlags {
   format?: string;
@@ -26,7 +26,8 @@ interface ReportFlags {
   out?: string;
   threshold?: string;
   schema?: boolean;
-  importK6?: string;
+  importK6?: string[];
+  importLocust?: string;
 }
 
 /** A report to render, with the name it is shown under in messages and comparisons. */
@@ -100,7 +101,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write the output to this file instead of stdout')
     .option('--threshold <percent>', `comparison: changes within ±this % count as unchanged (default ${DEFAULT_THRESHOLD_PERCENT})`)
     .option('--schema', 'print the JSON Schema of report files and exit')
-    .option('--import-k6 <summary.json>', 'a k6 end-of-test JSON summary (handleSummary data or --summary-export) as a loadtest report; with one report FILE, compares them')
+    .option('--import-k6 <files...>', 'k6 end-of-test summaries as one loadtest report: one plain summary, or any number of runners\' summaries (JSON files or `kubectl logs` output) from `loadtest --export k6`, merged exactly; with one report FILE before it, compares them')
+    .option('--import-locust <dir>', 'a folder of Locust workers\' result files (worker-K.json) from `loadtest --export locust`, merged exactly into one loadtest report')
     .addHelpText(
       'after',
       `
@@ -120,11 +122,15 @@ Examples:
           if (files.length) throw new UsageError('--schema takes no report files');
           output = JSON.stringify(REPORT_SCHEMA, null, 2) + '\n';
         } else {
-          const k6 = flags.importK6 !== undefined ? 1 : 0;
-          if (files.length + k6 === 0) throw new UsageError('give a report file to render (FILE.json), or two to compare');
-          if (files.length + k6 > 2) throw new UsageError(`give one report file, or two to compare (got ${files.length + k6})`);
+          if (flags.importK6 !== undefined && flags.importLocust !== undefined) throw new UsageError('--import-k6 and --import-locust exclude each other; give one');
+          const imported = flags.importK6 !== undefined || flags.importLocust !== undefined ? 1 : 0;
+          if (files.length + imported === 0) throw new UsageError('give a report file to render (FILE.json), or two to compare');
+          if (files.length + imported > 2) throw new UsageError(`give one report file, or two to compare (got ${files.length + imported})`);
           const inputs = await readReportInputs(ctx, files);
-          if (flags.importK6 !== undefined) inputs.unshift({ report: await readK6Report(ctx, flags.importK6), file: flags.importK6 });
+          if (flags.importK6 !== undefined)
+            inputs.unshift({ report: await readK6Reports(ctx, flags.importK6, ['--import-k6', ...flags.importK6]), file: flags.importK6.join(' ') });
+          if (flags.importLocust !== undefined)
+            inputs.unshift({ report: await readLocustReport(ctx, flags.importLocust, ['--import-locust', flags.importLocust]), file: flags.importLocust });
           const color = !flags.out && format === 'terminal' && wantsColor(ctx);
           if (inputs.length === 1) {
             const [only] = inputs as [ReportInput];

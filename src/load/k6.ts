@@ -73,7 +73,7 @@ function k6Duration(s: number): string {
   return Number.isInteger(s) ? `${s}s` : `${Math.round(s * 1000)}ms`;
 }
 
-function k6Scenario(c: LoadtestConfig, startTarget: number): Record<string, unknown> {
+export function k6Scenario(c: LoadtestConfig, startTarget: number): Record<string, unknown> {
   const stages = c.stages.map((s: LoadStage) => ({ duration: k6Duration(s.durationS), target: Math.round(s.target) }));
   const peak = Math.max(startTarget, ...c.stages.map((s) => s.target));
   if (c.model === 'closed') return { executor: 'ramping-vus', startVUs: Math.round(startTarget), stages, gracefulRampDown: '5s' };

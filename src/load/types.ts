@@ -291,4 +291,24 @@ export interface LoadtestSection {
   warnings: string[];
   /** set when the section was imported from another tool's summary (e.g. 'k6') */
   importedFrom?: string;
+  /** one row per load generator when several ran the test (Locust workers, k6-operator runners);
+   * the section's figures are their exact merge */
+  runners?: RunnerView[];
+}
+
+/** One of several load generators whose results were merged into the section. */
+export interface RunnerView {
+  /** e.g. 'locust worker 0', 'k6 runner 0:1/2' */
+  id: string;
+  durationS: number;
+  sent: number;
+  succeeded: number;
+  failed: number;
+  dropped: number;
+  achievedRps: number;
+  /** corrected latency when the runner measured it, else service time */
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU seconds / wall seconds of the runner process; null when the tool does not report it */
+  cpuUtilization: number | null;
 }

@@ -64,10 +64,11 @@ function summaryPairs(s: LoadtestSection): Array<[string, string]> {
   if (s.latency.corrected) pairs.push(['service time', `p50 ${ms(s.latency.service.p50Ms)} · p99 ${ms(s.latency.service.p99Ms)} · max ${ms(s.latency.service.maxMs)}`]);
   pairs.push(['errors', `${formatCount(s.errors.total)} (${formatPercent(s.errors.rate, 3)})`]);
   pairs.push(['duration', `${formatDurationS(s.durationS)}${s.config.plannedDurationS && s.durationS < s.config.plannedDurationS - 0.001 ? ` of ${formatDurationS(s.config.plannedDurationS)} planned` : ''}`]);
+  if (s.runners?.length) pairs.push(['load generators', `${s.runners.length} runners, merged exactly (bucket counts added; percentiles of all requests together)`]);
   if (!s.importedFrom) {
-    pairs.push(['connections', `${formatCount(s.connections.opened)} opened (max ${formatCount(s.connections.max)}) · peak in flight ${formatCount(s.connections.peakInFlight)}`]);
+    if (!s.runners?.length) pairs.push(['connections', `${formatCount(s.connections.opened)} opened (max ${formatCount(s.connections.max)}) · peak in flight ${formatCount(s.connections.peakInFlight)}`]);
     if (s.scheduler) pairs.push(['scheduler lag', `p50 ${ms(s.scheduler.lagP50Ms)} · p99 ${ms(s.scheduler.lagP99Ms)} · max ${ms(s.scheduler.lagMaxMs)}`]);
-    pairs.push(['generator CPU', `${formatPercent(s.generator.cpuUtilization, 0)} of a core${s.generator.saturated ? ' (SATURATED)' : ''}`]);
+    pairs.push(['generator CPU', `${formatPercent(s.generator.cpuUtilization, 0)} of a core${s.runners?.length ? ' (busiest runner)' : ''}${s.generator.saturated ? ' (SATURATED)' : ''}`]);
   }
   return pairs;
 }
@@ -146,6 +147,27 @@ function findMaxPairs(s: LoadtestSection): Array<[string, string]> {
   return pairs;
 }
 
+/** Distributed runs: one row per load generator (the section's figures are their exact merge). */
+function runnersTable(s: LoadtestSection): TableSpec | null {
+  const r = s.runners;
+  if (!r || r.length === 0) return null;
+  return {
+    head: ['runner', 'duration', 'sent', 'ok', 'failed', 'dropped', 'achieved', 'p50', 'p99', 'CPU'],
+    rows: r.map((x) => [
+      x.id,
+      formatDurationS(x.durationS),
+      formatCount(x.sent),
+      formatCount(x.succeeded),
+      formatCount(x.failed),
+      formatCount(x.dropped),
+      rps(x.achievedRps),
+      ms(x.p50Ms),
+      ms(x.p99Ms),
+      x.cpuUtilization === null ? '–' : formatPercent(x.cpuUtilization, 0),
+    ]),
+  };
+}
+
 function serverPairs(s: LoadtestSection): Array<[string, string]> {
   const v = s.server;
   if (!v) return [];
@@ -219,6 +241,8 @@ function terminal(report: LoadtestReport, options: RenderOptions): string {
   }
   const fm = findMaxTable(s);
   if (fm) out.push('', terminalHeading('Find max', options), terminalKeyValue(findMaxPairs(s), options), terminalTable(fm, options));
+  const rt = runnersTable(s);
+  if (rt) out.push('', terminalHeading('Runners', options), terminalTable(rt, options));
   const server = serverPairs(s);
   if (server.length) out.push('', terminalHeading('Server', options), terminalKeyValue(server, options));
   if (s.series.length) out.push('', terminalHeading('Per second', options), terminalTable(seriesTable(s, 20), options));
@@ -252,6 +276,8 @@ function markdown(report: LoadtestReport): string {
   if (errs.length) out.push('### Errors by class', '', markdownTable({ head: ['class', 'count'], rows: errs }), '');
   const fm = findMaxTable(s);
   if (fm) out.push('### Find max', '', markdownKeyValue(findMaxPairs(s), ['figure', 'value']), '', markdownTable(fm), '');
+  const rt = runnersTable(s);
+  if (rt) out.push('### Runners', '', markdownTable(rt), '');
   const server = serverPairs(s);
   if (server.length) out.push('### Server', '', markdownKeyValue(server, ['figure', 'value']), '');
   if (s.series.length) out.push('<details><summary>Per-second series</summary>', '', markdownTable(seriesTable(s, 60)), '', '</details>', '');
@@ -375,6 +401,8 @@ function html(report: LoadtestReport): HtmlSection {
     parts.push(htmlHeading('Find max', 3), htmlKeyValue(findMaxPairs(s)), htmlTable(fm));
     if (has('loadtest-find-max')) parts.push(htmlChart('loadtest-find-max'));
   }
+  const rt = runnersTable(s);
+  if (rt) parts.push(htmlHeading('Runners', 3), htmlTable(rt));
   const server = serverPairs(s);
   if (server.length) parts.push(htmlHeading('Server', 3), htmlKeyValue(server));
   if (s.series.length) parts.push(htmlHeading('Per second', 3), htmlTable({ ...seriesTable(s, 600), className: 'compact' }));
