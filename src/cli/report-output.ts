@@ -72,7 +72,7 @@ export async function emitReport(ctx: CliContext, report: Report, options: Repor
     }
   }
   if (options.json) {
-    ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    ctx.stdout.write(renderReport(report, 'json', { color: false }));
   } else {
     ctx.stdout.write(renderReport(report, 'terminal', { color: wantsColor(ctx) }));
   }

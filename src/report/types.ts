@@ -8,8 +8,14 @@ import type { CelAnalysisSection } from '../cel/types.js';
 import type { ExplainSection } from '../query/types.js';
 import type { SizeSection } from '../sizing/types.js';
 
-/** Bump when a saved report's shape changes incompatibly; loaders refuse newer versions. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bump when a saved report's shape changes incompatibly; loaders refuse newer versions and
+ * upgrade older ones (src/report/upgrade.ts).
+ *  1: first version.
+ *  2: analyze-cel lists only its worst expressions in full and adds `index` (every expression's
+ *     figures, compact), `policies` and `distributions`.
+ */
+export const SCHEMA_VERSION = 2;
 export const TOOL_NAME = 'authz-perf';
 
 export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size';
