@@ -5,6 +5,7 @@
  */
 import { compareWorstFirst, type AnalyzeOptions } from './analyze.js';
 import { COST, DIVERGENCES } from './cost.js';
+import { EXPRESSION_ROW_COLUMNS } from './types.js';
 import type {
   CelAnalysisSection,
   CelAnalysisSectionV1,
@@ -20,8 +21,6 @@ import type {
 
 /** How many of the worst expressions the section lists in full (the index has every one). */
 export const LISTED_WORST = 100;
-/** characters of an expression's text kept in its compact row */
-export const ROW_TEXT_CHARS = 160;
 /** unboundedBy paths kept in a compact row */
 const ROW_UNBOUNDED_PATHS = 5;
 /** recommendation rule names kept in a compact row */
@@ -82,10 +81,6 @@ class CostHistogram {
       unbounded: this.unbounded,
     };
   }
-}
-
-function clipText(text: string): string {
-  return text.length > ROW_TEXT_CHARS ? `${text.slice(0, ROW_TEXT_CHARS - 1)}…` : text;
 }
 
 /**
@@ -183,7 +178,7 @@ export class SectionTally {
   }
 
   index(): CelAnalysisSection['index'] {
-    return { origins: this.origins, rows: this.rows };
+    return { columns: [...EXPRESSION_ROW_COLUMNS], origins: this.origins, rows: this.rows };
   }
 
   distributions(): CelAnalysisSection['distributions'] {
@@ -219,30 +214,27 @@ export class SectionTally {
 
   private row(e: ExpressionAnalysis): ExpressionRow {
     const m = e.metrics;
-    const row: ExpressionRow = {
-      origin: this.originOf(e.origin),
-      line: e.span.line,
-      column: e.span.column,
-      minCost: e.cost.minCostUnits,
-      maxCost: e.cost.maxCostUnits,
-      rankCost: e.cost.rankCostUnits,
-      depth: m.astDepth,
-      nodes: m.nodeCount,
-      comprehensions: m.comprehensionCount,
-      nesting: m.maxComprehensionNesting,
-      budget: e.budget.status,
-      text: clipText(e.expression),
-    };
-    if (e.costWithVariables) row.maxCostWithVariables = e.costWithVariables.maxCostUnits;
     const recs = e.recommendations;
-    if (recs.length) {
-      const rules = new Array(Math.min(ROW_RULES, recs.length));
-      for (let i = 0; i < rules.length; i++) rules[i] = recs[i]!.rule;
-      row.recommendations = rules;
-    }
-    if (e.cost.unboundedBy.length) row.unboundedBy = e.cost.unboundedBy.slice(0, ROW_UNBOUNDED_PATHS);
-    if (e.measured) row.nsPerEval = e.measured.error === null ? e.measured.nsPerEval : null;
-    return row;
+    const rules = new Array<ExpressionAnalysis['recommendations'][number]['rule']>(Math.min(ROW_RULES, recs.length));
+    for (let i = 0; i < rules.length; i++) rules[i] = recs[i]!.rule;
+    const unboundedBy = e.cost.unboundedBy;
+    return [
+      this.originOf(e.origin),
+      e.span.line,
+      e.span.column,
+      e.cost.minCostUnits,
+      e.cost.maxCostUnits,
+      e.cost.rankCostUnits,
+      e.costWithVariables ? e.costWithVariables.maxCostUnits : null,
+      m.astDepth,
+      m.nodeCount,
+      m.comprehensionCount,
+      m.maxComprehensionNesting,
+      e.budget.status,
+      rules,
+      unboundedBy.length > ROW_UNBOUNDED_PATHS ? unboundedBy.slice(0, ROW_UNBOUNDED_PATHS) : unboundedBy,
+      e.measured && e.measured.error === null ? e.measured.nsPerEval : null,
+    ];
   }
 }
 

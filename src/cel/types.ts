@@ -211,39 +211,61 @@ export interface Histogram {
   unbounded: number;
 }
 
+/** Position of each column in an index row (`ExpressionRow`): `row[ROW.maxCost]`. */
+export const ROW = {
+  origin: 0,
+  line: 1,
+  column: 2,
+  minCost: 3,
+  maxCost: 4,
+  rankCost: 5,
+  maxCostWithVariables: 6,
+  depth: 7,
+  nodes: 8,
+  comprehensions: 9,
+  nesting: 10,
+  budget: 11,
+  recommendations: 12,
+  unboundedBy: 13,
+  nsPerEval: 14,
+} as const;
+
+/** The column names of an index row, in order. */
+export const EXPRESSION_ROW_COLUMNS = Object.keys(ROW) as Array<keyof typeof ROW>;
+
 /**
- * One expression's figures in compact form (the index holds one per analysed expression, in
- * input order). Costs in cel-go units; text clipped to 160 characters.
+ * One expression's figures in compact form, a positional array named by EXPRESSION_ROW_COLUMNS
+ * (also saved as the index's `columns`): index into `origins`, line, column, min cost, max cost
+ * (null = unbounded), rank cost, max cost including policy variables (null when none read, or
+ * unbounded), AST depth, node count, comprehensions, deepest comprehension nesting, budget
+ * status, recommendation rule names (at most 10), the first 5 paths that make the max cost
+ * unbounded, measured ns/eval (null when not measured or evaluation failed). The expression's
+ * text is at its file, line and column (and in full for the worst ones in `expressions`).
  */
-export interface ExpressionRow {
-  /** index into the index's `origins` */
-  origin: number;
-  line: number;
-  column: number;
-  minCost: number;
-  /** null = unbounded */
-  maxCost: number | null;
-  rankCost: number;
-  /** policy conditions reading V.x: max cost including the variables (null = unbounded) */
-  maxCostWithVariables?: number | null;
-  depth: number;
-  nodes: number;
-  comprehensions: number;
-  /** deepest comprehension nesting */
-  nesting: number;
-  budget: BudgetStatus;
-  /** rule names of its recommendations, in the full form's order (absent when none) */
-  recommendations?: RecommendationRule[];
-  /** the first 5 paths that made the max cost unbounded (absent when bounded) */
-  unboundedBy?: string[];
-  /** with --measure; null when evaluation failed */
-  nsPerEval?: number | null;
-  text: string;
-}
+export type ExpressionRow = [
+  origin: number,
+  line: number,
+  column: number,
+  minCost: number,
+  maxCost: number | null,
+  rankCost: number,
+  maxCostWithVariables: number | null,
+  depth: number,
+  nodes: number,
+  comprehensions: number,
+  nesting: number,
+  budget: BudgetStatus,
+  recommendations: RecommendationRule[],
+  unboundedBy: string[],
+  nsPerEval: number | null,
+];
 
 export interface ExpressionIndex {
+  /** names of the row positions (EXPRESSION_ROW_COLUMNS) */
+  columns: string[];
   /** distinct origins the rows point at (for text files: one per file) */
   origins: ExpressionOrigin[];
+  /** one per analysed expression: expression files in input order, then policy expressions */
   rows: ExpressionRow[];
 }
 
@@ -257,7 +279,7 @@ export interface CelAnalysisSection {
    * then rank cost). `index` has every expression's figures.
    */
   expressions: ExpressionAnalysis[];
-  /** every analysed expression's figures, compact, in input order */
+  /** every analysed expression's figures, compact */
   index: ExpressionIndex;
   errors: ExpressionError[];
   files: FileSummary[];

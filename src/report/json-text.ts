@@ -18,10 +18,13 @@ function isFlatValue(v: unknown): boolean {
   return true;
 }
 
-/** An object whose values are all flat, or an array of scalars. */
+/** An object or array whose values are all flat (scalars or arrays of scalars). */
 function isFlatRecord(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
-  if (Array.isArray(v)) return isFlatValue(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!isFlatValue(v[i])) return false;
+    return true;
+  }
   for (const key in v) if (!isFlatValue((v as Record<string, unknown>)[key])) return false;
   return true;
 }

@@ -29,7 +29,7 @@ export function renderReport(report: Report, format: ReportFormat, options: Rend
     case 'md':
       return renderMarkdownPage(report, section.markdown(report));
     case 'html':
-      return renderHtmlPage(report, section.html(report), options.jsonFileName);
+      return renderHtmlPage(report, section.html(report), options.jsonFileName, options.jsonText);
   }
 }
 

@@ -23,7 +23,7 @@ for (const n of [4_000, 40_000]) {
     assert.ok(loaded.command === 'analyze-cel');
     assert.equal(loaded.celAnalysis.index.rows.length, n);
     assert.equal(loaded.celAnalysis.expressions.length, 100);
-    assert.equal(new Set(loaded.celAnalysis.index.rows.map((r) => r.line)).size, n);
+    assert.equal(new Set(loaded.celAnalysis.index.rows.map((r) => r[1])).size, n);
 
     const md = renderReport(report, 'md', { color: false });
     assert.ok(Buffer.byteLength(md) < MARKDOWN_MAX_BYTES, `Markdown ${Buffer.byteLength(md)} bytes`);

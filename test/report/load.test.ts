@@ -36,9 +36,9 @@ test('a schemaVersion 1 analyze-cel report is read as the current version: worst
   assert.ok(report.command === 'analyze-cel');
   const s = report.celAnalysis;
   assert.equal(s.index.rows.length, v1.celAnalysis.expressions.length);
-  const ids = s.index.rows.map((r) => `${s.index.origins[r.origin]!.file}:${r.line}:${r.column}`);
+  const ids = s.index.rows.map((r) => `${s.index.origins[r[0]]!.file}:${r[1]}:${r[2]}`);
   assert.deepEqual(ids, v1.celAnalysis.expressions.map((e) => e.id));
-  assert.deepEqual(s.index.rows.map((r) => r.maxCost), v1.celAnalysis.expressions.map((e) => e.cost.maxCostUnits));
+  assert.deepEqual(s.index.rows.map((r) => r[4]), v1.celAnalysis.expressions.map((e) => e.cost.maxCostUnits));
   assert.ok(s.expressions.length <= 100 && s.expressions.length === Math.min(100, v1.celAnalysis.expressions.length));
   assert.equal(s.distributions.maxCost.counts.reduce((a, b) => a + b, 0) + s.distributions.maxCost.unbounded, s.index.rows.length);
   assert.ok(s.policies.length > 0, 'the fixture holds policy expressions');

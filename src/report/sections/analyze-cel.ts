@@ -6,7 +6,7 @@
 import type { CelAnalysisReport } from '../types.js';
 import type { Headline, HtmlSection, RenderOptions, SectionRenderer } from '../render-types.js';
 import type { ChartSpec } from '../chart.js';
-import type { CelAnalysisSection, ExpressionAnalysis, ExpressionError, Histogram, Recommendation } from '../../cel/types.js';
+import { ROW, type CelAnalysisSection, type ExpressionAnalysis, type ExpressionError, type Histogram, type Recommendation } from '../../cel/types.js';
 import {
   escapeHtml,
   formatCount,
@@ -110,7 +110,7 @@ function listedLine(s: CelAnalysisSection): string | null {
   const total = s.totals.expressions;
   const listed = s.expressions.length;
   if (listed >= total) return null;
-  return `The worst ${formatCount(listed)} of ${formatCount(total)} expressions are listed in full; the other ${formatCount(total - listed)} are left out here. The JSON report has every expression's figures (celAnalysis.index: costs, depth, nodes, comprehensions, budget, recommendation rules, text).`;
+  return `The worst ${formatCount(listed)} of ${formatCount(total)} expressions are listed in full; the other ${formatCount(total - listed)} are left out here. The JSON report has every expression's figures (celAnalysis.index: location, costs, depth, nodes, comprehensions, budget, recommendation rules).`;
 }
 
 /** Whole-run time: reading, analysis, summaries (the report files are written after). */
@@ -127,7 +127,7 @@ function maxBoundedCost(s: CelAnalysisSection): number | null {
   let max: number | null = null;
   const rows = s.index.rows;
   for (let i = 0; i < rows.length; i++) {
-    const m = rows[i]!.maxCost;
+    const m = rows[i]![ROW.maxCost];
     if (m !== null && (max === null || m > max)) max = m;
   }
   return max;
