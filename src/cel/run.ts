@@ -12,7 +12,7 @@ import {
   type AnalyzeOptions,
   type ExpressionInput,
 } from './analyze.js';
-import { expressionFromFlag, expressionsFromPolicy, expressionsFromText } from './sources.js';
+import { expressionFromFlag, expressionsFromPolicy, textExpressions } from './sources.js';
 import { buildSection, SectionTally } from './section.js';
 import { corpusInputs } from './corpus.js';
 import { applyVariableCosts } from './variables.js';
@@ -82,11 +82,10 @@ export async function analyzeCel(request: AnalyzeCelRequest): Promise<AnalyzeCel
   let analysisCpuUs = 0;
 
   /** Analyses a batch; expressions whose figures depend on others (or on measuring) are held. */
-  const analyse = (inputs: readonly ExpressionInput[], hold: boolean): void => {
+  const analyse = (inputs: Iterable<ExpressionInput>, hold: boolean): void => {
     const w0 = clock.wallNs();
     const c0 = clock.cpuUs();
-    for (let i = 0; i < inputs.length; i++) {
-      const source = inputs[i]!;
+    for (const source of inputs) {
       const r = analyzeExpression(source, options);
       if (!r.ok) errors.push(r.error);
       else if (measuring) held.push({ analysis: r.analysis, source, root: r.root, cost: r.cost });
@@ -99,7 +98,7 @@ export async function analyzeCel(request: AnalyzeCelRequest): Promise<AnalyzeCel
 
   for await (const src of request.sources) {
     if (!src.policy) {
-      analyse(expressionsFromText(src.text, src.file), false);
+      analyse(textExpressions(src.text, src.file), false);
       continue;
     }
     const r = expressionsFromPolicy(src.text, src.file, src.fromDirectory);

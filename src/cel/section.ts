@@ -17,6 +17,7 @@ import type {
   Histogram,
   MeasureSummary,
   PolicySummary,
+  RecommendationRule,
 } from './types.js';
 
 /** How many of the worst expressions the section lists in full (the index has every one). */
@@ -215,8 +216,11 @@ export class SectionTally {
   private row(e: ExpressionAnalysis): ExpressionRow {
     const m = e.metrics;
     const recs = e.recommendations;
-    const rules = new Array<ExpressionAnalysis['recommendations'][number]['rule']>(Math.min(ROW_RULES, recs.length));
-    for (let i = 0; i < rules.length; i++) rules[i] = recs[i]!.rule;
+    let rules: RecommendationRule[] = NO_RULES;
+    if (recs.length) {
+      rules = new Array<RecommendationRule>(Math.min(ROW_RULES, recs.length));
+      for (let i = 0; i < rules.length; i++) rules[i] = recs[i]!.rule;
+    }
     const unboundedBy = e.cost.unboundedBy;
     return [
       this.originOf(e.origin),
@@ -237,6 +241,9 @@ export class SectionTally {
     ];
   }
 }
+
+/** shared by every row without recommendations (rows are never changed after they are made) */
+const NO_RULES: RecommendationRule[] = [];
 
 /** A tally of a whole list (tests, re-reading a saved schemaVersion 1 section). */
 export function tallyOf(expressions: readonly ExpressionAnalysis[], failOverUnits: number | null, keep = LISTED_WORST): SectionTally {
