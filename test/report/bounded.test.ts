@@ -1,8 +1,12 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderReport } from '../../src/report/render.js';
+import { readFileSync } from 'node:fs';
+import { renderReport, reportHeadlines } from '../../src/report/render.js';
 import { loadReport } from '../../src/report/load.js';
+import { windowedSeries } from '../../src/report/sections/loadtest.js';
+import type { BenchReport, ExplainReport, LoadtestReport, Report } from '../../src/report/types.js';
 import { largeCelReport } from './large-cel-report.js';
+import { FIXTURES } from './synthetic-section.js';
 
 /** the bounds every analyze-cel report keeps, at any number of expressions */
 const JSON_BYTES_PER_EXPRESSION = 600;
@@ -43,3 +47,63 @@ for (const n of [4_000, 40_000]) {
     assert.ok(terminal.length < 64 * 1024, `terminal ${terminal.length} characters`);
   });
 }
+
+function fixture<T extends Report>(name: string): T {
+  return loadReport(readFileSync(new URL(name, FIXTURES), 'utf8'), name) as T;
+}
+
+/** Markdown and HTML of `report` are within the bounds; returns them for further checks. */
+function assertBounded(t: TestContext, name: string, report: Report): { md: string; html: string } {
+  const md = renderReport(report, 'md', { color: false });
+  const html = renderReport(report, 'html', { color: false });
+  t.diagnostic(`${name}: Markdown ${Buffer.byteLength(md)} B, HTML ${Buffer.byteLength(html)} B`);
+  assert.ok(Buffer.byteLength(md) < MARKDOWN_MAX_BYTES, `${name}: Markdown ${Buffer.byteLength(md)} bytes`);
+  assert.ok(Buffer.byteLength(html) < HTML_MAX_BYTES, `${name}: HTML ${Buffer.byteLength(html)} bytes`);
+  return { md, html };
+}
+
+test('bench with 3,000 cel:<id> tasks per scenario: the 40 slowest listed, the rest counted, pages bounded', (t) => {
+  const report = structuredClone(fixture<BenchReport>('bench-report.json'));
+  for (const s of report.bench.scenarios) {
+    const template = s.tasks.find((x) => x.id.startsWith('cel:'))!;
+    const fixed = s.tasks.filter((x) => !x.id.startsWith('cel:'));
+    const cel = Array.from({ length: 3_000 }, (_, i) => ({ ...template, id: `cel:c${i}`, name: `CEL c${i}`, opsPerSec: 1_000 + i }));
+    s.tasks = [...fixed, ...cel];
+    if (s.celEngines) {
+      const c0 = s.celEngines.conditions[0]!;
+      s.celEngines.conditions = Array.from({ length: 3_000 }, (_, i) => ({ ...c0, conditionId: `c${i}`, marcbachmannNs: 100 + i }));
+    }
+  }
+  const { md } = assertBounded(t, 'bench', report);
+  // the slowest cel task is listed, a fast one is not, and the page says how many were left out
+  assert.match(md, /\| CEL c0 \|/);
+  assert.doesNotMatch(md, /\| CEL c2999 \|/);
+  assert.match(md, /2,960 faster cel: tasks left out \(the 40 slowest are listed\)/);
+  const headlines = reportHeadlines(report).filter((h) => h.key.includes('/cel:'));
+  assert.equal(headlines.length, 40 * report.bench.scenarios.length);
+});
+
+test('loadtest over 24 hours: charts merge the per-second series into at most 600 windows, pages bounded', (t) => {
+  const report = structuredClone(fixture<LoadtestReport>('loadtest-report.json'));
+  const base = report.loadtest.series[0]!;
+  report.loadtest.series = Array.from({ length: 86_400 }, (_, i) => ({ ...base, second: i, p99Ms: i === 50_000 ? 900 : 5, errors: i % 1000 === 0 ? 1 : 0 }));
+  const { html } = assertBounded(t, 'loadtest', report);
+  const spec = (JSON.parse(/<script type="application\/json" id="authz-perf-charts">([\s\S]*?)<\/script>/.exec(html)![1]!) as Array<{ id: string; config: { data: { labels: unknown[] } } }>).find((c) => c.id === 'loadtest-latency-over-time')!;
+  assert.ok(spec.config.data.labels.length <= 600, `${spec.config.data.labels.length} points`);
+  const { width, points } = windowedSeries(report.loadtest.series, 600);
+  assert.equal(width, 144);
+  assert.equal(points.length, 600);
+  // a one-second spike stays visible and errors are summed, not averaged away
+  assert.equal(Math.max(...points.map((p) => p.p99Ms ?? 0)), 900);
+  assert.equal(points.reduce((sum, p) => sum + p.errors, 0), 87);
+});
+
+test('explain with 2,000 queries: the 50 worst in the table, 30 in detail, pages bounded', (t) => {
+  const report = structuredClone(fixture<ExplainReport>('explain-report.json'));
+  const q0 = report.explain.queries.find((q) => q.findings.length > 0)!;
+  report.explain.queries = Array.from({ length: 2_000 }, (_, i) => ({ ...q0, id: `q${i}`, executionTimeMs: i }));
+  const { md } = assertBounded(t, 'explain', report);
+  assert.match(md, /1,950 more queries in the JSON report/);
+  assert.match(md, /1,970 more queries with findings in the JSON report/);
+  assert.equal(reportHeadlines(report).filter((h) => /^explain\/q\d+\//.test(h.key)).length, 50);
+});
