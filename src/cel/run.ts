@@ -3,7 +3,7 @@
  * analysis → optional measurement → the report section. Expression files stream straight into
  * the section tally, so only compact figures stay in memory; policy expressions are held until
  * every file is read, because a condition's cost includes the variables it reads, which other
- * files may export. The clock is injected; nothing here touches the process or the file system.
+ * files may export (only those that define, read or sit beside others are held). The clock is injected; nothing here touches the process or the file system.
  */
 import {
   analyzeExpression,
@@ -16,7 +16,7 @@ import { expressionFromFlag, expressionsFromPolicy, textExpressions } from './so
 import { buildSection, SectionTally } from './section.js';
 import { corpusInputs } from './corpus.js';
 import { applyVariableCosts } from './variables.js';
-import { applyConditionOrder } from './condition-order.js';
+import { applyConditionOrder, isListItem } from './condition-order.js';
 import { generateRequest, measureExpression, spearman, type RequestInput } from './measure.js';
 import { fitCalibration, type CalibrationPoint } from './calibration.js';
 import type { CelNode } from './ast.js';
@@ -68,6 +68,17 @@ interface Held {
   cost?: CostResult;
 }
 
+/**
+ * Whether a policy expression's figures depend on other expressions: it defines a variable
+ * (others' costs include it), reads one (its cost includes theirs), or is an item of an
+ * all/any/none list (ordering advice compares it with its siblings). The rest need nothing more.
+ */
+function dependsOnOthers(source: ExpressionInput, analysis: ExpressionAnalysis): boolean {
+  if (source.defines || isListItem(source.conditionPath)) return true;
+  for (const p of analysis.metrics.paths) if (p.startsWith('V.')) return true;
+  return false;
+}
+
 /** Runs the whole analysis; resolves to the section (the caller wraps and writes the report). */
 export async function analyzeCel(request: AnalyzeCelRequest): Promise<AnalyzeCelResult> {
   const { options, clock } = request;
@@ -89,7 +100,7 @@ export async function analyzeCel(request: AnalyzeCelRequest): Promise<AnalyzeCel
       const r = analyzeExpression(source, options);
       if (!r.ok) errors.push(r.error);
       else if (measuring) held.push({ analysis: r.analysis, source, root: r.root, cost: r.cost });
-      else if (hold) held.push({ analysis: r.analysis, source });
+      else if (hold && dependsOnOthers(source, r.analysis)) held.push({ analysis: r.analysis, source });
       else tally.add(r.analysis);
     }
     analysisNs += clock.wallNs() - w0;
