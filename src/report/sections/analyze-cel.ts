@@ -100,8 +100,8 @@ function summaryLine(s: CelAnalysisSection): string {
   const files = s.files.length;
   return (
     `${formatCount(t.expressions)} expression${t.expressions === 1 ? '' : 's'} in ${files} source${files === 1 ? '' : 's'}` +
-    ` · ${t.parseErrors} parse error${t.parseErrors === 1 ? '' : 's'} · ${t.unbounded} unbounded · ${t.overBudget} over budget (${formatCount(s.budgetUnits)})` +
-    ` · ${t.recommendations} recommendation${t.recommendations === 1 ? '' : 's'}`
+    ` · ${formatCount(t.parseErrors)} parse error${t.parseErrors === 1 ? '' : 's'} · ${formatCount(t.unbounded)} unbounded · ${formatCount(t.overBudget)} over budget (${formatCount(s.budgetUnits)})` +
+    ` · ${formatCount(t.recommendations)} recommendation${t.recommendations === 1 ? '' : 's'}`
   );
 }
 
