@@ -159,7 +159,7 @@ const OUTLIER_HEAD = ['Expression', 'Rank cost', 'Measured', 'Fit', 'Measured ÷
 function histogramBuckets(h: Histogram): Array<{ label: string; count: number }> {
   const out = h.bounds.map((lo, i) => {
     const hi = h.bounds[i + 1] ?? h.top;
-    return { label: hi === null || hi === undefined ? `≥ ${formatSi(lo)}` : `${formatSi(lo)}–${formatSi(hi)}`, count: h.counts[i]! };
+    return { label: hi === null || hi === undefined ? `≥ ${formatSi(lo, 1)}` : `${formatSi(lo, 1)}–${formatSi(hi, 1)}`, count: h.counts[i]! };
   });
   if (h.unbounded > 0) out.push({ label: 'unbounded', count: h.unbounded });
   return out;
