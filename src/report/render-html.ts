@@ -139,14 +139,15 @@ export function placeSection(section: HtmlSection): { body: string; extraMarkup:
   return { body: labelCanvases(section.body), extraMarkup: labelCanvases(placed.extraMarkup), charts: placed.charts };
 }
 
-/** JSON embedded in a page up to this size; a larger report is only pointed at (the page stays < 2 MB) */
-export const EMBEDDED_JSON_MAX_BYTES = 512 * 1024;
+/** JSON embedded in a page up to this size, escaped; a larger report is only pointed at (the page stays < 2 MB) */
+export const EMBEDDED_JSON_MAX_BYTES = 384 * 1024;
 
 /** The report's JSON text for the page, or null and its size when it is over EMBEDDED_JSON_MAX_BYTES. */
 function embeddedJson(report: Report, made?: string): { text: string | null; bytes?: number } {
   const text = made ?? stringifyReport(report);
-  // characters, not bytes: close enough for a size cap, and free
-  return text.length <= EMBEDDED_JSON_MAX_BYTES ? { text } : { text: null, bytes: Buffer.byteLength(text) };
+  // characters, not bytes: close enough for a size cap, and free; escaping only grows it
+  if (text.length > EMBEDDED_JSON_MAX_BYTES || escapeHtmlText(text).length > EMBEDDED_JSON_MAX_BYTES) return { text: null, bytes: Buffer.byteLength(text) };
+  return { text };
 }
 
 /** The full page for a report whose section rendered to `section`; `fileName` is where its JSON is saved. */

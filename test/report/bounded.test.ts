@@ -107,3 +107,23 @@ test('explain with 2,000 queries: the 50 worst in the table, 30 in detail, pages
   assert.match(md, /1,970 more queries with findings in the JSON report/);
   assert.equal(reportHeadlines(report).filter((h) => /^explain\/q\d+\//.test(h.key)).length, 50);
 });
+
+test('analyze-cel at its worst: long texts of characters that all need escaping, thousands of files, policies and errors — pages stay bounded', { timeout: 60_000 }, async (t) => {
+  const report = await largeCelReport(4_000);
+  const s = report.celAnalysis;
+  const nasty = (n: number): string => '"<&>\'|`*'.repeat(Math.ceil(n / 8)).slice(0, n);
+  const longName = `${'deep/'.repeat(100)}file.cel`;
+  for (const e of s.expressions) {
+    e.expression = nasty(5_000);
+    e.origin = { kind: 'policy', file: longName, policy: nasty(300), rule: nasty(300), role: 'condition' };
+    e.recommendations = Array.from({ length: 10 }, () => ({ ...e.recommendations[0]!, rule: 'constant-fold' as const, message: nasty(2_000), suggestion: nasty(2_000), text: nasty(2_000) }));
+    e.cost.unboundedBy = [nasty(500)];
+  }
+  s.totals.recommendations = s.expressions.length * 10;
+  const file = s.files[0]!;
+  s.files = Array.from({ length: 5_000 }, (_, i) => ({ ...file, file: `${longName}${i}`, worst: nasty(300) }));
+  s.policies = Array.from({ length: 5_000 }, (_, i) => ({ ...file, file: `${longName}${i}`, policy: nasty(300), worst: nasty(300) }));
+  s.errors = Array.from({ length: 5_000 }, (_, i) => ({ origin: { kind: 'text' as const, file: longName }, expression: nasty(1_000), span: { line: i + 1, column: 1, endLine: i + 1, endColumn: 2 }, message: nasty(2_000) }));
+  s.skipped = Array.from({ length: 100 }, () => ({ file: longName, reason: nasty(100) }));
+  assertBounded(t, 'analyze-cel worst case', report);
+});

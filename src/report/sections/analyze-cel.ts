@@ -31,8 +31,9 @@ import {
 } from '../helpers.js';
 
 /**
- * Every list below is capped, so a report of any size renders to a bounded page (Markdown under
- * 200 KB, HTML under 2 MB); the JSON's `index` has every expression's figures.
+ * Every list below is capped and every text clipped, so a report of any size renders to a bounded
+ * page: Markdown under 200 KB, and HTML under 2 MB even if every character needed escaping
+ * (about 6 bytes each); the JSON's `index` has every expression's figures.
  */
 /** rows shown in the terminal before "… N more" (the files hold everything) */
 const TERMINAL_ROWS = 25;
@@ -41,17 +42,17 @@ const TERMINAL_RECS_PER_EXPRESSION = 4;
 const LISTED_ROWS = 100;
 /** recommendations: Markdown (sized for a PR comment) and HTML */
 const MARKDOWN_RECS = 60;
-const HTML_RECS = 300;
+const HTML_RECS = 150;
 /** per-file and per-policy rows: terminal, Markdown, HTML (worst first) */
 const TERMINAL_SUMMARY_ROWS = 25;
 const MARKDOWN_SUMMARY_ROWS = 50;
-const HTML_SUMMARY_ROWS = 200;
+const HTML_SUMMARY_ROWS = 100;
 /** parse errors listed in Markdown and HTML */
 const LISTED_ERRORS = 50;
 /** characters of free text in a cell */
 const TEXT_CHARS = 240;
 /** characters of an expression shown "in full" in the HTML table */
-const HTML_EXPRESSION_CHARS = 1000;
+const HTML_EXPRESSION_CHARS = 600;
 /** characters of a file path or owner in a cell (middle clipped) */
 const NAME_CHARS = 80;
 
@@ -92,7 +93,7 @@ function clip(text: string, max: number): string {
 }
 
 function recWhere(e: ExpressionAnalysis, r: Recommendation): string {
-  return location(e.origin.file, r.span.line, r.span.column);
+  return location(e.origin.file === null ? null : clipMiddle(e.origin.file, NAME_CHARS), r.span.line, r.span.column);
 }
 
 function summaryLine(s: CelAnalysisSection): string {
@@ -210,7 +211,7 @@ function modelLine(s: CelAnalysisSection): string {
 function skippedLine(s: CelAnalysisSection): string | null {
   const skipped = s.skipped ?? [];
   if (!skipped.length) return null;
-  const names = skipped.slice(0, 5).map((f) => f.file).join(', ');
+  const names = skipped.slice(0, 5).map((f) => clipMiddle(f.file, NAME_CHARS)).join(', ');
   return `Skipped ${skipped.length} non-policy file${skipped.length === 1 ? '' : 's'}: ${names}${skipped.length > 5 ? ', …' : ''}.`;
 }
 
@@ -588,8 +589,8 @@ function html(report: CelAnalysisReport): HtmlSection {
           rawHtml(htmlBadge(r.severity, r.severity === 'error' ? 'bad' : r.severity === 'warning' ? 'warn' : 'info')),
           r.rule,
           rawHtml(`<code>${escapeHtml(clip(r.text, 120))}</code>`),
-          clip(r.message, TEXT_CHARS * 2),
-          rawHtml(`<code>${escapeHtml(clip(r.suggestion, TEXT_CHARS * 2))}</code>`),
+          clip(r.message, TEXT_CHARS),
+          rawHtml(`<code>${escapeHtml(clip(r.suggestion, TEXT_CHARS))}</code>`),
         ]),
         align: ['left', 'left', 'left', 'left', 'left', 'left'],
       }),
