@@ -38,6 +38,7 @@ import {
 /** rows shown in the terminal before "… N more" (the files hold everything) */
 const TERMINAL_ROWS = 25;
 const TERMINAL_RECS_PER_EXPRESSION = 4;
+const TERMINAL_OUTLIERS = 5;
 /** worst expressions in the Markdown and HTML tables (the section lists at most this many) */
 const LISTED_ROWS = 100;
 /** recommendations: Markdown (sized for a PR comment) and HTML */
@@ -379,6 +380,9 @@ function terminal(report: CelAnalysisReport, options: RenderOptions): string {
   if (m) out.push(m);
   const cal = calibrationLine(s);
   if (cal) out.push(cal);
+  for (const [id, cost, measuredNs, fitNs, ratio] of outlierRows(s).slice(0, TERMINAL_OUTLIERS)) {
+    out.push(c.gray(`  ${id}: rank cost ${cost}, measured ${measuredNs}, fit ${fitNs} (measured ÷ fit ${ratio})`));
+  }
   const listed = listedLine(s);
   if (listed) out.push(c.gray(listed));
   const skipped = skippedLine(s);
