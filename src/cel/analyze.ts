@@ -222,5 +222,6 @@ export function compareWorstFirst(a: ExpressionAnalysis, b: ExpressionAnalysis):
   if (byRank !== 0) return byRank;
   const av = a.costWithVariables?.rankCostUnits ?? a.cost.rankCostUnits;
   const bv = b.costWithVariables?.rankCostUnits ?? b.cost.rankCostUnits;
-  return bv - av || a.id.localeCompare(b.id);
+  // ids by code unit (not localeCompare: this runs for every expression of a large input)
+  return bv - av || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

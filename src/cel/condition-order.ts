@@ -16,6 +16,11 @@ interface Item {
 
 const ITEM = /^(.*)\.(all|any|none)\.of\[(\d+)\](?:\.expr)?$/;
 
+/** Whether a policy condition at `conditionPath` is an item of an all/any/none list (one that applyConditionOrder reads). */
+export function isListItem(conditionPath: string | undefined): boolean {
+  return conditionPath !== undefined && ITEM.test(conditionPath);
+}
+
 /** Adds a `cheaper-operand-first` recommendation to the first expensive item of each badly ordered list. */
 export function applyConditionOrder(items: readonly Item[]): void {
   const groups = new Map<string, { op: string; members: Array<{ index: number; item: Item }>; size: number }>();

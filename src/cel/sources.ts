@@ -30,39 +30,60 @@ function segmentPosition(segments: Segment[]): (offset: number) => Position {
 
 /** Expressions of a text file (`file` as displayed, `-` for stdin). */
 export function expressionsFromText(text: string, file: string): ExpressionInput[] {
-  const lines = text.split('\n');
-  const out: ExpressionInput[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const first = stripCr(lines[i]!);
+  return [...textExpressions(text, file)];
+}
+
+/**
+ * Expressions of a text file one at a time, as the caller asks for them: a large file is never
+ * held as an array of lines or of inputs (fewer objects for the garbage collector to copy).
+ */
+export function* textExpressions(text: string, file: string): Generator<ExpressionInput> {
+  const origin = { kind: 'text' as const, file };
+  let start = 0;
+  let lineNo = 0;
+  /** the next line (without its newline and a trailing CR), or null at the end */
+  const nextLine = (): string | null => {
+    if (start > text.length || (start === text.length && lineNo > 0)) return null;
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = end > start && text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    start = end + 1;
+    lineNo++;
+    return line;
+  };
+  for (let first = nextLine(); first !== null; first = nextLine()) {
     const trimmed = first.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) {
-      i++;
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const lead = first.length - first.trimStart().length;
+    const firstLine = lineNo;
+    let body = first.slice(lead);
+    if (!CONTINUES.test(body)) {
+      // the common case: one line, positions are a column offset
+      const expr = body.trimEnd();
+      yield { text: expr, origin, position: (offset) => ({ line: firstLine, column: lead + 1 + offset }) };
       continue;
     }
-    const lead = first.length - first.trimStart().length;
-    let body = first.slice(lead);
-    const segments: Segment[] = [{ offset: 0, line: i + 1, column: lead + 1 }];
+    const segments: Segment[] = [{ offset: 0, line: firstLine, column: lead + 1 }];
     let expr = '';
     for (;;) {
-      const continues = /\\\s*$/.test(body);
-      if (!continues) {
+      if (!CONTINUES.test(body)) {
         expr += body;
         break;
       }
-      expr += body.replace(/\\\s*$/, '') + '\n';
-      i++;
-      if (i >= lines.length) break;
-      body = stripCr(lines[i]!);
-      segments.push({ offset: expr.length, line: i + 1, column: 1 });
+      expr += body.replace(CONTINUES, '') + '\n';
+      const next = nextLine();
+      if (next === null) break;
+      body = next;
+      segments.push({ offset: expr.length, line: lineNo, column: 1 });
     }
-    i++;
     const trimmedEnd = expr.replace(/\s+$/, '');
     if (trimmedEnd.trim() === '') continue;
-    out.push({ text: trimmedEnd, origin: { kind: 'text', file }, position: segmentPosition(segments) });
+    yield { text: trimmedEnd, origin, position: segmentPosition(segments) };
   }
-  return out;
 }
+
+/** a line ending in `\` (then optional spaces) continues on the next line */
+const CONTINUES = /\\\s*$/;
 
 function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;

@@ -140,12 +140,133 @@ export interface CostModelInfo {
   divergences: string[];
 }
 
+/**
+ * A straight-line fit of measured ns per evaluation against static rank cost units over the
+ * measured expressions (least squares of relative error): what one cost unit means in time on
+ * this engine, and where the static model misleads (outliers).
+ */
+export interface CalibrationFit {
+  /** slope: ns per evaluation for each static cost unit */
+  nsPerCostUnit: number;
+  /** intercept: ns per evaluation at zero cost units (fixed overhead of one evaluation) */
+  interceptNs: number;
+  /**
+   * coefficient of determination of the fit (1 = every point on the line); the fit weighs each
+   * point by 1/ns², i.e. by its relative error, and is refitted once without the outliers
+   */
+  r2: number;
+  points: number;
+  /** measured/predicted at or beyond which a point is an outlier (and 1/factor below) */
+  outlierFactor: number;
+  /** worst first by how far off the prediction they are; at most 20 */
+  outliers: CalibrationOutlier[];
+  /** how many points were outliers in all (the list is capped) */
+  outlierCount: number;
+}
+
+export interface CalibrationOutlier {
+  /** expression id (`file:line:column`) */
+  id: string;
+  costUnits: number;
+  nsPerEval: number;
+  predictedNs: number;
+  /** measured ÷ predicted: > 1 slower than its cost says, < 1 faster */
+  ratio: number;
+}
+
 export interface MeasureSummary {
   /** where inputs came from: `generated (seed N)` or the --input file */
   input: string;
   /** Spearman rank correlation between rankCostUnits and measured ns/eval; null when < 3 points */
   spearman: number | null;
   points: number;
+  /** null when fewer than 3 points or every point has the same cost */
+  fit?: CalibrationFit | null;
+}
+
+/** Cerbos policy (or derived roles / exportVariables) within a file. */
+export interface PolicySummary {
+  file: string;
+  /** e.g. `resourcePolicy album:object` */
+  policy: string;
+  expressions: number;
+  /** max over the policy's expressions; null when any is unbounded */
+  maxCostUnits: number | null;
+  unbounded: number;
+  overBudget: number;
+  recommendations: number;
+  /** id of the worst expression */
+  worst: string | null;
+}
+
+/**
+ * A histogram: `counts[i]` expressions with a value in [bounds[i], bounds[i + 1]) (the last
+ * bucket up to `top`, or open when `top` is null), plus `unbounded` for values the model cannot
+ * bound. Buckets step 1-2-5 (0, 1, 2, 5, 10, 20, …); empty buckets at either end are left out.
+ */
+export interface Histogram {
+  bounds: number[];
+  counts: number[];
+  top: number | null;
+  unbounded: number;
+}
+
+/** Position of each column in an index row (`ExpressionRow`): `row[ROW.maxCost]`. */
+export const ROW = {
+  origin: 0,
+  line: 1,
+  column: 2,
+  minCost: 3,
+  maxCost: 4,
+  rankCost: 5,
+  maxCostWithVariables: 6,
+  depth: 7,
+  nodes: 8,
+  comprehensions: 9,
+  nesting: 10,
+  budget: 11,
+  recommendations: 12,
+  unboundedBy: 13,
+  nsPerEval: 14,
+} as const;
+
+/** The column names of an index row, in order. */
+export const EXPRESSION_ROW_COLUMNS = Object.keys(ROW) as Array<keyof typeof ROW>;
+
+/**
+ * One expression's figures in compact form, a positional array named by EXPRESSION_ROW_COLUMNS
+ * (also saved as the index's `columns`): index into `origins`, line, column, min cost, max cost
+ * (null = unbounded), rank cost, max cost including policy variables (null when none read, or
+ * unbounded), AST depth, node count, comprehensions, deepest comprehension nesting, budget
+ * status, recommendation rule names (at most 10), the first 5 paths that make the max cost
+ * unbounded, measured ns/eval (null when not measured or evaluation failed). The expression's
+ * text is at its file, line and column (and in full for the worst ones in `expressions`).
+ */
+export type ExpressionRow = [
+  origin: number,
+  line: number,
+  column: number,
+  minCost: number,
+  maxCost: number | null,
+  rankCost: number,
+  maxCostWithVariables: number | null,
+  depth: number,
+  nodes: number,
+  comprehensions: number,
+  nesting: number,
+  budget: BudgetStatus,
+  recommendations: RecommendationRule[],
+  unboundedBy: string[],
+  nsPerEval: number | null,
+];
+
+export interface ExpressionIndex {
+  /** names of the row positions (EXPRESSION_ROW_COLUMNS) */
+  columns: string[];
+  /** distinct origins the rows point at (for text files: one per file) */
+  origins: ExpressionOrigin[];
+  /** one per analysed expression: expression files in input order, then policy expressions */
+  rows: ExpressionRow[];
 }
 
 export interface CelAnalysisSection {
@@ -153,10 +274,19 @@ export interface CelAnalysisSection {
   budgetUnits: number;
   /** --fail-over threshold, null when not given */
   failOverUnits: number | null;
-  /** sorted worst first (unbounded first, then by max cost, then rank cost) */
+  /**
+   * The worst expressions in full (at most 100), worst first (unbounded first, then by max cost,
+   * then rank cost). `index` has every expression's figures.
+   */
   expressions: ExpressionAnalysis[];
+  /** every analysed expression's figures, compact */
+  index: ExpressionIndex;
   errors: ExpressionError[];
   files: FileSummary[];
+  /** policy inputs: one per policy document, by file then policy name */
+  policies: PolicySummary[];
+  /** cost distributions over every analysed expression */
+  distributions: { maxCost: Histogram; rankCost: Histogram };
   /** files found in directories that are not policies (scenario files, Cerbos test suites), skipped */
   skipped: Array<{ file: string; reason: string }>;
   totals: {
@@ -175,6 +305,12 @@ export interface CelAnalysisSection {
      */
     analysisCpuMs?: number;
     expressionsPerCpuSecond?: number;
+    /**
+     * the whole run up to the report (reading inputs, analysis, --measure, summaries), wall clock
+     * and process CPU; writing the report files comes after and is not included
+     */
+    runMs?: number;
+    runCpuMs?: number;
   };
   measure?: MeasureSummary;
   /**
@@ -183,3 +319,6 @@ export interface CelAnalysisSection {
    */
   corpus?: { seed: number; expressions: number; listed: number };
 }
+
+/** The section as saved by schemaVersion 1: every expression in full, no index, policies or distributions. */
+export type CelAnalysisSectionV1 = Omit<CelAnalysisSection, 'index' | 'policies' | 'distributions'>;

@@ -13,25 +13,11 @@ import { collectEnvironment } from '../report/environment.js';
 import type { CelAnalysisReport } from '../report/types.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { parseIntegerFlag } from './integer-flag.js';
-import {
-  analyzeExpression,
-  measuredOperandAdvice,
-  sortRecommendations,
-  DEFAULT_ASSUMED_SIZE,
-  DEFAULT_BUDGET_UNITS,
-  type AnalyzeOptions,
-  type ExpressionInput,
-} from '../cel/analyze.js';
+import { DEFAULT_ASSUMED_SIZE, DEFAULT_BUDGET_UNITS, type AnalyzeOptions } from '../cel/analyze.js';
 import { parseSizeHints } from '../cel/paths.js';
-import { expressionFromFlag, expressionsFromPolicy, expressionsFromText, isPolicyFile } from '../cel/sources.js';
-import { buildSection, SectionTally } from '../cel/section.js';
-import { corpusInputs } from '../cel/corpus.js';
-import { applyVariableCosts } from '../cel/variables.js';
-import { applyConditionOrder } from '../cel/condition-order.js';
-import { generateRequest, measureExpression, spearman, type RequestInput } from '../cel/measure.js';
-import type { CelNode } from '../cel/ast.js';
-import type { CostResult } from '../cel/cost.js';
-import type { ExpressionAnalysis, ExpressionError, MeasureSummary } from '../cel/types.js';
+import { isPolicyFile } from '../cel/sources.js';
+import { analyzeCel, type CelSource } from '../cel/run.js';
+import type { RequestInput } from '../cel/measure.js';
 
 export interface AnalyzeCelFlags extends ReportOutputOptions {
   expr: string[];
@@ -52,17 +38,6 @@ export interface AnalyzeCelIo {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** --corpus: how many of the worst expressions the report lists (totals cover all of them) */
-const CORPUS_KEEP = 100;
-
-interface Analysed {
-  analysis: ExpressionAnalysis;
-  source: ExpressionInput;
-  /** kept for --measure only */
-  root?: CelNode;
-  cost?: CostResult;
-}
 
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -85,11 +60,6 @@ export function register(program: Command, ctx: CliContext): void {
       return analyzeCelCommand(ctx, inputs, flags, { readStdin: readProcessStdin }, argsAfterCommand(cmd));
     }),
   );
-}
-
-/** Appends one by one: `push(...items)` overflows the stack at a few hundred thousand items (a large .cel file, --corpus). */
-function append<T>(into: T[], items: readonly T[]): void {
-  for (let i = 0; i < items.length; i++) into.push(items[i]!);
 }
 
 /** An optional integer flag: its value, or `fallback` when not given. */
@@ -122,111 +92,22 @@ export async function analyzeCelCommand(
   if (corpusSize !== null && (inputs.length > 0 || (flags.expr ?? []).length > 0 || flags.measure)) {
     throw new UsageError('--corpus: analyses a generated corpus on its own (no FILE, --expr or --measure with it)');
   }
-  const request = flags.input ? await readRequest(path.resolve(ctx.cwd, flags.input), flags.input) : undefined;
+  const input = flags.input ? { request: await readRequest(path.resolve(ctx.cwd, flags.input), flags.input), name: flags.input } : undefined;
 
-  // collect expressions
-  const sources: ExpressionInput[] = [];
-  const errors: ExpressionError[] = [];
-  const skipped: Array<{ file: string; reason: string }> = [];
-  for (const input of inputs) {
-    if (input === '-') {
-      append(sources, expressionsFromText(await io.readStdin(), '-'));
-      continue;
-    }
-    const { files, fromDirectory } = await expandInput(ctx.cwd, input);
-    for (const file of files) {
-      const relative = path.relative(ctx.cwd, file);
-      const display = relative && !relative.startsWith('..') ? relative : file;
-      const text = await readInputFile(ctx, file);
-      if (isPolicyFile(file)) {
-        const r = expressionsFromPolicy(text, display, fromDirectory);
-        append(sources, r.inputs);
-        append(errors, r.errors);
-        if (r.ignored) skipped.push({ file: display, reason: 'not a policy (test suite, scenario or data file)' });
-      } else {
-        append(sources, expressionsFromText(text, display));
-      }
-    }
-  }
-  for (const e of flags.expr ?? []) sources.push(expressionFromFlag(e));
-  // --corpus: totals are gathered as the analyses arrive and only the worst are kept, so a large
-  // corpus is not held in memory (nothing else reads them: no policy variables, no --measure)
-  const tally = corpusSize !== null ? new SectionTally(failOverUnits, CORPUS_KEEP) : null;
-  if (corpusSize !== null) {
-    // warm the JIT on a different corpus first, so the figure is the steady-state throughput
-    for (const w of corpusInputs(Math.min(5_000, corpusSize), seed + 1)) analyzeExpression(w, options);
-    append(sources, corpusInputs(corpusSize, seed));
-  }
-
-  // analyse (timed: the throughput figure in the report); trees are kept only for --measure
-  const analysed: Analysed[] = [];
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (const source of sources) {
-    const r = analyzeExpression(source, options);
-    if (!r.ok) errors.push(r.error);
-    else if (tally) tally.add(r.analysis);
-    else if (flags.measure) analysed.push({ analysis: r.analysis, source, root: r.root, cost: r.cost });
-    else analysed.push({ analysis: r.analysis, source });
-  }
-  applyVariableCosts(analysed);
-  const analysisMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const cpu = process.cpuUsage(cpu0);
-  const analysisCpuMs = (cpu.user + cpu.system) / 1000;
-
-  let measure: MeasureSummary | undefined;
-  if (flags.measure) {
-    const clock = (): bigint => process.hrtime.bigint();
-    const xs: number[] = [];
-    const ys: number[] = [];
-    for (let i = 0; i < analysed.length; i++) {
-      const a = analysed[i] as Required<Analysed>;
-      const req = request ?? generateRequest(a.root, a.cost, seed + i, listSize);
-      const measureOptions = { seed, listSize, clock, ...(request ? { input: request } : {}) };
-      a.analysis.measured = measureExpression(a.analysis.expression, req, measureOptions);
-      // operand order advice from measured operand costs instead of static ones
-      const operandNs = new Map<string, number>();
-      const timed = (text: string): number => {
-        let ns = operandNs.get(text);
-        if (ns === undefined) operandNs.set(text, (ns = measureExpression(text, req, { ...measureOptions, batchNs: 300_000, batches: 3 }).nsPerEval));
-        return ns;
-      };
-      const advice = measuredOperandAdvice(a.source, a.root, a.cost, timed);
-      a.analysis.recommendations = sortRecommendations([
-        ...a.analysis.recommendations.filter((r) => r.rule !== 'cheaper-operand-first'),
-        ...advice,
-      ]);
-      if (a.analysis.measured.error === null) {
-        xs.push(a.analysis.cost.rankCostUnits);
-        ys.push(a.analysis.measured.nsPerEval);
-      }
-    }
-    measure = {
-      input: flags.input ? flags.input : `generated (seed ${seed}, ${listSize} elements per list)`,
-      spearman: spearman(xs, ys),
-      points: xs.length,
-    };
-  }
-  // after --measure, which replaces only the static && / || operand advice with measured advice
-  applyConditionOrder(analysed);
-
-  for (const err of errors) {
+  const { section, errors } = await analyzeCel({
+    sources: readSources(ctx, inputs, io),
+    expressions: flags.expr ?? [],
+    options,
+    failOverUnits,
+    ...(flags.measure ? { measure: { seed, listSize, ...(input ? { input } : {}) } } : {}),
+    ...(corpusSize !== null ? { corpus: { size: corpusSize, seed } } : {}),
+    clock: PROCESS_CLOCK,
+  });
+  for (const err of errors.slice(0, STDERR_ERRORS)) {
     const where = `${err.origin.file ?? '--expr'}:${err.span.line}:${err.span.column}`;
     ctx.stderr.write(`authz-perf: ${where}: ${err.message}\n`);
   }
-
-  const section = buildSection({
-    expressions: tally ? tally.worst() : analysed.map((a) => a.analysis),
-    ...(tally ? { tally } : {}),
-    errors,
-    options,
-    failOverUnits,
-    analysisMs,
-    analysisCpuMs,
-    skipped,
-    ...(measure ? { measure } : {}),
-    ...(corpusSize !== null ? { corpus: { seed, keep: CORPUS_KEEP } } : {}),
-  });
+  if (errors.length > STDERR_ERRORS) ctx.stderr.write(`authz-perf: … and ${errors.length - STDERR_ERRORS} more errors (all in the JSON report)\n`);
   const report: CelAnalysisReport = {
     ...reportEnvelope('analyze-cel', args, startedAt, new Date(), collectEnvironment(ctx.cwd)),
     celAnalysis: section,
@@ -245,6 +126,33 @@ export async function analyzeCelCommand(
     gate = 1;
   }
   return gate;
+}
+
+/** error lines printed on stderr; the report holds all of them */
+const STDERR_ERRORS = 50;
+
+const PROCESS_CLOCK = {
+  wallNs: (): bigint => process.hrtime.bigint(),
+  cpuUs: (): number => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  },
+};
+
+/** The inputs in order, each file read only when the analysis reaches it. */
+async function* readSources(ctx: CliContext, inputs: readonly string[], io: AnalyzeCelIo): AsyncGenerator<CelSource> {
+  for (const input of inputs) {
+    if (input === '-') {
+      yield { file: '-', text: await io.readStdin(), policy: false, fromDirectory: false };
+      continue;
+    }
+    const { files, fromDirectory } = await expandInput(ctx.cwd, input);
+    for (const file of files) {
+      const relative = path.relative(ctx.cwd, file);
+      const display = relative && !relative.startsWith('..') ? relative : file;
+      yield { file: display, text: await readInputFile(ctx, file), policy: isPolicyFile(file), fromDirectory };
+    }
+  }
 }
 
 async function readRequest(file: string, display: string): Promise<RequestInput> {

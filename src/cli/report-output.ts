@@ -45,6 +45,7 @@ async function freeBase(base: string): Promise<string> {
  */
 export async function emitReport(ctx: CliContext, report: Report, options: ReportOutputOptions): Promise<string[]> {
   const written: string[] = [];
+  let jsonText: string | undefined;
   if (options.report !== false) {
     const dir = path.resolve(ctx.cwd, options.out ?? 'reports');
     try {
@@ -61,7 +62,10 @@ export async function emitReport(ctx: CliContext, report: Report, options: Repor
     for (const [file, format] of formats) {
       let text: string;
       try {
-        text = renderReport(report, format, { color: false, jsonFileName: path.basename(`${base}.json`) });
+        const renderOptions = { color: false, jsonFileName: path.basename(`${base}.json`), ...(jsonText !== undefined ? { jsonText } : {}) };
+        text = renderReport(report, format, renderOptions);
+        // the JSON file's text, minus its final newline, is what the HTML page embeds
+        if (format === 'json') jsonText = text.slice(0, -1);
       } catch (err) {
         if (format === 'json') throw err;
         ctx.stderr.write(`authz-perf: warning: could not render the ${format} report (${(err as Error).message}); the JSON report is saved\n`);
@@ -72,7 +76,7 @@ export async function emitReport(ctx: CliContext, report: Report, options: Repor
     }
   }
   if (options.json) {
-    ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    ctx.stdout.write(jsonText !== undefined ? `${jsonText}\n` : renderReport(report, 'json', { color: false }));
   } else {
     ctx.stdout.write(renderReport(report, 'terminal', { color: wantsColor(ctx) }));
   }

@@ -11,13 +11,20 @@ function isMissing(value: number | null | undefined): value is null | undefined 
   return value === null || value === undefined || !Number.isFinite(value);
 }
 
-/** Groups the integer part with commas: 1234567.5 → "1,234,567.5". */
+/**
+ * Groups the integer part with commas: 1234567.5 → "1,234,567.5". A loop over the digits, not a
+ * look-ahead regex: renderers call this for every figure, so it must stay cheap.
+ */
 function groupThousands(text: string): string {
-  const [int = '', frac] = text.split('.');
-  const sign = int.startsWith('-') ? '-' : '';
-  const digits = sign ? int.slice(1) : int;
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return sign + grouped + (frac !== undefined ? `.${frac}` : '');
+  const dot = text.indexOf('.');
+  const end = dot === -1 ? text.length : dot;
+  const start = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (end - start <= 3) return text;
+  let out = text.slice(0, start);
+  const first = (end - start) % 3 || 3;
+  out += text.slice(start, start + first);
+  for (let i = start + first; i < end; i += 3) out += ',' + text.slice(i, i + 3);
+  return dot === -1 ? out : out + text.slice(dot);
 }
 
 /**

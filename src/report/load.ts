@@ -1,11 +1,13 @@
 /**
  * Loading a saved report: JSON syntax errors with file:line:column, a clear refusal of newer or
- * unknown schema versions, then the schema check. The result is a typed Report.
+ * unknown schema versions, then the schema check; an older version is upgraded to the current
+ * shape. The result is a typed Report.
  */
 import { InputError } from '../util/errors.js';
 import { SCHEMA_VERSION, TOOL_NAME, type Report } from './types.js';
 import { findJsonSyntaxError, locateJsonPointer, positionOf } from './json-locate.js';
 import { validateReportShape } from './schema.js';
+import { upgradeReport } from './upgrade.js';
 
 /** Parses and checks report text read from `file` (the name is only used in messages). */
 export function loadReport(text: string, file: string): Report {
@@ -24,7 +26,7 @@ export function loadReport(text: string, file: string): Report {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
     throw new InputError(`invalid report: ${first.message}${more}`, at(text, file, first.pointer));
   }
-  return value as Report;
+  return upgradeReport(record);
 }
 
 function checkSchemaVersion(version: unknown, text: string, file: string): void {

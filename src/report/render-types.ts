@@ -5,6 +5,8 @@ export interface RenderOptions {
   color: boolean;
   /** HTML: the name the JSON report is saved under (default: reportBaseName's), for its download and re-render hints */
   jsonFileName?: string;
+  /** HTML: the report's JSON text when the caller already made it (saves making it twice) */
+  jsonText?: string;
 }
 
 /** A headline figure: used in summaries and in `authz-perf report a.json b.json` comparisons. */

@@ -9,6 +9,7 @@ import { sectionRenderer } from './sections/index.js';
 import { renderTerminalPage } from './render-terminal.js';
 import { renderMarkdownPage } from './render-markdown.js';
 import { renderHtmlPage } from './render-html.js';
+import { stringifyReport } from './json-text.js';
 
 export type ReportFormat = 'terminal' | 'md' | 'html' | 'json';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['terminal', 'md', 'html', 'json'];
@@ -22,13 +23,13 @@ export function renderReport(report: Report, format: ReportFormat, options: Rend
   const section = rendererFor(report);
   switch (format) {
     case 'json':
-      return JSON.stringify(report, null, 2) + '\n';
+      return stringifyReport(report) + '\n';
     case 'terminal':
       return renderTerminalPage(report, section.terminal(report, options), options);
     case 'md':
       return renderMarkdownPage(report, section.markdown(report));
     case 'html':
-      return renderHtmlPage(report, section.html(report), options.jsonFileName);
+      return renderHtmlPage(report, section.html(report), options.jsonFileName, options.jsonText);
   }
 }
 

@@ -29,7 +29,7 @@ export const REPORT_SCHEMA = {
   type: 'object',
   required: ['schemaVersion', 'tool', 'version', 'command', 'args', 'startedAt', 'finishedAt', 'environment'],
   properties: {
-    schemaVersion: { type: 'integer', const: SCHEMA_VERSION },
+    schemaVersion: { type: 'integer', minimum: 1, maximum: SCHEMA_VERSION },
     tool: { const: TOOL_NAME },
     version: { type: 'string', minLength: 1 },
     command: { enum: COMMANDS },

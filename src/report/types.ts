@@ -9,8 +9,14 @@ import type { ExplainSection } from '../query/types.js';
 import type { SizeSection } from '../sizing/types.js';
 import type { VerifySection } from '../targets/verify.js';
 
-/** Bump when a saved report's shape changes incompatibly; loaders refuse newer versions. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bump when a saved report's shape changes incompatibly; loaders refuse newer versions and
+ * upgrade older ones (src/report/upgrade.ts).
+ *  1: first version.
+ *  2: analyze-cel lists only its worst expressions in full and adds `index` (every expression's
+ *     figures, compact), `policies` and `distributions`.
+ */
+export const SCHEMA_VERSION = 2;
 export const TOOL_NAME = 'authz-perf';
 
 export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'verify';

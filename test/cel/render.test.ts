@@ -61,9 +61,18 @@ test('html: escaped body with stat cards, tables and charts referenced by id', (
   assert.ok(body.includes(s.expressions[0]!.id));
   assert.doesNotMatch(body, /"\^admin-"/); // quotes in expressions are escaped
   assert.match(body, /&quot;\^admin-&quot;/);
-  assert.deepEqual(charts.map((c) => c.id), ['analyze-cel-rank-cost', 'analyze-cel-measured']);
+  assert.deepEqual(charts.map((c) => c.id), ['analyze-cel-max-cost-histogram', 'analyze-cel-rank-cost-histogram', 'analyze-cel-rank-cost', 'analyze-cel-measured']);
   for (const c of charts) assert.ok(body.includes(`id="${c.id}"`));
-  assert.equal(charts[0]!.series[0]!.values[0], s.expressions[0]!.cost.rankCostUnits);
+  assert.equal(charts[2]!.series[0]!.values[0], s.expressions[0]!.cost.rankCostUnits);
+  // histograms: every expression counted once, unbounded ones in their own bar
+  const maxHist = charts[0]!;
+  assert.equal(maxHist.series[0]!.values.reduce<number>((a, b) => a + (b ?? 0), 0), s.totals.expressions);
+  assert.equal(maxHist.labels.at(-1), 'unbounded');
+  assert.equal(maxHist.series[0]!.values.at(-1), s.totals.unbounded);
+  // the calibration fit and its outliers
+  const fit = s.measure!.fit!;
+  assert.ok(body.includes(`R² = ${fit.r2.toFixed(3)}`));
+  for (const o of fit.outliers) assert.ok(body.includes(o.id), `outlier ${o.id} listed`);
 });
 
 test('html escapes hostile expression text', () => {

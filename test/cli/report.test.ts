@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { SCHEMA_VERSION } from '../../src/report/types.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -56,9 +57,9 @@ test('unreadable, malformed and too-new report files exit 2 naming the file', as
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /bad\.json:3:3: not valid JSON: expected a double-quoted property name/);
 
-  const newer = await runCli(['report', write('newer.json', envelope.replace('"schemaVersion": 1', '"schemaVersion": 3'))]);
+  const newer = await runCli(['report', write('newer.json', envelope.replace('"schemaVersion": 1', `"schemaVersion": ${SCHEMA_VERSION + 1}`))]);
   assert.equal(newer.code, 2);
-  assert.match(newer.stderr, /has schemaVersion 3; this authz-perf reads up to 1/);
+  assert.match(newer.stderr, new RegExp(`has schemaVersion ${SCHEMA_VERSION + 1}; this authz-perf reads up to ${SCHEMA_VERSION}`));
 });
 
 test('two reports of different commands exit 2 with a clear message', async () => {

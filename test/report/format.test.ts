@@ -6,6 +6,7 @@ import {
   formatBytes,
   formatChangePercent,
   formatCount,
+  formatFixed,
   formatDurationMs,
   formatDurationNs,
   formatDurationS,
@@ -75,6 +76,21 @@ test('property: every finite duration formats to a number and a known unit', () 
   fc.assert(
     fc.property(fc.double({ min: -1e13, max: 1e13, noNaN: true }), (ns) => {
       assert.match(formatDurationNs(ns), /^-?(\d[\d,]*(\.\d+)? (ns|µs|ms|s)|\d+m \d\ds|\d+h \d\dm \d\ds)$/);
+    }),
+  );
+});
+
+test('property: counts and fixed decimals group thousands exactly as en-US Intl does', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
+      assert.equal(formatCount(n), n.toLocaleString('en-US'));
+    }),
+  );
+  fc.assert(
+    fc.property(fc.double({ min: -1e12, max: 1e12, noNaN: true }), fc.integer({ min: 0, max: 4 }), (x, d) => {
+      const expected = Number(x.toFixed(d)).toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+      // toLocaleString drops the sign of a negative value that rounds to zero; toFixed keeps it
+      if (Number(x.toFixed(d)) !== 0) assert.equal(formatFixed(x, d), expected);
     }),
   );
 });

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import type { Report } from '../../src/report/types.js';
 import { renderHtmlPage } from '../../src/report/render-html.js';
 import { renderReport } from '../../src/report/render.js';
+import { loadReport } from '../../src/report/load.js';
+import { largeCelReport } from './large-cel-report.js';
 import { compareReports } from '../../src/report/compare.js';
 import { renderComparison } from '../../src/report/render-compare.js';
 import { FIXTURES, shellFixture, syntheticHeadlines, syntheticRenderer } from './synthetic-section.js';
@@ -39,8 +40,11 @@ const MEASURE_CANVASES = `(() => {
   return { scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth, canvases };
 })()`;
 
-/** Pages to open: the synthetic shell page (every chart feature), a comparison, and each fixture report. */
-function pages(dir: string): Array<{ name: string; file: string; expectedCharts: number }> {
+/**
+ * Pages to open: the synthetic shell page (every chart feature), a comparison, each fixture
+ * report (read as `authz-perf report` reads it), and an analyze-cel report of 40,000 expressions.
+ */
+async function pages(dir: string): Promise<Array<{ name: string; file: string; expectedCharts: number }>> {
   const synthetic = shellFixture();
   const section = syntheticRenderer.html(synthetic);
   const changed = syntheticHeadlines.map((h, i) => ({ ...h, value: h.value * [1.12, 0.93, 1.004][i % 3]! }));
@@ -51,10 +55,13 @@ function pages(dir: string): Array<{ name: string; file: string; expectedCharts:
   ];
   const fixtureDir = FIXTURES.pathname;
   for (const name of readdirSync(fixtureDir).filter(isFixtureReportName).sort()) {
-    const report = JSON.parse(readFileSync(path.join(fixtureDir, name), 'utf8')) as Report;
+    const report = loadReport(readFileSync(path.join(fixtureDir, name), 'utf8'), name);
     const html = renderReport(report, 'html', { color: false });
     list.push({ name: name.replace(/\.json$/, ''), html, expectedCharts: (html.match(/"heightPx":/g) ?? []).length });
   }
+  const large = renderReport(await largeCelReport(40_000), 'html', { color: false });
+  assert.ok(Buffer.byteLength(large) < 2 * 1024 * 1024, `the 40,000-expression page is ${Buffer.byteLength(large)} bytes`);
+  list.push({ name: 'analyze-cel-40000-expressions', html: large, expectedCharts: (large.match(/"heightPx":/g) ?? []).length });
   return list.map((p) => {
     const file = path.join(dir, `${p.name}.html`);
     writeFileSync(file, p.html);
@@ -80,7 +87,7 @@ test('HTML reports render in headless Chromium: no errors, every chart drawn, of
     const browser = context;
     // pages load concurrently (the renderer processes run in parallel); assertions follow in order
     const results = await Promise.all(
-      pages(dir).map(async ({ name, file, expectedCharts }) => {
+      (await pages(dir)).map(async ({ name, file, expectedCharts }) => {
         const page = await browser.newPage();
         const problems: string[] = [];
         page.on('console', (msg) => {

@@ -63,8 +63,45 @@ function taskRow(t: BenchTaskResult): Cell[] {
   ];
 }
 
+/**
+ * Lists are capped so a scenario with thousands of conditions (one `cel:<id>` task each) still
+ * renders to a bounded page; the JSON report has every task.
+ */
+const LISTED_CEL_TASKS = 40;
+const LISTED_CEL_CONDITIONS = 40;
+const LISTED_BASELINE_TASKS = 60;
+const LISTED_WARNINGS = 20;
+
+function isCelTask(t: BenchTaskResult): boolean {
+  return t.id.startsWith('cel:');
+}
+
+/** Every task except the per-condition `cel:` ones, and the LISTED_CEL_TASKS slowest of those, in run order. */
+function listedTasks(s: BenchScenarioResult): BenchTaskResult[] {
+  const cel = s.tasks.filter(isCelTask);
+  if (cel.length <= LISTED_CEL_TASKS) return s.tasks;
+  const slowest = new Set([...cel].sort((a, b) => a.opsPerSec - b.opsPerSec).slice(0, LISTED_CEL_TASKS));
+  return s.tasks.filter((t) => !isCelTask(t) || slowest.has(t));
+}
+
+/** "… N more …" for a capped list, or null. */
+function leftOut(s: BenchScenarioResult): string | null {
+  const hidden = s.tasks.length - listedTasks(s).length;
+  return hidden > 0 ? `… ${formatCount(hidden)} faster cel: tasks left out (the ${LISTED_CEL_TASKS} slowest are listed); the JSON report has every task.` : null;
+}
+
+function more(shown: number, total: number, what: string): string | null {
+  return total > shown ? `… ${formatCount(total - shown)} more ${what} in the JSON report.` : null;
+}
+
 function tasksTable(s: BenchScenarioResult): TableSpec {
-  return { head: TASK_HEAD, rows: s.tasks.map(taskRow) };
+  return { head: TASK_HEAD, rows: listedTasks(s).map(taskRow) };
+}
+
+/** The slowest conditions by @marcbachmann/cel-js time, capped. */
+function listedConditions(c: CelEngineComparison): CelEngineComparison {
+  if (c.conditions.length <= LISTED_CEL_CONDITIONS) return c;
+  return { ...c, conditions: [...c.conditions].sort((a, b) => (b.marcbachmannNs ?? 0) - (a.marcbachmannNs ?? 0)).slice(0, LISTED_CEL_CONDITIONS) };
 }
 
 function ratioText(x: number): string {
@@ -187,10 +224,17 @@ function baselineSummary(b: BaselineComparison): Verdict {
   return { text, tone: b.regressions > 0 ? 'bad' : 'good' };
 }
 
-/** Regressions and improvements always; unchanged rows only when there are few. */
+/** Regressions and improvements always (regressions first, capped); unchanged rows only when there are few. */
 function notableBaselineTasks(b: BaselineComparison): BaselineTaskComparison[] {
+  if (b.tasks.length <= 12) return b.tasks;
   const notable = b.tasks.filter((t) => t.verdict !== 'unchanged');
-  return b.tasks.length <= 12 ? b.tasks : notable;
+  if (notable.length <= LISTED_BASELINE_TASKS) return notable;
+  return [...notable.filter((t) => t.verdict === 'regression'), ...notable.filter((t) => t.verdict !== 'regression')].slice(0, LISTED_BASELINE_TASKS);
+}
+
+function notableLeftOut(b: BaselineComparison): string | null {
+  const notable = b.tasks.length <= 12 ? b.tasks.length : b.tasks.filter((t) => t.verdict !== 'unchanged').length;
+  return more(notableBaselineTasks(b).length, notable, 'changed tasks');
 }
 
 function settingsLine(b: BenchSection): string {
@@ -211,6 +255,8 @@ function terminal(report: BenchReport, options: RenderOptions): string {
   for (const s of b.scenarios) {
     out.push(terminalHeading(`${s.scenario}${s.description ? ` — ${s.description}` : ''}`, options));
     out.push(terminalTable(tasksTable(s), options));
+    const hidden = leftOut(s);
+    if (hidden) out.push(c.dim(hidden));
     for (const v of [overheadLine(s), cacheLine(s)]) if (v) out.push(tone(v));
     if (s.stageBreakdown) {
       out.push('', c.bold(`stage breakdown (${formatCount(s.stageBreakdown.sampledChecks)} uncached checks, own pass) beside the SDD budget`));
@@ -219,10 +265,14 @@ function terminal(report: BenchReport, options: RenderOptions): string {
     out.push(memoryLine(s));
     if (s.celEngines) {
       out.push('', c.bold('CEL engine comparison (same conditions, same inputs)'));
-      out.push(terminalTable({ head: CEL_HEAD, rows: celRows(s.celEngines) }, options));
+      out.push(terminalTable({ head: CEL_HEAD, rows: celRows(listedConditions(s.celEngines)) }, options));
+      const m = more(LISTED_CEL_CONDITIONS, s.celEngines.conditions.length, 'conditions (faster ones)');
+      if (m) out.push(c.dim(m));
       out.push(celSummary(s.celEngines));
     }
-    for (const w of s.warnings) out.push(c.yellow(`warning: ${w}`));
+    for (const w of s.warnings.slice(0, LISTED_WARNINGS)) out.push(c.yellow(`warning: ${w}`));
+    const mw = more(LISTED_WARNINGS, s.warnings.length, 'warnings');
+    if (mw) out.push(c.dim(mw));
     out.push('');
   }
   if (b.baseline) {
@@ -235,6 +285,8 @@ function terminal(report: BenchReport, options: RenderOptions): string {
         return r;
       });
       out.push(terminalTable({ head: BASELINE_HEAD, rows: colored, align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'] }, options));
+      const m = notableLeftOut(b.baseline);
+      if (m) out.push(c.dim(m));
     }
     out.push(tone(baselineSummary(b.baseline)));
     out.push(c.dim(`rule: ${b.baseline.rule}`));
@@ -252,6 +304,8 @@ function markdown(report: BenchReport): string {
   for (const s of b.scenarios) {
     out.push(`### ${markdownCode(s.scenario)}${s.description ? ` — ${s.description}` : ''}`, '');
     out.push(markdownTable(tasksTable(s)), '');
+    const hidden = leftOut(s);
+    if (hidden) out.push(`_${hidden}_`, '');
     for (const v of [overheadLine(s), cacheLine(s)]) if (v) out.push(`- ${mark(v)}`);
     out.push(`- ${memoryLine(s)}`, '');
     if (s.stageBreakdown) {
@@ -260,15 +314,21 @@ function markdown(report: BenchReport): string {
     }
     if (s.celEngines) {
       out.push('<details><summary>CEL engine comparison</summary>', '');
-      out.push(markdownTable({ head: CEL_HEAD, rows: celRows(s.celEngines), align: ['left', 'right', 'right', 'right', 'right', 'right', 'left'] }), '');
+      out.push(markdownTable({ head: CEL_HEAD, rows: celRows(listedConditions(s.celEngines)), align: ['left', 'right', 'right', 'right', 'right', 'right', 'left'] }), '');
+      const m = more(LISTED_CEL_CONDITIONS, s.celEngines.conditions.length, 'conditions (faster ones)');
+      if (m) out.push(`_${m}_`, '');
       out.push(celSummary(s.celEngines), '', '</details>', '');
     }
-    for (const w of s.warnings) out.push(`> ⚠️ ${w}`, '');
+    for (const w of s.warnings.slice(0, LISTED_WARNINGS)) out.push(`> ⚠️ ${w}`, '');
+    const mw = more(LISTED_WARNINGS, s.warnings.length, 'warnings');
+    if (mw) out.push(`_${mw}_`, '');
   }
   if (b.baseline) {
     out.push('### Baseline comparison', '', mark(baselineSummary(b.baseline)), '');
     const rows = notableBaselineTasks(b.baseline);
     if (rows.length) out.push(markdownTable({ head: BASELINE_HEAD, rows: baselineRows(rows), align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'] }), '');
+    const m = notableLeftOut(b.baseline);
+    if (m) out.push(`_${m}_`, '');
     out.push(`_Rule: ${b.baseline.rule}_`);
   }
   return out.join('\n').trimEnd();
@@ -289,8 +349,8 @@ function charts(b: BenchSection): ChartSpec[] {
       type: 'horizontalBar',
       xLabel: 'task',
       yLabel: 'ops/s',
-      labels: s.tasks.map((t) => t.name),
-      series: [{ label: 'ops/s', values: s.tasks.map((t) => t.opsPerSec), errors: s.tasks.map((t) => (t.opsPerSec * t.rmePercent) / 100) }],
+      labels: listedTasks(s).map((t) => t.name),
+      series: [{ label: 'ops/s', values: listedTasks(s).map((t) => t.opsPerSec), errors: listedTasks(s).map((t) => (t.opsPerSec * t.rmePercent) / 100) }],
       logY: true,
     });
     if (s.stageBreakdown) {
@@ -308,16 +368,17 @@ function charts(b: BenchSection): ChartSpec[] {
       });
     }
     if (s.celEngines && s.celEngines.conditions.length) {
+      const listed = listedConditions(s.celEngines);
       specs.push({
         id: chartId(s.scenario, 'cel-engines'),
         title: `${s.scenario}: ns per evaluation by CEL library`,
         type: 'bar',
         xLabel: 'condition',
         yLabel: 'ns / evaluation',
-        labels: s.celEngines.conditions.map((r) => r.conditionId),
+        labels: listed.conditions.map((r) => r.conditionId),
         series: [
-          { label: '@marcbachmann/cel-js', values: s.celEngines.conditions.map((r) => r.marcbachmannNs) },
-          { label: 'cel-js (ChromeGG)', values: s.celEngines.conditions.map((r) => r.chromeggNs) },
+          { label: '@marcbachmann/cel-js', values: listed.conditions.map((r) => r.marcbachmannNs) },
+          { label: 'cel-js (ChromeGG)', values: listed.conditions.map((r) => r.chromeggNs) },
         ],
         logY: true,
       });
@@ -344,6 +405,8 @@ function html(report: BenchReport): HtmlSection {
     if (cards.length) parts.push(htmlStatCards(cards));
     const t = tasksTable(s);
     parts.push(htmlTable({ head: t.head, rows: t.rows }));
+    const hidden = leftOut(s);
+    if (hidden) parts.push(htmlParagraph(hidden, 'note'));
     parts.push(htmlChart(chartId(s.scenario, 'ops')));
     parts.push(htmlVerdict(overheadLine(s)), htmlVerdict(cacheLine(s)));
     parts.push(htmlParagraph(memoryLine(s)));
@@ -354,11 +417,15 @@ function html(report: BenchReport): HtmlSection {
     }
     if (s.celEngines) {
       parts.push(htmlHeading('CEL engine comparison', 3));
-      parts.push(htmlTable({ head: CEL_HEAD, rows: celRows(s.celEngines), align: ['left', 'right', 'right', 'right', 'right', 'right', 'left'] }));
+      parts.push(htmlTable({ head: CEL_HEAD, rows: celRows(listedConditions(s.celEngines)), align: ['left', 'right', 'right', 'right', 'right', 'right', 'left'] }));
+      const m = more(LISTED_CEL_CONDITIONS, s.celEngines.conditions.length, 'conditions (faster ones)');
+      if (m) parts.push(htmlParagraph(m, 'note'));
       parts.push(htmlParagraph(celSummary(s.celEngines)));
       if (s.celEngines.conditions.length) parts.push(htmlChart(chartId(s.scenario, 'cel-engines')));
     }
-    if (s.warnings.length) parts.push(htmlList(s.warnings.map((w) => `warning: ${w}`)));
+    if (s.warnings.length) parts.push(htmlList(s.warnings.slice(0, LISTED_WARNINGS).map((w) => `warning: ${w}`)));
+    const mw = more(LISTED_WARNINGS, s.warnings.length, 'warnings');
+    if (mw) parts.push(htmlParagraph(mw, 'note'));
   }
   if (b.baseline) {
     parts.push(htmlHeading('Baseline comparison', 2, 'bench-baseline'));
@@ -370,6 +437,8 @@ function html(report: BenchReport): HtmlSection {
       return r;
     });
     if (rows.length) parts.push(htmlTable({ head: BASELINE_HEAD, rows, align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'] }));
+    const m = notableLeftOut(b.baseline);
+    if (m) parts.push(htmlParagraph(m, 'note'));
     parts.push(htmlParagraph(`Rule: ${b.baseline.rule}`, 'note'));
   }
   return { body: parts.filter(Boolean).join('\n'), charts: charts(b) };
@@ -380,7 +449,8 @@ function html(report: BenchReport): HtmlSection {
 function headlines(report: BenchReport): Headline[] {
   const out: Headline[] = [];
   for (const s of report.bench.scenarios) {
-    for (const t of s.tasks) {
+    // the listed tasks: a comparison of two runs stays as bounded as their pages
+    for (const t of listedTasks(s)) {
       out.push({ key: `${s.scenario}/${t.id}/opsPerSec`, label: `${s.scenario} ${t.name} ops/s`, value: t.opsPerSec, unit: 'ops/s', better: 'higher' });
       if (t.id === 'check-uncached' || t.id === 'check-cached' || t.id === 'http-roundtrip') {
         out.push({ key: `${s.scenario}/${t.id}/p99Ns`, label: `${s.scenario} ${t.name} p99`, value: t.p99Ns, unit: 'ns', better: 'lower' });

@@ -62,11 +62,60 @@ function queryStatus(q: QueryAnalysis): string {
   return q.analyzed ? formatDurationMs(q.executionTimeMs) : 'not run';
 }
 
+/**
+ * Lists are capped so a catalog of thousands of queries still renders to a bounded page: the
+ * worst queries (errors, then by critical / warning findings, then time) in the table, charts and
+ * headlines, fewer in detail, each plan up to PLAN_ROWS nodes. The JSON report has all of them.
+ */
+const LISTED_QUERIES = 50;
+const DETAILED_QUERIES = 30;
+const PLAN_ROWS = 60;
+const SQL_CHARS = 4000;
+
+function severityRank(q: QueryAnalysis): number {
+  const c = counts(q);
+  return (q.status === 'error' ? 1e9 : 0) + c.critical * 1e6 + c.warning * 1e3 + c.info;
+}
+
+/** The `limit` worst queries, in their catalog order. */
+function worstQueries(s: ExplainSection, limit: number, keep: (q: QueryAnalysis) => boolean = () => true): QueryAnalysis[] {
+  const candidates = s.queries.filter(keep);
+  if (candidates.length <= limit) return candidates;
+  const chosen = new Set(
+    [...candidates].sort((a, b) => severityRank(b) - severityRank(a) || (b.executionTimeMs ?? 0) - (a.executionTimeMs ?? 0)).slice(0, limit),
+  );
+  return candidates.filter((q) => chosen.has(q));
+}
+
+function listedQueries(s: ExplainSection): QueryAnalysis[] {
+  return worstQueries(s, LISTED_QUERIES);
+}
+
+/** Queries shown in detail: the failed ones and those with findings, capped. */
+function detailedQueries(s: ExplainSection): QueryAnalysis[] {
+  return worstQueries(s, DETAILED_QUERIES, (q) => q.status === 'error' || q.findings.length > 0 || q.advisedIndexes.length > 0);
+}
+
+function more(shown: number, total: number, what: string): string | null {
+  return total > shown ? `… ${formatCount(total - shown)} more ${what} in the JSON report.` : null;
+}
+
+/** How many queries qualify for detail (failed, findings or advice). */
+function detailCount(s: ExplainSection): number {
+  let n = 0;
+  for (const q of s.queries) if (q.status === 'error' || q.findings.length > 0 || q.advisedIndexes.length > 0) n++;
+  return n;
+}
+
+function clipSql(sql: string): string {
+  return sql.length > SQL_CHARS ? `${sql.slice(0, SQL_CHARS - 1)}…` : sql;
+}
+
 function queriesTable(s: ExplainSection): TableSpec {
   return {
     head: ['Query', 'Kind', 'Time', 'Cost', 'Critical', 'Warning', 'Info', 'Top finding', 'Index'],
     align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
-    rows: s.queries.map((q) => {
+    rows: listedQueries(s).map((q) => {
       const c = counts(q);
       const top = q.findings.find((f) => f.rule !== 'hotspot') ?? q.findings[0];
       const where = top?.nodeLabel ? ` (${top.nodeLabel})` : '';
@@ -79,7 +128,7 @@ function planTable(q: QueryAnalysis): TableSpec {
   return {
     head: ['Node', 'Rows est.', 'Rows actual', 'Loops', 'Excl. time', 'Share'],
     align: ['left', 'right', 'right', 'right', 'right', 'right'],
-    rows: q.plan.map((n) => [
+    rows: q.plan.slice(0, PLAN_ROWS).map((n) => [
       `${'  '.repeat(n.depth)}${n.depth ? '└ ' : ''}${n.label}`,
       formatCount(n.estRows),
       n.actualRows === null ? null : formatCount(n.actualRows),
@@ -123,8 +172,11 @@ function terminal(report: ExplainReport, options: RenderOptions): string {
   const c = paint(options);
   const tone = (sev: Severity, text: string) => (sev === 'critical' ? c.red.bold(text) : sev === 'warning' ? c.yellow(text) : c.gray(text));
   const out: string[] = [terminalKeyValue(summaryPairs(s), options), ''];
-  out.push(terminalTable(queriesTable(s), options), '');
-  for (const q of s.queries) {
+  out.push(terminalTable(queriesTable(s), options));
+  const mq = more(LISTED_QUERIES, s.queries.length, 'queries');
+  out.push(...(mq ? [c.gray(mq)] : []), '');
+  const detailed = detailedQueries(s);
+  for (const q of detailed) {
     if (q.status === 'error') {
       out.push(`${c.bold(q.id)} ${c.gray(q.source)}  ${c.red('error')}: ${q.error ?? ''}`, '');
       continue;
@@ -132,6 +184,7 @@ function terminal(report: ExplainReport, options: RenderOptions): string {
     if (q.findings.length === 0 && q.advisedIndexes.length === 0) continue;
     out.push(`${c.bold(q.id)} ${c.gray(q.source)}  ${queryStatus(q)}, cost ${formatNumber(q.totalCostUnits)}${q.status === 'timeout' ? c.yellow(` (${q.error})`) : ''}`);
     if (q.plan.length) out.push(terminalTable(planTable(q), options));
+    if (q.plan.length > PLAN_ROWS) out.push(c.gray(`  … ${q.plan.length - PLAN_ROWS} more plan nodes in the JSON report`));
     for (const f of q.findings) {
       out.push(`  ${tone(f.severity, f.severity.toUpperCase().padEnd(8))} ${c.bold(f.rule)}${findingWhere(f) ? c.gray(` [${findingWhere(f)}]`) : ''}: ${f.message}`);
       out.push(`           ${c.gray('evidence:')} ${f.evidence}`);
@@ -140,6 +193,8 @@ function terminal(report: ExplainReport, options: RenderOptions): string {
     for (const ddl of q.advisedIndexes) out.push(`  ${c.green('INDEX')}    ${ddl}`);
     out.push('');
   }
+  const mdt = more(detailed.length, detailCount(s), 'queries with findings');
+  if (mdt) out.push(c.gray(mdt), '');
   if (s.indexes.length) {
     out.push(terminalHeading(`Suggested indexes (${s.indexes.length}, verified)`, options));
     out.push(terminalTable(indexesTable(s), options));
@@ -156,6 +211,8 @@ function terminal(report: ExplainReport, options: RenderOptions): string {
 function markdown(report: ExplainReport): string {
   const s = report.explain;
   const out: string[] = ['## explain', '', markdownKeyValue(summaryPairs(s), ['', '']), '', markdownTable(queriesTable(s)), ''];
+  const mq = more(LISTED_QUERIES, s.queries.length, 'queries');
+  if (mq) out.push(`_${escapeMarkdown(mq)}_`, '');
   if (s.indexes.length) {
     out.push(`### Suggested indexes (${s.indexes.length}, verified)`, '', markdownTable(indexesTable(s)), '', '```sql', ...s.indexes.map((ix) => ix.ddl), '```', '');
     const notes = writeNotes(s);
@@ -163,7 +220,8 @@ function markdown(report: ExplainReport): string {
   } else {
     out.push('No index passed verification.', '');
   }
-  for (const q of s.queries) {
+  const detailed = detailedQueries(s);
+  for (const q of detailed) {
     if (q.status === 'error') {
       out.push(`- **${escapeMarkdown(q.id)}** (${escapeMarkdown(q.source)}): error: ${escapeMarkdown(q.error ?? '')}`);
       continue;
@@ -171,8 +229,9 @@ function markdown(report: ExplainReport): string {
     if (q.findings.length === 0) continue;
     const c = counts(q);
     out.push(`<details><summary><b>${escapeHtml(q.id)}</b> — ${escapeHtml(queryStatus(q))}, ${c.critical} critical, ${c.warning} warning, ${c.info} info</summary>`, '');
-    if (q.sql) out.push('```sql', q.sql, '```', '');
+    if (q.sql) out.push('```sql', clipSql(q.sql), '```', '');
     if (q.plan.length) out.push(markdownTable(planTable(q)), '');
+    if (q.plan.length > PLAN_ROWS) out.push(`_… ${q.plan.length - PLAN_ROWS} more plan nodes in the JSON report._`, '');
     for (const f of q.findings) {
       out.push(`- **${f.severity}** \`${f.rule}\`${findingWhere(f) ? ` (${escapeMarkdown(findingWhere(f))})` : ''}: ${escapeMarkdown(f.message)}  `);
       out.push(`  evidence: ${markdownCode(f.evidence)}  `, `  advice: ${escapeMarkdown(f.advice)}`);
@@ -180,6 +239,8 @@ function markdown(report: ExplainReport): string {
     for (const ddl of q.advisedIndexes) out.push(`- index: ${markdownCode(ddl)}`);
     out.push('', '</details>', '');
   }
+  const mdt = more(detailed.length, detailCount(s), 'queries with findings');
+  if (mdt) out.push(`_${escapeMarkdown(mdt)}_`, '');
   return out.join('\n');
 }
 
@@ -215,7 +276,7 @@ function shareChart(q: QueryAnalysis): ChartSpec {
 
 function charts(s: ExplainSection): ChartSpec[] {
   const out: ChartSpec[] = [];
-  const timed = s.queries.filter((q) => q.executionTimeMs !== null);
+  const timed = listedQueries(s).filter((q) => q.executionTimeMs !== null);
   if (timed.length) {
     out.push({
       id: 'explain-query-times', title: 'Execution time per query (EXPLAIN ANALYZE)', type: 'horizontalBar', xLabel: 'query', yLabel: 'ms',
@@ -249,6 +310,8 @@ function html(report: ExplainReport): HtmlSection {
   parts.push(htmlKeyValue(summaryPairs(s)));
   const qt = queriesTable(s);
   parts.push(htmlTable({ head: qt.head, rows: qt.rows, ...(qt.align ? { align: qt.align } : {}), caption: 'Queries', className: 'compact' }));
+  const mq = more(LISTED_QUERIES, s.queries.length, 'queries');
+  if (mq) parts.push(htmlParagraph(mq, 'note'));
   const ch = charts(s);
   if (ch.some((c) => c.id === 'explain-query-times')) parts.push(htmlChart('explain-query-times'));
   const slow = slowQueries(s);
@@ -267,7 +330,8 @@ function html(report: ExplainReport): HtmlSection {
   } else {
     parts.push(htmlParagraph('No index passed verification.', 'note'));
   }
-  for (const q of s.queries) {
+  const detailed = detailedQueries(s);
+  for (const q of detailed) {
     if (q.status === 'error') {
       parts.push(htmlParagraph(rawHtml(`<b>${escapeHtml(q.id)}</b> (${escapeHtml(q.source)}): ${htmlBadge('error', 'bad')} ${escapeHtml(q.error ?? '')}`)));
       continue;
@@ -277,15 +341,18 @@ function html(report: ExplainReport): HtmlSection {
     const badges = SEVERITIES.filter((sev) => c[sev]).map((sev) => htmlBadge(`${c[sev]} ${sev}`, BADGE[sev])).join(' ');
     const pt = planTable(q);
     const body = [
-      q.sql ? `<pre><code>${escapeHtml(q.sql)}</code></pre>` : '',
+      q.sql ? `<pre><code>${escapeHtml(clipSql(q.sql))}</code></pre>` : '',
       q.plan.length ? htmlTable({ head: pt.head, rows: pt.rows.map((r) => [rawHtml(`<code>${escapeHtml(String(r[0])).replace(/ /g, '&nbsp;')}</code>`), ...r.slice(1)]), ...(pt.align ? { align: pt.align } : {}), className: 'compact' }) : '',
       htmlList(q.findings.map((f) => rawHtml(
         `${htmlBadge(f.severity, BADGE[f.severity])} <b>${escapeHtml(f.rule)}</b>${findingWhere(f) ? ` <i>(${escapeHtml(findingWhere(f))})</i>` : ''}: ${escapeHtml(f.message)}` +
         `<br><small>evidence: <code>${escapeHtml(f.evidence)}</code></small><br><small>advice: ${escapeHtml(f.advice)}</small>`))),
+      q.plan.length > PLAN_ROWS ? htmlParagraph(`… ${q.plan.length - PLAN_ROWS} more plan nodes in the JSON report.`, 'note') : '',
       q.advisedIndexes.length ? htmlList(q.advisedIndexes.map((d) => rawHtml(`index: <code>${escapeHtml(d)}</code>`))) : '',
     ].join('');
     parts.push(`<details><summary><b>${escapeHtml(q.id)}</b> <small>${escapeHtml(q.source)}</small> — ${escapeHtml(queryStatus(q))} ${badges}</summary>${body}</details>`);
   }
+  const mdt = more(detailed.length, detailCount(s), 'queries with findings');
+  if (mdt) parts.push(htmlParagraph(mdt, 'note'));
   return { body: parts.join('\n'), charts: ch };
 }
 
@@ -301,7 +368,7 @@ function headlines(report: ExplainReport): Headline[] {
   if (s.summary.totalExecutionTimeMs !== null) {
     out.push({ key: 'explain/totalExecutionTimeMs', label: 'total execution time', value: s.summary.totalExecutionTimeMs, unit: 'ms', better: 'lower' });
   }
-  for (const q of s.queries) {
+  for (const q of listedQueries(s)) {
     if (q.executionTimeMs !== null) out.push({ key: `explain/${q.id}/executionTimeMs`, label: `${q.id} execution time`, value: q.executionTimeMs, unit: 'ms', better: 'lower' });
   }
   return out;

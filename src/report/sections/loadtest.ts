@@ -205,6 +205,44 @@ function sampledSeries(series: SeriesPoint[], max: number): SeriesPoint[] {
   return out;
 }
 
+/** points per chart line: a long run's per-second series is merged into windows of equal length */
+const CHART_POINTS = 600;
+
+/**
+ * The series in at most `max` windows of `width` seconds: rates and concurrency averaged over the
+ * window, errors summed, latency percentiles the worst second's (a spike must stay visible).
+ */
+export function windowedSeries(series: readonly SeriesPoint[], max: number): { width: number; points: SeriesPoint[] } {
+  if (series.length <= max) return { width: 1, points: [...series] };
+  const width = Math.ceil(series.length / max);
+  const points: SeriesPoint[] = [];
+  const worst = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+  for (let i = 0; i < series.length; i += width) {
+    const w = series.slice(i, i + width);
+    const mean = (f: (p: SeriesPoint) => number): number => w.reduce((sum, p) => sum + f(p), 0) / w.length;
+    let p50: number | null = null;
+    let p90: number | null = null;
+    let p99: number | null = null;
+    for (const p of w) {
+      p50 = worst(p50, p.p50Ms);
+      p90 = worst(p90, p.p90Ms);
+      p99 = worst(p99, p.p99Ms);
+    }
+    points.push({
+      second: w[0]!.second,
+      targetRps: w.some((p) => p.targetRps !== null) ? mean((p) => p.targetRps ?? 0) : null,
+      sentRps: mean((p) => p.sentRps),
+      completedRps: mean((p) => p.completedRps),
+      errors: w.reduce((sum, p) => sum + p.errors, 0),
+      p50Ms: p50,
+      p90Ms: p90,
+      p99Ms: p99,
+      concurrency: mean((p) => p.concurrency),
+    });
+  }
+  return { width, points };
+}
+
 function seriesTable(s: LoadtestSection, max: number): TableSpec {
   const open = s.config.model === 'open';
   return {
@@ -291,36 +329,38 @@ function charts(s: LoadtestSection): ChartSpec[] {
   const out: ChartSpec[] = [];
   const open = s.config.model === 'open';
   if (s.series.length) {
-    const labels = s.series.map((p) => p.second + 1);
+    const { width, points } = windowedSeries(s.series, CHART_POINTS);
+    const per = width === 1 ? 'per second' : `per ${width} s window (worst second's percentiles)`;
+    const labels = points.map((p) => p.second + 1);
     out.push({
       id: 'loadtest-latency-over-time',
-      title: `Latency per second (${open ? 'corrected' : 'service time'})`,
+      title: `Latency ${per} (${open ? 'corrected' : 'service time'})`,
       type: 'line',
       xLabel: 'second',
       yLabel: 'ms',
       labels,
       series: [
-        { label: 'p50', values: s.series.map((p) => p.p50Ms) },
-        { label: 'p90', values: s.series.map((p) => p.p90Ms) },
-        { label: 'p99', values: s.series.map((p) => p.p99Ms) },
+        { label: 'p50', values: points.map((p) => p.p50Ms) },
+        { label: 'p90', values: points.map((p) => p.p90Ms) },
+        { label: 'p99', values: points.map((p) => p.p99Ms) },
       ],
     });
     // the target as bars under the sent/completed lines: when the generator keeps up they coincide,
     // and three identical lines would hide each other; the error axis only when there were errors
-    const anyErrors = s.series.some((p) => p.errors > 0);
+    const anyErrors = points.some((p) => p.errors > 0);
     out.push({
       id: 'loadtest-rate',
-      title: open ? 'Target vs sent and completed rate' : 'Completed rate',
+      title: `${open ? 'Target vs sent and completed rate' : 'Completed rate'}${width === 1 ? '' : ` (mean per ${width} s window; errors summed)`}`,
       type: 'line',
       xLabel: 'second',
       yLabel: 'requests/s',
       ...(anyErrors ? { y2Label: 'errors/s' } : {}),
       labels,
       series: [
-        ...(open ? [{ label: 'target', values: s.series.map((p) => p.targetRps), as: 'bar' as const, color: '#b8c0cc' }] : []),
-        { label: 'sent', values: s.series.map((p) => p.sentRps) },
-        { label: 'completed', values: s.series.map((p) => p.completedRps) },
-        ...(anyErrors ? [{ label: 'errors', values: s.series.map((p) => p.errors), axis: 'right' as const, as: 'bar' as const }] : []),
+        ...(open ? [{ label: 'target', values: points.map((p) => p.targetRps), as: 'bar' as const, color: '#b8c0cc' }] : []),
+        { label: 'sent', values: points.map((p) => p.sentRps) },
+        { label: 'completed', values: points.map((p) => p.completedRps) },
+        ...(anyErrors ? [{ label: 'errors', values: points.map((p) => p.errors), axis: 'right' as const, as: 'bar' as const }] : []),
       ],
     });
   }
