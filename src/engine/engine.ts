@@ -23,6 +23,7 @@ import {
   rulesForAction,
   rulesForRole,
   type Chain,
+  type RoleAt,
   type CompiledDerivedRole,
   type CompiledExpr,
   type CompiledPrincipalPolicy,
@@ -423,33 +424,39 @@ class DecisionEngine implements Engine {
   }
 
   /**
-   * One of the principal's roles, down the resource scope chain (as Cerbos 0.55 decides). At every
-   * scope where the role has a role policy, that policy must list the action, else DENY. When the
-   * requested scope itself has the role's policy (a custom role), the role's parent roles decide
-   * from there on, together as one group, and their role policies at later scopes must list the
-   * action too; otherwise the role decides for itself, as a plain role.
+   * One of the principal's roles, down the resource scope chain (as Cerbos 0.55 decides; see
+   * buildChain for when a role policy gates a role at a scope). Where a policy gates the role, it
+   * must list the action, else DENY. When the requested scope's policy covers this kind, the role
+   * and its parent roles decide from there on, together as one group, and the role policies of
+   * those custom roles at later scopes must list the action too; otherwise the role decides as a
+   * plain role (with its parents when the requested scope's policy neither covers nor gates).
    */
   private roleOutcome(chain: Chain, role: string, action: string): Outcome {
     const levels = chain.resourceLevels;
     const last = levels.length - 1;
     this.single[0] = role;
     let group = chain.inheritedRoles.size > 0 ? (chain.inheritedRoles.get(role) ?? this.single) : this.single;
-    let customs: CompiledRolePolicy['role'][] | null = null;
+    let customs: string[] | null = null;
     for (let i = 0; i <= last; i++) {
       const rolesAt = chain.roleLevels[i];
       if (rolesAt !== undefined) {
         if (customs === null) {
-          const policy = rolesAt.get(role);
-          if (policy !== undefined && i === 0) {
-            const parents: string[] = [];
-            customs = [];
-            if (!this.collectParents(chain, rolesAt, policy, action, parents, customs, 0)) return DENIED;
-            group = parents;
-          } else if (policy !== undefined && !this.rolePolicyLists(chain, policy, action)) return this.decided(policy.name, policy.policyScope, DENIED);
+          const at = rolesAt.get(role);
+          if (at !== undefined) {
+            if (i === 0 && at.covers) {
+              // the custom role keeps its own name beside its parents'
+              const parents: string[] = [role];
+              customs = [];
+              if (!this.collectParents(chain, rolesAt, at.policy, action, parents, customs, 0)) return DENIED;
+              group = parents;
+            } else if (at.gates) {
+              if (!this.rolePolicyLists(chain, at.policy, action)) return this.decided(at.policy.name, at.policy.policyScope, DENIED);
+            } else if (i === 0) group = [role, ...at.policy.parentRoles];
+          }
         } else {
           for (const custom of customs) {
-            const policy = rolesAt.get(custom);
-            if (policy !== undefined && !this.rolePolicyLists(chain, policy, action)) return this.decided(policy.name, policy.policyScope, DENIED);
+            const at = rolesAt.get(custom);
+            if (at !== undefined && at.gates && !this.rolePolicyLists(chain, at.policy, action)) return this.decided(at.policy.name, at.policy.policyScope, DENIED);
           }
         }
       }
@@ -466,7 +473,7 @@ class DecisionEngine implements Engine {
    */
   private collectParents(
     chain: Chain,
-    rolesAt: Map<string, CompiledRolePolicy>,
+    rolesAt: Map<string, RoleAt>,
     policy: CompiledRolePolicy,
     action: string,
     group: string[],
@@ -480,9 +487,9 @@ class DecisionEngine implements Engine {
     customs.push(policy.role);
     for (const parent of policy.parentRoles) {
       const custom = rolesAt.get(parent);
-      if (custom === undefined) {
+      if (custom === undefined || !custom.covers) {
         if (!group.includes(parent)) group.push(parent);
-      } else if (!customs.includes(parent) && !this.collectParents(chain, rolesAt, custom, action, group, customs, depth + 1) && policy.parentRoles.length === 1) return false;
+      } else if (!customs.includes(parent) && !this.collectParents(chain, rolesAt, custom.policy, action, group, customs, depth + 1) && policy.parentRoles.length === 1) return false;
     }
     return true;
   }

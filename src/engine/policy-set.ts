@@ -138,6 +138,10 @@ export interface CompiledResourcePolicy {
   policyScope: string;
   /** parental consent is required for its ALLOWs (SCOPE_PERMISSIONS_REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS) */
   consent: boolean;
+  /** roles its rules name, directly or as parent roles of the derived roles they name */
+  namedRoles: Set<string>;
+  /** a rule names every role (`*`, directly or through a derived role) */
+  namesAnyRole: boolean;
   scope: Scope;
   rules: CompiledRule[];
   derivedRoleSets: string[];
@@ -186,6 +190,15 @@ export interface CompiledRolePolicy {
   rules: CompiledRoleRule[];
 }
 
+/** A role policy at one scope of a chain, and what it does to this resource there (see buildChain). */
+export interface RoleAt {
+  policy: CompiledRolePolicy;
+  /** one of its rules names this kind */
+  covers: boolean;
+  /** an action it does not list is denied to the role at this scope */
+  gates: boolean;
+}
+
 /**
  * Everything that decides one resource entry for one kind of request: the principal policies
  * (most specific scope first), the resource policies down the scope chain (most specific first)
@@ -198,12 +211,10 @@ export interface Chain {
   principalLevels: CompiledPrincipalPolicy[];
   resourceLevels: CompiledResourcePolicy[];
   /** per resource level (same index): role → its role policy at that level's scope, when any */
-  roleLevels: Array<Map<string, CompiledRolePolicy> | undefined>;
-  /**
-   * Resources of a non-default version: role policies list nothing for them, but a custom role
-   * still decides as itself and its parent roles (role → that group)
-   */
+  roleLevels: Array<Map<string, RoleAt> | undefined>;
+  /** resources of a non-default version: a custom role decides as itself and its parent roles (role → that group) */
   inheritedRoles: Map<string, string[]>;
+
   /** decision-cache keys, narrowed per (roles, actions) */
   keys: KeyVariants;
   /** some condition reads request.auxData: decisions are not cached */
@@ -420,6 +431,15 @@ class Compiler {
         if (existing) throw errorAt(doc.location, `duplicate role policy ${policy.name} (also in ${existing.file})`);
         roles.set(policy.role, policy);
         rolePolicies.push(policy);
+      }
+    }
+    // Cerbos 0.55 also refuses a scope holding a role policy and two or more policies that require
+    // parental consent (measured: one such policy beside a role policy loads)
+    for (const role of rolePolicies) {
+      const consenting = [...resourcePolicies, ...principalPolicies].filter((p) => p.consent && p.policyScope === role.policyScope);
+      if (role.policyScope !== '' && consenting.length >= 2) {
+        const doc = this.docs.find((d) => d.kind === 'rolePolicy' && d.name === role.name) as RolePolicyDoc;
+        throw errorAt(doc.location, `${role.name}: conflicting scopePermissions in scope "${role.policyScope}" (a role policy beside ${consenting.map((p) => p.name).join(', ')}, which require parental consent)`);
       }
     }
     // Cerbos refuses a scoped policy whose ancestor scopes have no policy ("missing scopes")
@@ -668,6 +688,8 @@ class Compiler {
       version: doc.version,
       policyScope: doc.scope,
       consent: doc.scopePermissions === 'SCOPE_PERMISSIONS_REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS',
+      namedRoles: new Set(rules.flatMap((r) => [...r.roles, ...r.derivedRoles.flatMap((d) => [...d.parentRoles])])),
+      namesAnyRole: rules.some((r) => r.anyRole || r.derivedRoles.some((d) => d.anyParent)),
       scope,
       rules,
       derivedRoleSets: doc.importDerivedRoles,
@@ -688,6 +710,12 @@ class Compiler {
   }
 
   private principalPolicy(doc: PrincipalPolicyDoc): CompiledPrincipalPolicy {
+    const seen = new Map<string, number>();
+    doc.rules.forEach((r, i) => {
+      const prev = seen.get(r.resource);
+      if (prev !== undefined) throw errorAt(r.location, `${doc.name}: duplicate resource "${r.resource}" in rules[${i}] (first in rules[${prev}]); Cerbos allows one rule per resource`);
+      seen.set(r.resource, i);
+    });
     const scope = this.scope(doc.name, doc.location, doc.variables, doc.constants);
     const rules: CompiledPrincipalRule[] = [];
     doc.rules.forEach((r, i) => {
@@ -776,6 +804,8 @@ function emptyLevel(kind: string, version: string, scope: string): CompiledResou
     version,
     policyScope: scope,
     consent: false,
+    namedRoles: new Set(),
+    namesAnyRole: false,
     scope: { name, constants: {}, variables: new Map(), derivedRoles: [], readsRuntime: false },
     rules: [],
     derivedRoleSets: [],
@@ -795,12 +825,15 @@ function emptyLevel(kind: string, version: string, scope: string): CompiledResou
 export function buildChain(set: PolicySet, kind: string, resourceVersion: string, resourceScope: string, principal: { id: string; scope: string } | null): Chain {
   const lenient = set.lenientScopeSearch;
   const policies = set.resourceIndex.get(`${kind}\0${resourceVersion}`);
-  // a custom role's policy at a scope applies to every kind: kinds it names no rule for are denied
-  // role policies have the default version: they gate resources of that version only
-  const roleScope = (scope: string): Map<string, CompiledRolePolicy> | undefined => (resourceVersion === 'default' ? set.roleIndex.get(scope) : undefined);
+  // Custom roles, as Cerbos 0.55 decides them (resources of the default version): a role policy at
+  // a scope covers the kinds its rules name; it gates a role there when it covers this kind, or when
+  // that scope's resource policy names the role or one of its parent roles (then an action it does
+  // not list is denied). At the requested scope, a covering policy hands the decision to the parent
+  // roles; one that neither covers nor gates lets the role decide as itself and its parents. For
+  // other versions the nearest role policy only names the parents.
+  const covers = (policy: CompiledRolePolicy): boolean => policy.rules.some((r) => r.resource.test(kind));
   const inheritedRoles = new Map<string, string[]>();
   if (resourceVersion !== 'default') {
-    // the role policies nearest the requested scope name the parent roles
     for (const scope of [resourceScope, ...ancestorScopes(resourceScope)]) {
       for (const [role, policy] of set.roleIndex.get(scope) ?? []) if (!inheritedRoles.has(role)) inheritedRoles.set(role, [role, ...policy.parentRoles]);
     }
@@ -816,7 +849,18 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
     }
   }
   // role policies of the requested scope itself: a lenient search does not carry them down
-  const roleLevels = scopes.map((s, i) => (i === 0 && s !== resourceScope ? undefined : roleScope(s)));
+  const roleLevels = scopes.map((s, i): Map<string, RoleAt> | undefined => {
+    const roles = resourceVersion === 'default' && (i > 0 || s === resourceScope) ? set.roleIndex.get(s) : undefined;
+    if (roles === undefined) return undefined;
+    const level = resourceLevels[i]!;
+    const at = new Map<string, RoleAt>();
+    for (const [role, policy] of roles) {
+      const covering = covers(policy);
+      const named = level.namesAnyRole || level.namedRoles.has(role) || policy.parentRoles.some((p) => level.namedRoles.has(p));
+      at.set(role, { policy, covers: covering, gates: covering || named });
+    }
+    return at;
+  });
   const name = `${resourceLevels[0]?.name ?? `resource.${kind}.v${resourceVersion}`}|${principalLevels[0]?.name ?? ''}|${resourceScope}`;
   const chain: Chain = {
     name,
@@ -841,8 +885,8 @@ function expandRoles(chain: Chain, roles: readonly string[]): string[] {
     if (out.includes(role) || depth > MAX_ROLE_DEPTH) return;
     out.push(role);
     for (const level of chain.roleLevels) {
-      const rp = level?.get(role);
-      if (rp !== undefined) for (const parent of rp.parentRoles) visit(parent, depth + 1);
+      const at = level?.get(role);
+      if (at !== undefined) for (const parent of at.policy.parentRoles) visit(parent, depth + 1);
     }
     for (const parent of chain.inheritedRoles.get(role) ?? []) visit(parent, depth + 1);
   };
@@ -870,7 +914,7 @@ function keyPlanForChain(chain: Chain, roles: readonly string[] | null, actions:
   const expanded = roles === null ? null : expandRoles(chain, roles);
   for (const level of chain.roleLevels) {
     if (level === undefined) continue;
-    for (const rp of level.values()) {
+    for (const { policy: rp } of level.values()) {
       if (expanded !== null && !expanded.includes(rp.role)) continue;
       for (const rule of rp.rules) if (rule.resource.test(kind) && rule.actions.some(actionMatches)) trees.push(rule.condition);
     }

@@ -133,7 +133,7 @@ export interface PrincipalPolicyDoc {
   scopePermissions: ScopePermissions | undefined;
   variables: ImportsAndLocals<VariableDef[]>;
   constants: ImportsAndLocals<Record<string, unknown>>;
-  rules: Array<{ resource: string; actions: PrincipalRuleAction[] }>;
+  rules: Array<{ resource: string; actions: PrincipalRuleAction[]; location: ExprLocation }>;
   location: ExprLocation;
 }
 
@@ -630,6 +630,7 @@ class Parser extends YamlReader {
       if (!isSeq(acts)) throw this.error(acts ?? r, `${w}.actions must be a list`);
       return {
         resource: this.str(r, 'resource', w, true),
+        location: this.loc(r),
         actions: acts.items.map((a, j) => {
           const wa = `${w}.actions[${j}]`;
           const am = this.map(a as YamlNode, wa);
