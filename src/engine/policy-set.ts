@@ -830,13 +830,11 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
   // that scope's resource policy names the role or one of its parent roles (then an action it does
   // not list is denied). At the requested scope, a covering policy hands the decision to the parent
   // roles; one that neither covers nor gates lets the role decide as itself and its parents. For
-  // other versions the nearest role policy only names the parents.
+  // other versions the role policy at the requested scope only names the parents.
   const covers = (policy: CompiledRolePolicy): boolean => policy.rules.some((r) => r.resource.test(kind));
   const inheritedRoles = new Map<string, string[]>();
   if (resourceVersion !== 'default') {
-    for (const scope of [resourceScope, ...ancestorScopes(resourceScope)]) {
-      for (const [role, policy] of set.roleIndex.get(scope) ?? []) if (!inheritedRoles.has(role)) inheritedRoles.set(role, [role, ...policy.parentRoles]);
-    }
+    for (const [role, policy] of set.roleIndex.get(resourceScope) ?? []) inheritedRoles.set(role, [role, ...policy.parentRoles]);
   }
   const scopes = scopeChain((s) => set.resourceScopes.has(s), resourceScope, lenient);
   const resourceLevels = scopes.map((s) => policies?.get(s) ?? emptyLevel(kind, resourceVersion, s));

@@ -19,7 +19,7 @@ import { findCerbos, startCerbos } from '../../src/targets/cerbos.js';
 import { compareWithCerbos, describeDifference } from '../../src/targets/differential.js';
 import { mulberry32 } from '../../src/util/random.js';
 
-// AUTHZ_PERF_RANDOM_REPOS=N runs more repositories (a deeper local check)
+// AUTHZ_PERF_RANDOM_REPOS=N runs more repositories, AUTHZ_PERF_RANDOM_FROM=K starts at the K-th (a deeper local check)
 const REPOSITORIES = Number(process.env['AUTHZ_PERF_RANDOM_REPOS'] ?? 12);
 const REQUESTS = 60;
 const ACTIONS = ['view', 'edit', 'delete', 'archive', 'view:x'];
@@ -127,7 +127,7 @@ test('random repositories: our engine and the Cerbos PDP refuse the same ones an
   let compared = 0;
   let refusedByBoth = 0;
   let restartedAgreements = 0;
-  for (let seed = 1; seed <= REPOSITORIES; seed++) {
+  for (let seed = Number(process.env['AUTHZ_PERF_RANDOM_FROM'] ?? 1); seed <= REPOSITORIES; seed++) {
     const g = new Generator(seed * 7919);
     const files = repository(g);
     const dir = mkdtempSync(path.join(tmpdir(), 'authz-perf-random-repo-'));
