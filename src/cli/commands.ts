@@ -16,6 +16,7 @@ const COMMANDS: ReadonlyArray<{ name: string; load: () => Promise<{ register: Re
   { name: 'analyze-cel', load: () => import('./analyze-cel.js') },
   { name: 'explain', load: () => import('./explain.js') },
   { name: 'size', load: () => import('./size.js') },
+  { name: 'doctor', load: () => import('./doctor.js') },
   { name: 'report', load: () => import('./report.js') },
 ];
 

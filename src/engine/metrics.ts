@@ -9,7 +9,8 @@
  * on the first server, into one shared registry that every server's scrape merges in: starting and
  * closing servers (bench --http, an in-process loadtest target, tests) never adds collectors.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { getHeapStatistics } from 'node:v8';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from './engine.js';
 import type { CheckResponse } from './types.js';
 
@@ -37,6 +38,15 @@ export function processMetricsRegistry(): Registry {
   if (processRegistry === undefined) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    // the V8 old-space limit (--max-old-space-size), so heap use can be read as a share of it
+    new Gauge({
+      name: 'nodejs_heap_size_limit_bytes',
+      help: 'V8 heap size limit (v8.getHeapStatistics().heap_size_limit)',
+      registers: [processRegistry],
+      collect() {
+        this.set(getHeapStatistics().heap_size_limit);
+      },
+    });
   }
   return processRegistry;
 }
@@ -80,6 +90,30 @@ export function createServerMetrics(engine: Engine): ServerMetrics {
     collect() {
       this.reset();
       this.inc(Math.max(0, engine.celStats().evaluations - celStart.evaluations));
+    },
+  });
+  new Gauge({
+    name: 'authz_perf_decision_cache_entries',
+    help: 'Decision cache entries held now',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().size);
+    },
+  });
+  new Gauge({
+    name: 'authz_perf_decision_cache_max_entries',
+    help: 'Decision cache capacity in entries (--cache-size; 0 when the cache is off)',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().maxEntries);
+    },
+  });
+  new Gauge({
+    name: 'authz_perf_decision_cache_ttl_seconds',
+    help: 'Decision cache entry lifetime (--cache-ttl; 0 when the cache is off)',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().ttlMs / 1000);
     },
   });
   const duration = new Histogram({

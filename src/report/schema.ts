@@ -13,6 +13,7 @@ export const SECTION_KEYS: { readonly [C in CommandName]: string } = {
   'analyze-cel': 'celAnalysis',
   explain: 'explain',
   size: 'size',
+  doctor: 'doctor',
 };
 
 export const COMMANDS = Object.keys(SECTION_KEYS) as CommandName[];

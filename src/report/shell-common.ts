@@ -57,6 +57,7 @@ export function commandTitle(report: Report): string {
     'analyze-cel': 'CEL cost analysis',
     explain: 'Query plan analysis',
     size: 'Capacity sizing',
+    doctor: 'Engine doctor',
   };
   return titles[report.command] ?? report.command;
 }

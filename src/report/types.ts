@@ -7,12 +7,13 @@ import type { LoadtestSection } from '../load/types.js';
 import type { CelAnalysisSection } from '../cel/types.js';
 import type { ExplainSection } from '../query/types.js';
 import type { SizeSection } from '../sizing/types.js';
+import type { DoctorSection } from '../doctor/types.js';
 
 /** Bump when a saved report's shape changes incompatibly; loaders refuse newer versions. */
 export const SCHEMA_VERSION = 1;
 export const TOOL_NAME = 'authz-perf';
 
-export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size';
+export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'doctor';
 
 export interface Environment {
   cpuModel: string;
@@ -48,7 +49,8 @@ export interface LoadtestReport extends ReportEnvelope<'loadtest'> { loadtest: L
 export interface CelAnalysisReport extends ReportEnvelope<'analyze-cel'> { celAnalysis: CelAnalysisSection }
 export interface ExplainReport extends ReportEnvelope<'explain'> { explain: ExplainSection }
 export interface SizeReport extends ReportEnvelope<'size'> { size: SizeSection }
+export interface DoctorReport extends ReportEnvelope<'doctor'> { doctor: DoctorSection }
 
-export type Report = BenchReport | LoadtestReport | CelAnalysisReport | ExplainReport | SizeReport;
+export type Report = BenchReport | LoadtestReport | CelAnalysisReport | ExplainReport | SizeReport | DoctorReport;
 
 export type ReportFor<C extends CommandName> = Extract<Report, { command: C }>;

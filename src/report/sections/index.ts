@@ -5,6 +5,7 @@ import { loadtestRenderer } from './loadtest.js';
 import { celAnalysisRenderer } from './analyze-cel.js';
 import { explainRenderer } from './explain.js';
 import { sizeRenderer } from './size.js';
+import { doctorRenderer } from './doctor.js';
 
 const renderers: { [C in CommandName]: SectionRenderer<ReportFor<C>> } = {
   bench: benchRenderer,
@@ -12,6 +13,7 @@ const renderers: { [C in CommandName]: SectionRenderer<ReportFor<C>> } = {
   'analyze-cel': celAnalysisRenderer,
   explain: explainRenderer,
   size: sizeRenderer,
+  doctor: doctorRenderer,
 };
 
 export function sectionRenderer<C extends CommandName>(command: C): SectionRenderer<ReportFor<C>> {

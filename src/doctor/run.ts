@@ -1,0 +1,134 @@
+/**
+ * `doctor`'s front door: observe a running engine's metrics over a window (optionally while
+ * driving the scenario's requests at it, and reading Postgres), profile CEL per expression
+ * in-process when policies are known, apply the playbook rules, return the report section.
+ * Everything that touches the process (clock, sleep, fetch, the database handle) is passed in.
+ */
+import { loadPolicySet } from '../engine/index.js';
+import { createRequestStream, takeRequests, type Scenario } from '../scenario/index.js';
+import type { DbAdapter } from '../query/adapter.js';
+import { collect } from './collect.js';
+import { profileCel } from './cel-profile.js';
+import { databaseBaseline, readDatabase } from './database.js';
+import { loadFigures, runDoctorLoad } from './load.js';
+import { observe, type ObserveDeps } from './observe.js';
+import { applyRules, RULES, worstSeverity } from './rules/index.js';
+import type { CollectedMetrics, DatabaseFigures, DoctorSection, LoadFigures } from './types.js';
+import type { LoadtestSection } from '../load/types.js';
+
+export interface DoctorOptions {
+  /** base URL of the engine's check API */
+  targetUrl: string;
+  /** its Prometheus endpoint (`/metrics` for serve, `/_cerbos/metrics` for Cerbos) */
+  metricsUrl: string;
+  /** the command started the engine itself */
+  bundled: boolean;
+  /** observation window without --load; with it, the load's duration */
+  windowS: number;
+  /** seconds between scrapes (default: a tenth of the window, 1–10 s) */
+  intervalS?: number;
+  slo: { p99Ms: number; errorRate: number; source: string };
+  /** request stream for --load and the CEL profile, and its policies */
+  scenario: Scenario | null;
+  /** policies to profile when there is no scenario (requests then come from nowhere: no profile) */
+  load: { rps: number; seed?: number; requestPool?: number; maxConnections?: number } | null;
+  database: DbAdapter | null;
+  /** ms of in-process CEL profiling after the window (0: none) */
+  celProfileBudgetMs?: number;
+  /** requests of the scenario's stream to profile */
+  celProfileRequests?: number;
+  hostCores: number;
+  cwd: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export type DoctorDeps = ObserveDeps;
+
+export interface DoctorResult {
+  section: DoctorSection;
+  /** the load run's own section (for its latency spectrum), when --load ran */
+  load: LoadtestSection | null;
+  interrupted: boolean;
+}
+
+const DEFAULT_PROFILE_BUDGET_MS = 3000;
+const DEFAULT_PROFILE_REQUESTS = 500;
+
+export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<DoctorResult> {
+  const notes: string[] = [];
+  const intervalMs = 1000 * (o.intervalS ?? Math.min(10, Math.max(1, o.windowS / 10)));
+  const dbBefore = o.database ? await databaseBaseline(o.database) : null;
+
+  let loadRun: Promise<LoadtestSection> | null = null;
+  if (o.load) {
+    if (!o.scenario) throw new Error('runDoctor: load needs a scenario');
+    o.log?.(`doctor: driving ${o.scenario.name} at ${o.load.rps} req/s for ${o.windowS} s and observing ${o.metricsUrl}`);
+    loadRun = runDoctorLoad({
+      scenario: o.scenario,
+      targetUrl: o.targetUrl,
+      bundled: o.bundled,
+      rps: o.load.rps,
+      durationS: o.windowS,
+      ...(o.load.seed !== undefined ? { seed: o.load.seed } : {}),
+      ...(o.load.requestPool !== undefined ? { requestPool: o.load.requestPool } : {}),
+      ...(o.load.maxConnections !== undefined ? { maxConnections: o.load.maxConnections } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.log ? { log: o.log } : {}),
+    });
+  } else o.log?.(`doctor: observing ${o.metricsUrl} for ${o.windowS} s`);
+
+  const scrapes = await observe(
+    {
+      metricsUrl: o.metricsUrl,
+      intervalMs,
+      windowMs: o.windowS * 1000,
+      ...(loadRun ? { until: loadRun } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      onMissed: (reason) => notes.push(`a scrape in the window failed: ${reason}`),
+    },
+    deps,
+  ).catch(async (err: unknown) => {
+    // let a started load finish before reporting the failure
+    await loadRun?.catch(() => undefined);
+    throw err;
+  });
+  const loadSection = loadRun ? await loadRun : null;
+  const database: DatabaseFigures | null = o.database && dbBefore ? await readDatabase(o.database, dbBefore) : null;
+
+  const { figures, series } = collect(scrapes);
+  const load: LoadFigures | null = loadSection && o.scenario ? loadFigures(loadSection, o.scenario.name, o.load!.rps) : null;
+  if (figures.flavour === 'unknown') notes.push(`${o.metricsUrl} has neither authz_perf_* nor cerbos_dev_* metrics: only process metrics were read`);
+  if (figures.flavour === 'cerbos') notes.push('Cerbos has no decision cache and does not time CEL in its metrics: cache and CEL figures come only from an in-process profile of the scenario, when given');
+  if (figures.requests?.count === 0 && !load) notes.push('the engine answered no check requests in the window: latency, cache and CEL rules had nothing to read (drive load with --scenario NAME --load RPS)');
+
+  const metrics: CollectedMetrics = { ...figures, hostCores: o.hostCores, slo: o.slo, load, database };
+  const budget = o.celProfileBudgetMs ?? DEFAULT_PROFILE_BUDGET_MS;
+  if (o.scenario && budget > 0 && !o.signal?.aborted) {
+    const policySet = await loadPolicySet(o.scenario.policyDir);
+    const requests = takeRequests(createRequestStream(o.scenario, { seed: o.load?.seed ?? o.scenario.seed }), o.celProfileRequests ?? DEFAULT_PROFILE_REQUESTS);
+    const now = (): number => deps.now();
+    const profile = profileCel({ policySet, requests, budgetMs: budget, now, cwd: o.cwd });
+    metrics.cel = {
+      ...(metrics.cel ?? { evaluations: null, seconds: null, shareOfCheckTime: null }),
+      perExpression: profile.stats.slice(0, 20),
+      perExpressionSource: `in-process traceCheck of ${profile.requestsTraced} ${o.scenario.name} requests (${profile.evaluations} evaluations, each re-run and timed alone): serve exposes CEL totals only`,
+    };
+  }
+
+  const findings = applyRules(metrics);
+  return {
+    section: {
+      target: { url: o.targetUrl, metricsUrl: o.metricsUrl, flavour: figures.flavour, bundled: o.bundled },
+      windowS: figures.windowS,
+      findings,
+      rulesRun: RULES.map((r) => r.name),
+      metrics,
+      series,
+      notes,
+      worst: worstSeverity(findings),
+    },
+    load: loadSection,
+    interrupted: Boolean(o.signal?.aborted),
+  };
+}
