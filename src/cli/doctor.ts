@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
-import { request } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import type { CliContext } from './context.js';
 import { wantsColor } from './context.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
@@ -139,11 +140,22 @@ function parseEmits(values: string[] | undefined): Array<{ kind: EmitKind; file:
   return out;
 }
 
-async function fetchText(url: string): Promise<string> {
-  const res = await request(url, { method: 'GET', headersTimeout: 5000, bodyTimeout: 5000 });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`${url} answered HTTP ${res.statusCode}`);
-  return text;
+/** GET a metrics page (node:http: a scrape must not share the load generator's connection pools). */
+export function fetchText(url: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`${url} answered HTTP ${res.statusCode}`));
+        else resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within ${timeoutMs} ms`)));
+    req.on('error', (err) => reject(new Error(`${url}: ${err.message}`)));
+  });
 }
 
 /** TARGET/metrics (serve), else TARGET/_cerbos/metrics (Cerbos); a usage error when neither answers. */

@@ -160,11 +160,25 @@ function nodeMemory(scrapes: readonly Scrape[], windowS: number): MemoryFigures 
     heapTotalBytes: maxOver(scrapes, 'nodejs_heap_size_total_bytes'),
     heapLimitBytes: total(last, 'nodejs_heap_size_limit_bytes'),
     externalBytes: maxOver(scrapes, 'nodejs_external_memory_bytes'),
+    oldGenUsedBytes: oldGenPeak(scrapes),
+    oldGenLimitBytes: total(last, 'nodejs_heap_old_space_limit_bytes'),
     gcTimeShare: gcSeconds === null || windowS <= 0 ? null : round(gcSeconds / windowS),
     gcByKind,
     gcCpuShare: null,
     gogcPercent: null,
   };
+}
+
+const YOUNG_SPACES = new Set(['new', 'new_space', 'new_large_object', 'new_large_object_space']);
+
+/** Peak of heap used less the young generation's spaces (prom-client's nodejs_heap_space_size_used_bytes). */
+function oldGenPeak(scrapes: readonly Scrape[]): number | null {
+  let max: number | null = null;
+  for (const s of scrapes) {
+    const used = total(s, 'nodejs_heap_space_size_used_bytes', (l) => !YOUNG_SPACES.has(l.space ?? ''));
+    if (used !== null && (max === null || used > max)) max = used;
+  }
+  return max;
 }
 
 function goMemory(scrapes: readonly Scrape[], windowS: number): MemoryFigures | null {
@@ -183,6 +197,8 @@ function goMemory(scrapes: readonly Scrape[], windowS: number): MemoryFigures | 
     heapTotalBytes: maxOver(scrapes, 'go_memstats_heap_sys_bytes'),
     heapLimitBytes: limit === null || limit >= GO_NO_MEMLIMIT ? null : limit,
     externalBytes: null,
+    oldGenUsedBytes: null,
+    oldGenLimitBytes: null,
     gcTimeShare: pauses === null || windowS <= 0 ? null : round(pauses / windowS),
     gcByKind: count ? [{ kind: 'stop-the-world pause', count, seconds: round(pauses ?? 0, 4), p99Ms: maxPauseMs(last) }] : [],
     gcCpuShare: gcCpu !== null && allCpu !== null && allCpu - idle > 0 ? round(gcCpu / (allCpu - idle)) : null,

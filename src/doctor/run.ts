@@ -30,8 +30,8 @@ export interface DoctorOptions {
   slo: { p99Ms: number; errorRate: number; source: string };
   /** request stream for --load and the CEL profile, and its policies */
   scenario: Scenario | null;
-  /** policies to profile when there is no scenario (requests then come from nowhere: no profile) */
-  load: { rps: number; seed?: number; requestPool?: number; maxConnections?: number } | null;
+  /** --load: the open-model rate and the loadtest knobs doctor passes on */
+  load: { rps: number; seed?: number; requestPool?: number; maxConnections?: number; timeoutMs?: number } | null;
   database: DbAdapter | null;
   /** ms of in-process CEL profiling after the window (0: none) */
   celProfileBudgetMs?: number;
@@ -73,6 +73,7 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<Doc
       ...(o.load.seed !== undefined ? { seed: o.load.seed } : {}),
       ...(o.load.requestPool !== undefined ? { requestPool: o.load.requestPool } : {}),
       ...(o.load.maxConnections !== undefined ? { maxConnections: o.load.maxConnections } : {}),
+      ...(o.load.timeoutMs !== undefined ? { timeoutMs: o.load.timeoutMs } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.log ? { log: o.log } : {}),
     });
@@ -102,6 +103,8 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<Doc
   if (figures.flavour === 'cerbos') notes.push('Cerbos has no decision cache and does not time CEL in its metrics: cache and CEL figures come only from an in-process profile of the scenario, when given');
   if (figures.requests?.count === 0 && !load) notes.push('the engine answered no check requests in the window: latency, cache and CEL rules had nothing to read (drive load with --scenario NAME --load RPS)');
 
+  if (database?.backend === 'postgres' && figures.windowS < 20)
+    notes.push('PostgreSQL publishes the table counters of sessions that stay open only every 10 s: with a window this short, scans by pooled connections may be missed (use --duration 30s or more)');
   const metrics: CollectedMetrics = { ...figures, hostCores: o.hostCores, slo: o.slo, load, database };
   const budget = o.celProfileBudgetMs ?? DEFAULT_PROFILE_BUDGET_MS;
   if (o.scenario && budget > 0 && !o.signal?.aborted) {

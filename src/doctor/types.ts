@@ -111,6 +111,10 @@ export interface MemoryFigures {
   /** V8's heap_size_limit (Node) or GOMEMLIMIT (Go; null when unset) */
   heapLimitBytes: number | null;
   externalBytes: number | null;
+  /** Node: old generation (heap less the young generation), peak; null when not exposed */
+  oldGenUsedBytes: number | null;
+  /** Node: --max-old-space-size of the engine, when it was given */
+  oldGenLimitBytes: number | null;
   /** GC time ÷ wall time over the window */
   gcTimeShare: number | null;
   gcByKind: GcKindFigures[];

@@ -47,8 +47,27 @@ export function processMetricsRegistry(): Registry {
         this.set(getHeapStatistics().heap_size_limit);
       },
     });
+    // heap_size_limit adds the young generation (48 MiB on x64) to the old-space limit, which is
+    // where V8 runs out of memory; given --max-old-space-size, that limit is known exactly
+    const oldSpaceMiB = maxOldSpaceSizeMiB([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]);
+    if (oldSpaceMiB !== null)
+      new Gauge({
+        name: 'nodejs_heap_old_space_limit_bytes',
+        help: 'Old-generation limit from --max-old-space-size (absent when the flag is not given)',
+        registers: [processRegistry],
+      }).set(oldSpaceMiB * 2 ** 20);
   }
   return processRegistry;
+}
+
+/** The last --max-old-space-size value among `args` (MiB), or null. */
+export function maxOldSpaceSizeMiB(args: readonly string[]): number | null {
+  let mib: number | null = null;
+  for (const a of args) {
+    const m = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(a);
+    if (m) mib = Number(m[1]);
+  }
+  return mib;
 }
 
 export function createServerMetrics(engine: Engine): ServerMetrics {

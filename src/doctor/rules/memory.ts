@@ -10,24 +10,36 @@ function cacheAdvice(m: CollectedMetrics): string {
   return 'lower --cache-size';
 }
 
-export function heapLimit(m: CollectedMetrics): Finding[] {
+/** Heap used and its limit: the old generation against --max-old-space-size when known, else the whole heap. */
+export function heapShare(m: CollectedMetrics): { used: number; limit: number; share: number; metric: string } | null {
   const mem = m.memory;
-  if (!mem || mem.heapUsedBytes === null || !mem.heapLimitBytes) return [];
-  const share = mem.heapUsedBytes / mem.heapLimitBytes;
-  if (share < THRESHOLDS.heapWarn) return [];
+  if (!mem) return null;
+  if (mem.oldGenUsedBytes !== null && mem.oldGenLimitBytes)
+    return { used: mem.oldGenUsedBytes, limit: mem.oldGenLimitBytes, share: mem.oldGenUsedBytes / mem.oldGenLimitBytes, metric: 'old generation (nodejs_heap_space_size_used_bytes less new spaces) ÷ nodejs_heap_old_space_limit_bytes (peak)' };
+  if (mem.heapUsedBytes !== null && mem.heapLimitBytes)
+    return {
+      used: mem.heapUsedBytes,
+      limit: mem.heapLimitBytes,
+      share: mem.heapUsedBytes / mem.heapLimitBytes,
+      metric: m.flavour === 'cerbos' ? 'go_memstats_heap_alloc_bytes ÷ go_gc_gomemlimit_bytes' : 'nodejs_heap_size_used_bytes ÷ nodejs_heap_size_limit_bytes (peak)',
+    };
+  return null;
+}
+
+export function heapLimit(m: CollectedMetrics): Finding[] {
+  const h = heapShare(m);
+  if (!h || h.share < THRESHOLDS.heapWarn) return [];
   const go = m.flavour === 'cerbos';
   return [
     {
       ruleId: 'memory.heap-limit',
       playbook: 'memory-pressure',
-      severity: share >= THRESHOLDS.heapCritical ? 'critical' : 'warning',
-      title: `heap at ${pct(share, 0)} of its limit (${formatBytes(mem.heapUsedBytes)} of ${formatBytes(mem.heapLimitBytes)})`,
-      evidence: [
-        gauge(go ? 'go_memstats_heap_alloc_bytes ÷ go_gc_gomemlimit_bytes' : 'nodejs_heap_size_used_bytes ÷ nodejs_heap_size_limit_bytes (peak)', Math.round(share * 1000) / 1000, 'ratio', THRESHOLDS.heapWarn),
-      ],
+      severity: h.share >= THRESHOLDS.heapCritical ? 'critical' : 'warning',
+      title: `heap at ${pct(h.share, 0)} of its limit (${formatBytes(h.used)} of ${formatBytes(h.limit)})`,
+      evidence: [gauge(h.metric, Math.round(h.share * 1000) / 1000, 'ratio', THRESHOLDS.heapWarn)],
       action: go
         ? 'raise GOMEMLIMIT (about 90 % of the container memory limit) and the memory limit with it'
-        : `${cacheAdvice(m)}, or raise --max-old-space-size above ${Math.round(mem.heapLimitBytes / 2 ** 20)} MiB (and the container memory limit with it)`,
+        : `${cacheAdvice(m)}, or raise --max-old-space-size above ${Math.round(h.limit / 2 ** 20)} MiB (and the container memory limit with it)`,
     },
   ];
 }
@@ -43,17 +55,18 @@ export function gcPressure(m: CollectedMetrics): Finding[] {
   }, null);
   const longPauses = worst !== null && worst.meanMs >= THRESHOLDS.gcPauseMs;
   if (share < THRESHOLDS.gcShareWarn && !longPauses) return [];
-  const heapShare = mem.heapUsedBytes !== null && mem.heapLimitBytes ? mem.heapUsedBytes / mem.heapLimitBytes : null;
+  const h = heapShare(m);
+  const share_ = h?.share ?? null;
   const evidence = [windowed(m, 'nodejs_gc_duration_seconds_sum ÷ wall time', share, 'ratio', THRESHOLDS.gcShareWarn)];
   if (worst) evidence.push(windowed(m, `nodejs_gc_duration_seconds{kind="${worst.kind}"} mean pause`, worst.meanMs, 'ms', THRESHOLDS.gcPauseMs));
-  if (heapShare !== null) evidence.push(gauge('nodejs_heap_size_used_bytes ÷ nodejs_heap_size_limit_bytes (peak)', Math.round(heapShare * 1000) / 1000, 'ratio', THRESHOLDS.heapWarn));
-  const nearLimit = heapShare !== null && heapShare >= THRESHOLDS.heapWarn * 0.9;
+  if (h) evidence.push(gauge(h.metric, Math.round(h.share * 1000) / 1000, 'ratio', THRESHOLDS.heapWarn));
+  const nearLimit = share_ !== null && share_ >= THRESHOLDS.heapGcPressure;
   return [
     {
       ruleId: 'memory.gc',
       playbook: 'memory-pressure',
       severity: share >= THRESHOLDS.gcShareCritical ? 'critical' : 'warning',
-      title: `garbage collection took ${pct(share)} of the window${worst ? `, ${worst.kind} GC pauses ${formatDurationMs(worst.meanMs)} on average${worst.p99Ms !== null ? ` (p99 ≤ ${formatDurationMs(worst.p99Ms)})` : ''}` : ''}${heapShare !== null ? ` with the heap at ${pct(heapShare, 0)} of the limit` : ''}`,
+      title: `garbage collection took ${pct(share)} of the window${worst ? `, ${worst.kind} GC pauses ${formatDurationMs(worst.meanMs)} on average${worst.p99Ms !== null ? ` (p99 ≤ ${formatDurationMs(worst.p99Ms)})` : ''}` : ''}${share_ !== null ? ` with the heap at ${pct(share_, 0)} of the limit` : ''}`,
       evidence,
       action: nearLimit
         ? `the heap is near its limit, so V8 collects again and again: ${cacheAdvice(m)}, or raise --max-old-space-size`

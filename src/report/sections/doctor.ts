@@ -74,7 +74,7 @@ function figurePairs(s: DoctorSection): Array<[string, string]> {
   if (mem) {
     pairs.push([
       'memory',
-      `heap ${formatBytes(mem.heapUsedBytes)} used of ${formatBytes(mem.heapTotalBytes)} (limit ${formatBytes(mem.heapLimitBytes)}) · external ${formatBytes(mem.externalBytes)} · RSS ${formatBytes(mem.rssBytes)}`,
+      `heap ${formatBytes(mem.heapUsedBytes)} used of ${formatBytes(mem.heapTotalBytes)} (limit ${formatBytes(mem.heapLimitBytes)})${mem.oldGenUsedBytes !== null ? ` · old generation ${formatBytes(mem.oldGenUsedBytes)}${mem.oldGenLimitBytes ? ` of ${formatBytes(mem.oldGenLimitBytes)} (--max-old-space-size)` : ''}` : ''} · external ${formatBytes(mem.externalBytes)} · RSS ${formatBytes(mem.rssBytes)}`,
     ]);
     const gc = mem.gcByKind.map((k) => `${k.kind} ${formatCount(k.count)}× ${formatDurationS(k.seconds)}${k.p99Ms !== null ? ` (p99 ≤ ${formatDurationMs(k.p99Ms)})` : ''}`).join(', ');
     pairs.push(['GC', `${formatPercent(mem.gcTimeShare)} of the window${gc ? ` · ${gc}` : ''}${mem.gcCpuShare !== null ? ` · ${formatPercent(mem.gcCpuShare)} of CPU` : ''}${mem.gogcPercent !== null ? ` · GOGC ${mem.gogcPercent}` : ''}`]);
