@@ -105,7 +105,8 @@ function statFor(t: Tally, totalNs: number, cwd: string): CelExpressionStat {
     position: (offset) => exprPosition(e, offset),
   });
   const cost = analysed.ok ? analysed.analysis.cost : null;
-  const suggestion = analysed.ok ? (analysed.analysis.recommendations[0]?.suggestion ?? null) : null;
+  // size hints help the static estimate only; at run time a rewrite is what helps
+  const suggestion = analysed.ok ? (analysed.analysis.recommendations.find((r) => r.rule !== 'exceeds-budget')?.suggestion ?? null) : null;
   return {
     id: e.id,
     location: `${file}:${e.location.line}:${e.location.column}`,
@@ -120,6 +121,7 @@ function statFor(t: Tally, totalNs: number, cwd: string): CelExpressionStat {
     share: totalNs > 0 ? Math.round((t.ns / totalNs) * 10_000) / 10_000 : 0,
     staticCostMax: cost?.maxCostUnits ?? null,
     staticUnbounded: cost !== null && cost.maxCostUnits === null,
+    growsWith: cost?.unboundedBy ?? [],
     suggestion,
   };
 }

@@ -217,20 +217,21 @@ function maxPauseMs(s: Scrape): number | null {
  * first covers one interval of the window; the worst interval is reported.
  */
 function eventLoop(scrapes: readonly Scrape[]): EventLoopFigures | null {
-  let out = null as EventLoopFigures | null;
+  const p99s: number[] = [];
+  let max = 0;
+  let mean = 0;
   for (const s of scrapes.slice(1)) {
     const p99 = total(s, 'nodejs_eventloop_lag_p99_seconds');
     if (p99 === null) continue;
-    const max = total(s, 'nodejs_eventloop_lag_max_seconds') ?? p99;
-    const mean = total(s, 'nodejs_eventloop_lag_mean_seconds') ?? 0;
-    const prev: EventLoopFigures = out ?? { p99Ms: 0, maxMs: 0, meanMs: 0 };
-    out = {
-      p99Ms: round(Math.max(prev.p99Ms, p99 * 1000), 3),
-      maxMs: round(Math.max(prev.maxMs, max * 1000), 3),
-      meanMs: round(Math.max(prev.meanMs, mean * 1000), 3),
-    };
+    p99s.push(p99 * 1000);
+    max = Math.max(max, (total(s, 'nodejs_eventloop_lag_max_seconds') ?? p99) * 1000);
+    mean = Math.max(mean, (total(s, 'nodejs_eventloop_lag_mean_seconds') ?? 0) * 1000);
   }
-  return out;
+  if (p99s.length === 0) return null;
+  const sorted = [...p99s].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { p99Ms: round(sorted[sorted.length - 1]!, 3), maxMs: round(max, 3), meanMs: round(mean, 3), medianP99Ms: round(median, 3) };
 }
 
 function point(flavour: EngineFlavour, a: Scrape, b: Scrape, startMs: number): WindowPoint {

@@ -80,7 +80,9 @@ export interface CelExpressionStat {
   staticCostMax: number | null;
   /** the static cost is unbounded (a comprehension over a list of unknown size) */
   staticUnbounded: boolean;
-  /** analyze-cel's first recommendation for the expression, if any */
+  /** the attribute paths whose unknown sizes make the static cost unbounded */
+  growsWith: string[];
+  /** analyze-cel's first rewrite for the expression (not its budget note), if any */
   suggestion: string | null;
 }
 
@@ -129,6 +131,8 @@ export interface EventLoopFigures {
   p99Ms: number;
   maxMs: number;
   meanMs: number;
+  /** the median over the scrape intervals of their p99: high only when the loop stays blocked */
+  medianP99Ms: number;
 }
 
 export interface LoadFigures {

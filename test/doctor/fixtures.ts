@@ -27,7 +27,7 @@ export function healthy(over: Partial<CollectedMetrics> = {}): CollectedMetrics 
       gcCpuShare: null,
       gogcPercent: null,
     },
-    eventLoop: { p99Ms: 11, maxMs: 15, meanMs: 10.2 },
+    eventLoop: { p99Ms: 11, maxMs: 15, meanMs: 10.2, medianP99Ms: 10.5 },
     load: null,
     database: null,
     ...over,
@@ -49,7 +49,8 @@ export function expressionStat(over: Partial<CelExpressionStat> = {}): CelExpres
     share: 0.46,
     staticCostMax: null,
     staticUnbounded: true,
-    suggestion: 'bound the sizes: --size-hint R.attr.columns=N',
+    growsWith: ['R.attr.columns'],
+    suggestion: null,
     ...over,
   };
 }

@@ -10,7 +10,8 @@ function describe(e: CelExpressionStat): string {
 }
 
 function staticCost(e: CelExpressionStat): string {
-  if (e.staticUnbounded) return "analyze-cel's static cost is unbounded (a comprehension over a list of unknown size)";
+  if (e.staticUnbounded)
+    return `analyze-cel's static cost is unbounded: it grows with ${e.growsWith.length ? e.growsWith.slice(0, 3).join(', ') : 'a list of unknown size'}`;
   return e.staticCostMax === null ? "analyze-cel could not cost it" : `analyze-cel's static cost ${formatCount(e.staticCostMax)}`;
 }
 
@@ -36,7 +37,9 @@ export function celHotExpression(m: CollectedMetrics): Finding[] {
       ? `; ${pct(errorShare, 0)} of its evaluations fail (${top.errorSample ?? 'error'}), and a failure costs a thrown error: guard the attribute with has(), e.g. \`has(R.attr.x) && …\`, or give it a default in the data`
       : top.suggestion
         ? `; suggested: ${top.suggestion}`
-        : '; put its cheapest operands first, or move it behind a cheaper guard';
+        : top.staticUnbounded
+          ? '; cap those lists in the data model, or list a cheaper condition before it (all.of stops at the first false item) so it runs less often'
+          : '; put its cheapest operands first, or move it behind a cheaper guard';
   return [
     {
       ruleId: 'cel.hot-expression',
