@@ -60,7 +60,9 @@ test('cache.hit-rate: a full cache → raise --cache-size with a figure; a roomy
   const full = one(healthy({ cache: { hits: 410, misses: 590, hitRate: 0.41, entries: 10_000, maxEntries: 10_000, ttlS: 60 } }), 'cache.hit-rate');
   assert.equal(full.severity, 'warning');
   assert.match(full.action, /raise --cache-size from 10,000 to about 20,000/);
+  assert.match(full.action, /at most 3\.58 KiB per entry .* up to 35\.00 MiB more heap/);
   assert.equal(full.evidence[0]!.value, 0.41);
+  assert.doesNotMatch(one(healthy({ cache: { hits: 10, misses: 990, hitRate: 0.01, entries: 10, maxEntries: 10, ttlS: 60 } }), 'cache.hit-rate').action, /per entry/, 'no per-entry bound from a tiny cache');
   const roomy = one(healthy({ cache: { hits: 100, misses: 900, hitRate: 0.1, entries: 900, maxEntries: 10_000, ttlS: 60 } }), 'cache.hit-rate');
   assert.equal(roomy.severity, 'info');
   assert.match(roomy.action, /will not help/);

@@ -1,5 +1,5 @@
 /** High Latency playbook step 1: decision-cache hit rate (checklist: > 90 %), size and TTL. */
-import { formatCount, formatDurationS } from '../../report/format.js';
+import { formatBytes, formatCount, formatDurationS } from '../../report/format.js';
 import type { CollectedMetrics, Finding } from '../types.js';
 import { THRESHOLDS } from './thresholds.js';
 import { gauge, pct, windowed } from './evidence.js';
@@ -10,6 +10,16 @@ export function niceCeil(x: number): number {
   const p = 10 ** Math.floor(Math.log10(x));
   for (const f of [1, 2, 5, 10]) if (f * p >= x) return f * p;
   return 10 * p;
+}
+
+/** The heap a larger cache may take, from the heap held per entry now (an upper bound: the heap holds more than the cache). */
+function memoryCost(m: CollectedMetrics, suggested: number): string {
+  const c = m.cache!;
+  const heap = m.memory?.oldGenUsedBytes ?? m.memory?.heapUsedBytes ?? null;
+  // below a thousand entries the engine's own heap dwarfs the cache's and the bound says nothing
+  if (heap === null || !c.entries || c.entries < 1000 || !c.maxEntries) return '';
+  const perEntry = heap / c.entries;
+  return `; at most ${formatBytes(perEntry)} per entry (heap ÷ entries now), up to ${formatBytes(perEntry * (suggested - c.maxEntries))} more heap: keep --max-old-space-size above that`;
 }
 
 export function cacheHitRate(m: CollectedMetrics): Finding[] {
@@ -44,7 +54,7 @@ export function cacheHitRate(m: CollectedMetrics): Finding[] {
         severity: c.hitRate < THRESHOLDS.hitRateLow ? 'warning' : 'info',
         title: `decision-cache hit rate ${pct(c.hitRate)} over ${formatDurationS(m.windowS)} with the cache full (${formatCount(c.entries)} of ${formatCount(c.maxEntries)} entries): entries are evicted before they are reused`,
         evidence,
-        action: `raise --cache-size from ${formatCount(c.maxEntries)} to about ${formatCount(suggested)} (${formatCount(Math.round(missRate))} misses/s × ${formatDurationS(ttlS)} TTL${2 * c.maxEntries! >= missRate * ttlS ? ', at least doubled' : ''}), then check the hit rate again`,
+        action: `raise --cache-size from ${formatCount(c.maxEntries)} to about ${formatCount(suggested)} (${formatCount(Math.round(missRate))} misses/s × ${formatDurationS(ttlS)} TTL${2 * c.maxEntries! >= missRate * ttlS ? ', at least doubled' : ''}), then check the hit rate again${memoryCost(m, suggested)}`,
       },
     ];
   }

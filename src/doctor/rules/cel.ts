@@ -44,7 +44,8 @@ export function celHotExpression(m: CollectedMetrics): Finding[] {
     {
       ruleId: 'cel.hot-expression',
       playbook: 'high-latency',
-      severity: latencyBad || (checkShare !== null && checkShare >= THRESHOLDS.celCheckShare) ? 'warning' : 'info',
+      // profiled on the bundled engine: against another engine (Cerbos) a hint, not a measurement of it
+      severity: m.flavour === 'authz-perf' && (latencyBad || (checkShare !== null && checkShare >= THRESHOLDS.celCheckShare)) ? 'warning' : 'info',
       title: `${describe(top)} takes ${pct(top.share, 0)} of CEL time at ${formatDurationNs(top.nsPerEval)} per evaluation`,
       evidence,
       action: `${staticCost(top)}${fix} (\`authz-perf analyze-cel ${top.location.replace(/:\d+:\d+$/, '')}\` shows every rewrite)`,
