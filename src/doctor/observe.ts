@@ -4,6 +4,7 @@
  * caller chose. Clock, sleep and fetch are injected.
  */
 import { parseScrape, type Scrape } from './prom.js';
+import { InputError } from '../util/errors.js';
 
 export interface ObserveDeps {
   /** GET the exposition text; rejects (with a reason) when the endpoint does not answer 200 */
@@ -24,8 +25,20 @@ export interface ObserveOptions {
   onMissed?: (reason: string) => void;
 }
 
-export async function observe(o: ObserveOptions, deps: ObserveDeps): Promise<Scrape[]> {
-  const scrapes: Scrape[] = [await scrapeOnce(o.metricsUrl, deps)];
+export interface Observation {
+  scrapes: Scrape[];
+  /** why the end-of-window scrape failed (the engine stopped answering); the window then ends at the last good scrape */
+  lost: string | null;
+}
+
+export async function observe(o: ObserveOptions, deps: ObserveDeps): Promise<Observation> {
+  let first: Scrape;
+  try {
+    first = await scrapeOnce(o.metricsUrl, deps);
+  } catch (err) {
+    throw new InputError(`cannot read the metrics at ${o.metricsUrl}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const scrapes: Scrape[] = [first];
   const start = scrapes[0]!.atMs;
   let done = false;
   o.until?.then(
@@ -55,8 +68,13 @@ export async function observe(o: ObserveOptions, deps: ObserveDeps): Promise<Scr
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
   }
-  scrapes.push(await scrapeOnce(o.metricsUrl, deps));
-  return scrapes;
+  try {
+    scrapes.push(await scrapeOnce(o.metricsUrl, deps));
+    return { scrapes, lost: null };
+  } catch (err) {
+    if (scrapes.length < 2) throw err;
+    return { scrapes, lost: (err as Error).message };
+  }
 }
 
 async function scrapeOnce(url: string, deps: ObserveDeps): Promise<Scrape> {

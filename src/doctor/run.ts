@@ -57,6 +57,7 @@ const DEFAULT_PROFILE_REQUESTS = 500;
 
 export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<DoctorResult> {
   const notes: string[] = [];
+  const missed: string[] = [];
   const intervalMs = 1000 * (o.intervalS ?? Math.min(10, Math.max(1, o.windowS / 10)));
   const dbBefore = o.database ? await databaseBaseline(o.database) : null;
 
@@ -79,14 +80,14 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<Doc
     });
   } else o.log?.(`doctor: observing ${o.metricsUrl} for ${o.windowS} s`);
 
-  const scrapes = await observe(
+  const { scrapes, lost } = await observe(
     {
       metricsUrl: o.metricsUrl,
       intervalMs,
       windowMs: o.windowS * 1000,
       ...(loadRun ? { until: loadRun } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
-      onMissed: (reason) => notes.push(`a scrape in the window failed: ${reason}`),
+      onMissed: (reason) => missed.push(reason),
     },
     deps,
   ).catch(async (err: unknown) => {
@@ -95,9 +96,11 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<Doc
     throw err;
   });
   const loadSection = loadRun ? await loadRun : null;
+  if (missed.length) notes.push(`${missed.length} scrape${missed.length > 1 ? 's' : ''} in the window failed (first: ${missed[0]})`);
   const database: DatabaseFigures | null = o.database && dbBefore ? await readDatabase(o.database, dbBefore) : null;
 
   const { figures, series } = collect(scrapes);
+  if (lost) notes.push(`the last scrape failed (${lost}): figures end at the scrape before it`);
   const load: LoadFigures | null = loadSection && o.scenario ? loadFigures(loadSection, o.scenario.name, o.load!.rps) : null;
   if (figures.flavour === 'unknown') notes.push(`${o.metricsUrl} has neither authz_perf_* nor cerbos_dev_* metrics: only process metrics were read`);
   if (figures.flavour === 'cerbos') notes.push('Cerbos has no decision cache and does not time CEL in its metrics: cache and CEL figures come only from an in-process profile of the scenario, when given');
@@ -105,7 +108,7 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<Doc
 
   if (database?.backend === 'postgres' && figures.windowS < 20)
     notes.push('PostgreSQL publishes the table counters of sessions that stay open only every 10 s: with a window this short, scans by pooled connections may be missed (use --duration 30s or more)');
-  const metrics: CollectedMetrics = { ...figures, hostCores: o.hostCores, slo: o.slo, load, database };
+  const metrics: CollectedMetrics = { ...figures, hostCores: o.hostCores, slo: o.slo, load, database, lostTarget: lost };
   const budget = o.celProfileBudgetMs ?? DEFAULT_PROFILE_BUDGET_MS;
   if (o.scenario && budget > 0 && !o.signal?.aborted) {
     const policySet = await loadPolicySet(o.scenario.policyDir);

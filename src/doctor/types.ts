@@ -215,6 +215,8 @@ export interface CollectedMetrics {
   eventLoop: EventLoopFigures | null;
   load: LoadFigures | null;
   database: DatabaseFigures | null;
+  /** why the engine stopped answering its metrics endpoint before the window ended; null when it answered to the end */
+  lostTarget: string | null;
 }
 
 /** One interval between two scrapes, for the evidence charts. */

@@ -92,3 +92,20 @@ test('a small --max-old-space-size with a large cache → memory/GC finding', as
     await engine.stop();
   }
 });
+
+test('an engine that stops during the window → target.lost (critical), figures up to the last good scrape', async () => {
+  const engine = await childServe('rbac-simple', []);
+  let stopped: Promise<void> | null = null;
+  try {
+    const timer = setTimeout(() => (stopped = engine.stop()), 1200);
+    const { section } = await runDoctor(doctorOptions(engine, { windowS: 2.5, intervalS: 0.5 }), realDeps);
+    clearTimeout(timer);
+    const [lost] = byRule(section.findings, 'target.lost');
+    assert.ok(lost, `no target.lost finding; notes: ${section.notes.join(' | ')}`);
+    assert.equal(lost.severity, 'critical');
+    assert.ok(section.metrics.scrapes >= 2 && section.windowS < 2.5);
+    assert.ok(section.notes.some((n) => n.startsWith('the last scrape failed')));
+  } finally {
+    await (stopped ?? engine.stop());
+  }
+});

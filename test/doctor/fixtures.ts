@@ -30,6 +30,7 @@ export function healthy(over: Partial<CollectedMetrics> = {}): CollectedMetrics 
     eventLoop: { p99Ms: 11, maxMs: 15, meanMs: 10.2, medianP99Ms: 10.5 },
     load: null,
     database: null,
+    lostTarget: null,
     ...over,
   };
 }

@@ -131,6 +131,14 @@ test('database rules: statements, absent pg_stat_statements, long-running querie
   assert.ok(ids(healthy({ load: load({ connectionsExhausted: 40 }) })).includes('pool.client-connections'));
 });
 
+test('target.lost: the engine stopped answering during the window (critical), with the heap it was last seen at', () => {
+  const mem = healthy().memory!;
+  const f = one(healthy({ lostTarget: 'connect ECONNREFUSED 127.0.0.1:4000', memory: { ...mem, oldGenUsedBytes: 60 * 2 ** 20, oldGenLimitBytes: 64 * 2 ** 20 } }), 'target.lost');
+  assert.equal(f.severity, 'critical');
+  assert.match(f.title, /94 % of --max-old-space-size/);
+  assert.match(f.action, /ECONNREFUSED/);
+});
+
 test('findings come most severe first', () => {
   const list = applyRules(healthy({ eventLoop: { p99Ms: 40, maxMs: 60, meanMs: 12, medianP99Ms: 30 }, serverCpu: 0.97, cache: { hits: 100, misses: 900, hitRate: 0.1, entries: 900, maxEntries: 10_000, ttlS: 60 } }));
   assert.deepEqual(list.map((f) => f.severity), ['critical', 'warning', 'info']);

@@ -4,7 +4,7 @@
  */
 import type { CollectedMetrics, Finding, Severity } from '../types.js';
 import type { Rule } from './evidence.js';
-import { errorRate, latencySlo } from './latency.js';
+import { errorRate, latencySlo, targetLost } from './latency.js';
 import { capacity, generatorCpu, serverCpu } from './saturation.js';
 import { cacheHitRate } from './cache.js';
 import { celHotExpression, celTimeShare } from './cel.js';
@@ -15,6 +15,7 @@ import { eventLoopDelay } from './event-loop.js';
 export { THRESHOLDS } from './thresholds.js';
 
 export const RULES: ReadonlyArray<{ name: string; rule: Rule }> = [
+  { name: 'target.lost', rule: targetLost },
   { name: 'latency.slo', rule: latencySlo },
   { name: 'errors.rate', rule: errorRate },
   { name: 'saturation.server-cpu', rule: serverCpu },

@@ -46,3 +46,20 @@ export function errorRate(m: CollectedMetrics): Finding[] {
     },
   ];
 }
+
+/** The engine stopped answering its metrics endpoint during the window: crashed or stalled. */
+export function targetLost(m: CollectedMetrics): Finding[] {
+  if (m.lostTarget === null) return [];
+  const mem = m.memory;
+  const heapNote = mem?.oldGenUsedBytes != null && mem.oldGenLimitBytes ? ` (last seen with the old generation at ${pct(mem.oldGenUsedBytes / mem.oldGenLimitBytes, 0)} of --max-old-space-size)` : '';
+  return [
+    {
+      ruleId: 'target.lost',
+      playbook: 'checklist',
+      severity: 'critical',
+      title: `the engine stopped answering its metrics endpoint before the window ended${heapNote}`,
+      evidence: [windowed(m, 'scrapes answered before the failure', m.scrapes, 'scrapes', null)],
+      action: `read the engine's log: a crash (out of memory: see the memory findings) or a stall; the failure was: ${m.lostTarget}`,
+    },
+  ];
+}
