@@ -57,7 +57,7 @@ test('--target: observes a running serve, prints the JSON report, writes grafana
 test('a critical finding (load above capacity) exits 1 and names the rule', async () => {
   const engine = await childServe('heavy-cel', ['--no-cache']);
   try {
-    const r = await runCli(['doctor', '--target', engine.url, '--scenario', 'heavy-cel', '--load', '4000', '--duration', '1500ms', '--no-cel-profile', '--no-report', '--quiet']);
+    const r = await runCli(['doctor', '--target', engine.url, '--scenario', 'heavy-cel', '--load', '12000', '--duration', '1s', '--no-cel-profile', '--no-report', '--quiet']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /authz-perf: critical finding.*saturation\.capacity/);
     assert.match(r.stdout, /CRITICAL saturation\.capacity/);
