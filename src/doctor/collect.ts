@@ -53,7 +53,8 @@ function requests(flavour: EngineFlavour, a: Scrape, b: Scrape, windowS: number)
   let errors: number | null = null;
   if (flavour === 'authz-perf') {
     count = increase(a, b, 'authz_perf_http_requests_total', isCheck);
-    errors = increase(a, b, 'authz_perf_http_requests_total', (l) => isCheck(l) && notOk(l.code));
+    // no sample with an error code yet means none failed
+    errors = count === null ? null : (increase(a, b, 'authz_perf_http_requests_total', (l) => isCheck(l) && notOk(l.code)) ?? 0);
   } else if (flavour === 'cerbos') {
     // Cerbos's HTTP API is a gateway onto its gRPC service: every check is one RPC (and HTTP
     // checks are also HTTP requests), so the RPC counters alone count each check once
@@ -200,7 +201,7 @@ function goMemory(scrapes: readonly Scrape[], windowS: number): MemoryFigures | 
     oldGenUsedBytes: null,
     oldGenLimitBytes: null,
     gcTimeShare: pauses === null || windowS <= 0 ? null : round(pauses / windowS),
-    gcByKind: count ? [{ kind: 'stop-the-world pause', count, seconds: round(pauses ?? 0, 4), p99Ms: maxPauseMs(last) }] : [],
+    gcByKind: count ? [{ kind: 'stop-the-world pause', count, seconds: round(pauses ?? 0, 4), p99Ms: null, maxMs: maxPauseMs(last) }] : [],
     gcCpuShare: gcCpu !== null && allCpu !== null && allCpu - idle > 0 ? round(gcCpu / (allCpu - idle)) : null,
     gogcPercent: total(last, 'go_gc_gogc_percent') ?? total(last, 'go_config_gogc_percent'),
   };

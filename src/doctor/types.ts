@@ -104,6 +104,8 @@ export interface GcKindFigures {
   seconds: number;
   /** upper bound of the histogram bucket holding the 99th percentile (coarse: prom-client's buckets) */
   p99Ms: number | null;
+  /** Go: the longest of the recent pauses (go_gc_duration_seconds{quantile="1"}) */
+  maxMs?: number | null;
 }
 
 export interface MemoryFigures {

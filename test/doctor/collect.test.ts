@@ -22,6 +22,8 @@ test("serve: requests, latency, cache, CEL, memory and event loop from two scrap
       const res = await request(`${engine.url}/api/check/resources`, { method: 'POST', body: JSON.stringify(r) });
       await res.body.text();
     }
+    const okOnly = parseScrape(await realDeps.fetchText(`${engine.url}/metrics`), 1000);
+    assert.deepEqual(collect([before, okOnly]).figures.requests, { count: 80, rps: 80, errors: 0, errorRate: 0 }, 'no error-coded sample yet: none failed');
     const bad = await request(`${engine.url}/api/check/resources`, { method: 'POST', body: '{' });
     await bad.body.text();
     const after = parseScrape(await realDeps.fetchText(`${engine.url}/metrics`), 2000);

@@ -76,7 +76,7 @@ function figurePairs(s: DoctorSection): Array<[string, string]> {
       'memory',
       `heap ${formatBytes(mem.heapUsedBytes)} used of ${formatBytes(mem.heapTotalBytes)} (limit ${formatBytes(mem.heapLimitBytes)})${mem.oldGenUsedBytes !== null ? ` · old generation ${formatBytes(mem.oldGenUsedBytes)}${mem.oldGenLimitBytes ? ` of ${formatBytes(mem.oldGenLimitBytes)} (--max-old-space-size)` : ''}` : ''} · external ${formatBytes(mem.externalBytes)} · RSS ${formatBytes(mem.rssBytes)}`,
     ]);
-    const gc = mem.gcByKind.map((k) => `${k.kind} ${formatCount(k.count)}× ${formatDurationS(k.seconds)}${k.p99Ms !== null ? ` (p99 ≤ ${formatDurationMs(k.p99Ms)})` : ''}`).join(', ');
+    const gc = mem.gcByKind.map((k) => `${k.kind} ${formatCount(k.count)}× ${formatDurationS(k.seconds)}${k.p99Ms !== null ? ` (p99 ≤ ${formatDurationMs(k.p99Ms)})` : ''}${k.maxMs != null ? ` (longest recent ${formatDurationMs(k.maxMs)})` : ''}`).join(', ');
     pairs.push(['GC', `${formatPercent(mem.gcTimeShare)} of the window${gc ? ` · ${gc}` : ''}${mem.gcCpuShare !== null ? ` · ${formatPercent(mem.gcCpuShare)} of CPU` : ''}${mem.gogcPercent !== null ? ` · GOGC ${mem.gogcPercent}` : ''}`]);
   }
   if (m.eventLoop) pairs.push(['event loop', `delay p99 ${formatDurationMs(m.eventLoop.p99Ms)} · max ${formatDurationMs(m.eventLoop.maxMs)} · mean ${formatDurationMs(m.eventLoop.meanMs)} (worst interval) · p99 ${formatDurationMs(m.eventLoop.medianP99Ms)} (median interval)`]);
