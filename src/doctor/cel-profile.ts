@@ -1,9 +1,9 @@
 /**
  * Time of each CEL expression over a scenario's requests, measured in-process: every request goes
  * through the engine's traceCheck (uncached), and each evaluation it recorded is re-run on the
- * same activation and timed alone (bench's method). `serve` exposes only CEL totals, so this is
- * how doctor names the expression that costs most; the figures are joined with analyze-cel's
- * static cost of the same text.
+ * same activation and timed alone (bench's method), the fastest of three runs counting. `serve`
+ * exposes only CEL totals, so this is how doctor names the expression that costs most; the
+ * figures are joined with analyze-cel's static cost of the same text.
  */
 import path from 'node:path';
 import { analyzeExpression } from '../cel/analyze.js';
@@ -50,14 +50,20 @@ export function profileCel(o: CelProfileOptions): CelProfile {
     for (const e of evals) runQuietly(e.expr.program, e.activation);
     traces.push(evals);
   }
-  const samples = new Map<string, number[]>();
+  const overhead = timerOverheadNs();
   let evaluations = 0;
   for (const evals of traces) {
     for (const e of evals) {
       const program = e.expr.program;
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < repeats; i++) runQuietly(program, e.activation);
-      const ns = Number(process.hrtime.bigint() - t0) / repeats;
+      // the fastest of the repeats: a GC pause or an interrupt lands on one run, not on all of them,
+      // while the activation (and so the list sizes the cost depends on) stays the real one
+      let ns = Infinity;
+      for (let i = 0; i < repeats; i++) {
+        const t0 = process.hrtime.bigint();
+        runQuietly(program, e.activation);
+        ns = Math.min(ns, Number(process.hrtime.bigint() - t0));
+      }
+      ns = Math.max(0, ns - overhead);
       let t = tallies.get(e.expr.id);
       if (t === undefined) tallies.set(e.expr.id, (t = { expr: e.expr, evaluations: 0, errors: 0, errorSample: null, ns: 0 }));
       t.evaluations++;
@@ -65,14 +71,10 @@ export function profileCel(o: CelProfileOptions): CelProfile {
         t.errors++;
         t.errorSample ??= e.error;
       }
-      let list = samples.get(e.expr.id);
-      if (list === undefined) samples.set(e.expr.id, (list = []));
-      list.push(ns);
+      t.ns += ns;
       evaluations++;
     }
   }
-  // a GC pause or a timer interrupt lands on one evaluation: drop the slowest 2 % of each expression's samples
-  for (const [id, list] of samples) tallies.get(id)!.ns = trimmedMean(list) * list.length;
   const traced = traces.length;
   const totalNs = [...tallies.values()].reduce((s, t) => s + t.ns, 0);
   const stats = [...tallies.values()]
@@ -89,11 +91,14 @@ function runQuietly(program: (activation: never) => unknown, activation: unknown
   }
 }
 
-export function trimmedMean(values: number[], drop = 0.02): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const keep = sorted.slice(0, Math.max(1, sorted.length - Math.floor(sorted.length * drop)));
-  return keep.reduce((s, x) => s + x, 0) / keep.length;
+/** The cost of the two clock reads around a timed run (their fastest pair out of 1,000). */
+function timerOverheadNs(): number {
+  let min = Infinity;
+  for (let i = 0; i < 1000; i++) {
+    const t0 = process.hrtime.bigint();
+    min = Math.min(min, Number(process.hrtime.bigint() - t0));
+  }
+  return min;
 }
 
 function statFor(t: Tally, totalNs: number, cwd: string): CelExpressionStat {

@@ -119,7 +119,7 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<Doc
       ...(metrics.cel ?? { evaluations: null, seconds: null, shareOfCheckTime: null }),
       perExpression: profile.stats.slice(0, 20),
       perExpressionSource:
-        `in-process traceCheck of ${profile.requestsTraced} ${o.scenario.name} requests (${profile.evaluations} evaluations, each re-run and timed alone)` +
+        `in-process traceCheck of ${profile.requestsTraced} ${o.scenario.name} requests (${profile.evaluations} evaluations, each re-run 3 times alone, the fastest counted)` +
         (figures.flavour === 'authz-perf'
           ? ': serve exposes CEL totals only'
           : ": the bundled engine's CEL, not the target's (for Cerbos, cel-go): the ranking carries over, the times do not"),
