@@ -215,7 +215,9 @@ function maxPauseMs(s: Scrape): number | null {
 
 /**
  * prom-client resets its event-loop delay histogram at every scrape, so each scrape after the
- * first covers one interval of the window; the worst interval is reported.
+ * first covers one interval of the window; the worst interval is reported. The monitor samples
+ * with a timer (10 ms by default) and records the whole timer interval, so an idle loop reads
+ * about 10 ms: the interval's minimum is taken off every figure, leaving the delay itself.
  */
 function eventLoop(scrapes: readonly Scrape[]): EventLoopFigures | null {
   const p99s: number[] = [];
@@ -224,9 +226,11 @@ function eventLoop(scrapes: readonly Scrape[]): EventLoopFigures | null {
   for (const s of scrapes.slice(1)) {
     const p99 = total(s, 'nodejs_eventloop_lag_p99_seconds');
     if (p99 === null) continue;
-    p99s.push(p99 * 1000);
-    max = Math.max(max, (total(s, 'nodejs_eventloop_lag_max_seconds') ?? p99) * 1000);
-    mean = Math.max(mean, (total(s, 'nodejs_eventloop_lag_mean_seconds') ?? 0) * 1000);
+    const base = Math.min(p99, total(s, 'nodejs_eventloop_lag_min_seconds') ?? 0);
+    const less = (v: number | null): number => Math.max(0, ((v ?? base) - base) * 1000);
+    p99s.push(less(p99));
+    max = Math.max(max, less(total(s, 'nodejs_eventloop_lag_max_seconds')));
+    mean = Math.max(mean, less(total(s, 'nodejs_eventloop_lag_mean_seconds')));
   }
   if (p99s.length === 0) return null;
   const sorted = [...p99s].sort((a, b) => a - b);

@@ -129,7 +129,7 @@ export interface MemoryFigures {
 }
 
 export interface EventLoopFigures {
-  /** the worst per-scrape p99 / max / mean of prom-client's event-loop delay histogram (reset at every scrape) */
+  /** the worst per-scrape p99 / max / mean of prom-client's event-loop delay histogram (reset at every scrape), less the monitor's timer interval (the scrape's minimum) */
   p99Ms: number;
   maxMs: number;
   meanMs: number;

@@ -74,3 +74,11 @@ test('Cerbos: flavour, check count from the RPC counters, Go memory and GC figur
 test('collect refuses fewer than two scrapes', () => {
   assert.throws(() => collect([parseScrape('', 0)]), /two scrapes/);
 });
+
+test("event-loop delay: less the monitor's own timer interval (the interval's minimum), worst and median interval", () => {
+  const lag = (p99: number, min: number, max: number, at: number) =>
+    parseScrape(`process_cpu_seconds_total ${at}\nnodejs_eventloop_lag_p99_seconds ${p99}\nnodejs_eventloop_lag_min_seconds ${min}\nnodejs_eventloop_lag_max_seconds ${max}\nnodejs_eventloop_lag_mean_seconds ${min + 0.001}`, at * 1000);
+  // the first scrape covers the time before the window: ignored
+  const { figures } = collect([lag(0.9, 0.0093, 1, 0), lag(0.0107, 0.0093, 0.0136, 1), lag(0.0593, 0.0093, 0.0893, 2), lag(0.0133, 0.0093, 0.0153, 3)]);
+  assert.deepEqual(figures.eventLoop, { p99Ms: 50, maxMs: 80, meanMs: 1, medianP99Ms: 4 });
+});

@@ -15,8 +15,8 @@ export function eventLoopDelay(m: CollectedMetrics): Finding[] {
       severity: e.medianP99Ms >= THRESHOLDS.eventLoopCriticalMs ? 'critical' : 'warning',
       title: `event-loop delay p99 ${formatDurationMs(e.p99Ms)} (max ${formatDurationMs(e.maxMs)}): requests wait for the loop before any work starts`,
       evidence: [
-        windowed(m, 'nodejs_eventloop_lag_p99_seconds (worst scrape interval)', e.p99Ms, 'ms', THRESHOLDS.eventLoopWarnMs),
-        windowed(m, 'nodejs_eventloop_lag_p99_seconds (median over the intervals)', e.medianP99Ms, 'ms', THRESHOLDS.eventLoopCriticalMs),
+        windowed(m, 'nodejs_eventloop_lag_p99_seconds − lag_min_seconds (worst scrape interval)', e.p99Ms, 'ms', THRESHOLDS.eventLoopWarnMs),
+        windowed(m, 'nodejs_eventloop_lag_p99_seconds − lag_min_seconds (median over the intervals)', e.medianP99Ms, 'ms', THRESHOLDS.eventLoopCriticalMs),
       ],
       action: 'the loop is busy with CPU work (CEL, JSON, GC; see those findings): spread the load over more `serve` processes or replicas, and keep request batches small',
     },
