@@ -22,7 +22,7 @@ import { UsageError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
 import { parseLatencyMs, parsePositiveRate } from '../sizing/parse.js';
 import { parseUrl } from '../load/options.js';
-import { startBundledTarget } from '../load/target.js';
+import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { sleep } from '../load/run-types.js';
 import { loadScenario } from '../scenario/index.js';
 import type { Scenario } from '../scenario/index.js';
@@ -258,7 +258,7 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
 }
 
 /** `authz-perf serve` of this same build in its own process (loading only the serve command), as loadtest does. */
-async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null) {
+async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null): Promise<BundledTarget> {
   const serveFlags: ServeFlags = {
     scenario: scenario.dir ?? flags.scenario!,
     host: '127.0.0.1',

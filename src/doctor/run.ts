@@ -47,18 +47,20 @@ export type DoctorDeps = ObserveDeps;
 
 export interface DoctorResult {
   section: DoctorSection;
-  /** the load run's own section (for its latency spectrum), when --load ran */
-  load: LoadtestSection | null;
   interrupted: boolean;
 }
 
 const DEFAULT_PROFILE_BUDGET_MS = 3000;
 const DEFAULT_PROFILE_REQUESTS = 500;
+const MAX_SCRAPES = 500;
 
 export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<DoctorResult> {
   const notes: string[] = [];
   const missed: string[] = [];
-  const intervalMs = 1000 * (o.intervalS ?? Math.min(10, Math.max(1, o.windowS / 10)));
+  const asked = 1000 * (o.intervalS ?? Math.min(10, Math.max(1, o.windowS / 10)));
+  // at most MAX_SCRAPES points, so the report stays small whatever the window
+  const intervalMs = Math.max(asked, (o.windowS * 1000) / MAX_SCRAPES);
+  if (intervalMs > asked) notes.push(`scraped every ${Math.round(intervalMs) / 1000} s instead of ${asked / 1000} s: at most ${MAX_SCRAPES} scrapes per window`);
   const dbBefore = o.database ? await databaseBaseline(o.database) : null;
 
   let loadRun: Promise<LoadtestSection> | null = null;
@@ -138,7 +140,6 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps): Promise<Doc
       notes,
       worst: worstSeverity(findings),
     },
-    load: loadSection,
     interrupted: Boolean(o.signal?.aborted),
   };
 }
