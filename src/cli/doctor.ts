@@ -26,7 +26,7 @@ import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { sleep } from '../load/run-types.js';
 import { loadScenario } from '../scenario/index.js';
 import type { Scenario } from '../scenario/index.js';
-import { openServer } from '../query/database.js';
+import { openServer, validateDatabaseUrl } from '../query/database.js';
 import type { DbAdapter } from '../query/adapter.js';
 import { runDoctor } from '../doctor/run.js';
 import { EMIT_KINDS, emitArtefact, type EmitKind } from '../doctor/emit.js';
@@ -112,6 +112,7 @@ function parseFlags(flags: CliFlags): Plan {
   if (flags.requestPool !== undefined && rps === null) throw new UsageError('--request-pool applies with --load only');
   const windowMs = flags.duration !== undefined ? parseDurationMs(flags.duration, '--duration') : DEFAULT_DURATION_S * 1000;
   if (!(windowMs >= 1000)) throw new UsageError(`--duration: at least 1s (got '${flags.duration}')`);
+  if (flags.databaseUrl !== undefined) validateDatabaseUrl(flags.databaseUrl);
   const intervalMs = flags.interval !== undefined ? parseDurationMs(flags.interval, '--interval') : undefined;
   if (intervalMs !== undefined && !(intervalMs >= 100)) throw new UsageError(`--interval: at least 100ms (got '${flags.interval}')`);
   return {

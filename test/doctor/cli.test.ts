@@ -18,6 +18,7 @@ test('usage errors name the flag and exit 2 before anything runs', async () => {
     [['doctor', '--target', 'http://127.0.0.1:9', '--emit', 'grafana'], /--emit: takes KIND FILE pairs/],
     [['doctor', '--target', 'http://127.0.0.1:9', '--duration', '10'], /--duration: "10" is not a duration/],
     [['doctor', '--scenario', 'abac-cel', '--load', 'fast'], /--load/],
+    [['doctor', '--target', 'http://127.0.0.1:9', '--database-url', 'mysql://db'], /--database-url: unsupported scheme "mysql:"/],
   ];
   for (const [args, message] of cases) {
     const r = await runCli([...args, '--no-report']);

@@ -63,7 +63,7 @@ export function cacheHitRate(m: CollectedMetrics): Finding[] {
       ruleId: 'cache.hit-rate',
       playbook: 'high-latency',
       severity: 'info',
-      title: `decision-cache hit rate ${pct(c.hitRate)} over ${formatDurationS(m.windowS)} with room to spare (${formatCount(c.entries)} of ${formatCount(c.maxEntries)} entries): the requests rarely repeat within the TTL`,
+      title: `decision-cache hit rate ${pct(c.hitRate)} over ${formatDurationS(m.windowS)} with room to spare (${formatCount(c.entries)} of ${formatCount(c.maxEntries)} entries): the misses are first sightings or expired entries, not evictions`,
       evidence,
       action: `a larger --cache-size will not help; raise --cache-ttl${c.ttlS !== null ? ` from ${formatDurationS(c.ttlS)}` : ''} only if decisions may be that stale, otherwise cut the cost of a miss (see the CEL findings)`,
     },
