@@ -38,7 +38,7 @@ export function processMetricsRegistry(): Registry {
   if (processRegistry === undefined) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
-    // the V8 old-space limit (--max-old-space-size), so heap use can be read as a share of it
+    // V8's heap limit (old generation + young generation), so heap use can be read as a share of it
     new Gauge({
       name: 'nodejs_heap_size_limit_bytes',
       help: 'V8 heap size limit (v8.getHeapStatistics().heap_size_limit)',
