@@ -3,6 +3,7 @@
  * doctor room's front door (observe, optional load and Postgres, rules) → report. Exit 1 when a
  * finding is critical, 130 after Ctrl-C / SIGTERM.
  */
+import { mkdir, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -49,6 +50,7 @@ interface CliFlags extends ReportOutputOptions {
   /** false with --no-cache */
   cache?: boolean;
   maxOldSpaceSize?: string;
+  heapSnapshot?: string;
   databaseUrl?: string;
   sloP99?: string;
   emit?: string[];
@@ -74,6 +76,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--cache-ttl <d>', 'bundled engine: decision cache TTL')
     .option('--no-cache', 'bundled engine: disable the decision cache')
     .option('--max-old-space-size <MiB>', "bundled engine: V8 heap limit of the serve process (node's --max-old-space-size)")
+    .option('--heap-snapshot <dir>', 'bundled engine: write a V8 heap snapshot of the serve process into DIR at the end of the window')
     .option('--database-url <url>', "also read this PostgreSQL's pg_stat_statements, pg_stat_activity and table scan counters over the window")
     .option('--slo-p99 <latency>', `p99 bound for the latency rule (default: the scenario's SLO, else ${THRESHOLDS.sloP99Ms}ms)`)
     .option('--no-cel-profile', 'skip the in-process per-expression CEL profile of the scenario')
@@ -95,13 +98,15 @@ interface Plan {
   sloP99Ms: number | null;
   emits: Array<{ kind: EmitKind; file: string }>;
   maxOldSpaceMiB: number | null;
+  /** absolute folder for the bundled engine's heap snapshot */
+  heapSnapshotDir: string | null;
 }
 
-function parseFlags(flags: CliFlags): Plan {
+function parseFlags(flags: CliFlags, cwd: string): Plan {
   const targetUrl = flags.target !== undefined ? parseUrl(flags.target, '--target') : null;
   const bundled = targetUrl === null;
   if (!bundled) {
-    for (const [flag, v] of [['--cache-size', flags.cacheSize], ['--cache-ttl', flags.cacheTtl], ['--max-old-space-size', flags.maxOldSpaceSize], ['--no-cache', flags.cache === false ? true : undefined]] as const)
+    for (const [flag, v] of [['--cache-size', flags.cacheSize], ['--cache-ttl', flags.cacheTtl], ['--max-old-space-size', flags.maxOldSpaceSize], ['--heap-snapshot', flags.heapSnapshot], ['--no-cache', flags.cache === false ? true : undefined]] as const)
       if (v !== undefined) throw new UsageError(`${flag} configures the bundled engine; it does not apply with --target`);
   } else if (flags.scenario === undefined) throw new UsageError('doctor needs --target URL (a running engine) or --scenario NAME (start the bundled engine with its policies)');
   if (flags.cache === false && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) throw new UsageError('--cache-size / --cache-ttl: cannot be combined with --no-cache');
@@ -126,6 +131,7 @@ function parseFlags(flags: CliFlags): Plan {
     sloP99Ms: flags.sloP99 !== undefined ? parseLatencyMs(flags.sloP99, '--slo-p99') : null,
     emits: parseEmits(flags.emit),
     maxOldSpaceMiB: flags.maxOldSpaceSize !== undefined ? parseIntegerFlag('--max-old-space-size', flags.maxOldSpaceSize, { min: 16, max: 1_048_576 }) : null,
+    heapSnapshotDir: flags.heapSnapshot !== undefined ? path.resolve(cwd, flags.heapSnapshot) : null,
   };
 }
 
@@ -176,7 +182,7 @@ async function findMetricsUrl(target: string): Promise<string> {
 
 export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlags): Promise<number> {
   const args = argsAfterCommand(cmd);
-  const plan = parseFlags(flags);
+  const plan = parseFlags(flags, ctx.cwd);
   const scenario: Scenario | null = flags.scenario !== undefined ? await loadScenario(flags.scenario, { cwd: ctx.cwd }) : null;
   const log = flags.quiet ? undefined : (line: string): void => void ctx.stderr.write(`${line}\n`);
 
@@ -193,16 +199,21 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
 
   const startedAt = new Date();
   let stopTarget: (() => Promise<void>) | null = null;
+  let child: BundledTarget | null = null;
   let killChild: (() => void) | null = null;
   let db: DbAdapter | null = null;
   try {
     let targetUrl = plan.targetUrl;
     if (targetUrl === null) {
-      const child = await startServeChild(ctx, flags, scenario!, plan.maxOldSpaceMiB);
-      killChild = () => child.kill();
+      if (plan.heapSnapshotDir) await mkdir(plan.heapSnapshotDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`--heap-snapshot: cannot create ${plan.heapSnapshotDir} (${err.code ?? err.message})`);
+      });
+      const started = await startServeChild(ctx, flags, scenario!, plan.maxOldSpaceMiB, plan.heapSnapshotDir);
+      child = started;
+      killChild = () => started.kill();
       process.once('exit', killChild);
-      stopTarget = () => child.stop();
-      targetUrl = child.url;
+      stopTarget = () => started.stop();
+      targetUrl = started.url;
       log?.(`doctor: started the bundled engine at ${targetUrl} (scenario ${scenario!.name})`);
     }
     const metricsUrl = plan.metricsUrl ?? (await findMetricsUrl(targetUrl));
@@ -231,6 +242,11 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
       },
       { fetchText, now: () => performance.now(), sleep },
     );
+    if (plan.heapSnapshotDir && child && !result.interrupted) {
+      const file = await takeHeapSnapshot(child, plan.heapSnapshotDir);
+      result.section.notes.push(file ? `heap snapshot of the engine at the end of the window: ${path.relative(ctx.cwd, file) || file}` : 'the heap snapshot was not written within 60 s');
+      if (file) log?.(`doctor: heap snapshot ${path.relative(ctx.cwd, file) || file}`);
+    }
     const report: DoctorReport = {
       ...reportEnvelope('doctor', args, startedAt, new Date(), collectEnvironment(ctx.cwd, plan.targetUrl === null || isLoopback(targetUrl) ? true : null)),
       ...(result.interrupted ? { interrupted: true } : {}),
@@ -259,7 +275,29 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
 }
 
 /** `authz-perf serve` of this same build in its own process (loading only the serve command), as loadtest does. */
-async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null): Promise<BundledTarget> {
+/**
+ * SIGUSR2 makes the serve child (started with --heapsnapshot-signal) write a heap snapshot into its
+ * --diagnostic-dir; the write blocks its event loop, so /health answers again once it is complete.
+ * Resolves to the file, or null after 60 s.
+ */
+async function takeHeapSnapshot(child: BundledTarget, dir: string): Promise<string | null> {
+  const before = new Set(await readdir(dir));
+  process.kill(child.pid, 'SIGUSR2');
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    await sleep(250);
+    const file = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (file === undefined) continue;
+    try {
+      await fetchText(`${child.url}/health`, 60_000);
+      return path.join(dir, file);
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null, heapSnapshotDir: string | null): Promise<BundledTarget> {
   const serveFlags: ServeFlags = {
     scenario: scenario.dir ?? flags.scenario!,
     host: '127.0.0.1',
@@ -279,7 +317,14 @@ async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scena
   ].join('\n');
   return startBundledTarget({
     command: process.execPath,
-    args: [...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []), '--input-type=module', '-e', script, JSON.stringify(serveFlags)],
+    args: [
+      ...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []),
+      ...(heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
+      '--input-type=module',
+      '-e',
+      script,
+      JSON.stringify(serveFlags),
+    ],
     cwd: ctx.cwd,
     env: { ...ctx.env, NO_COLOR: '1' },
     onLine: (line: string) => {

@@ -1,7 +1,7 @@
 /** `authz-perf doctor` through the CLI: usage errors (exit 2), a run against a target, --emit, exit 1 on a critical finding. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -13,6 +13,7 @@ test('usage errors name the flag and exit 2 before anything runs', async () => {
     [['doctor'], /--target URL .* or --scenario NAME/],
     [['doctor', '--target', 'http://127.0.0.1:9', '--load', '100'], /--load: needs --scenario/],
     [['doctor', '--target', 'http://127.0.0.1:9', '--cache-size', '10'], /--cache-size configures the bundled engine/],
+    [['doctor', '--target', 'http://127.0.0.1:9', '--heap-snapshot', 'snaps'], /--heap-snapshot configures the bundled engine/],
     [['doctor', '--target', 'ftp://x'], /--target: only http/],
     [['doctor', '--target', 'http://127.0.0.1:9', '--emit', 'kibana', 'x.json'], /--emit: unknown kind 'kibana', accepted: grafana, prometheus-rules/],
     [['doctor', '--target', 'http://127.0.0.1:9', '--emit', 'grafana'], /--emit: takes KIND FILE pairs/],
@@ -64,5 +65,21 @@ test('a critical finding (load above capacity) exits 1 and names the rule', asyn
     assert.match(r.stdout, /CRITICAL saturation\.capacity/);
   } finally {
     await engine.stop();
+  }
+});
+
+test('--heap-snapshot: the bundled engine writes a complete V8 heap snapshot at the end of the window', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'doctor-heap-'));
+  try {
+    const r = await runCli(['doctor', '--scenario', 'rbac-simple', '--duration', '1s', '--interval', '500ms', '--heap-snapshot', dir, '--no-cel-profile', '--json', '--no-report']);
+    assert.equal(r.code, 0, r.stderr);
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.heapsnapshot'));
+    assert.equal(files.length, 1);
+    const snapshot = JSON.parse(await readFile(path.join(dir, files[0]!), 'utf8')) as { snapshot: { node_count: number } };
+    assert.ok(snapshot.snapshot.node_count > 1000, 'a whole heap, written completely');
+    const report = JSON.parse(r.stdout) as { doctor: { notes: string[] } };
+    assert.ok(report.doctor.notes.some((n) => n.startsWith('heap snapshot of the engine') && n.includes(files[0]!)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
