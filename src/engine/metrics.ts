@@ -9,7 +9,8 @@
  * on the first server, into one shared registry that every server's scrape merges in: starting and
  * closing servers (bench --http, an in-process loadtest target, tests) never adds collectors.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { getHeapStatistics } from 'node:v8';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from './engine.js';
 import type { CheckResponse } from './types.js';
 
@@ -37,8 +38,36 @@ export function processMetricsRegistry(): Registry {
   if (processRegistry === undefined) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    // V8's heap limit (old generation + young generation), so heap use can be read as a share of it
+    new Gauge({
+      name: 'nodejs_heap_size_limit_bytes',
+      help: 'V8 heap size limit (v8.getHeapStatistics().heap_size_limit)',
+      registers: [processRegistry],
+      collect() {
+        this.set(getHeapStatistics().heap_size_limit);
+      },
+    });
+    // heap_size_limit adds the young generation (48 MiB on x64) to the old-space limit, which is
+    // where V8 runs out of memory; given --max-old-space-size, that limit is known exactly
+    const oldSpaceMiB = maxOldSpaceSizeMiB([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]);
+    if (oldSpaceMiB !== null)
+      new Gauge({
+        name: 'nodejs_heap_old_space_limit_bytes',
+        help: 'Old-generation limit from --max-old-space-size (absent when the flag is not given)',
+        registers: [processRegistry],
+      }).set(oldSpaceMiB * 2 ** 20);
   }
   return processRegistry;
+}
+
+/** The last --max-old-space-size value among `args` (MiB), or null. */
+export function maxOldSpaceSizeMiB(args: readonly string[]): number | null {
+  let mib: number | null = null;
+  for (const a of args) {
+    const m = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(a);
+    if (m) mib = Number(m[1]);
+  }
+  return mib;
 }
 
 export function createServerMetrics(engine: Engine): ServerMetrics {
@@ -80,6 +109,30 @@ export function createServerMetrics(engine: Engine): ServerMetrics {
     collect() {
       this.reset();
       this.inc(Math.max(0, engine.celStats().evaluations - celStart.evaluations));
+    },
+  });
+  new Gauge({
+    name: 'authz_perf_decision_cache_entries',
+    help: 'Decision cache entries held now',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().size);
+    },
+  });
+  new Gauge({
+    name: 'authz_perf_decision_cache_max_entries',
+    help: 'Decision cache capacity in entries (--cache-size; 0 when the cache is off)',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().maxEntries);
+    },
+  });
+  new Gauge({
+    name: 'authz_perf_decision_cache_ttl_seconds',
+    help: 'Decision cache entry lifetime (--cache-ttl; 0 when the cache is off)',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().ttlMs / 1000);
     },
   });
   const duration = new Histogram({

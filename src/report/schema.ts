@@ -14,6 +14,7 @@ export const SECTION_KEYS: { readonly [C in CommandName]: string } = {
   explain: 'explain',
   size: 'size',
   verify: 'verify',
+  doctor: 'doctor',
 };
 
 export const COMMANDS = Object.keys(SECTION_KEYS) as CommandName[];

@@ -58,6 +58,7 @@ export function commandTitle(report: Report): string {
     explain: 'Query plan analysis',
     size: 'Capacity sizing',
     verify: 'Decision check against Cerbos',
+    doctor: 'Engine doctor',
   };
   return titles[report.command] ?? report.command;
 }

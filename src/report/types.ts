@@ -8,6 +8,7 @@ import type { CelAnalysisSection } from '../cel/types.js';
 import type { ExplainSection } from '../query/types.js';
 import type { SizeSection } from '../sizing/types.js';
 import type { VerifySection } from '../targets/verify.js';
+import type { DoctorSection } from '../doctor/types.js';
 
 /**
  * Bump when a saved report's shape changes incompatibly; loaders refuse newer versions and
@@ -19,7 +20,7 @@ import type { VerifySection } from '../targets/verify.js';
 export const SCHEMA_VERSION = 2;
 export const TOOL_NAME = 'authz-perf';
 
-export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'verify';
+export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'verify' | 'doctor';
 
 export interface Environment {
   cpuModel: string;
@@ -56,7 +57,8 @@ export interface CelAnalysisReport extends ReportEnvelope<'analyze-cel'> { celAn
 export interface ExplainReport extends ReportEnvelope<'explain'> { explain: ExplainSection }
 export interface SizeReport extends ReportEnvelope<'size'> { size: SizeSection }
 export interface VerifyReport extends ReportEnvelope<'verify'> { verify: VerifySection }
+export interface DoctorReport extends ReportEnvelope<'doctor'> { doctor: DoctorSection }
 
-export type Report = BenchReport | LoadtestReport | CelAnalysisReport | ExplainReport | SizeReport | VerifyReport;
+export type Report = BenchReport | LoadtestReport | CelAnalysisReport | ExplainReport | SizeReport | VerifyReport | DoctorReport;
 
 export type ReportFor<C extends CommandName> = Extract<Report, { command: C }>;

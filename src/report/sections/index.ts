@@ -6,6 +6,7 @@ import { celAnalysisRenderer } from './analyze-cel.js';
 import { explainRenderer } from './explain.js';
 import { sizeRenderer } from './size.js';
 import { verifyRenderer } from './verify.js';
+import { doctorRenderer } from './doctor.js';
 
 const renderers: { [C in CommandName]: SectionRenderer<ReportFor<C>> } = {
   bench: benchRenderer,
@@ -14,6 +15,7 @@ const renderers: { [C in CommandName]: SectionRenderer<ReportFor<C>> } = {
   explain: explainRenderer,
   size: sizeRenderer,
   verify: verifyRenderer,
+  doctor: doctorRenderer,
 };
 
 export function sectionRenderer<C extends CommandName>(command: C): SectionRenderer<ReportFor<C>> {
