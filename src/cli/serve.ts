@@ -1,9 +1,10 @@
 /**
  * `authz-perf serve [--scenario NAME | --policies DIR] [--port 3592] [--host 127.0.0.1]
  *  [--cache-size N] [--cache-ttl 60s] [--no-cache] [--body-limit BYTES] [--globals FILE]
- *  [--lenient-scopes]` — the reference engine over
+ *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]]` — the reference engine over
  * HTTP (Cerbos check API) until SIGINT/SIGTERM.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
@@ -18,8 +19,10 @@ import {
   createEngine,
   describeNotEvaluated,
   loadPolicySet,
+  parseJwks,
   readGlobalsFile,
   startServer,
+  type JwtOptions,
   type Globals,
   type RunningServer,
 } from '../engine/index.js';
@@ -38,6 +41,10 @@ export interface ServeFlags {
   /** YAML/JSON file of engine globals (default: the scenario's `globals:`) */
   globals?: string;
   lenientScopes?: boolean;
+  /** JSON Web Key Set file that auxData JWTs are verified against */
+  jwks?: string;
+  /** the key set's id (a request naming another keySetId is refused) */
+  jwksId?: string;
 }
 
 export interface ServeIo {
@@ -63,6 +70,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--body-limit <bytes>', `largest accepted request body (default ${DEFAULT_BODY_LIMIT_BYTES})`)
     .option('--globals <file>', "YAML/JSON mapping of engine globals, G / globals in CEL (default: the scenario's globals)")
     .option('--lenient-scopes', "resolve a request scope without policies to its nearest ancestor (Cerbos's lenientScopeSearch)")
+    .option('--jwks <file>', 'verify auxData JWTs against this JSON Web Key Set (without it they are decoded, not verified)')
+    .option('--jwks-id <id>', "the key set's id: requests naming another keySetId are refused")
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
@@ -110,7 +119,12 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true });
   const engine = createEngine(policySet, { cache, celTiming: true, globals });
   const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
-  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError }).catch((err: NodeJS.ErrnoException) => {
+  if (flags.jwksId !== undefined && flags.jwks === undefined) throw new UsageError('--jwks-id: needs --jwks FILE');
+  const jwt: JwtOptions = {};
+  if (flags.jwks !== undefined) jwt.keySet = parseJwks(await readTextFile(path.resolve(ctx.cwd, flags.jwks), '--jwks'), flags.jwks);
+  if (flags.jwksId !== undefined) jwt.keySetId = flags.jwksId;
+  const onNotice = (message: string): void => void ctx.stderr.write(`authz-perf serve: note: ${message}\n`);
+  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError, jwt, onNotice }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for a free one)`);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
     throw err;
@@ -125,3 +139,11 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   return 0;
 }
 
+
+async function readTextFile(file: string, flag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}

@@ -34,6 +34,8 @@ export type * from './types.js';
 export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern, describeNotEvaluated } from './policy-set.js';
 export type { PolicySetOptions, Chain, CompiledPrincipalPolicy, CompiledRolePolicy } from './policy-set.js';
 export { readGlobalsFile, parseGlobals } from './globals.js';
+export { parseJwks, UNVERIFIED_NOTICE } from './aux-data.js';
+export type { JwtOptions } from './aux-data.js';
 export type {
   PolicySet,
   PolicySetStats,
