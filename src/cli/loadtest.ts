@@ -35,6 +35,7 @@ import { scrapeMetrics, serverView } from '../load/prometheus.js';
 import type { LoadtestConfig, LoadtestSection, Threshold } from '../load/types.js';
 import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
+import { readGlobalsFile } from '../engine/index.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
 import { SERVE_CACHE_SIZE_MAX, type ServeFlags } from './serve.js';
@@ -47,6 +48,8 @@ export const EXIT_INTERRUPTED = 130;
 
 interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
+  /** engine globals file (default: the scenario's `globals:`) */
+  globals?: string;
   cacheSize?: string;
   /** false with --no-cache */
   cache?: boolean;
@@ -90,6 +93,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-connections <n>', `open model: connection limit; requests finding all busy wait for one, and are dropped after --timeout (default ${DEFAULTS.maxConnections})`)
     .option('--timeout <d>', `request timeout (default ${DEFAULTS.timeoutMs / 1000}s)`)
     .option('--seed <n>', "request stream seed (default: the scenario's)")
+    .option('--globals <file>', "YAML/JSON engine globals for the bundled engine and the decision check (default: the scenario's)")
     .option('--warmup <d>', `open model / --find-max: unrecorded ramp to the first rate first, with requests of its own (default ${DEFAULTS.warmupS}s; 0 = none)`)
     .option('--request-pool <n>', `distinct requests prepared and cycled (default: the planned count, at most ${DEFAULTS.requestPoolMax})`)
     .option('--no-verify', 'do not compare decisions with the in-process engine (still checks the response shape)')
@@ -122,7 +126,9 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
 
   // a bundled name or a path relative to ctx.cwd (the bundled serve child runs in ctx.cwd too)
   const scenarioArg = flags.scenario ?? 'abac-cel';
-  const scenario = await loadScenario(scenarioArg, { cwd: ctx.cwd });
+  const globalsFile = flags.globals === undefined ? undefined : path.resolve(ctx.cwd, flags.globals);
+  const loaded = await loadScenario(scenarioArg, { cwd: ctx.cwd });
+  const scenario = globalsFile === undefined ? loaded : { ...loaded, globals: await readGlobalsFile(globalsFile) };
   const plan = resolvePlan(parsed, scenario);
   const poolSize = requestPoolSize(parsed, plannedRequests(plan));
   const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
@@ -280,7 +286,8 @@ async function startTarget(
 ): Promise<{ url: string; bundled: boolean; stop: () => Promise<void> }> {
   if (parsed.targetUrl) return { url: parsed.targetUrl, bundled: false, stop: async () => undefined };
   if (flags.inProcess) {
-    const t = await startInProcessTarget(await loadScenario(scenarioArg, { cwd: ctx.cwd }));
+    const loaded = await loadScenario(scenarioArg, { cwd: ctx.cwd });
+    const t = await startInProcessTarget(flags.globals === undefined ? loaded : { ...loaded, globals: await readGlobalsFile(path.resolve(ctx.cwd, flags.globals)) });
     return { url: t.url, bundled: true, stop: () => t.close() };
   }
   const serveFlags: ServeFlags = {
@@ -289,6 +296,7 @@ async function startTarget(
     port: '0',
     cache: flags.cache !== false,
     ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
+    ...(flags.globals !== undefined ? { globals: path.resolve(ctx.cwd, flags.globals) } : {}),
   };
   // `authz-perf serve` of this same build in its own process, loading only the serve command
   // (the whole CLI takes seconds to import on a busy host)
