@@ -7,6 +7,7 @@ import {
   createEngine,
   emptyStageTimes,
   loadPolicySet,
+  readGlobalsFile,
   readPolicyFiles,
   describeNotEvaluated,
   startServer,
@@ -85,8 +86,9 @@ export async function listBenchScenarios(): Promise<Array<{ name: string; descri
   return (await listScenarios()).map((s) => (s.description ? { name: s.name, description: s.description } : { name: s.name }));
 }
 
-export async function openScenario(nameOrDir: string, options: { seed: number; requests: number }): Promise<OpenedScenario> {
-  const scenario = await loadScenario(nameOrDir);
+export async function openScenario(nameOrDir: string, options: { seed: number; requests: number; globalsFile?: string }): Promise<OpenedScenario> {
+  const loaded = await loadScenario(nameOrDir);
+  const scenario = options.globalsFile === undefined ? loaded : { ...loaded, globals: await readGlobalsFile(options.globalsFile) };
   const policySet = await loadPolicySet(scenario.policyDir);
   // Distinct requests (no repeats): the cached task warms them all, the others want variety.
   const requests = takeRequests(createRequestStream(scenario, { seed: options.seed, repeatShare: 0 }), options.requests);

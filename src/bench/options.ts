@@ -10,6 +10,8 @@ export interface BenchRunOptions extends BenchSettings {
   stageSamples: number;
   /** measure bytes per check in a child process */
   memory: boolean;
+  /** engine globals file instead of each scenario's `globals:` */
+  globalsFile?: string;
   /** test hook: busy-wait this long inside every call of one task */
   slowTask?: { id: string; extraNs: number };
   onProgress?: (line: string) => void;

@@ -16,6 +16,8 @@ import { compareWithBaseline, parseBaseline, parseMaxRegression } from '../bench
 import { runBenchSuite, availableScenarios } from '../bench/suite.js';
 
 interface BenchFlags extends ReportOutputOptions {
+  /** engine globals file */
+  globals?: string;
   scenario?: string[];
   time?: string;
   iterations?: string;
@@ -45,6 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--http', 'also measure a keep-alive HTTP round trip to `serve` on 127.0.0.1')
     .option('--cel-engines', 'compare @marcbachmann/cel-js with cel-js (ChromeGG) on the same conditions and inputs')
     .option('--seed <n>', 'seed of the request streams', '1')
+    .option('--globals <file>', "YAML/JSON engine globals (default: each scenario's globals:)")
     .option('--requests <n>', `requests drawn from each scenario's stream (default ${DEFAULTS.requests}, --quick ${QUICK.requests})`)
     .option('--memory', 'measure bytes allocated per check in a child process (default: on, off with --quick)')
     .option('--no-memory', 'skip the child process that measures bytes allocated per check')
@@ -141,6 +144,7 @@ function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Om
     stageSamples: preset.stageSamples,
     memory: flags.memory ?? !flags.quick,
   };
+  if (flags.globals !== undefined) options.globalsFile = path.resolve(ctx.cwd, flags.globals);
   const slow = ctx.env.AUTHZ_PERF_BENCH_SLOW_TASK;
   if (slow) options.slowTask = parseSlowTask(slow);
   return options;
