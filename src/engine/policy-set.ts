@@ -363,6 +363,21 @@ export function compilePolicySources(files: PolicySourceFile[], dir = '', option
   return set;
 }
 
+/** Files `policy` under `key` → its scope; a second policy for the same key and scope is an error. */
+function addByScope<T extends { name: string; file: string; policyScope: string }>(
+  index: Map<string, Map<string, T>>,
+  key: string,
+  policy: T,
+  location: ExprLocation,
+  what: string,
+): void {
+  let scopes = index.get(key);
+  if (!scopes) index.set(key, (scopes = new Map()));
+  const existing = scopes.get(policy.policyScope);
+  if (existing) throw errorAt(location, `duplicate ${what} policy ${policy.name} (also in ${existing.file})`);
+  scopes.set(policy.policyScope, policy);
+}
+
 function errorAt(location: ExprLocation, message: string): InputError {
   return new InputError(message, { file: location.file, line: location.line, column: location.column });
 }
@@ -405,22 +420,12 @@ class Compiler {
     for (const doc of this.docs) {
       if (doc.kind === 'resourcePolicy') {
         const policy = this.resourcePolicy(doc);
-        const key = `${policy.resource}\0${policy.version}`;
-        let scopes = resourceIndex.get(key);
-        if (!scopes) resourceIndex.set(key, (scopes = new Map()));
-        const existing = scopes.get(policy.policyScope);
-        if (existing) throw errorAt(doc.location, `duplicate resource policy ${policy.name} (also in ${existing.file})`);
-        scopes.set(policy.policyScope, policy);
+        addByScope(resourceIndex, `${policy.resource}\0${policy.version}`, policy, doc.location, 'resource');
         resourcePolicies.push(policy);
         checkMode(policy.policyScope, policy.consent, policy.name, doc.location);
       } else if (doc.kind === 'principalPolicy') {
         const policy = this.principalPolicy(doc);
-        const key = `${policy.principal}\0${policy.version}`;
-        let scopes = principalIndex.get(key);
-        if (!scopes) principalIndex.set(key, (scopes = new Map()));
-        const existing = scopes.get(policy.policyScope);
-        if (existing) throw errorAt(doc.location, `duplicate principal policy ${policy.name} (also in ${existing.file})`);
-        scopes.set(policy.policyScope, policy);
+        addByScope(principalIndex, `${policy.principal}\0${policy.version}`, policy, doc.location, 'principal');
         principalPolicies.push(policy);
         checkMode(policy.policyScope, policy.consent, policy.name, doc.location);
       } else if (doc.kind === 'rolePolicy') {

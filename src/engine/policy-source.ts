@@ -680,20 +680,18 @@ function* walkVariables(defs: VariableDef[], policyName: string, prefix: string)
   }
 }
 
+function* walkRuleConditions<R extends { index: number; condition?: ConditionNode }>(rules: R[], policyName: string, owner: (rule: R) => string): Generator<PolicyExpression> {
+  for (const rule of rules) {
+    if (rule.condition) yield* walkCondition(rule.condition, `rules[${rule.index}].condition.match`, { kind: 'condition', policyName, ownerName: owner(rule) });
+  }
+}
+
 /** Every CEL expression in a document, in file order, with its location and owner. */
 export function* walkExpressions(doc: PolicyDocument): Generator<PolicyExpression> {
   switch (doc.kind) {
     case 'resourcePolicy':
       yield* walkVariables(doc.variables.local, doc.name, 'variables.local');
-      for (const rule of doc.rules) {
-        if (rule.condition) {
-          yield* walkCondition(rule.condition, `rules[${rule.index}].condition.match`, {
-            kind: 'condition',
-            policyName: doc.name,
-            ownerName: rule.name,
-          });
-        }
-      }
+      yield* walkRuleConditions(doc.rules, doc.name, (rule) => rule.name);
       return;
     case 'derivedRoles':
       yield* walkVariables(doc.variables.local, doc.name, 'variables.local');
@@ -729,15 +727,7 @@ export function* walkExpressions(doc: PolicyDocument): Generator<PolicyExpressio
       return;
     case 'rolePolicy':
       yield* walkVariables(doc.variables.local, doc.name, 'variables.local');
-      for (const rule of doc.rules) {
-        if (rule.condition) {
-          yield* walkCondition(rule.condition, `rules[${rule.index}].condition.match`, {
-            kind: 'condition',
-            policyName: doc.name,
-            ownerName: `rules[${rule.index}]`,
-          });
-        }
-      }
+      yield* walkRuleConditions(doc.rules, doc.name, (rule) => `rules[${rule.index}]`);
       return;
     case 'exportConstants':
     case 'ignored':

@@ -6,21 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveCommand, type ServeFlags } from '../../src/cli/serve.js';
-import type { CliContext } from '../../src/cli/context.js';
-import { runCli } from '../helpers/cli.js';
+import { captureContext, runCli } from '../helpers/cli.js';
 
-function context(): CliContext & { err: string[] } {
-  const err: string[] = [];
-  return {
-    err,
-    stdout: { write: () => true },
-    stderr: { write: (s: string) => (err.push(s), true) },
-    cwd: process.cwd(),
-    env: {},
-    debug: false,
-    exitCode: 0,
-  };
-}
+const context = captureContext;
 
 const flags = (over: Partial<ServeFlags>): ServeFlags => ({ port: '0', host: '127.0.0.1', cache: true, ...over });
 

@@ -1,4 +1,5 @@
 import { main } from '../../src/cli/main.js';
+import type { CliContext } from '../../src/cli/context.js';
 
 export interface CliRun {
   code: number;
@@ -26,4 +27,10 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
     env: { ...process.env, NO_COLOR: '1', ...options.env },
   });
   return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** A CLI context for calling a command function directly; what it writes to stderr is kept in `err`. */
+export function captureContext(): CliContext & { err: string[] } {
+  const err: string[] = [];
+  return { err, stdout: { write: () => true }, stderr: { write: (s: string) => (err.push(s), true) }, cwd: process.cwd(), env: {}, debug: false, exitCode: 0 };
 }
