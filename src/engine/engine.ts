@@ -27,6 +27,7 @@ import {
   type CompiledDerivedRole,
   type CompiledExpr,
   type CompiledPrincipalPolicy,
+  type CompiledResourcePolicy,
   type CompiledRolePolicy,
   type ActionRules,
   type CompiledRule,
@@ -178,6 +179,8 @@ class DecisionEngine implements Engine {
   private mScope = '';
   /** a one-role group, reused */
   private readonly single: string[] = [''];
+  /** the rules of the action being decided, per resource level (filled once per action) */
+  private levelRules: ActionRules[] = [];
 
   constructor(policySet: PolicySet, options: EngineOptions) {
     this.policySet = policySet;
@@ -359,9 +362,10 @@ class DecisionEngine implements Engine {
     this.startPair(this.pv, entry.resource);
     this.pairRoles = principal.roles;
     const roles = principal.roles;
+    const simple = chain.simple ? chain.resourceLevels[0]! : null;
     for (let i = 0; i < names.length; i++) {
       const action = names[i]!;
-      const allowed = this.decideAction(chain, action, roles);
+      const allowed = simple !== null ? this.decideSimple(simple, action, roles) : this.decideAction(chain, action, roles);
       setAction(actions, action, allowed ? 'EFFECT_ALLOW' : 'EFFECT_DENY');
       if (meta) setAction(meta.actions, action, this.mScope === '' ? { matchedPolicy: this.mPolicy } : { matchedPolicy: this.mPolicy, matchedScope: this.mScope });
     }
@@ -383,6 +387,8 @@ class DecisionEngine implements Engine {
       this.mScope = '';
     }
     if (levels.length === 0) return false;
+    const levelRules = this.levelRules;
+    for (let i = 0; i < levels.length; i++) levelRules[i] = rulesForAction(levels[i]!, action);
     let deniedPolicy = '';
     let deniedScope = '';
     for (let r = 0; r < roles.length; r++) {
@@ -395,6 +401,39 @@ class DecisionEngine implements Engine {
     }
     this.mPolicy = deniedPolicy === '' ? levels[0]!.name : deniedPolicy;
     this.mScope = deniedPolicy === '' ? '' : deniedScope;
+    return false;
+  }
+
+  /**
+   * The short path of decideAction for a chain of one resource policy and nothing else (the common
+   * case): per role, a true DENY rule denies that role, else a true ALLOW rule allows the action.
+   */
+  private decideSimple(policy: CompiledResourcePolicy, action: string, roles: string[]): boolean {
+    this.mPolicy = policy.name;
+    this.mScope = '';
+    const rules = rulesForAction(policy, action);
+    if (rules.deny.length === 0 && rules.allow.length === 0) return false;
+    for (let r = 0; r < roles.length; r++) {
+      const forRole = rulesForRole(rules, roles[r]!);
+      const deny = forRole.deny;
+      let denied = false;
+      for (let i = 0; i < deny.length && !denied; i++) {
+        const c = deny[i]!;
+        denied = this.applies(c) && this.ruleTrue(c.rule);
+      }
+      if (denied) {
+        this.mScope = policy.policyScope;
+        continue;
+      }
+      const allow = forRole.allow;
+      for (let i = 0; i < allow.length; i++) {
+        const c = allow[i]!;
+        if (this.applies(c) && this.ruleTrue(c.rule)) {
+          this.mScope = policy.policyScope;
+          return true;
+        }
+      }
+    }
     return false;
   }
 
@@ -514,7 +553,7 @@ class DecisionEngine implements Engine {
   private levelOutcome(chain: Chain, i: number, group: string[], action: string): Outcome {
     const levels = chain.resourceLevels;
     const level = levels[i]!;
-    const rules = rulesForAction(level, action);
+    const rules = this.levelRules[i]!;
     if (rules.deny.length === 0 && rules.allow.length === 0) return NONE;
     for (let g = 0; g < group.length; g++) {
       const deny = rulesForRole(rules, group[g]!).deny;

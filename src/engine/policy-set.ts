@@ -214,6 +214,8 @@ export interface Chain {
   roleLevels: Array<Map<string, RoleAt> | undefined>;
   /** resources of a non-default version: a custom role decides as itself and its parent roles (role → that group) */
   inheritedRoles: Map<string, string[]>;
+  /** one resource policy and nothing else can decide: the engine takes its short path */
+  simple: boolean;
 
   /** decision-cache keys, narrowed per (roles, actions) */
   keys: KeyVariants;
@@ -872,6 +874,7 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
     resourceLevels,
     roleLevels,
     inheritedRoles,
+    simple: principalLevels.length === 0 && resourceLevels.length === 1 && roleLevels[0] === undefined && inheritedRoles.size === 0,
     keys: undefined as unknown as KeyVariants,
     readsAuxData: false,
   };
