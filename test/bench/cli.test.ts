@@ -86,7 +86,7 @@ test('default output: terminal table, report files (JSON, Markdown, HTML) in --o
     const m = report.bench.scenarios[0]!.memory;
     assert.ok(m.retainedEngineBytes !== null && m.retainedEngineBytes > 0, m.method);
     if (m.bytesPerCheck === null) assert.match(m.method, /dropped|failed/);
-    else assert.ok(m.bytesPerCheck > 0 && m.bytesPerCachedCheck !== null, m.method);
+    else assert.ok(m.bytesPerCheck > 0 && m.bytesPerCachedCheck !== null, `${m.method}: ${m.bytesPerCheck} bytes per check, ${m.bytesPerCachedCheck} per cached check`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
