@@ -9,7 +9,6 @@ import {
   loadPolicySet,
   readGlobalsFile,
   readPolicyFiles,
-  describeNotEvaluated,
   startServer,
   DEFAULT_CACHE,
   type CheckRequest,
@@ -108,7 +107,6 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
     analysisInputs: (await readPolicyFiles(scenario.policyDir)).flatMap((f) => expressionsFromPolicy(f.text, f.file, true).inputs),
   };
   if (scenario.description) opened.description = scenario.description;
-  for (const skipped of policySet.notEvaluated) opened.warnings.push(describeNotEvaluated(skipped));
   opened.warnings.push(...policySet.warnings);
   const tracer = opened.createEngine(false);
   opened.traces = requests.map((req) => tracer.trace(req));

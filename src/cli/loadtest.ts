@@ -314,7 +314,7 @@ async function startTarget(
     args: ['--input-type=module', '-e', script, JSON.stringify(serveFlags)],
     cwd: ctx.cwd,
     env: { ...ctx.env, NO_COLOR: '1' },
-    // every line with --debug; otherwise only the notes on policies the engine does not evaluate
+    // every line with --debug; otherwise only serve's notes (e.g. files Cerbos would refuse)
     onLine: (line: string) => {
       if (ctx.debug) ctx.stderr.write(`[serve] ${line}\n`);
       else if (line.startsWith('authz-perf serve: note: ')) ctx.stderr.write(`${line}\n`);

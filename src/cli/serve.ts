@@ -17,7 +17,6 @@ import {
   DEFAULT_CACHE,
   DEFAULT_PORT,
   createEngine,
-  describeNotEvaluated,
   loadPolicySet,
   parseJwks,
   readGlobalsFile,
@@ -132,7 +131,6 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   const { resourcePolicies, principalPolicies, rolePolicies } = policySet.stats;
   const n = resourcePolicies + principalPolicies + rolePolicies;
   ctx.stderr.write(`authz-perf serve listening on ${server.url} (${label}, ${n} ${n === 1 ? 'policy' : 'policies'})\n`);
-  for (const skipped of policySet.notEvaluated) ctx.stderr.write(`authz-perf serve: note: ${describeNotEvaluated(skipped)}\n`);
   for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
   await io.untilStopped(server);
   await server.close();

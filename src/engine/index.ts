@@ -31,7 +31,7 @@
  *   loadTestSuites / runTestSuites        Cerbos-style test suites (principals × resources × actions).
  */
 export type * from './types.js';
-export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern, describeNotEvaluated } from './policy-set.js';
+export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
 export type { PolicySetOptions, Chain, CompiledPrincipalPolicy, CompiledRolePolicy } from './policy-set.js';
 export { readGlobalsFile, parseGlobals } from './globals.js';
 export { parseJwks, UNVERIFIED_NOTICE } from './aux-data.js';
@@ -39,7 +39,6 @@ export type { JwtOptions } from './aux-data.js';
 export type {
   PolicySet,
   PolicySetStats,
-  NotEvaluatedPolicy,
   CompiledExpr,
   CompiledVariable,
   CompiledResourcePolicy,

@@ -1,6 +1,7 @@
 /**
  * Policy documents → a compiled, indexed PolicySet. Every CEL condition and variable is compiled
- * exactly once here; rules are indexed by resource kind → version → action so a check never scans.
+ * exactly once here; policies are indexed by kind (or principal) → version → scope and rules by
+ * action, and buildChain assembles what decides one kind of request, so a check never scans.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -262,24 +263,8 @@ export interface PolicySet {
   /** number of memo slots (rule conditions + derived roles) a check needs */
   slotCount: number;
   stats: PolicySetStats;
-  /** policies that were loaded but that this engine does not evaluate (say so to the user) */
-  notEvaluated: NotEvaluatedPolicy[];
   /** files Cerbos would refuse though this engine loads them (e.g. multi-document YAML) */
   warnings: string[];
-}
-
-/** A policy that was parsed but is never consulted by a check. */
-export interface NotEvaluatedPolicy {
-  /** Cerbos' policy id form, e.g. `principal.alice.vdefault` or `resource.document.vdefault/acme` */
-  policy: string;
-  file: string;
-  line: number;
-  reason: string;
-}
-
-/** One line per policy the engine skips, for the CLI to print or a report to list. */
-export function describeNotEvaluated(p: NotEvaluatedPolicy): string {
-  return `${p.file}:${p.line}: ${p.policy} is not evaluated: ${p.reason}`;
 }
 
 const MAX_MEMO_ACTIONS = 10_000;
@@ -485,7 +470,6 @@ class Compiler {
       lenientScopeSearch: this.lenient,
       expressions: this.expressions,
       slotCount: this.slot,
-      notEvaluated: [],
       warnings: [],
       stats: {
         files: this.files.length,
