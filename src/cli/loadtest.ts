@@ -36,6 +36,8 @@ import type { LoadtestConfig, LoadtestSection, Threshold } from '../load/types.j
 import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
 import { readGlobalsFile } from '../engine/index.js';
+import { startCerbos } from '../targets/cerbos.js';
+import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
 import { SERVE_CACHE_SIZE_MAX, type ServeFlags } from './serve.js';
@@ -48,6 +50,8 @@ export const EXIT_INTERRUPTED = 130;
 
 interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
+  /** reference (default) or cerbos: which engine loadtest starts on the scenario's policies */
+  engine?: string;
   /** engine globals file (default: the scenario's `globals:`) */
   globals?: string;
   cacheSize?: string;
@@ -94,6 +98,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--timeout <d>', `request timeout (default ${DEFAULTS.timeoutMs / 1000}s)`)
     .option('--seed <n>', "request stream seed (default: the scenario's)")
     .option('--globals <file>', "YAML/JSON engine globals for the bundled engine and the decision check (default: the scenario's)")
+    .option('--engine <name>', 'the engine to start on the scenario\'s policies: reference (authz-perf serve) or cerbos (the real Cerbos PDP)', 'reference')
     .option('--warmup <d>', `open model / --find-max: unrecorded ramp to the first rate first, with requests of its own (default ${DEFAULTS.warmupS}s; 0 = none)`)
     .option('--request-pool <n>', `distinct requests prepared and cycled (default: the planned count, at most ${DEFAULTS.requestPoolMax})`)
     .option('--no-verify', 'do not compare decisions with the in-process engine (still checks the response shape)')
@@ -119,6 +124,10 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const parsed = parseLoadtestFlags(flags);
   // checked here with serve's parser and bounds, so a bad value fails before the serve child starts
   if (flags.cacheSize !== undefined) parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
+  const engine = flags.engine ?? 'reference';
+  if (engine !== 'reference' && engine !== 'cerbos') throw new UsageError(`--engine: expected reference or cerbos, got '${engine}'`);
+  if (engine === 'cerbos' && (parsed.targetUrl || flags.inProcess)) throw new UsageError('--engine: cerbos starts the Cerbos PDP itself; it does not combine with --target or --in-process');
+  if (engine === 'cerbos' && (flags.cacheSize !== undefined || flags.cache === false)) throw new UsageError('--cache-size and --no-cache configure the reference engine; they do not apply with --engine cerbos');
   if (parsed.targetUrl && (flags.inProcess || flags.cacheSize !== undefined || flags.cache === false))
     throw new UsageError('--in-process, --cache-size and --no-cache configure the bundled engine; they do not apply with --target');
   if (flags.exportK6 !== undefined && parsed.findMax) throw new UsageError('--export-k6 writes a fixed load shape; it cannot express --find-max');
@@ -139,6 +148,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const base = (targetUrl: string, bundled: boolean): BaseConfig => ({
     targetUrl,
     bundledTarget: bundled,
+    ...(engine === 'cerbos' ? { engine: 'cerbos' as const } : {}),
     scenario: scenario.name,
     seed: plan.seed,
     maxConnections: parsed.maxConnections,
@@ -202,11 +212,11 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   process.on('SIGTERM', onSignal);
 
   const startedAt = new Date();
-  let target: { url: string; bundled: boolean; stop: () => Promise<void> } | null = null;
+  let target: { url: string; bundled: boolean; stop: () => Promise<void>; metricsPath?: string } | null = null;
   let killChild: (() => void) | null = null;
   const progress = flags.quiet ? null : createProgress({ stream: ctx.stderr, color: wantsColor(ctx, ctx.stderr) });
   try {
-    target = await startTarget(ctx, flags, parsed, scenarioArg, (t) => {
+    target = await startTarget(ctx, flags, parsed, scenarioArg, scenario, (t) => {
       killChild = () => t.kill();
       process.once('exit', killChild);
     });
@@ -220,7 +230,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
         await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: abort.signal });
       }
       const config = { ...base(target.url, target.bundled), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: null, profile: shape.profile };
-      const locustMetricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}/metrics`);
+      const locustMetricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
       const before = locustMetricsUrl ? await scrapeMetrics(locustMetricsUrl) : null;
       const section = await runThroughLocust(ctx, { command: runners.locust!, workers: runners.workers, config, startTarget: shape.startTarget, path: source.path, bodies: source.bodies, expected, thresholds: plan.thresholds, signal: abort.signal, quiet: flags.quiet === true });
       if (locustMetricsUrl && before) {
@@ -241,8 +251,8 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       if (abort.signal.aborted) return EXIT_INTERRUPTED;
       return thresholdExit(ctx, section);
     }
-    const metricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}/metrics`);
-    if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} → ${target.bundled ? `bundled engine at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
+    const metricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
+    if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} → ${target.bundled ? `${engine === 'cerbos' ? 'Cerbos PDP' : 'bundled engine'} at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
     const result = await runLoadtest({
       base: base(target.url, target.bundled),
       shape: plan.shape,
@@ -282,9 +292,16 @@ async function startTarget(
   flags: CliFlags,
   parsed: ParsedFlags,
   scenarioArg: string,
+  scenario: Scenario,
   onChild: (t: BundledTarget) => void,
-): Promise<{ url: string; bundled: boolean; stop: () => Promise<void> }> {
+): Promise<{ url: string; bundled: boolean; stop: () => Promise<void>; metricsPath?: string }> {
   if (parsed.targetUrl) return { url: parsed.targetUrl, bundled: false, stop: async () => undefined };
+  if (flags.engine === 'cerbos') {
+    // the real PDP on the same policies and globals; our engine still checks every decision
+    const cerbos = await startCerbos(cerbosOptionsFor(scenario));
+    if (!flags.quiet) ctx.stderr.write(`loadtest: started Cerbos ${cerbos.version} (pid ${cerbos.pid}) on ${scenario.policyDir}\n`);
+    return { url: cerbos.httpUrl, bundled: true, stop: () => cerbos.stop(), metricsPath: '/_cerbos/metrics' };
+  }
   if (flags.inProcess) {
     const loaded = await loadScenario(scenarioArg, { cwd: ctx.cwd });
     const t = await startInProcessTarget(flags.globals === undefined ? loaded : { ...loaded, globals: await readGlobalsFile(path.resolve(ctx.cwd, flags.globals)) });

@@ -21,6 +21,8 @@ export interface LoadtestConfig {
   targetUrl: string;
   /** true when the command started the bundled engine itself */
   bundledTarget: boolean;
+  /** the engine the command started: `cerbos` for the real Cerbos PDP (absent: the reference engine) */
+  engine?: 'reference' | 'cerbos';
   scenario: string | null;
   /** named load profile of the scenario (normal, peak, stress, soak, spike), when used */
   profile: string | null;

@@ -47,7 +47,7 @@ export function titleLine(s: LoadtestSection): string {
         ? `open model, ${rps(c.stages[0]!.target)} for ${formatDurationS(c.stages[0]!.durationS)}`
         : `open model, ${c.stages.length} stages up to ${rps(Math.max(...c.stages.map((x) => x.target)))} over ${formatDurationS(c.plannedDurationS)}`
       : `closed model, up to ${formatCount(Math.max(...c.stages.map((x) => x.target), 0))} VUs over ${formatDurationS(c.plannedDurationS)}`;
-  const target = c.bundledTarget ? `bundled engine (${c.targetUrl})` : c.targetUrl;
+  const target = c.bundledTarget ? `${c.engine === 'cerbos' ? 'Cerbos PDP started by loadtest' : 'bundled engine'} (${c.targetUrl})` : c.targetUrl;
   const scenario = c.scenario ? ` · scenario ${c.scenario}${c.profile ? ` / ${c.profile}` : ''}` : '';
   return `${shape} → ${target}${scenario}${s.findMax ? ' · --find-max' : ''}`;
 }
