@@ -11,8 +11,8 @@ const ROUNDS = 7;
 const RETAINED_COPIES = 4;
 
 async function probe(arg: string): Promise<ProbeOutput> {
-  const { scenario, seed, requests, globalsFile } = JSON.parse(arg) as { scenario: string; seed: number; requests: number; globalsFile?: string };
-  const sc = await openScenario(scenario, { seed, requests, ...(globalsFile !== undefined ? { globalsFile } : {}) });
+  const { scenario, seed, requests, globalsFile, lenientScopes } = JSON.parse(arg) as { scenario: string; seed: number; requests: number; globalsFile?: string; lenientScopes?: boolean };
+  const sc = await openScenario(scenario, { seed, requests, ...(globalsFile !== undefined ? { globalsFile } : {}), ...(lenientScopes ? { lenientScopes } : {}) });
   const reqs = sc.requests;
   // several copies, so the figure stands out from the heap's own noise
   const { value: engines, retainedBytes } = await measureRetained(async () => {

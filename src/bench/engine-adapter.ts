@@ -85,10 +85,18 @@ export async function listBenchScenarios(): Promise<Array<{ name: string; descri
   return (await listScenarios()).map((s) => (s.description ? { name: s.name, description: s.description } : { name: s.name }));
 }
 
-export async function openScenario(nameOrDir: string, options: { seed: number; requests: number; globalsFile?: string }): Promise<OpenedScenario> {
+export async function openScenario(
+  nameOrDir: string,
+  options: { seed: number; requests: number; globalsFile?: string; lenientScopes?: boolean },
+): Promise<OpenedScenario> {
   const loaded = await loadScenario(nameOrDir);
-  const scenario = options.globalsFile === undefined ? loaded : { ...loaded, globals: await readGlobalsFile(options.globalsFile) };
-  const policySet = await loadPolicySet(scenario.policyDir);
+  const scenario = {
+    ...loaded,
+    ...(options.globalsFile !== undefined ? { globals: await readGlobalsFile(options.globalsFile) } : {}),
+    ...(options.lenientScopes ? { lenientScopeSearch: true } : {}),
+  };
+  const setOptions = { lenientScopeSearch: scenario.lenientScopeSearch === true };
+  const policySet = await loadPolicySet(scenario.policyDir, setOptions);
   // Distinct requests (no repeats): the cached task warms them all, the others want variety.
   const requests = takeRequests(createRequestStream(scenario, { seed: options.seed, repeatShare: 0 }), options.requests);
   const cache = { maxEntries: Math.max(DEFAULT_CACHE.maxEntries, options.requests * 4), ttlMs: DEFAULT_CACHE.ttlMs };
@@ -101,7 +109,7 @@ export async function openScenario(nameOrDir: string, options: { seed: number; r
     warnings: [],
     createEngine: (c, ps = policySet) =>
       benchEngine(createEngine(ps, { cache: c === false ? false : c === true ? cache : { maxEntries: c, ttlMs: cache.ttlMs }, globals: scenario.globals })),
-    loadAndCompile: () => loadPolicySet(scenario.policyDir),
+    loadAndCompile: () => loadPolicySet(scenario.policyDir, setOptions),
     startHttp,
     compileCel,
     analysisInputs: (await readPolicyFiles(scenario.policyDir)).flatMap((f) => expressionsFromPolicy(f.text, f.file, true).inputs),

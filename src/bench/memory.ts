@@ -17,14 +17,14 @@ export interface ProbeOutput {
 const PROBE = fileURLToPath(new URL('./alloc-probe.js', import.meta.url));
 const TIMEOUT_MS = 60_000;
 
-export function probeArgs(scenario: string, seed: number, requests: number, globalsFile?: string): string[] {
-  return ['--expose-gc', '--max-semi-space-size=64', '--min-semi-space-size=64', PROBE, JSON.stringify({ scenario, seed, requests, globalsFile })];
+export function probeArgs(scenario: string, seed: number, requests: number, globalsFile?: string, lenientScopes?: boolean): string[] {
+  return ['--expose-gc', '--max-semi-space-size=64', '--min-semi-space-size=64', PROBE, JSON.stringify({ scenario, seed, requests, globalsFile, lenientScopes })];
 }
 
 /** Runs the probe; a failure becomes nulls plus the reason in `method` (memory is not worth failing a run). */
-export function measureChildMemory(scenario: string, seed: number, requests: number, globalsFile?: string): Promise<Omit<MemoryResult, 'heapDeltaBytes'>> {
+export function measureChildMemory(scenario: string, seed: number, requests: number, globalsFile?: string, lenientScopes?: boolean): Promise<Omit<MemoryResult, 'heapDeltaBytes'>> {
   return new Promise((resolve) => {
-    execFile(process.execPath, probeArgs(scenario, seed, requests, globalsFile), { timeout: TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, probeArgs(scenario, seed, requests, globalsFile, lenientScopes), { timeout: TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const failed = (why: string): void =>
         resolve({ bytesPerCheck: null, bytesPerCachedCheck: null, retainedEngineBytes: null, method: `heap delta in-process; child measurement failed: ${why}` });
       if (err) return failed((stderr.trim().split('\n').pop() ?? err.message).slice(0, 200));

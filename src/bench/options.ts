@@ -12,6 +12,8 @@ export interface BenchRunOptions extends BenchSettings {
   memory: boolean;
   /** engine globals file instead of each scenario's `globals:` */
   globalsFile?: string;
+  /** lenient scope search for every scenario (else each scenario's own setting) */
+  lenientScopes?: boolean;
   /** test hook: busy-wait this long inside every call of one task */
   slowTask?: { id: string; extraNs: number };
   onProgress?: (line: string) => void;

@@ -99,7 +99,12 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   };
   const heapBefore = process.memoryUsage().heapUsed;
   progress(`${label}: loading scenario, drawing ${options.requests} requests (seed ${options.seed})`);
-  const sc = await openScenario(name, { seed: options.seed, requests: options.requests, ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}) });
+  const sc = await openScenario(name, {
+    seed: options.seed,
+    requests: options.requests,
+    ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}),
+    ...(options.lenientScopes ? { lenientScopes: true } : {}),
+  });
   label = sc.name;
   const warnings: string[] = [...sc.warnings];
   const uncached = sc.createEngine(false);
@@ -199,7 +204,7 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   };
   if (options.memory && !options.signal?.aborted) {
     progress(`${label}: memory (child process with --expose-gc)`);
-    memory = { heapDeltaBytes, ...(await measureChildMemory(name, options.seed, Math.min(options.requests, 256), options.globalsFile)) };
+    memory = { heapDeltaBytes, ...(await measureChildMemory(name, options.seed, Math.min(options.requests, 256), options.globalsFile, options.lenientScopes)) };
   }
 
   const result: BenchScenarioResult = {

@@ -18,6 +18,7 @@ import { runBenchSuite, availableScenarios } from '../bench/suite.js';
 interface BenchFlags extends ReportOutputOptions {
   /** engine globals file */
   globals?: string;
+  lenientScopes?: boolean;
   scenario?: string[];
   time?: string;
   iterations?: string;
@@ -48,6 +49,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--cel-engines', 'compare @marcbachmann/cel-js with cel-js (ChromeGG) on the same conditions and inputs')
     .option('--seed <n>', 'seed of the request streams', '1')
     .option('--globals <file>', "YAML/JSON engine globals (default: each scenario's globals:)")
+    .option('--lenient-scopes', "lenient scope search (Cerbos's engine.lenientScopeSearch; default: each scenario's setting)")
     .option('--requests <n>', `requests drawn from each scenario's stream (default ${DEFAULTS.requests}, --quick ${QUICK.requests})`)
     .option('--memory', 'measure bytes allocated per check in a child process (default: on, off with --quick)')
     .option('--no-memory', 'skip the child process that measures bytes allocated per check')
@@ -145,6 +147,7 @@ function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Om
     memory: flags.memory ?? !flags.quick,
   };
   if (flags.globals !== undefined) options.globalsFile = path.resolve(ctx.cwd, flags.globals);
+  if (flags.lenientScopes) options.lenientScopes = true;
   const slow = ctx.env.AUTHZ_PERF_BENCH_SLOW_TASK;
   if (slow) options.slowTask = parseSlowTask(slow);
   return options;

@@ -52,6 +52,7 @@ interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
   /** reference (default) or cerbos: which engine loadtest starts on the scenario's policies */
   engine?: string;
+  lenientScopes?: boolean;
   /** engine globals file (default: the scenario's `globals:`) */
   globals?: string;
   cacheSize?: string;
@@ -98,6 +99,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--timeout <d>', `request timeout (default ${DEFAULTS.timeoutMs / 1000}s)`)
     .option('--seed <n>', "request stream seed (default: the scenario's)")
     .option('--globals <file>', "YAML/JSON engine globals for the bundled engine and the decision check (default: the scenario's)")
+    .option('--lenient-scopes', "lenient scope search (Cerbos's engine.lenientScopeSearch) for the started engine and the decision check")
     .option('--engine <name>', 'the engine to start on the scenario\'s policies: reference (authz-perf serve) or cerbos (the real Cerbos PDP)', 'reference')
     .option('--warmup <d>', `open model / --find-max: unrecorded ramp to the first rate first, with requests of its own (default ${DEFAULTS.warmupS}s; 0 = none)`)
     .option('--request-pool <n>', `distinct requests prepared and cycled (default: the planned count, at most ${DEFAULTS.requestPoolMax})`)
@@ -137,7 +139,11 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const scenarioArg = flags.scenario ?? 'abac-cel';
   const globalsFile = flags.globals === undefined ? undefined : path.resolve(ctx.cwd, flags.globals);
   const loaded = await loadScenario(scenarioArg, { cwd: ctx.cwd });
-  const scenario = globalsFile === undefined ? loaded : { ...loaded, globals: await readGlobalsFile(globalsFile) };
+  const scenario: Scenario = {
+    ...loaded,
+    ...(globalsFile !== undefined ? { globals: await readGlobalsFile(globalsFile) } : {}),
+    ...(flags.lenientScopes ? { lenientScopeSearch: true } : {}),
+  };
   const plan = resolvePlan(parsed, scenario);
   const poolSize = requestPoolSize(parsed, plannedRequests(plan));
   const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
@@ -303,8 +309,7 @@ async function startTarget(
     return { url: cerbos.httpUrl, bundled: true, stop: () => cerbos.stop(), metricsPath: '/_cerbos/metrics' };
   }
   if (flags.inProcess) {
-    const loaded = await loadScenario(scenarioArg, { cwd: ctx.cwd });
-    const t = await startInProcessTarget(flags.globals === undefined ? loaded : { ...loaded, globals: await readGlobalsFile(path.resolve(ctx.cwd, flags.globals)) });
+    const t = await startInProcessTarget(scenario);
     return { url: t.url, bundled: true, stop: () => t.close() };
   }
   const serveFlags: ServeFlags = {
@@ -314,6 +319,7 @@ async function startTarget(
     cache: flags.cache !== false,
     ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
     ...(flags.globals !== undefined ? { globals: path.resolve(ctx.cwd, flags.globals) } : {}),
+    ...(flags.lenientScopes ? { lenientScopes: true } : {}),
   };
   // `authz-perf serve` of this same build in its own process, loading only the serve command
   // (the whole CLI takes seconds to import on a busy host)

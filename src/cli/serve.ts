@@ -104,6 +104,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   let label: string;
   let policyDir: string;
   let globals: Globals | undefined;
+  let lenient = false;
   if (flags.policies !== undefined) {
     policyDir = path.resolve(ctx.cwd, flags.policies);
     label = `policies ${flags.policies}`;
@@ -113,9 +114,10 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     policyDir = scenario.policyDir;
     label = `scenario ${scenario.name}`;
     globals = scenario.globals;
+    lenient = scenario.lenientScopeSearch === true;
   }
   if (flags.globals !== undefined) globals = await readGlobalsFile(path.resolve(ctx.cwd, flags.globals));
-  const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true });
+  const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient });
   const engine = createEngine(policySet, { cache, celTiming: true, globals });
   const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
   if (flags.jwksId !== undefined && flags.jwks === undefined) throw new UsageError('--jwks-id: needs --jwks FILE');

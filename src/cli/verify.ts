@@ -22,6 +22,7 @@ import { UsageError } from '../util/errors.js';
 interface VerifyFlags extends ReportOutputOptions {
   engine: 'cerbos';
   scenario?: string;
+  lenientScopes?: boolean;
   policies?: string;
   requests?: string;
   seed?: string;
@@ -40,7 +41,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--requests <n>', `how many requests (default ${DEFAULT_REQUESTS}; with --policies, at most this many)`)
     .option('--seed <n>', "request stream seed (default: the scenario's)")
     .option('--concurrency <n>', 'requests in flight to Cerbos', '8')
-    .option('--show <n>', 'how many differences to keep in the report, first ones first', '20');
+    .option('--show <n>', 'how many differences to keep in the report, first ones first', '20')
+    .option('--lenient-scopes', "lenient scope search (Cerbos's engine.lenientScopeSearch) in both engines (default: the scenario's setting)");
   addReportOptions(cmd);
   cmd.action(runAction(ctx, async (flags: VerifyFlags) => verifyAction(ctx, cmd, flags)));
   program.addCommand(cmd);
@@ -77,6 +79,7 @@ async function verifyAction(ctx: CliContext, cmd: Command, flags: VerifyFlags): 
     options = { policyDir, requests: fromSuites.requests, source: { kind: 'test-suites', suites: fromSuites.suites, pairs: fromSuites.pairs } };
     label = `${flags.policies}, ${fromSuites.requests.length} requests from ${fromSuites.suites} test suite${fromSuites.suites === 1 ? '' : 's'}`;
   }
+  if (flags.lenientScopes) options = { ...options, lenientScopeSearch: true };
   const binary = await requireCerbos({ env: ctx.env });
   ctx.stderr.write(`verify: reference engine vs Cerbos ${binary.version} (${binary.source}) on ${label}\n`);
   const section = await verifyWithCerbos({ ...options, binary, concurrency, maxDifferences });

@@ -17,7 +17,7 @@ export interface ScenarioRequests {
 export async function scenarioRequests(scenario: Scenario, count: number, seed: number, verify: boolean): Promise<ScenarioRequests> {
   const requests = takeRequests(createRequestStream(scenario, { seed }), count);
   if (!verify) return { requests, expected: null };
-  const engine = createEngine(await loadPolicySet(scenario.policyDir), { cache: false, globals: scenario.globals });
+  const engine = createEngine(await loadPolicySet(scenario.policyDir, { lenientScopeSearch: scenario.lenientScopeSearch === true }), { cache: false, globals: scenario.globals });
   // copy: engine results are shared, read-only objects
   const expected = requests.map((r) => structuredClone(engine.check(r)));
   return { requests, expected };
@@ -30,7 +30,7 @@ export interface InProcessTarget {
 
 /** The bundled engine in this process (shares the generator's event loop: for tests and quick looks). */
 export async function startInProcessTarget(scenario: Scenario): Promise<InProcessTarget> {
-  const engine = createEngine(await loadPolicySet(scenario.policyDir), { globals: scenario.globals });
+  const engine = createEngine(await loadPolicySet(scenario.policyDir, { lenientScopeSearch: scenario.lenientScopeSearch === true }), { globals: scenario.globals });
   const server = await startServer(engine, { host: '127.0.0.1', port: 0 });
   return { url: server.url.replace(/\/+$/, ''), close: () => server.close() };
 }

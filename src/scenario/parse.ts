@@ -36,7 +36,7 @@ export function parseScenario(text: string, info: ScenarioFileInfo): Scenario {
     throw new InputError(`invalid YAML: ${firstError.message.split('\n')[0]}`, { file: info.file, line: pos.line, column: pos.col });
   }
   const top = r.map(doc.contents as YamlNode | null, 'scenario');
-  r.only(top, ['name', 'description', 'seed', 'policies', 'tests', 'requests', 'globals', 'slo', 'load'], 'scenario');
+  r.only(top, ['name', 'description', 'seed', 'policies', 'tests', 'requests', 'globals', 'lenientScopeSearch', 'slo', 'load'], 'scenario');
   const dir = dirname(info.file);
   const name = r.str(top, 'name', 'scenario') ?? dirname(info.file).split(/[\\/]/).pop()!;
   const policies = r.str(top, 'policies', 'scenario') ?? 'policies';
@@ -57,6 +57,11 @@ export function parseScenario(text: string, info: ScenarioFileInfo): Scenario {
     load: loadProfiles(r, r.get(top, 'load')),
   };
   if (globalsNode !== null) scenario.globals = globals(r, globalsNode, text);
+  const lenient = r.get(top, 'lenientScopeSearch');
+  if (lenient !== null) {
+    if (!isScalar(lenient) || typeof lenient.value !== 'boolean') throw r.error(lenient, 'scenario.lenientScopeSearch must be true or false');
+    if (lenient.value) scenario.lenientScopeSearch = true;
+  }
   return scenario;
 }
 

@@ -93,6 +93,8 @@ export interface Scenario {
   requests: RequestMix;
   /** Cerbos engine globals (`G` / `globals` in CEL); absent when scenario.yaml has no `globals:` */
   globals?: Globals;
+  /** Cerbos's `engine.lenientScopeSearch` for this scenario's policies (default: strict) */
+  lenientScopeSearch?: boolean;
   slo: Slo;
   load: Record<string, LoadProfile>;
 }

@@ -38,6 +38,8 @@ export interface VerifyOptions {
   source: VerifySource;
   /** engine.globals given to Cerbos */
   globals?: Globals;
+  /** engine.lenientScopeSearch, for both engines */
+  lenientScopeSearch?: boolean;
   /** default: requireCerbos() */
   binary?: CerbosBinary;
   concurrency?: number;
@@ -51,12 +53,13 @@ export async function verifyWithCerbos(options: VerifyOptions): Promise<VerifySe
   const now = options.now ?? (() => performance.now());
   const maxDifferences = options.maxDifferences ?? 20;
   // our engine first: a policy error is ours to report as file:line:column, before Cerbos starts
-  const engine = createEngine(await loadPolicySet(options.policyDir), { cache: false, globals: options.globals });
+  const engine = createEngine(await loadPolicySet(options.policyDir, { lenientScopeSearch: options.lenientScopeSearch === true }), { cache: false, globals: options.globals });
   const binary = options.binary ?? (await requireCerbos());
   const cerbos = await startCerbos({
     policyDir: options.policyDir,
     binary,
     ...(options.globals ? { globals: options.globals } : {}),
+    ...(options.lenientScopeSearch ? { lenientScopeSearch: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   try {

@@ -213,3 +213,10 @@ test('globals: absent means no field; it must be a map; hostile keys are rejecte
   assert.match(inputError(scenarioText('', '', 'globals: [a, b]')).describe(), /^\/x\/scenario\.yaml:1:10: globals must be a mapping/);
   assert.match(inputError(scenarioText('', '', 'globals:\n  a: { __proto__: 1 }')).describe(), /"__proto__" is not allowed/);
 });
+
+test('lenientScopeSearch: absent is strict; true turns it on; anything but a boolean is an error at its place', () => {
+  assert.equal(parse(scenarioText('', '')).lenientScopeSearch, undefined);
+  assert.equal(parse(scenarioText('', '', 'lenientScopeSearch: true')).lenientScopeSearch, true);
+  assert.equal(parse(scenarioText('', '', 'lenientScopeSearch: false')).lenientScopeSearch, undefined);
+  assert.match(inputError(scenarioText('', '', 'lenientScopeSearch: yes please')).describe(), /^\/x\/scenario\.yaml:1:21: scenario\.lenientScopeSearch must be true or false/);
+});
