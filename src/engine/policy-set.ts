@@ -19,6 +19,7 @@ import {
   type ExportVariablesDoc,
   type ExprLocation,
   type ExpressionKind,
+  type OutputDef,
   type PolicyDocument,
   type PolicyExpression,
   type PrincipalPolicyDoc,
@@ -78,6 +79,12 @@ export interface CompiledDerivedRole {
   slot: number;
 }
 
+/** A rule's output expression (compiled; checks do not evaluate outputs yet). */
+export interface CompiledOutput {
+  when: OutputDef['when'];
+  expr: CompiledExpr;
+}
+
 export interface CompiledRule {
   name: string;
   policyName: string;
@@ -88,6 +95,7 @@ export interface CompiledRule {
   derivedRoles: CompiledDerivedRole[];
   condition: CondTree | null;
   slot: number;
+  outputs: CompiledOutput[];
 }
 
 export interface ActionRules {
@@ -160,6 +168,7 @@ export interface CompiledPrincipalRule {
   effect: typeof ALLOW | typeof DENY;
   condition: CondTree | null;
   slot: number;
+  outputs: CompiledOutput[];
 }
 
 export interface CompiledPrincipalPolicy {
@@ -453,7 +462,8 @@ class Compiler {
     requireAncestors(principalIndex, locate);
     let derivedRoles = 0;
     for (const s of this.derivedSets.values()) derivedRoles += s.roles.size;
-    const conditions = this.expressions.filter((e) => e.kind !== 'variable').length;
+    const conditions = this.expressions.filter((e) => e.kind === 'condition' || e.kind === 'derivedRole').length;
+    const variables = this.expressions.filter((e) => e.kind === 'variable').length;
     return {
       dir: this.dir,
       files: this.files,
@@ -483,7 +493,7 @@ class Compiler {
           principalPolicies.reduce((n, p) => n + p.rules.length, 0) +
           rolePolicies.reduce((n, p) => n + p.rules.length, 0),
         conditions,
-        variables: this.expressions.length - conditions,
+        variables,
       },
     };
   }
@@ -574,7 +584,7 @@ class Compiler {
 
   private compile(source: SourceExpr, kind: ExpressionKind, policyName: string, ownerName: string, p: string, scope: Scope): CompiledExpr {
     const { program, ast, type } = compileCel(source);
-    if (kind !== 'variable' && type !== 'bool' && type !== 'dyn') {
+    if ((kind === 'condition' || kind === 'derivedRole') && type !== 'bool' && type !== 'dyn') {
       throw errorAt(source.location, `condition must be a bool expression, this one is ${type}`);
     }
     const expr: CompiledExpr = {
@@ -594,6 +604,16 @@ class Compiler {
     if (expr.refs.runtime) scope.readsRuntime = true;
     this.expressions.push(expr);
     return expr;
+  }
+
+  /** Output expressions, compiled (so an invalid one stops the load, as in Cerbos) but not evaluated by checks. */
+  private outputs(defs: OutputDef[], policyName: string, ownerName: string, p: string, scope: Scope): CompiledOutput[] {
+    return defs.map((o) => {
+      const expr = this.compile(o.expr, 'output', policyName, ownerName, `${p}.when.${o.when}`, scope);
+      expr.varDeps = this.depsFor(expr, scope);
+      this.checkConstants(expr, scope);
+      return { when: o.when, expr };
+    });
   }
 
   private condition(node: ConditionNode, kind: ExpressionKind, policyName: string, ownerName: string, p: string, scope: Scope): CondTree {
@@ -664,6 +684,7 @@ class Compiler {
         derivedRoles,
         condition: r.condition ? this.condition(r.condition, 'condition', doc.name, r.name, `rules[${r.index}].condition.match`, scope) : null,
         slot: this.slot++,
+        outputs: this.outputs(r.outputs, doc.name, r.name, `rules[${r.index}].output`, scope),
       };
     });
     const byAction = new Map<string, ActionRules>();
@@ -719,6 +740,7 @@ class Compiler {
           effect: a.effect === 'EFFECT_DENY' ? DENY : ALLOW,
           condition: a.condition ? this.condition(a.condition, 'condition', doc.name, a.name, `rules[${i}].actions[${j}].condition.match`, scope) : null,
           slot: this.slot++,
+          outputs: this.outputs(a.outputs, doc.name, a.name, `rules[${i}].actions[${j}].output`, scope),
         });
       });
     });

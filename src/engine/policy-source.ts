@@ -46,6 +46,12 @@ export interface ImportsAndLocals<T> {
   local: T;
 }
 
+/** A rule's `output`: an expression evaluated when the rule is activated or its condition is not met. */
+export interface OutputDef {
+  when: 'ruleActivated' | 'conditionNotMet';
+  expr: SourceExpr;
+}
+
 export interface RuleDef {
   /** the rule's `name`, or `rule-<index>` when unnamed */
   name: string;
@@ -56,6 +62,7 @@ export interface RuleDef {
   roles: string[];
   derivedRoles: string[];
   condition?: ConditionNode;
+  outputs: OutputDef[];
   location: ExprLocation;
 }
 
@@ -118,6 +125,7 @@ export interface PrincipalRuleAction {
   effect: Effect;
   name: string;
   condition?: ConditionNode;
+  outputs: OutputDef[];
   location: ExprLocation;
 }
 
@@ -180,7 +188,7 @@ export type PolicyDocument =
   | RolePolicyDoc
   | IgnoredDoc;
 
-export type ExpressionKind = 'condition' | 'variable' | 'derivedRole';
+export type ExpressionKind = 'condition' | 'variable' | 'derivedRole' | 'output';
 
 export interface PolicyExpression {
   kind: ExpressionKind;
@@ -466,6 +474,26 @@ class Parser extends YamlReader {
     return value as ScopePermissions;
   }
 
+  /** `output: { when: { ruleActivated, conditionNotMet } }`, or the deprecated `output: { expr }` (= ruleActivated). */
+  outputs(node: YamlNode | null, what: string): OutputDef[] {
+    if (node === null) return [];
+    const m = this.map(node, what);
+    this.only(m, ['expr', 'when'], what);
+    const out: OutputDef[] = [];
+    const expr = this.get(m, 'expr');
+    if (expr !== null) out.push({ when: 'ruleActivated', expr: this.sourceExpr(expr, `${what}.expr`) });
+    const when = this.get(m, 'when');
+    if (when !== null) {
+      const w = this.map(when, `${what}.when`);
+      this.only(w, ['ruleActivated', 'conditionNotMet'], `${what}.when`);
+      for (const key of ['ruleActivated', 'conditionNotMet'] as const) {
+        const e = this.get(w, key);
+        if (e !== null) out.push({ when: key, expr: this.sourceExpr(e, `${what}.when.${key}`) });
+      }
+    }
+    return out;
+  }
+
   effect(m: YAMLMap, what: string): Effect {
     const effect = this.str(m, 'effect', what, true);
     if (!EFFECTS.includes(effect)) throw this.error(this.get(m, 'effect'), `${what}.effect must be EFFECT_ALLOW or EFFECT_DENY, got "${effect}"`);
@@ -517,6 +545,7 @@ class Parser extends YamlReader {
       roles,
       derivedRoles,
       condition: cond === null ? undefined : this.condition(cond, `${what}.condition`),
+      outputs: this.outputs(this.get(m, 'output'), `${what}.output`),
       location: this.loc(m),
     };
   }
@@ -641,6 +670,7 @@ class Parser extends YamlReader {
             effect: this.effect(am, wa),
             name: this.str(am, 'name', wa) ?? `${w}.actions[${j}]`,
             condition: cond === null ? undefined : this.condition(cond, `${wa}.condition`),
+            outputs: this.outputs(this.get(am, 'output'), `${wa}.output`),
             location: this.loc(am),
           };
         }),
@@ -680,9 +710,20 @@ function* walkVariables(defs: VariableDef[], policyName: string, prefix: string)
   }
 }
 
-function* walkRuleConditions<R extends { index: number; condition?: ConditionNode }>(rules: R[], policyName: string, owner: (rule: R) => string): Generator<PolicyExpression> {
+function* walkRuleConditions<R extends { index: number; condition?: ConditionNode; outputs?: OutputDef[] }>(
+  rules: R[],
+  policyName: string,
+  owner: (rule: R) => string,
+): Generator<PolicyExpression> {
   for (const rule of rules) {
     if (rule.condition) yield* walkCondition(rule.condition, `rules[${rule.index}].condition.match`, { kind: 'condition', policyName, ownerName: owner(rule) });
+    yield* walkOutputs(rule.outputs ?? [], `rules[${rule.index}].output`, policyName, owner(rule));
+  }
+}
+
+function* walkOutputs(outputs: OutputDef[], path: string, policyName: string, ownerName: string): Generator<PolicyExpression> {
+  for (const o of outputs) {
+    yield { kind: 'output', text: o.expr.text, location: o.expr.location, policyName, ownerName, path: `${path}.when.${o.when}` };
   }
 }
 
@@ -722,6 +763,7 @@ export function* walkExpressions(doc: PolicyDocument): Generator<PolicyExpressio
               ownerName: action.name,
             });
           }
+          yield* walkOutputs(action.outputs, `rules[${i}].actions[${j}].output`, doc.name, action.name);
         }
       }
       return;

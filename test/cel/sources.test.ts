@@ -107,3 +107,16 @@ test('policy constants: their sizes come from their values and reach every expre
   const [input] = expressionsFromPolicy(yaml, 'doc.yaml').inputs;
   assert.deepEqual(input!.knownSizes?.get('C.classes'), { min: 2, max: 2 });
 });
+
+test('a policy file: rule outputs are analysed too, named by their rule and marked as outputs', () => {
+  const text = `resourcePolicy:\n  resource: doc\n  version: default\n  rules:\n    - name: viewers\n      actions: [view]\n      effect: EFFECT_ALLOW\n      roles: [user]\n      condition:\n        match:\n          expr: R.attr.x == 1\n      output:\n        when:\n          ruleActivated: '{"who": P.id}'\n`;
+  const { inputs, errors } = expressionsFromPolicy(text, 'doc.yaml');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(
+    inputs.map((i) => [i.text, i.origin.kind === 'policy' ? i.origin.role : '', i.position(0).line]),
+    [
+      ['R.attr.x == 1', 'condition', 11],
+      ['{"who": P.id}', 'output', 14],
+    ],
+  );
+});

@@ -69,3 +69,31 @@ test('an invalid policy in the repository still stops the load at file:line:colu
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('rule outputs (when.ruleActivated / when.conditionNotMet, and the older expr form) are compiled at load; a broken one stops it', async () => {
+  const output = (block: string): string =>
+    `resourcePolicy:\n  resource: doc\n  version: default\n  rules:\n    - name: viewers\n      actions: [view]\n      effect: EFFECT_ALLOW\n      roles: [user]\n      output:\n${block}`;
+  const good = repo({
+    'doc.yaml': output(`        when:\n          ruleActivated: '{"who": P.id}'\n          conditionNotMet: '"no " + P.id'\n`),
+    'alice.yaml': 'principalPolicy:\n  principal: alice\n  version: default\n  rules:\n    - resource: doc\n      actions:\n        - action: edit\n          effect: EFFECT_ALLOW\n          output:\n            expr: P.id\n',
+  });
+  const bad = repo({ 'doc.yaml': output(`        when:\n          ruleActivated: V.missing + 1\n`) });
+  try {
+    const set = await loadPolicySet(good);
+    assert.deepEqual(
+      set.expressions.filter((e) => e.kind === 'output').map((e) => `${e.policyName} ${e.path}`).sort(),
+      [
+        'principal.alice.vdefault rules[0].actions[0].output.when.ruleActivated',
+        'resource.doc.vdefault rules[0].output.when.conditionNotMet',
+        'resource.doc.vdefault rules[0].output.when.ruleActivated',
+      ],
+    );
+    assert.equal(set.stats.conditions, 0);
+    const res = createEngine(set, { cache: false }).check({ principal: { id: 'alice', roles: ['user'] }, resources: [{ resource: { kind: 'doc', id: 'd' }, actions: ['view', 'edit'] }] });
+    assert.deepEqual(res.results[0]!.actions, { view: 'EFFECT_ALLOW', edit: 'EFFECT_ALLOW' });
+    await assert.rejects(loadPolicySet(bad), (err: unknown) => err instanceof InputError && /doc\.yaml:11:\d+: unknown variable "missing"/.test(err.describe()));
+  } finally {
+    rmSync(good, { recursive: true, force: true });
+    rmSync(bad, { recursive: true, force: true });
+  }
+});
