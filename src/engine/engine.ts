@@ -12,7 +12,6 @@
 import { celClock, type Activation } from './cel.js';
 import { DecisionCache, type CacheOptions } from './decision-cache.js';
 import {
-  ALLOW,
   DENY,
   MAX_ROLE_DEPTH,
   auxDataValue,
@@ -499,7 +498,7 @@ class DecisionEngine implements Engine {
           }
         }
       }
-      const outcome = this.levelOutcome(chain, i, group, action);
+      const outcome = this.levelOutcome(chain, i, group);
       if (outcome !== NONE) return outcome;
     }
     return NONE;
@@ -550,7 +549,7 @@ class DecisionEngine implements Engine {
   }
 
   /** A group of roles at one scope: a true DENY for any of them beats a true ALLOW (see the scope rules above). */
-  private levelOutcome(chain: Chain, i: number, group: string[], action: string): Outcome {
+  private levelOutcome(chain: Chain, i: number, group: string[]): Outcome {
     const levels = chain.resourceLevels;
     const level = levels[i]!;
     const rules = this.levelRules[i]!;

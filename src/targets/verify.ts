@@ -3,7 +3,7 @@
  * door. verifyWithCerbos() starts Cerbos on the policy folder, compares every action of the given
  * requests (differential.ts) and stops Cerbos again, whatever happens.
  */
-import { createEngine, loadPolicySet, type AttrValue, type CheckRequest, type Globals } from '../engine/index.js';
+import { createEngine, loadPolicySet, type CheckRequest, type Globals } from '../engine/index.js';
 import { requireCerbos, startCerbos, type CerbosBinary } from './cerbos.js';
 import { compareWithCerbos, type ActionAgreement, type DecisionDifference } from './differential.js';
 
