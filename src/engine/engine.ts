@@ -29,6 +29,7 @@ import {
   type CompiledResourcePolicy,
   type CompiledRolePolicy,
   type ActionRules,
+  type CompiledOutput,
   type CompiledRule,
   type CondTree,
   type PolicySet,
@@ -36,7 +37,7 @@ import {
   type Scope,
 } from './policy-set.js';
 import { celSafeAttr } from './safe-attr.js';
-import type { Globals, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
+import type { Globals, RuleOutput, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
 
 export type { CacheOptions } from './decision-cache.js';
 
@@ -112,6 +113,7 @@ export interface Engine {
 interface Decision {
   actions: Record<string, Effect>;
   meta?: { actions: Record<string, MatchMeta> };
+  outputs?: RuleOutput[];
 }
 
 interface Probe {
@@ -180,6 +182,9 @@ class DecisionEngine implements Engine {
   private readonly single: string[] = [''];
   /** the rules of the action being decided, per resource level (filled once per action) */
   private levelRules: ActionRules[] = [];
+  /** outputs of the entry being decided, while its chain has outputs (else null) */
+  private outputs: RuleOutput[] | null = null;
+  private outputAction = '';
 
   constructor(policySet: PolicySet, options: EngineOptions) {
     this.policySet = policySet;
@@ -361,9 +366,12 @@ class DecisionEngine implements Engine {
     this.startPair(this.pv, entry.resource);
     this.pairRoles = principal.roles;
     const roles = principal.roles;
+    const outputs: RuleOutput[] | null = chain.hasOutputs ? [] : null;
+    this.outputs = outputs;
     const simple = chain.simple ? chain.resourceLevels[0]! : null;
     for (let i = 0; i < names.length; i++) {
       const action = names[i]!;
+      this.outputAction = action;
       const allowed = simple !== null ? this.decideSimple(simple, action, roles) : this.decideAction(chain, action, roles);
       setAction(actions, action, allowed ? 'EFFECT_ALLOW' : 'EFFECT_DENY');
       if (meta) setAction(meta.actions, action, this.mScope === '' ? { matchedPolicy: this.mPolicy } : { matchedPolicy: this.mPolicy, matchedScope: this.mScope });
@@ -371,7 +379,10 @@ class DecisionEngine implements Engine {
     this.pairPrincipal = null;
     this.pairResourceRef = null;
     this.pairResource = null;
-    return meta ? { actions, meta } : { actions };
+    this.outputs = null;
+    const decision: Decision = meta ? { actions, meta } : { actions };
+    if (outputs !== null && outputs.length > 0) decision.outputs = outputs;
+    return decision;
   }
 
   /** Whether `action` is allowed; leaves where it was decided in mPolicy/mScope. */
@@ -444,15 +455,21 @@ class DecisionEngine implements Engine {
       const rules = level.rules;
       let allow = false;
       let unmetAllow = false;
+      let denied = false;
       for (let j = 0; j < rules.length; j++) {
         const rule = rules[j]!;
         if (!rule.action.test(action) || !rule.resource.test(kind)) continue;
         const met = rule.condition === null || this.slotTrue(rule.slot, rule.condition);
+        if (this.outputs !== null && rule.outputs.length > 0) this.emit(level.name, rule.name, rule.outputs, met);
         if (rule.effect === DENY) {
-          if (met) return this.decided(level.name, level.policyScope, DENIED);
+          if (met) {
+            denied = true;
+            if (this.outputs === null) break;
+          }
         } else if (met) allow = true;
         else unmetAllow = true;
       }
+      if (denied) return this.decided(level.name, level.policyScope, DENIED);
       if (level.consent && i < last) {
         // parental consent: an unmet ALLOW rule denies, a met one defers to the parent scopes
         if (unmetAllow) return this.decided(level.name, level.policyScope, DENIED);
@@ -554,6 +571,7 @@ class DecisionEngine implements Engine {
     const level = levels[i]!;
     const rules = this.levelRules[i]!;
     if (rules.deny.length === 0 && rules.allow.length === 0) return NONE;
+    if (this.outputs !== null) return this.levelOutcomeWithOutputs(levels, i, rules, group);
     for (let g = 0; g < group.length; g++) {
       const deny = rulesForRole(rules, group[g]!).deny;
       for (let j = 0; j < deny.length; j++) {
@@ -574,6 +592,52 @@ class DecisionEngine implements Engine {
       }
     }
     return NONE;
+  }
+
+  /**
+   * levelOutcome for chains with outputs, as Cerbos evaluates them: every rule that applies to the
+   * group runs, in policy order, and its outputs are recorded (ruleActivated when its condition
+   * holds, conditionNotMet when not); then the same scope rules decide.
+   */
+  private levelOutcomeWithOutputs(levels: CompiledResourcePolicy[], i: number, rules: ActionRules, group: string[]): Outcome {
+    const level = levels[i]!;
+    const applying: CompiledRule[] = [];
+    for (let g = 0; g < group.length; g++) {
+      const forRole = rulesForRole(rules, group[g]!);
+      for (const list of [forRole.deny, forRole.allow]) {
+        for (const c of list) if (!applying.includes(c.rule) && this.applies(c)) applying.push(c.rule);
+      }
+    }
+    applying.sort((a, b) => a.slot - b.slot);
+    let denied = false;
+    let allowed = false;
+    let unmetAllow = false;
+    for (const rule of applying) {
+      const met = this.ruleTrue(rule);
+      if (rule.outputs.length > 0) this.emit(rule.policyName, rule.name, rule.outputs, met);
+      if (rule.effect === DENY) denied ||= met;
+      else if (met) allowed = true;
+      else unmetAllow = true;
+    }
+    if (denied) return this.decided(levels[0]!.name, level.policyScope, DENIED);
+    if (level.consent && i < levels.length - 1) return unmetAllow ? this.decided(levels[0]!.name, level.policyScope, DENIED) : NONE;
+    return allowed ? this.decided(levels[0]!.name, level.policyScope, ALLOWED) : NONE;
+  }
+
+  /** Records a rule's outputs for the action being decided (an output that fails to evaluate is left out). */
+  private emit(policyName: string, ruleName: string, outputs: CompiledOutput[], met: boolean): void {
+    const when = met ? 'ruleActivated' : 'conditionNotMet';
+    for (const o of outputs) {
+      if (o.when !== when) continue;
+      const act = this.activation(o.expr.scope);
+      let value: unknown;
+      try {
+        value = this.run(o.expr, act);
+      } catch {
+        continue;
+      }
+      this.outputs!.push({ src: `${policyName}#${ruleName}`, val: outputJson(value), action: this.outputAction });
+    }
   }
 
   /** Whether an ALLOW rule that applies to the group (directly, or through an active derived role) has a false condition. */
@@ -722,5 +786,21 @@ function buildResult(entry: ResourceEntry, decision: Decision): ResourceResult {
   };
   if (res.scope !== undefined) out.resource.scope = res.scope;
   if (decision.meta !== undefined) out.meta = decision.meta;
+  if (decision.outputs !== undefined) out.outputs = decision.outputs;
   return out;
+}
+
+/** A CEL value as JSON, as Cerbos writes outputs: ints as numbers, timestamps as RFC 3339 text. */
+function outputJson(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (Array.isArray(v)) return v.map(outputJson);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), outputJson(x)]));
+  if (v !== null && typeof v === 'object') {
+    const d = v as { seconds?: unknown; nanos?: unknown };
+    if (v.constructor !== Object && typeof d.seconds === 'number' && typeof d.nanos === 'number') return `${d.seconds + d.nanos / 1e9}s`;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, outputJson(x)]));
+  }
+  return v;
 }

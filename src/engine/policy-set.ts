@@ -79,7 +79,7 @@ export interface CompiledDerivedRole {
   slot: number;
 }
 
-/** A rule's output expression (compiled; checks do not evaluate outputs yet). */
+/** A rule's output expression: evaluated when the rule runs, its value returned in the result's outputs. */
 export interface CompiledOutput {
   when: OutputDef['when'];
   expr: CompiledExpr;
@@ -226,6 +226,8 @@ export interface Chain {
   inheritedRoles: Map<string, string[]>;
   /** one resource policy and nothing else can decide: the engine takes its short path */
   simple: boolean;
+  /** some rule that can decide has an output: checks evaluate every candidate rule in policy order */
+  hasOutputs: boolean;
 
   /** decision-cache keys, narrowed per (roles, actions) */
   keys: KeyVariants;
@@ -606,7 +608,7 @@ class Compiler {
     return expr;
   }
 
-  /** Output expressions, compiled (so an invalid one stops the load, as in Cerbos) but not evaluated by checks. */
+  /** Output expressions, compiled here (so an invalid one stops the load, as in Cerbos). */
   private outputs(defs: OutputDef[], policyName: string, ownerName: string, p: string, scope: Scope): CompiledOutput[] {
     return defs.map((o) => {
       const expr = this.compile(o.expr, 'output', policyName, ownerName, `${p}.when.${o.when}`, scope);
@@ -880,10 +882,12 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
     resourceLevels,
     roleLevels,
     inheritedRoles,
-    simple: principalLevels.length === 0 && resourceLevels.length === 1 && roleLevels[0] === undefined && inheritedRoles.size === 0,
+    simple: false,
+    hasOutputs: resourceLevels.some((l) => l.rules.some((r) => r.outputs.length > 0)) || principalLevels.some((l) => l.rules.some((r) => r.outputs.length > 0)),
     keys: undefined as unknown as KeyVariants,
     readsAuxData: false,
   };
+  chain.simple = principalLevels.length === 0 && resourceLevels.length === 1 && roleLevels[0] === undefined && inheritedRoles.size === 0 && !chain.hasOutputs;
   const all = keyPlanForChain(chain, null, null);
   chain.readsAuxData = all.readsAuxData;
   chain.keys = new KeyVariants(name, all.plan, (roles, actions) => keyPlanForChain(chain, roles, actions).plan);
@@ -920,8 +924,16 @@ function keyPlanForChain(chain: Chain, roles: readonly string[] | null, actions:
   const trees: Array<CondTree | null> = [];
   const kind = chain.kind;
   const actionMatches = (re: RegExp): boolean => actions === null || actions.some((a) => re.test(a));
+  const outputTrees = (outputs: CompiledOutput[]): void => {
+    for (const o of outputs) trees.push({ op: 'expr', expr: o.expr });
+  };
   for (const level of chain.principalLevels) {
-    for (const rule of level.rules) if (rule.resource.test(kind) && actionMatches(rule.action)) trees.push(rule.condition);
+    for (const rule of level.rules) {
+      if (rule.resource.test(kind) && actionMatches(rule.action)) {
+        trees.push(rule.condition);
+        outputTrees(rule.outputs);
+      }
+    }
   }
   const expanded = roles === null ? null : expandRoles(chain, roles);
   for (const level of chain.roleLevels) {
@@ -941,6 +953,7 @@ function keyPlanForChain(chain: Chain, roles: readonly string[] | null, actions:
         const derived = rule.derivedRoles.filter((d) => d.anyParent || hasRole(d.parentRoles));
         if (!direct && derived.length === 0) continue;
         trees.push(rule.condition);
+        outputTrees(rule.outputs);
         for (const d of derived) trees.push(d.condition);
         runtime ||= policy.scope.readsRuntime;
       }

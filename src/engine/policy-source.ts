@@ -668,7 +668,8 @@ class Parser extends YamlReader {
           return {
             action: this.str(am, 'action', wa, true),
             effect: this.effect(am, wa),
-            name: this.str(am, 'name', wa) ?? `${w}.actions[${j}]`,
+            // Cerbos names an unnamed action rule `<resource>_rule-<NNN>` (its place in the rule)
+            name: this.str(am, 'name', wa) ?? `${this.str(r, 'resource', w, true)}_rule-${String(j + 1).padStart(3, '0')}`,
             condition: cond === null ? undefined : this.condition(cond, `${wa}.condition`),
             outputs: this.outputs(this.get(am, 'output'), `${wa}.output`),
             location: this.loc(am),

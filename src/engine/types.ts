@@ -59,10 +59,18 @@ export interface MatchMeta {
   matchedScope?: string;
 }
 
+/** A rule output (Cerbos `outputs`): the rule (`policy#rule`), the expression's value, the action. */
+export interface RuleOutput {
+  src: string;
+  val: unknown;
+  action: string;
+}
+
 export interface ResourceResult {
   resource: { id: string; kind: string; policyVersion?: string; scope?: string };
   actions: Record<string, Effect>;
   meta?: { actions: Record<string, MatchMeta> };
+  outputs?: RuleOutput[];
 }
 
 export interface CheckResponse {
