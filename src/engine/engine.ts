@@ -371,7 +371,7 @@ class DecisionEngine implements Engine {
     const simple = chain.simple ? chain.resourceLevels[0]! : null;
     for (let i = 0; i < names.length; i++) {
       const action = names[i]!;
-      this.outputAction = action;
+      if (outputs !== null) this.outputAction = action;
       const allowed = simple !== null ? this.decideSimple(simple, action, roles) : this.decideAction(chain, action, roles);
       setAction(actions, action, allowed ? 'EFFECT_ALLOW' : 'EFFECT_DENY');
       if (meta) setAction(meta.actions, action, this.mScope === '' ? { matchedPolicy: this.mPolicy } : { matchedPolicy: this.mPolicy, matchedScope: this.mScope });
