@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
+import { EXIT_INTERRUPTED } from './interrupt.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
@@ -113,7 +114,7 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
   } else if (flags.saveBaseline !== undefined) {
     ctx.stderr.write(`bench: baseline not saved to ${flags.saveBaseline}: the run was interrupted\n`);
   }
-  if (report.interrupted) return 130;
+  if (report.interrupted) return EXIT_INTERRUPTED;
   return report.bench.baseline && report.bench.baseline.regressions > 0 ? 1 : 0;
 }
 

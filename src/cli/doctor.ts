@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import http from 'node:http';
 import https from 'node:https';
 import type { CliContext } from './context.js';
+import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
 import { wantsColor } from './context.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
@@ -34,7 +35,6 @@ import { EMIT_KINDS, emitArtefact, type EmitKind } from '../doctor/emit.js';
 import { THRESHOLDS } from '../doctor/rules/index.js';
 
 export const EXIT_CRITICAL = 1;
-export const EXIT_INTERRUPTED = 130;
 
 interface CliFlags extends ReportOutputOptions {
   target?: string;
@@ -186,16 +186,7 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
   const scenario: Scenario | null = flags.scenario !== undefined ? await loadScenario(flags.scenario, { cwd: ctx.cwd }) : null;
   const log = flags.quiet ? undefined : (line: string): void => void ctx.stderr.write(`${line}\n`);
 
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals++;
-    if (signals === 1) ctx.stderr.write('\nauthz-perf: stopping: finishing the window early and writing the report (Ctrl-C again to quit at once)\n');
-    else process.exit(EXIT_INTERRUPTED);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = watchInterrupt(ctx, 'finishing the window early and writing the report');
 
   const startedAt = new Date();
   let stopTarget: (() => Promise<void>) | null = null;
@@ -237,7 +228,7 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
         celProfileBudgetMs: flags.celProfile === false ? 0 : 3000,
         hostCores: os.availableParallelism(),
         cwd: ctx.cwd,
-        signal: abort.signal,
+        signal: interrupt.signal,
         ...(log ? { log } : {}),
       },
       { fetchText, now: () => performance.now(), sleep },
@@ -266,8 +257,7 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
     await db?.close().catch(() => undefined);
     await stopTarget?.();
     if (killChild) process.off('exit', killChild);

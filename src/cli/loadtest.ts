@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
+import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
 import { wantsColor } from './context.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
@@ -46,7 +47,6 @@ import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
 export const EXIT_THRESHOLDS = 99;
-export const EXIT_INTERRUPTED = 130;
 
 interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
@@ -206,16 +206,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
 
   const warmup = await warmupRequests(scenario, plan, parsed);
   // Ctrl-C / SIGTERM: stop sending, drain briefly, write what was measured
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals++;
-    if (signals === 1) ctx.stderr.write('\nauthz-perf: stopping: waiting briefly for in-flight requests, then writing the report (Ctrl-C again to quit at once)\n');
-    else process.exit(EXIT_INTERRUPTED);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = watchInterrupt(ctx, 'waiting briefly for in-flight requests, then writing the report');
 
   const startedAt = new Date();
   let target: { url: string; bundled: boolean; stop: () => Promise<void>; metricsPath?: string } | null = null;
@@ -233,12 +224,12 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       if (warmup) {
         const first = Math.max(shape.startTarget, shape.stages[0]?.target ?? 0);
         if (!flags.quiet) ctx.stderr.write(`warm-up: ramp to ${first} req/s over ${warmup.durationS} s from this process (not recorded)\n`);
-        await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: abort.signal });
+        await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: interrupt.signal });
       }
       const config = { ...base(target.url, target.bundled), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: null, profile: shape.profile };
       const locustMetricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
       const before = locustMetricsUrl ? await scrapeMetrics(locustMetricsUrl) : null;
-      const section = await runThroughLocust(ctx, { command: runners.locust!, workers: runners.workers, config, startTarget: shape.startTarget, path: source.path, bodies: source.bodies, expected, thresholds: plan.thresholds, signal: abort.signal, quiet: flags.quiet === true });
+      const section = await runThroughLocust(ctx, { command: runners.locust!, workers: runners.workers, config, startTarget: shape.startTarget, path: source.path, bodies: source.bodies, expected, thresholds: plan.thresholds, signal: interrupt.signal, quiet: flags.quiet === true });
       if (locustMetricsUrl && before) {
         const after = await scrapeMetrics(locustMetricsUrl);
         const problem = before.error ?? after.error;
@@ -250,11 +241,11 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       }
       const report: LoadtestReport = {
         ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
-        ...(abort.signal.aborted ? { interrupted: true } : {}),
+        ...(interrupt.signal.aborted ? { interrupted: true } : {}),
         loadtest: section,
       };
       await emitReport(ctx, report, flags);
-      if (abort.signal.aborted) return EXIT_INTERRUPTED;
+      if (interrupt.signal.aborted) return EXIT_INTERRUPTED;
       return thresholdExit(ctx, section);
     }
     const metricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
@@ -269,7 +260,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       metricsUrl,
       warmupRequests: 1000,
       warmup,
-      signal: abort.signal,
+      signal: interrupt.signal,
       ...(progress ? { onProgress: (p: ProgressSnapshot) => showProgress(progress, p) } : {}),
       ...(progress ? { onStep: (s: FindMaxStep) => progress.log(stepLine(s)) } : {}),
       log: (line) => progress?.log(line),
@@ -286,8 +277,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     return thresholdExit(ctx, result.section);
   } finally {
     progress?.done();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
     await target?.stop();
     if (killChild) process.off('exit', killChild);
   }

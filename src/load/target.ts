@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { UsageError } from '../util/errors.js';
+import { readLines } from '../util/lines.js';
 
 export interface BundledTarget {
   /** e.g. http://127.0.0.1:41234 */
@@ -43,23 +44,15 @@ export function startBundledTarget(o: SpawnTargetOptions): Promise<BundledTarget
       child.kill('SIGKILL');
       reject(new Error(`the bundled engine did not report "listening on" within ${o.readyTimeoutMs ?? 20_000} ms${lastLines(tail)}`));
     }, o.readyTimeoutMs ?? 20_000);
-    let buffered = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        tail.push(line);
-        if (tail.length > 10) tail.shift();
-        o.onLine?.(line);
-        const m = LISTENING.exec(line);
-        if (m && !ready) {
-          ready = true;
-          clearTimeout(timer);
-          resolve(handle(child, m[1]!.replace(/\/$/, '')));
-        }
+    readLines(child.stderr!, (line) => {
+      tail.push(line);
+      if (tail.length > 10) tail.shift();
+      o.onLine?.(line);
+      const m = LISTENING.exec(line);
+      if (m && !ready) {
+        ready = true;
+        clearTimeout(timer);
+        resolve(handle(child, m[1]!.replace(/\/$/, '')));
       }
     });
     child.once('error', (err) => {

@@ -18,6 +18,7 @@ import { Scalar, stringify } from 'yaml';
 import type { GlobalValue, Globals } from '../engine/types.js';
 import { InputError } from '../util/errors.js';
 import { requireCerbos, type CerbosBinary } from './cerbos-binary.js';
+import { readLines } from '../util/lines.js';
 import { startupFailure } from './cerbos-startup-error.js';
 import { spawnOwned, type OwnedChild } from './owned-child.js';
 
@@ -302,23 +303,6 @@ export async function freePorts(n: number): Promise<number[]> {
   });
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   return ports;
-}
-
-function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
-  stream.on('end', () => {
-    if (buffered !== '') onLine(buffered);
-    buffered = '';
-  });
 }
 
 /** Resolves when both output pipes have closed (bounded: a grandchild could hold them open). */

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { LOCUSTFILE } from './locustfile.js';
+import { readLines } from '../../util/lines.js';
 
 export interface LocustRunInput {
   /** `locust` executable */
@@ -67,18 +68,11 @@ export async function runLocust(input: LocustRunInput): Promise<LocustRunOutcome
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     });
-    let buffered = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = `[${role}] ${buffered.slice(0, nl)}`;
-        buffered = buffered.slice(nl + 1);
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-        input.onLine?.(line);
-      }
+    readLines(child.stderr!, (text) => {
+      const line = `[${role}] ${text}`;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      input.onLine?.(line);
     });
     const exited = new Promise<string>((resolve) => {
       child.once('error', (err) => resolve(`${role}: ${err.message}`));
