@@ -16,7 +16,7 @@ import { wantsColor } from './context.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { parseIntegerFlag } from './integer-flag.js';
-import { SERVE_CACHE_SIZE_MAX, type ServeFlags } from './serve.js';
+import { SERVE_CACHE_SIZE_MAX, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { DoctorReport } from '../report/types.js';
@@ -296,31 +296,16 @@ async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scena
     ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
     ...(flags.cacheTtl !== undefined ? { cacheTtl: flags.cacheTtl } : {}),
   };
-  const serve = new URL('./serve.js', import.meta.url).href;
-  const action = new URL('./action.js', import.meta.url).href;
-  const script = [
-    `const { serveCommand, untilSignal } = await import(${JSON.stringify(serve)});`,
-    `const { reportError } = await import(${JSON.stringify(action)});`,
-    `const ctx = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, debug: ${ctx.debug}, exitCode: 0 };`,
-    `try { process.exitCode = await serveCommand(ctx, JSON.parse(process.argv[1]), { untilStopped: untilSignal }); }`,
-    `catch (err) { process.exitCode = reportError(ctx, err); }`,
-  ].join('\n');
   return startBundledTarget({
     command: process.execPath,
     args: [
       ...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []),
       ...(heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
-      '--input-type=module',
-      '-e',
-      script,
-      JSON.stringify(serveFlags),
+      ...serveChildArgs(serveFlags, ctx.debug),
     ],
     cwd: ctx.cwd,
     env: { ...ctx.env, NO_COLOR: '1' },
-    onLine: (line: string) => {
-      if (ctx.debug) ctx.stderr.write(`[serve] ${line}\n`);
-      else if (line.startsWith('authz-perf serve: note: ')) ctx.stderr.write(`${line}\n`);
-    },
+    onLine: (line: string) => serveChildLine(ctx, line),
   });
 }
 

@@ -41,7 +41,7 @@ import { startCerbos } from '../targets/cerbos.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
-import { SERVE_CACHE_SIZE_MAX, type ServeFlags } from './serve.js';
+import { SERVE_CACHE_SIZE_MAX, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
 import { parseIntegerFlag } from './integer-flag.js';
 import type { Scenario } from '../scenario/index.js';
 
@@ -163,25 +163,10 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     lateThresholdMs: DEFAULTS.lateThresholdMs,
   });
 
-  if (flags.exportK6 !== undefined) {
+  // what an export (k6 script, k6-operator, Locust) carries: the plan for the target it will be run against
+  const exportInput = (): Parameters<typeof k6Script>[0] => {
     const shape = plan.shape!;
-    const text = k6Script({
-      config: { ...base(parsed.targetUrl ?? 'http://127.0.0.1:3592', !parsed.targetUrl), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: shape.thinkTimeMs, profile: shape.profile },
-      startTarget: shape.startTarget,
-      path: source.path,
-      bodies: source.bodies,
-      thresholds: plan.thresholds,
-      generatedAt: new Date(),
-    });
-    const file = path.resolve(ctx.cwd, flags.exportK6);
-    await writeOutputFile(file, text, '--export-k6');
-    ctx.stderr.write(`k6 script: ${path.relative(ctx.cwd, file) || file} (run: k6 run -e TARGET=http://HOST:PORT ${flags.exportK6})\n`);
-    return 0;
-  }
-
-  if (runners.exportTo) {
-    const shape = plan.shape!;
-    const exportInput = {
+    return {
       config: { ...base(parsed.targetUrl ?? 'http://127.0.0.1:3592', !parsed.targetUrl), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: shape.thinkTimeMs, profile: shape.profile },
       startTarget: shape.startTarget,
       path: source.path,
@@ -189,11 +174,24 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       thresholds: plan.thresholds,
       generatedAt: new Date(),
     };
+  };
+
+  if (flags.exportK6 !== undefined) {
+    const text = k6Script(exportInput());
+    const file = path.resolve(ctx.cwd, flags.exportK6);
+    await writeOutputFile(file, text, '--export-k6');
+    ctx.stderr.write(`k6 script: ${path.relative(ctx.cwd, file) || file} (run: k6 run -e TARGET=http://HOST:PORT ${flags.exportK6})\n`);
+    return 0;
+  }
+
+  if (runners.exportTo) {
+    const input = exportInput();
+    const shape = plan.shape!;
     const { runner, dir } = runners.exportTo;
     const files =
       runner === 'locust'
-        ? locustExportFiles({ ...exportInput, expected })
-        : k6OperatorFiles({ ...exportInput, parallelism: runners.parallelism, name: k6ResourceName(scenario.name) });
+        ? locustExportFiles({ ...input, expected })
+        : k6OperatorFiles({ ...input, parallelism: runners.parallelism, name: k6ResourceName(scenario.name) });
     const full = path.resolve(ctx.cwd, dir);
     for (const [name, text] of files) await writeOutputFile(path.join(full, name), text, '--export');
     const how =
@@ -311,27 +309,12 @@ async function startTarget(
     ...(flags.globals !== undefined ? { globals: path.resolve(ctx.cwd, flags.globals) } : {}),
     ...(flags.lenientScopes ? { lenientScopes: true } : {}),
   };
-  // `authz-perf serve` of this same build in its own process, loading only the serve command
-  // (the whole CLI takes seconds to import on a busy host)
-  const serve = new URL('./serve.js', import.meta.url).href;
-  const action = new URL('./action.js', import.meta.url).href;
-  const script = [
-    `const { serveCommand, untilSignal } = await import(${JSON.stringify(serve)});`,
-    `const { reportError } = await import(${JSON.stringify(action)});`,
-    `const ctx = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, debug: ${ctx.debug}, exitCode: 0 };`,
-    `try { process.exitCode = await serveCommand(ctx, JSON.parse(process.argv[1]), { untilStopped: untilSignal }); }`,
-    `catch (err) { process.exitCode = reportError(ctx, err); }`,
-  ].join('\n');
   const child = await startBundledTarget({
     command: process.execPath,
-    args: ['--input-type=module', '-e', script, JSON.stringify(serveFlags)],
+    args: serveChildArgs(serveFlags, ctx.debug),
     cwd: ctx.cwd,
     env: { ...ctx.env, NO_COLOR: '1' },
-    // every line with --debug; otherwise only serve's notes (e.g. files Cerbos would refuse)
-    onLine: (line: string) => {
-      if (ctx.debug) ctx.stderr.write(`[serve] ${line}\n`);
-      else if (line.startsWith('authz-perf serve: note: ')) ctx.stderr.write(`${line}\n`);
-    },
+    onLine: (line: string) => serveChildLine(ctx, line),
   });
   onChild(child);
   return { url: child.url, bundled: true, stop: () => child.stop() };

@@ -147,3 +147,26 @@ async function readTextFile(file: string, flag: string): Promise<string> {
     throw new UsageError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
+
+/**
+ * Node arguments that run `authz-perf serve` of this same build with `flags` in a child process,
+ * loading only the serve command (the whole CLI takes seconds to import on a busy host).
+ */
+export function serveChildArgs(flags: ServeFlags, debug: boolean): string[] {
+  const serve = new URL('./serve.js', import.meta.url).href;
+  const action = new URL('./action.js', import.meta.url).href;
+  const script = [
+    `const { serveCommand, untilSignal } = await import(${JSON.stringify(serve)});`,
+    `const { reportError } = await import(${JSON.stringify(action)});`,
+    `const ctx = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, debug: ${debug}, exitCode: 0 };`,
+    `try { process.exitCode = await serveCommand(ctx, JSON.parse(process.argv[1]), { untilStopped: untilSignal }); }`,
+    `catch (err) { process.exitCode = reportError(ctx, err); }`,
+  ].join('\n');
+  return ['--input-type=module', '-e', script, JSON.stringify(flags)];
+}
+
+/** A line the serve child wrote: every line with --debug, otherwise only serve's notes (e.g. files Cerbos would refuse). */
+export function serveChildLine(ctx: CliContext, line: string): void {
+  if (ctx.debug) ctx.stderr.write(`[serve] ${line}\n`);
+  else if (line.startsWith('authz-perf serve: note: ')) ctx.stderr.write(`${line}\n`);
+}
