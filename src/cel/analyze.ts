@@ -7,6 +7,7 @@ import { estimateCost, type CostResult } from './cost.js';
 import { computeMetrics } from './metrics.js';
 import { recommend, type RawRecommendation, type RecommendOptions } from './recommend.js';
 import { textPosition } from '../util/text-position.js';
+import { celNestingError } from '../engine/index.js';
 import type { ExpressionAnalysis, ExpressionError, ExpressionOrigin, Recommendation, SourceSpan } from './types.js';
 
 /** Kubernetes' per-call CEL cost limit, the default --budget. */
@@ -75,6 +76,9 @@ export function analyzeExpression(
   const text = input.text;
   let root: CelNode;
   try {
+    // the parser and every walk below recurse once per level: refuse depths that would overflow
+    const nesting = celNestingError(text);
+    if (nesting) throw new CelSyntaxError(nesting.message, nesting.offset, nesting.offset + 1);
     root = parseCel(text);
   } catch (err) {
     const e = err instanceof CelSyntaxError ? err : new CelSyntaxError(err instanceof Error ? err.message : String(err), 0, 0);

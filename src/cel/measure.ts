@@ -7,9 +7,7 @@
  * of `listSize` elements, a receiver of string functions a string, a path compared with a literal
  * takes that literal's type (and value half of the time), so the expression runs its real work.
  */
-import { celEnvironment } from '../engine/cel.js';
-import { principalValue, resourceValue } from '../engine/policy-set.js';
-import type { Attributes } from '../engine/types.js';
+import { celEnvironment, principalValue, resourceValue, type Attributes } from '../engine/index.js';
 import type { CelNode, NodeLookup } from './ast.js';
 import { forEachChild } from './ast.js';
 import type { CostResult } from './cost.js';

@@ -3,7 +3,7 @@
  * and `#` comment lines ignored, a line ending in `\` continues on the next line); Cerbos policy
  * files are read with the engine's policy-source parser (no second Cerbos parser here).
  */
-import { exprPosition, parsePolicyDocuments, walkExpressions, type PolicyDocument } from '../engine/policy-source.js';
+import { exprPosition, parsePolicyDocuments, walkExpressions, type PolicyDocument } from '../engine/index.js';
 import { InputError } from '../util/errors.js';
 import type { ExpressionInput, Position } from './analyze.js';
 import { standalonePosition } from './analyze.js';

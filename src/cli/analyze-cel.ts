@@ -2,8 +2,6 @@
  * `authz-perf analyze-cel [FILE|DIR|-]... [--expr CEL]... [--size-hint PATH=N]... [--budget N]
  *  [--fail-over COST] [--measure] [--input FILE]` — static cost and complexity of CEL conditions.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { argsAfterCommand, readInputFile, readProcessStdin, runAction } from './action.js';
@@ -11,13 +9,11 @@ import { addReportOptions, emitReport, type ReportOutputOptions } from './report
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { CelAnalysisReport } from '../report/types.js';
-import { InputError, UsageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 import { parseIntegerFlag } from './integer-flag.js';
 import { DEFAULT_ASSUMED_SIZE, DEFAULT_BUDGET_UNITS, type AnalyzeOptions } from '../cel/analyze.js';
 import { parseSizeHints } from '../cel/paths.js';
-import { isPolicyFile } from '../cel/sources.js';
-import { analyzeCel, type CelSource } from '../cel/run.js';
-import type { RequestInput } from '../cel/measure.js';
+import { runAnalyzeCel } from '../cel/command.js';
 
 export interface AnalyzeCelFlags extends ReportOutputOptions {
   expr: string[];
@@ -92,107 +88,24 @@ export async function analyzeCelCommand(
   if (corpusSize !== null && (inputs.length > 0 || (flags.expr ?? []).length > 0 || flags.measure)) {
     throw new UsageError('--corpus: analyses a generated corpus on its own (no FILE, --expr or --measure with it)');
   }
-  const input = flags.input ? { request: await readRequest(path.resolve(ctx.cwd, flags.input), flags.input), name: flags.input } : undefined;
 
-  const { section, errors } = await analyzeCel({
-    sources: readSources(ctx, inputs, io),
+  const outcome = await runAnalyzeCel({
+    cwd: ctx.cwd,
+    inputs,
     expressions: flags.expr ?? [],
     options,
     failOverUnits,
-    ...(flags.measure ? { measure: { seed, listSize, ...(input ? { input } : {}) } } : {}),
+    budgetGates: flags.budget !== undefined,
+    ...(flags.measure ? { measure: { seed, listSize, ...(flags.input ? { inputFile: flags.input } : {}) } } : {}),
     ...(corpusSize !== null ? { corpus: { size: corpusSize, seed } } : {}),
-    clock: PROCESS_CLOCK,
+    io: { readStdin: io.readStdin, readFile: (file) => readInputFile(ctx, file) },
   });
-  for (const err of errors.slice(0, STDERR_ERRORS)) {
-    const where = `${err.origin.file ?? '--expr'}:${err.span.line}:${err.span.column}`;
-    ctx.stderr.write(`authz-perf: ${where}: ${err.message}\n`);
-  }
-  if (errors.length > STDERR_ERRORS) ctx.stderr.write(`authz-perf: … and ${errors.length - STDERR_ERRORS} more errors (all in the JSON report)\n`);
+  for (const line of outcome.errorLines) ctx.stderr.write(`authz-perf: ${line}\n`);
   const report: CelAnalysisReport = {
     ...reportEnvelope('analyze-cel', args, startedAt, new Date(), collectEnvironment(ctx.cwd)),
-    celAnalysis: section,
+    celAnalysis: outcome.section,
   };
   await emitReport(ctx, report, flags);
-  if (errors.length > 0) return 2;
-  let gate = 0;
-  if (failOverUnits !== null && section.totals.overFailThreshold > 0) {
-    ctx.stderr.write(`authz-perf: ${section.totals.overFailThreshold} expression(s) over --fail-over ${failOverUnits}\n`);
-    gate = 1;
-  }
-  if (flags.budget !== undefined && section.totals.overBudget > 0) {
-    const t = section.totals;
-    const unbounded = t.unbounded > 0 ? ` (${t.unbounded} unbounded: bound them with --size-hint)` : '';
-    ctx.stderr.write(`authz-perf: ${t.overBudget} expression(s) over --budget ${options.budgetUnits}${unbounded}\n`);
-    gate = 1;
-  }
-  return gate;
-}
-
-/** error lines printed on stderr; the report holds all of them */
-const STDERR_ERRORS = 50;
-
-const PROCESS_CLOCK = {
-  wallNs: (): bigint => process.hrtime.bigint(),
-  cpuUs: (): number => {
-    const u = process.cpuUsage();
-    return u.user + u.system;
-  },
-};
-
-/** The inputs in order, each file read only when the analysis reaches it. */
-async function* readSources(ctx: CliContext, inputs: readonly string[], io: AnalyzeCelIo): AsyncGenerator<CelSource> {
-  for (const input of inputs) {
-    if (input === '-') {
-      yield { file: '-', text: await io.readStdin(), policy: false, fromDirectory: false };
-      continue;
-    }
-    const { files, fromDirectory } = await expandInput(ctx.cwd, input);
-    for (const file of files) {
-      const relative = path.relative(ctx.cwd, file);
-      const display = relative && !relative.startsWith('..') ? relative : file;
-      yield { file: display, text: await readInputFile(ctx, file), policy: isPolicyFile(file), fromDirectory };
-    }
-  }
-}
-
-async function readRequest(file: string, display: string): Promise<RequestInput> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(`--input: ${(err as Error).message.split('\n')[0]}`, { file: display });
-  }
-  const r = raw as Partial<RequestInput> | null;
-  if (!r || typeof r !== 'object' || typeof r.principal !== 'object' || typeof r.resource !== 'object' || !r.principal || !r.resource) {
-    throw new InputError('--input: expected a JSON object with "principal" and "resource" objects (optional "variables", "constants")', { file: display });
-  }
-  return r as RequestInput;
-}
-
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist']);
-
-/** A file → itself; a directory → its policy (.yaml/.yml/.json) and .cel files, recursively, sorted. */
-async function expandInput(cwd: string, input: string): Promise<{ files: string[]; fromDirectory: boolean }> {
-  const full = path.resolve(cwd, input);
-  let info;
-  try {
-    info = await stat(full);
-  } catch {
-    throw new InputError(`no such file or directory`, { file: input });
-  }
-  if (!info.isDirectory()) return { files: [full], fromDirectory: false };
-  const out: string[] = [];
-  const walkDir = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await walkDir(p);
-      } else if (isPolicyFile(e.name) || /\.cel$/i.test(e.name)) out.push(p);
-    }
-  };
-  await walkDir(full);
-  return { files: out, fromDirectory: true };
+  for (const line of outcome.gateLines) ctx.stderr.write(`authz-perf: ${line}\n`);
+  return outcome.exitCode;
 }

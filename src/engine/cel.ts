@@ -75,8 +75,71 @@ function toInputError(source: SourceExpr, err: CelLibraryError, prefix: string):
   return new InputError(`${prefix}${summary}`, { file: source.location.file, line, column });
 }
 
+/**
+ * Most levels of nesting an expression may have. Parsers, checkers and evaluators walk the tree
+ * recursively, so a chain of 10,000 `!` or a 20,000-term `||` would overflow the call stack;
+ * Node's default stack holds about 1,500 of these levels, and real policies use a few dozen.
+ */
+export const CEL_MAX_NESTING = 500;
+
+/**
+ * Where `text` first nests deeper than CEL_MAX_NESTING, or null. One linear scan of the tokens:
+ * a level is an open bracket, or a prefix (`!`, `-`), binary or `?` operator at the same bracket
+ * level since its last comma (a chain of n operators is a tree n deep). Strings and `//` comments
+ * are skipped. Mixed precedence (`a || b && c`) is over-counted, never under-counted.
+ */
+export function celNestingError(text: string): { offset: number; message: string } | null {
+  const chained: number[] = [0];
+  let levels = 0;
+  let afterOperand = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === "'") {
+      const close = text.startsWith(c + c + c, i) ? c + c + c : c;
+      let j = i + close.length;
+      while (j < text.length && !text.startsWith(close, j)) j += text[j] === '\\' ? 2 : 1;
+      i = j + close.length - 1;
+      afterOperand = true;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end;
+    } else if (c === '(' || c === '[' || c === '{') {
+      chained.push(0);
+      levels++;
+      afterOperand = false;
+    } else if (c === ')' || c === ']' || c === '}') {
+      if (chained.length > 1) levels -= 1 + chained.pop()!;
+      afterOperand = true;
+    } else if (c === ',') {
+      levels -= chained[chained.length - 1]!;
+      chained[chained.length - 1] = 0;
+      afterOperand = false;
+    } else if (OPERATOR_CHARS.includes(c) || (c === 'i' && isInKeyword(text, i))) {
+      const at = i;
+      // two-character operators (`||`, `&&`, `==`, `!=`, `<=`, `>=`, `in`) count once
+      if (afterOperand && (c === '|' || c === '&' || c === 'i' || text[i + 1] === '=')) i++;
+      chained[chained.length - 1]!++;
+      if (++levels > CEL_MAX_NESTING) {
+        return { offset: at, message: `expression nested more than ${CEL_MAX_NESTING} levels deep (each bracket, prefix operator and chained binary operator is a level)` };
+      }
+      afterOperand = false;
+    } else if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') {
+      afterOperand = true;
+    }
+  }
+  return null;
+}
+
+const OPERATOR_CHARS = '|&=!<>+-*/%?';
+
+function isInKeyword(text: string, i: number): boolean {
+  return text[i + 1] === 'n' && !/[\w.]/.test(text[i - 1] ?? ' ') && !/\w/.test(text[i + 2] ?? ' ');
+}
+
 /** Parses and type-checks once; syntax errors and unknown functions/variables are InputErrors. */
 export function compileCel(source: SourceExpr): CompiledCel {
+  const nesting = celNestingError(source.text);
+  if (nesting) throw toInputError(source, { message: nesting.message, range: { start: nesting.offset, end: nesting.offset } }, 'CEL syntax error: ');
   const env = celEnvironment();
   let parsed: ReturnType<Environment['parse']>;
   try {

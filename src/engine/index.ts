@@ -10,6 +10,7 @@
  *       principal, role and derived-role policies, exported variables/constants, scopes and versions.
  *       `{ lenientScopeSearch }` as Cerbos's engine setting.
  *   compilePolicySources([{ file, text }]): PolicySet           same, from memory (tests)
+ *   policyTreeFiles(dir, alsoInclude?)   the paths loadPolicySet reads (plus files alsoInclude accepts)
  *
  *   createEngine(policySet, { cache: { maxEntries, ttlMs } | false, now?, celTiming? }): Engine
  *       check(req)                       Cerbos CheckResources semantics (see engine.ts); results are
@@ -26,12 +27,15 @@
  *       process_* / nodejs_* metrics).
  *   toCheckRequest(json)                  a parsed body → CheckRequest, or RequestShapeError naming the field
  *
+ *   celNestingError(text)                 where an expression nests deeper than CEL_MAX_NESTING (500)
+ *                                         levels, checked before any recursive parse (compileCel does)
  *   parsePolicySource / walkExpressions   policy files → typed documents and every expression with
  *                                         its location (for analyze-cel), without compiling CEL.
  *   loadTestSuites / runTestSuites        Cerbos-style test suites (principals × resources × actions).
  */
 export type * from './types.js';
 export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
+export { principalValue, resourceValue, policyTreeFiles } from './policy-set.js';
 export type { PolicySetOptions, Chain, CompiledPrincipalPolicy, CompiledRolePolicy } from './policy-set.js';
 export { readGlobalsFile, parseGlobals } from './globals.js';
 export { parseJwks, UNVERIFIED_NOTICE } from './aux-data.js';
@@ -51,6 +55,7 @@ export type {
 export { createEngine, emptyStageTimes, DEFAULT_CACHE } from './engine.js';
 export type { Engine, EngineOptions, CacheOptions, CacheStats, StageTimes, TraceEntry, CheckTrace, CelStats } from './engine.js';
 export type { Activation } from './cel.js';
+export { celEnvironment, celNestingError, CEL_MAX_NESTING } from './cel.js';
 export { parsePolicySource, parsePolicyDocuments, walkExpressions, exprPosition } from './policy-source.js';
 export { startServer, DEFAULT_PORT, DEFAULT_BODY_LIMIT_BYTES } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';

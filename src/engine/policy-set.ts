@@ -311,6 +311,16 @@ export interface PolicySourceFile {
  */
 export async function readPolicyFiles(dir: string): Promise<PolicySourceFile[]> {
   const out: PolicySourceFile[] = [];
+  for (const file of await policyTreeFiles(dir)) out.push({ file, text: await readFile(file, 'utf8') });
+  return out;
+}
+
+/**
+ * The paths `readPolicyFiles` reads under `dir`, sorted by name within each folder, plus the
+ * files `alsoInclude` accepts by name in the folders it walks (analyze-cel's `.cel` files).
+ */
+export async function policyTreeFiles(dir: string, alsoInclude: (name: string) => boolean = () => false): Promise<string[]> {
+  const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     let entries;
     try {
@@ -325,8 +335,8 @@ export async function readPolicyFiles(dir: string): Promise<PolicySourceFile[]> 
       const full = path.join(d, e.name);
       if (e.isDirectory()) {
         if (e.name !== 'testdata' && !(d === dir && e.name === '_schemas')) await walk(full);
-      } else if (/\.(ya?ml|json)$/i.test(e.name) && !/_test\.(ya?ml|json)$/i.test(e.name)) {
-        out.push({ file: full, text: await readFile(full, 'utf8') });
+      } else if ((/\.(ya?ml|json)$/i.test(e.name) && !/_test\.(ya?ml|json)$/i.test(e.name)) || alsoInclude(e.name)) {
+        out.push(full);
       }
     }
   };
