@@ -105,7 +105,7 @@ export function celNestingError(text: string): { offset: number; message: string
       i = end === -1 ? text.length : end;
     } else if (c === '(' || c === '[' || c === '{') {
       chained.push(0);
-      levels++;
+      if (++levels > CEL_MAX_NESTING) return tooDeep(i);
       afterOperand = false;
     } else if (c === ')' || c === ']' || c === '}') {
       if (chained.length > 1) levels -= 1 + chained.pop()!;
@@ -119,15 +119,17 @@ export function celNestingError(text: string): { offset: number; message: string
       // two-character operators (`||`, `&&`, `==`, `!=`, `<=`, `>=`, `in`) count once
       if (afterOperand && (c === '|' || c === '&' || c === 'i' || text[i + 1] === '=')) i++;
       chained[chained.length - 1]!++;
-      if (++levels > CEL_MAX_NESTING) {
-        return { offset: at, message: `expression nested more than ${CEL_MAX_NESTING} levels deep (each bracket, prefix operator and chained binary operator is a level)` };
-      }
+      if (++levels > CEL_MAX_NESTING) return tooDeep(at);
       afterOperand = false;
     } else if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') {
       afterOperand = true;
     }
   }
   return null;
+}
+
+function tooDeep(offset: number): { offset: number; message: string } {
+  return { offset, message: `expression nested more than ${CEL_MAX_NESTING} levels deep (each bracket, prefix operator and chained binary operator is a level)` };
 }
 
 const OPERATOR_CHARS = '|&=!<>+-*/%?';
