@@ -26,6 +26,14 @@
  *  6. A size hint is an upper bound: sizes from hints are [0, N] (like a Kubernetes maxLength/maxItems).
  *  7. Policy constants (`C.x`, a policy's own `constants.local`) have exact sizes taken from their
  *     values; cel-go only knows sizes from declarations, Cerbos hands constants over as values.
+ *  8. Cerbos registers no cost estimates for its own functions. cel-go's are used where its extension
+ *     libraries have them: `sets.contains`/`intersects` size(a) × size(b), `sets.equivalent` twice
+ *     that; `distinct` n², `sort` n × ⌈log₂ n⌉ × 0.1, `reverse`/`slice`/`flatten`/`lists.range` the
+ *     elements copied, each + 10 for the new list; `base64.*` and `strings.quote` 0.1 × size.
+ *     Assumed for the rest: `hierarchy(s)` 0.1 × size(s) (a split), hierarchy comparisons one per
+ *     segment of the shorter; `ip`/`cidr`/`isIP`/`isCIDR`/`containsIP`/`inIPAddrRange`/`ip.isCanonical`
+ *     0.1 × the text's size, at most 49 characters; `regex.*` as `matches`; `math.greatest`/`least`
+ *     one per argument or list element; `now`, `timeSince` and the IP accessors 1.
  */
 import { type CelNode, type NodeLookup, NodeTable, forEachChild, treeSize } from './ast.js';
 import { canonicalPath } from './paths.js';
@@ -112,8 +120,19 @@ const STRING_EXT: ReadonlySet<string> = new Set([
   'lowerAscii', 'upperAscii', 'trim', 'replace', 'split', 'substring', 'indexOf', 'lastIndexOf',
   'charAt', 'join', 'reverse', 'format', 'quote',
 ]);
-const SET_FUNCTIONS: ReadonlySet<string> = new Set(['hasIntersection', 'intersect', 'except', 'isSubset']);
-const BOOL_FUNCTIONS: ReadonlySet<string> = new Set(['startsWith', 'endsWith', 'contains', 'matches', 'hasIntersection', 'isSubset', 'inIPAddrRange']);
+const SET_FUNCTIONS: ReadonlySet<string> = new Set(['hasIntersection', 'has_intersection', 'intersect', 'except', 'isSubset', 'is_subset']);
+const BOOL_FUNCTIONS: ReadonlySet<string> = new Set([
+  'startsWith', 'endsWith', 'contains', 'matches', 'hasIntersection', 'has_intersection', 'isSubset', 'is_subset', 'inIPAddrRange',
+  'isIP', 'isCIDR', 'isCanonical', 'isUnspecified', 'isLoopback', 'isLinkLocalMulticast', 'isLinkLocalUnicast', 'isGlobalUnicast',
+]);
+/** Namespaces of extension functions (`sets.contains(a, b)`); a comprehension variable of the same name shadows one. */
+const NAMESPACES: ReadonlySet<string> = new Set(['sets', 'lists', 'math', 'strings', 'base64', 'regex', 'ip']);
+/** Cerbos's hierarchy methods: `hierarchy(a).ancestorOf(hierarchy(b))` */
+const HIERARCHY_METHODS: ReadonlySet<string> = new Set(['ancestorOf', 'descendentOf', 'immediateParentOf', 'immediateChildOf', 'overlaps', 'siblingOf', 'commonAncestors']);
+/** cel-go ext/lists methods with a registered cost estimate */
+const LIST_METHODS: ReadonlySet<string> = new Set(['distinct', 'flatten', 'reverse', 'slice', 'sort']);
+/** the longest text that parses as an IP address or CIDR (IPv6 with an IPv4 tail and a /128) */
+const IP_TEXT_MAX = 49;
 
 /**
  * The canonical path of `base.key` for a canonical `base`: only `request.resource` and
@@ -241,7 +260,8 @@ class Coster {
         }
         break;
       case 'call':
-        if (n.target && (STRING_EXT.has(n.fn) || n.fn === 'dyn')) return this.blameSize(n.target, d);
+        if (n.target && (STRING_EXT.has(n.fn) || LIST_METHODS.has(n.fn) || n.fn === 'dyn')) return this.blameSize(n.target, d);
+        if (!n.target && n.fn === 'hierarchy' && n.args[0]) return this.blameSize(n.args[0], d);
         if (!n.target && n.fn === 'dyn' && n.args[0]) return this.blameSize(n.args[0], d);
         break;
       case 'comprehension':
@@ -442,12 +462,18 @@ class Coster {
   }
 
   private costCall(node: Extract<CelNode, { kind: 'call' }>): Interval {
-    let args = node.target ? this.cost(node.target) : ZERO;
+    // `sets.contains(a, b)`: a namespace, not a variable read (cel-go resolves it when parsing)
+    const namespace = node.target?.kind === 'ident' && NAMESPACES.has(node.target.name) && !this.local(node.target.name) ? node.target.name : null;
+    let args = ZERO;
+    if (namespace !== null) this.costs.set(node.target!, ZERO);
+    else if (node.target) args = this.cost(node.target);
     for (const a of node.args) args = add(args, this.cost(a));
     const fn = node.fn;
-    const target = node.target;
+    const target = namespace === null ? node.target : null;
     const arg0 = node.args[0];
     if (BOOL_FUNCTIONS.has(fn)) this.kinds.set(node, 'bool');
+    const extension = namespace !== null ? this.costNamespaced(node, namespace) : this.costCerbosMethod(node, target);
+    if (extension) return add(add(args, fixed(COST.call)), extension);
 
     if ((fn === 'startsWith' || fn === 'endsWith') && target && node.args.length === 1) {
       return add(args, this.blame(factor(this.sizeOrUnknown(arg0!), COST.stringTraversalFactor), arg0!));
@@ -492,6 +518,154 @@ class Coster {
     if (fn === 'size' || fn === 'int' || fn === 'uint' || fn === 'double') this.kinds.set(node, 'scalar');
     if (fn === 'string') this.kinds.set(node, 'string');
     return add(args, fixed(COST.call));
+  }
+
+  /**
+   * Cerbos's and cel-go's namespaced extension functions: the work beyond the call itself, or null
+   * for a constant cost. cel-go's own estimates where its extension libraries register them
+   * (sets, lists, base64); the rest follow the nearest core function (see divergence 8).
+   */
+  private costNamespaced(node: Extract<CelNode, { kind: 'call' }>, namespace: string): Interval | null {
+    const [a, b] = node.args;
+    switch (`${namespace}.${node.fn}`) {
+      case 'sets.contains':
+      case 'sets.intersects':
+      case 'sets.equivalent': {
+        this.kinds.set(node, 'bool');
+        if (!a || !b) return null;
+        // cel-go ext/sets: size(a) × size(b) comparisons, twice for equivalence
+        const pairs = this.blame(mul(this.sizeOrUnknown(a), this.sizeOrUnknown(b)), a, b);
+        return node.fn === 'equivalent' ? add(pairs, pairs) : pairs;
+      }
+      case 'lists.range': {
+        this.kinds.set(node, 'list');
+        if (!a) return null;
+        // cel-go ext/lists: a list of n elements (n known only from a literal)
+        const n = a.kind === 'literal' && typeof a.value === 'number' ? fixed(Math.max(0, a.value)) : this.unknown;
+        if (n.max !== Infinity) this.sizes.set(node, n);
+        else this.reasons.add('lists.range()');
+        return add(fixed(COST.listCreate), n);
+      }
+      case 'math.greatest':
+      case 'math.least':
+        // one comparison per argument, or per element of a single list argument
+        return node.args.length === 1 && a ? this.blame(this.sizeOrUnknown(a), a) : fixed(node.args.length);
+      case 'strings.quote':
+      case 'base64.encode':
+      case 'base64.decode':
+        this.kinds.set(node, 'string');
+        return a ? this.blame(factor(this.sizeOrUnknown(a), COST.stringTraversalFactor), a) : null;
+      case 'regex.extract':
+      case 'regex.extractAll':
+      case 'regex.replace': {
+        if (node.fn !== 'extract') this.kinds.set(node, node.fn === 'extractAll' ? 'list' : 'string');
+        if (!a || !b) return null;
+        // as `matches`: (size + 1) × 0.1 × regex length × 0.25
+        const str = factor(add(this.sizeOrUnknown(a), fixed(1)), COST.stringTraversalFactor);
+        return this.blame(mul(str, factor(this.sizeOrUnknown(b), COST.regexLengthFactor)), a, b);
+      }
+      case 'ip.isCanonical':
+        return a ? this.ipText(a) : null;
+      default:
+        return null;
+    }
+  }
+
+  /** Cerbos's receiver-style and global extension functions (hierarchy, IP/CIDR, lists); null when `node` is none of them. */
+  private costCerbosMethod(node: Extract<CelNode, { kind: 'call' }>, target: CelNode | null): Interval | null {
+    const fn = node.fn;
+    const [a] = node.args;
+    if (!target) {
+      if (fn === 'hierarchy' && a) {
+        this.kinds.set(node, 'list');
+        if (this.kind(a) === 'list') {
+          this.sizes.set(node, this.sizeOrUnknown(a));
+          return this.blame(this.sizeOrUnknown(a), a);
+        }
+        // splits the string: like `split`, 0.1 × its size; at most one segment per character
+        const size = this.sizeOrUnknown(a);
+        if (size.max !== Infinity) this.sizes.set(node, { min: 0, max: size.max, rank: size.rank });
+        return this.blame(factor(size, COST.stringTraversalFactor), a);
+      }
+      if ((fn === 'ip' || fn === 'cidr' || fn === 'isIP' || fn === 'isCIDR') && a && node.args.length === 1) return this.ipText(a);
+      return null;
+    }
+    if (HIERARCHY_METHODS.has(fn) && a) {
+      if (fn === 'commonAncestors') this.kinds.set(node, 'list');
+      else this.kinds.set(node, 'bool');
+      // one segment comparison per segment of the shorter hierarchy
+      const x = this.sizeOrUnknown(target);
+      const y = this.sizeOrUnknown(a);
+      const shorter = { min: Math.min(x.min, y.min), max: Math.min(x.max, y.max), rank: Math.min(x.rank, y.rank) };
+      if (fn === 'commonAncestors' && shorter.max !== Infinity) this.sizes.set(node, { min: 0, max: shorter.max, rank: shorter.rank });
+      return this.blame(shorter, target, a);
+    }
+    if ((fn === 'containsIP' || fn === 'containsCIDR') && a) {
+      this.kinds.set(node, 'bool');
+      // a string argument is parsed; an ip(…)/cidr(…) value is not
+      return a.kind === 'call' && (a.fn === 'ip' || a.fn === 'cidr') ? null : this.ipText(a);
+    }
+    if (fn === 'inIPAddrRange' && a) return add(this.ipText(target), this.ipText(a));
+    // `reverse` of anything but a list is the string function
+    if (!LIST_METHODS.has(fn) || (fn === 'reverse' && this.kind(target) !== 'list')) return null;
+    // cel-go ext/lists estimates: a new list (10) plus the elements copied or compared
+    this.kinds.set(node, 'list');
+    const n = this.sizeOrUnknown(target);
+    let work: Interval;
+    let size = n;
+    switch (fn) {
+      case 'distinct':
+        work = mul(n, n);
+        break;
+      case 'sort': {
+        const log = (x: number): number => (x <= 1 ? 0 : x === Infinity ? Infinity : Math.ceil(Math.log2(x)));
+        work = factor({ min: mulN(n.min, log(n.min)), max: mulN(n.max, log(n.max)), rank: mulN(n.rank, log(n.rank)) }, 0.1);
+        break;
+      }
+      case 'slice': {
+        const [from, to] = node.args;
+        const literal = (x: CelNode | undefined): number | null => (x?.kind === 'literal' && typeof x.value === 'number' ? x.value : null);
+        const f = literal(from);
+        const t = literal(to);
+        size = f !== null && t !== null && t >= f ? fixed(t - f) : n;
+        work = size;
+        break;
+      }
+      case 'flatten': {
+        const depth = a?.kind === 'literal' && typeof a.value === 'number' ? a.value : node.args.length === 0 ? 1 : Infinity;
+        const element = depth <= 1 ? null : this.elementSize(target);
+        const path = this.paths.get(target);
+        if (element && element.max === Infinity) this.reasons.add(path !== undefined ? `${path}.@items` : 'size(flatten())');
+        work = element ? mul(n, mul(element, fixed(depth === Infinity ? 256 : depth))) : n;
+        size = work;
+        break;
+      }
+      default: // reverse
+        work = n;
+    }
+    if (size.max !== Infinity) this.sizes.set(node, size);
+    return add(fixed(COST.listCreate), this.blame(work, target));
+  }
+
+  /** Parsing an IP address or CIDR from text: 0.1 × its size, which cannot pass 49 characters and parse. */
+  private ipText(node: CelNode): Interval {
+    const s = this.sizeOrUnknown(node);
+    const capped = { min: Math.min(s.min, IP_TEXT_MAX), max: Math.min(s.max, IP_TEXT_MAX), rank: Math.min(s.rank, IP_TEXT_MAX) };
+    return factor(capped, COST.stringTraversalFactor);
+  }
+
+  /** The size of an element of the list `node`, when the entries, a hint or the policy's constants know it. */
+  private elementSize(node: CelNode): Interval {
+    const entry = this.entries.get(node);
+    if (entry) return entry;
+    const path = this.paths.get(node);
+    if (path !== undefined) {
+      const hint = this.options.sizeHints.get(`${path}.@items`);
+      if (hint !== undefined) return { min: 0, max: hint, rank: hint };
+      const known = this.options.knownSizes?.get(`${path}.@items`);
+      if (known) return { min: known.min, max: known.max, rank: known.max };
+    }
+    return this.unknown;
   }
 
   private costComprehension(node: Extract<CelNode, { kind: 'comprehension' }>): Interval {
@@ -567,4 +741,5 @@ export const DIVERGENCES: readonly string[] = [
   'Map and list ranges share the @items path (@keys/@values hints are read as @items); a string-literal index m["k"] extends the path like m.k.',
   'A size hint is an upper bound: hinted sizes are [0, N], like a Kubernetes maxItems/maxLength.',
   'Policy constants (C.x from the policy\'s own constants.local) have exact sizes taken from their values (a --size-hint overrides); imported exportConstants are not resolved and stay unbounded.',
+  'Cerbos registers no cost estimates for its functions. cel-go\'s extension estimates are used where they exist: sets.contains/intersects size(a) × size(b), sets.equivalent twice that; distinct n², sort n × ⌈log2 n⌉ × 0.1, reverse/slice/flatten/lists.range the elements copied, each + 10 for the new list; base64.* and strings.quote 0.1 × size. Assumed: hierarchy(s) 0.1 × size(s), hierarchy comparisons one per segment of the shorter; ip/cidr/isIP/isCIDR/containsIP/inIPAddrRange/ip.isCanonical 0.1 × the text size, at most 49 characters; regex.* as matches; math.greatest/least one per argument or list element; now, timeSince and the IP accessors 1.',
 ];

@@ -114,7 +114,7 @@ export function celNestingError(text: string): { offset: number; message: string
       levels -= chained[chained.length - 1]!;
       chained[chained.length - 1] = 0;
       afterOperand = false;
-    } else if (OPERATOR_CHARS.includes(c) || (c === 'i' && isInKeyword(text, i))) {
+    } else if (isOperatorChar(text.charCodeAt(i)) || (c === 'i' && isInKeyword(text, i))) {
       const at = i;
       // two-character operators (`||`, `&&`, `==`, `!=`, `<=`, `>=`, `in`) count once
       if (afterOperand && (c === '|' || c === '&' || c === 'i' || text[i + 1] === '=')) i++;
@@ -132,7 +132,13 @@ function tooDeep(offset: number): { offset: number; message: string } {
   return { offset, message: `expression nested more than ${CEL_MAX_NESTING} levels deep (each bracket, prefix operator and chained binary operator is a level)` };
 }
 
-const OPERATOR_CHARS = '|&=!<>+-*/%?';
+/** `|&=!<>+-*%/?`: the characters operators start with */
+function isOperatorChar(code: number): boolean {
+  return OPERATOR_CODES[code] === 1;
+}
+
+const OPERATOR_CODES = new Uint8Array(128);
+for (const ch of '|&=!<>+-*/%?') OPERATOR_CODES[ch.charCodeAt(0)] = 1;
 
 function isInKeyword(text: string, i: number): boolean {
   return text[i + 1] === 'n' && !/[\w.]/.test(text[i - 1] ?? ' ') && !/\w/.test(text[i + 2] ?? ' ');

@@ -162,3 +162,50 @@ test('policy constants: sizes known from their values bound lists and their elem
   assert.equal(c.max, 2 + 1 + 2 * (3 + 1 + 4));
   assert.equal(cost('P.attr.c in C.classes', ['C.classes=10'], 100, known).max, 3 + 2 + 10);
 });
+
+test('sets extension: cel-go\'s size(a) × size(b) estimate, twice for equivalent; the namespace is not a variable read', () => {
+  // args 3 + 3, call 1, 10 × 5 comparisons
+  assert.deepEqual(cost('sets.contains(R.attr.tags, P.attr.groups)', ['R.attr.tags=10', 'P.attr.groups=5']), { min: 7, max: 57, rank: 57, unboundedBy: [] });
+  assert.equal(cost('sets.equivalent(R.attr.tags, P.attr.groups)', ['R.attr.tags=10', 'P.attr.groups=5']).max, 7 + 2 * 50);
+  assert.deepEqual(cost('sets.intersects(R.attr.tags, ["a"])').unboundedBy, ['R.attr.tags']);
+  const root = parseCel('sets.contains(R.attr.tags, ["a"])');
+  const r = estimateCost(root, { sizeHints: new Map(), assumedSize: 100 });
+  assert.equal(root.kind === 'call' && root.target ? r.paths.get(root.target) : 'no target', undefined);
+});
+
+test('cel-go list extension estimates: distinct n², sort n log n × 0.1, slice/reverse/flatten copy, lists.range n, each with a new list', () => {
+  const hint = ['R.attr.tags=10'];
+  assert.equal(cost('R.attr.tags.distinct()', hint).max, 3 + 1 + 10 + 100);
+  assert.equal(cost('R.attr.tags.sort()', hint).max, 3 + 1 + 10 + Math.ceil(10 * 4 * 0.1));
+  assert.equal(cost('R.attr.tags.slice(1, 3)', hint).max, 3 + 1 + 10 + 2);
+  assert.equal(cost('R.attr.tags.flatten()', hint).max, 3 + 1 + 10 + 10);
+  assert.equal(cost('[1, 2].reverse()').max, 10 + 1 + 10 + 2);
+  assert.deepEqual(cost('R.attr.tags.flatten(2)', hint).unboundedBy, ['R.attr.tags.@items']);
+  assert.equal(cost('R.attr.tags.flatten(2)', [...hint, 'R.attr.tags.@items=4']).max, 3 + 1 + 10 + 10 * 4 * 2);
+  assert.equal(cost('lists.range(5)').max, 1 + 10 + 5);
+  assert.deepEqual(cost('lists.range(R.attr.n)').unboundedBy, ['lists.range()']);
+  // sizes flow on: the sorted list's size bounds the comprehension over it
+  assert.equal(cost('R.attr.tags.sort().exists(t, t == "a")', hint).max !== null, true);
+});
+
+test('Cerbos hierarchy and IP/CIDR functions: string parsing 0.1 × size (IP text at most 49 characters), comparisons per segment', () => {
+  // hierarchy("a.b.c") splits 5 characters (1), ancestorOf compares at most 3 segments
+  assert.equal(cost('hierarchy("a.b.c").ancestorOf(hierarchy("a.b"))').max, 1 + 1 + 1 + 1 + 1 + 3);
+  assert.deepEqual(cost('hierarchy(R.attr.path).ancestorOf(hierarchy(P.attr.path))').unboundedBy.sort(), ['P.attr.path', 'R.attr.path']);
+  assert.equal(cost('hierarchy(R.attr.path).ancestorOf(hierarchy(P.attr.path))', ['R.attr.path=40', 'P.attr.path=20']).max, 3 + 1 + 4 + 3 + 1 + 2 + 1 + 20);
+  // an IP address or CIDR cannot be longer than 49 characters: never unbounded
+  assert.equal(cost('isIP(R.attr.ip)').max, 3 + 1 + 5);
+  assert.equal(cost('cidr("10.0.0.0/8").containsIP(R.attr.ip)').max, 1 + 1 + 3 + 1 + 5);
+  assert.equal(cost('R.attr.ip.inIPAddrRange("10.0.0.0/8")').max, 3 + 1 + 5 + 1);
+  assert.equal(cost('ip("10.0.0.1").family() == 4').max, 1 + 1 + 1 + 1);
+});
+
+test('strings, base64 and regex namespaces, math, time functions', () => {
+  assert.deepEqual(cost('strings.quote(R.attr.name)', ['R.attr.name=50']), { min: 4, max: 9, rank: 9, unboundedBy: [] });
+  assert.deepEqual(cost('base64.decode(R.attr.b)').unboundedBy, ['R.attr.b']);
+  // as matches: (4 + 1) × 0.1 → 1, × ⌈3 × 0.25⌉ = 1
+  assert.equal(cost('regex.extract("abcd", "a.+")').max, 1 + 1);
+  assert.equal(cost('math.greatest(1, 2, 3)').max, 1 + 3);
+  assert.equal(cost('math.least(R.attr.l)', ['R.attr.l=7']).max, 3 + 1 + 7);
+  assert.equal(cost('timeSince(timestamp(R.attr.t)) > duration("1h")').max, 3 + 1 + 1 + 1 + 1);
+});
