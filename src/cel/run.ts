@@ -1,6 +1,6 @@
 /**
- * The analyze-cel front door: inputs (read lazily by the caller, one file at a time) → parse +
- * analysis → optional measurement → the report section. Expression files stream straight into
+ * The analyze-cel pipeline (command.ts is the command's front door): inputs (read lazily by the
+ * caller, one file at a time) → parse + analysis → optional measurement → the report section. Expression files stream straight into
  * the section tally, so only compact figures stay in memory; policy expressions are held until
  * every file is read, because a condition's cost includes the variables it reads, which other
  * files may export (only those that define, read or sit beside others are held). The clock is injected; nothing here touches the process or the file system.
