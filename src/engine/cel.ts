@@ -89,6 +89,8 @@ export const CEL_MAX_NESTING = 500;
  * are skipped. Mixed precedence (`a || b && c`) is over-counted, never under-counted.
  */
 export function celNestingError(text: string): { offset: number; message: string } | null {
+  // every level takes at least one character
+  if (text.length <= CEL_MAX_NESTING) return null;
   const chained: number[] = [0];
   let levels = 0;
   let afterOperand = false;
