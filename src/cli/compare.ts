@@ -28,6 +28,8 @@ import { requireCerbos, startCerbos } from '../targets/cerbos.js';
 import { compareWithCerbos } from '../targets/differential.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import { UsageError } from '../util/errors.js';
+import { grpcConnector, type GrpcConnector } from '../load/grpc-sender.js';
+import { grpcListenLine } from './loadtest-grpc.js';
 import { tryParseDurationMs } from '../util/duration.js';
 import { VERSION } from '../util/version.js';
 
@@ -96,7 +98,6 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
   const poolSize = parseIntegerFlag('--requests', flags.requests, { min: 100, max: 1_000_000 });
   const verifyCount = parseIntegerFlag('--verify-requests', flags.verifyRequests, { min: 1, max: 1_000_000 });
   const seedFlag = flags.seed === undefined ? undefined : parseIntegerFlag('--seed', flags.seed, { min: 0, max: 2 ** 32 - 1 });
-  if (protocols.includes('grpc')) throw new UsageError('--protocol grpc: not yet');
   const cerbosBinary = engines.includes('cerbos') ? await requireCerbos({ env: ctx.env }) : null;
 
   const scenario = await loadScenario(flags.scenario, { cwd: ctx.cwd });
@@ -117,7 +118,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
       const c = await startCerbos({ ...cerbosOptionsFor(scenario), binary: cerbosBinary!, ...(pinned !== null ? { cpuList: pinned, env: { GOMAXPROCS: String(cpus) } } : {}) });
       return { version: c.version, pid: c.pid, httpUrl: c.httpUrl, grpcAddress: c.grpcAddress, metricsUrl: `${c.httpUrl}/_cerbos/metrics`, stop: () => c.stop() };
     }
-    const serveFlags: ServeFlags = { scenario: scenario.dir, host: '127.0.0.1', port: '0', cache: true };
+    const serveFlags: ServeFlags = { scenario: scenario.dir, host: '127.0.0.1', port: '0', cache: true, ...(protocols.includes('grpc') ? { grpcPort: '0' } : {}) };
     const args = serveChildArgs(serveFlags, ctx.debug);
     let grpcAddress: string | null = null;
     const child = await startBundledTarget({
@@ -126,8 +127,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
       cwd: ctx.cwd,
       env: { ...ctx.env, NO_COLOR: '1' },
       onLine: (line) => {
-        const m = /gRPC on (127\.0\.0\.1:\d+)/.exec(line);
-        if (m) grpcAddress = m[1]!;
+        grpcAddress ??= grpcListenLine(line) ?? null;
         serveChildLine(ctx, line);
       },
     });
@@ -150,6 +150,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
   const reference = createEngine(await loadPolicySet(scenario.policyDir, { lenientScopeSearch: scenario.lenientScopeSearch === true }), { cache: false, globals: scenario.globals });
 
   const interrupt = watchInterrupt(ctx, 'stopping the engines, then writing the report');
+  const connectors: GrpcConnector[] = [];
   const startedAt = new Date();
   try {
     const { section, interrupted } = await runCompare({
@@ -160,7 +161,12 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
       source,
       warmupBodies,
       startEngine,
-      loadTarget: (_protocol, engine) => ({ origin: engine.httpUrl, source }),
+      loadTarget: (protocol, engine) => {
+        if (protocol === 'http') return { origin: engine.httpUrl, source };
+        const connector = grpcConnector(engine.grpcAddress!);
+        connectors.push(connector);
+        return { origin: engine.httpUrl, source, connect: connector.connect };
+      },
       compareDecisions: (cerbosUrl) => compareWithCerbos({ requests: requests.slice(0, verifyCount), engine: reference, cerbosUrl, maxDifferences: 5, signal: interrupt.signal }),
       stepDurationS,
       commonDurationS,
@@ -183,6 +189,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
     }
     return 0;
   } finally {
+    for (const c of connectors) c.close();
     interrupt.dispose();
   }
 }

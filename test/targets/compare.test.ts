@@ -91,12 +91,12 @@ test('compare: bad flags are one usage line, exit 2', async () => {
   }
 });
 
-test('compare --engines reference,cerbos (real binary, bounded): both engines measured with a server view, decisions agree, renders, no Cerbos left', { skip }, async () => {
-  const run = await runCli(['compare', '--scenario', 'rbac-simple', '--step-duration', '0.5s', '--max-steps', '2', '--start-rps', '100', '--common-duration', '1s', '--verify-requests', '300', '--requests', '2000', '--json', '--no-report']);
+test('compare --engines reference,cerbos --protocol http,grpc (real binary, bounded): both engines measured on both protocols with a server view, decisions agree, renders, no Cerbos left', { skip }, async () => {
+  const run = await runCli(['compare', '--scenario', 'rbac-simple', '--protocol', 'http,grpc', '--step-duration', '0.5s', '--max-steps', '2', '--start-rps', '100', '--common-duration', '1s', '--verify-requests', '300', '--requests', '2000', '--json', '--no-report']);
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout) as CompareReport;
   const s = report.compare;
-  assert.deepEqual(s.measures.map((m) => m.engine), ['reference', 'cerbos']);
+  assert.deepEqual(s.measures.map((m) => `${m.engine}/${m.protocol}`), ['reference/http', 'cerbos/http', 'reference/grpc', 'cerbos/grpc']);
   assert.ok(s.commonRps !== null && s.commonRps > 0);
   for (const m of s.measures) {
     assert.ok(m.findMaxSteps.length >= 1, `${m.engine}: no find-max steps`);
@@ -106,6 +106,7 @@ test('compare --engines reference,cerbos (real binary, bounded): both engines me
     assert.ok((m.rssBytes ?? 0) > 0);
   }
   assert.match(s.measures[1]!.server!.metricsUrl, /\/_cerbos\/metrics$/);
+  assert.ok((s.measures[3]!.server?.cerbos?.grpcCalls ?? 0) > 0, 'Cerbos counted gRPC calls');
   assert.equal(s.agreement?.differingActions, 0);
   assert.ok((s.agreement?.actions ?? 0) > 300);
   for (const format of ['terminal', 'md', 'html'] as const) assert.match(renderReport(report, format, { color: false }), /cerbos 0\.55/);
