@@ -45,6 +45,7 @@ interface CompareFlags extends ReportOutputOptions {
   maxSteps: string;
   requests: string;
   seed?: string;
+  sloP99?: string;
   verifyRequests: string;
   quiet?: boolean;
 }
@@ -67,6 +68,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--requests <n>', 'distinct requests prepared (cycled)', '20000')
     .option('--verify-requests <n>', 'requests of the decision check (Cerbos against the reference engine)', '2000')
     .option('--seed <n>', "request stream seed (default: the scenario's)")
+    .option('--slo-p99 <latency>', "the p99 each engine must hold, e.g. 250ms (default: the scenario's SLO)")
     .option('--quiet', 'no progress lines on stderr');
   addReportOptions(cmd);
   cmd.action(runAction(ctx, async (flags: CompareFlags) => compareAction(ctx, cmd, flags)));
@@ -80,9 +82,9 @@ function listFlag<T extends string>(flag: string, raw: string, accepted: readonl
   return items as T[];
 }
 
-function durationFlag(flag: string, raw: string, maxS: number): number {
+function durationFlag(flag: string, raw: string, maxS: number, minMs = 200): number {
   const ms = tryParseDurationMs(raw);
-  if (ms === null || ms < 200 || ms > maxS * 1000) throw new UsageError(`${flag}: expected a duration between 0.2s and ${maxS}s (e.g. 1.5s, 500ms), got '${raw}'`);
+  if (ms === null || ms < minMs || ms > maxS * 1000) throw new UsageError(`${flag}: expected a duration between ${minMs}ms and ${maxS}s (e.g. 1.5s, 500ms), got '${raw}'`);
   return ms / 1000;
 }
 
@@ -97,6 +99,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
   const maxSteps = parseIntegerFlag('--max-steps', flags.maxSteps, { min: 1, max: 50 });
   const poolSize = parseIntegerFlag('--requests', flags.requests, { min: 100, max: 1_000_000 });
   const verifyCount = parseIntegerFlag('--verify-requests', flags.verifyRequests, { min: 1, max: 1_000_000 });
+  const sloP99Ms = flags.sloP99 === undefined ? undefined : durationFlag('--slo-p99', flags.sloP99, 60, 1) * 1000;
   const seedFlag = flags.seed === undefined ? undefined : parseIntegerFlag('--seed', flags.seed, { min: 0, max: 2 ** 32 - 1 });
   const cerbosBinary = engines.includes('cerbos') ? await requireCerbos({ env: ctx.env }) : null;
 
@@ -154,7 +157,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
   const startedAt = new Date();
   try {
     const { section, interrupted } = await runCompare({
-      scenario: { name: scenario.name, seed, slo: { p99Ms: scenario.slo.p99Ms, errorRate: scenario.slo.errorRate } },
+      scenario: { name: scenario.name, seed, slo: { p99Ms: sloP99Ms ?? scenario.slo.p99Ms, errorRate: scenario.slo.errorRate } },
       engines,
       protocols,
       cpuBudget,
