@@ -40,6 +40,7 @@ import { readGlobalsFile } from '../engine/index.js';
 import { startCerbos } from '../targets/cerbos.js';
 import { checkGrpcFlags, grpcListenLine, grpcTarget, type StartedTarget } from './loadtest-grpc.js';
 import { grpcConnector } from '../load/grpc-sender.js';
+import { checkReplayFlags, loadReplay } from './loadtest-replay.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
@@ -56,6 +57,9 @@ interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   engine?: string;
   /** http (default) or grpc */
   protocol?: string;
+  /** a decision log whose check requests are the load */
+  replay?: string;
+  speed?: string;
   lenientScopes?: boolean;
   /** engine globals file (default: the scenario's `globals:`) */
   globals?: string;
@@ -105,6 +109,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--globals <file>', "YAML/JSON engine globals for the bundled engine and the decision check (default: the scenario's)")
     .option('--lenient-scopes', "lenient scope search (Cerbos's engine.lenientScopeSearch) for the started engine and the decision check")
     .option('--engine <name>', 'the engine to start on the scenario\'s policies: reference (authz-perf serve) or cerbos (the real Cerbos PDP)', 'reference')
+    .option('--replay <file>', "send a Cerbos decision log's check requests (JSON lines, file audit backend) at their recorded relative times, or at --rps")
+    .option('--speed <factor>', '--replay: play the recorded timing this much faster, e.g. 2x (default 1x)')
     .addOption(new Option('--protocol <protocol>', "http (POST /api/check/resources) or grpc (cerbos.svc.v1.CerbosService/CheckResources; with --target, give HOST:PORT of the gRPC listener)").choices(['http', 'grpc']).default('http'))
     .option('--warmup <d>', `open model / --find-max: unrecorded ramp to the first rate first, with requests of its own (default ${DEFAULTS.warmupS}s; 0 = none)`)
     .option('--request-pool <n>', `distinct requests prepared and cycled (default: the planned count, at most ${DEFAULTS.requestPoolMax})`)
@@ -128,7 +134,11 @@ export function register(program: Command, ctx: CliContext): void {
 export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFlags): Promise<number> {
   const args = argsAfterCommand(cmd);
   if (flags.importK6 !== undefined) return importK6(ctx, flags, args);
-  const parsed = parseLoadtestFlags(flags);
+  checkReplayFlags(flags);
+  // --replay without --rps: the log's own timing is the load shape (the parser wants one; it is dropped again)
+  const recordedTiming = flags.replay !== undefined && flags.rps === undefined;
+  const parsed = parseLoadtestFlags(recordedTiming ? { ...flags, rps: '1' } : flags);
+  if (recordedTiming) parsed.rps = null;
   // checked here with serve's parser and bounds, so a bad value fails before the serve child starts
   if (flags.cacheSize !== undefined) parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
   const engine = flags.engine ?? 'reference';
@@ -151,10 +161,11 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     ...(globalsFile !== undefined ? { globals: await readGlobalsFile(globalsFile) } : {}),
     ...(flags.lenientScopes ? { lenientScopeSearch: true } : {}),
   };
-  const plan = resolvePlan(parsed, scenario);
+  const replay = flags.replay !== undefined ? await loadReplay(ctx, flags, parsed, resolvePlan({ ...parsed, findMax: null }, scenario)) : null;
+  const plan = replay?.plan ?? resolvePlan(parsed, scenario);
   const poolSize = requestPoolSize(parsed, plannedRequests(plan));
   const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
-  const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, wantExpected);
+  const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, wantExpected, replay?.requests);
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
   const source = buildRequestSource(requests, expected, pathPrefix + CHECK_PATH);
 
@@ -258,6 +269,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     const connector = grpc ? grpcConnector(target.grpcAddress!) : null;
     const result = await runLoadtest({
       ...(connector ? { connect: connector.connect } : {}),
+      ...(replay?.loadShape ? { loadShape: replay.loadShape } : {}),
       base: { ...base(target.url, target.bundled), ...(connector ? { targetUrl: `grpc://${target.grpcAddress}` } : {}) },
       shape: plan.shape,
       findMax: plan.findMax,

@@ -50,6 +50,8 @@ export interface LoadtestRunInput {
   onStep?: (step: FindMaxStep) => void;
   /** one-line notes for the user (stderr), e.g. "autocannon cross-check, 16 connections" */
   log?: (line: string) => void;
+  /** open model: the schedule itself instead of one built from the plan's stages (loadtest --replay) */
+  loadShape?: LoadShape;
   /** open model: opens each connection (default HTTP/1.1); gRPC: grpc-sender.ts */
   connect?: OpenModelOptions['connect'];
 }
@@ -119,7 +121,7 @@ function configFor(base: BaseConfig, shape: LoadShapePlan): LoadtestConfig {
 }
 
 function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p: ProgressSnapshot) => void): Promise<RunOutcome> {
-  const load = new LoadShape(shape.stages, shape.startTarget);
+  const load = input.loadShape && shape.model === 'open' ? input.loadShape : new LoadShape(shape.stages, shape.startTarget);
   const common = {
     origin: input.origin,
     timeoutMs: input.base.timeoutMs,
