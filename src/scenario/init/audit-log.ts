@@ -75,7 +75,7 @@ function loggedCall(entry: Record<string, unknown>, check: Record<string, unknow
 export function observationsFromLog(log: DecisionLog): Observation[] {
   const out: Observation[] = [];
   for (const call of log.calls) {
-    for (const entry of call.request.resources) out.push({ principal: call.request.principal, resource: entry.resource, actions: entry.actions, call: call.callId });
+    call.request.resources.forEach((entry, i) => out.push({ principal: call.request.principal, resource: entry.resource, actions: entry.actions, call: call.callId, name: `${call.callId}/${i}` }));
   }
   return out;
 }

@@ -12,6 +12,8 @@ export interface Observation {
   actions: string[];
   /** entries of one request share it */
   call: string;
+  /** names the entry: `suite/test/principal/resource`, or `callId/index` for a logged one */
+  name: string;
 }
 
 export interface ObservedTraffic {
@@ -32,7 +34,7 @@ export function observationsFromSuites(suites: readonly TestSuite[]): Observatio
         const call = `${suite.file}#${test.name}#${p}`;
         for (const r of test.resources) {
           const resource = suite.resources.get(r);
-          if (resource !== undefined) out.push({ principal, resource, actions: [...test.actions], call });
+          if (resource !== undefined) out.push({ principal, resource, actions: [...test.actions], call, name: `${suite.name}/${test.name}/${p}/${r}` });
         }
       }
     }
