@@ -4,7 +4,6 @@
  *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]]` — the reference engine over
  * HTTP (Cerbos check API) until SIGINT/SIGTERM.
  */
-import { startGrpcServer } from '../grpc/server.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -136,7 +135,8 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     throw err;
   });
   // announced before the "listening on" line, which tells a parent process the server is ready
-  const grpcServer = grpcPort === null ? null : await startGrpcServer(engine, { host: flags.host, port: grpcPort, metrics: server.metrics, jwt }).catch(async (err: Error) => {
+  // loaded only when asked for: @grpc/grpc-js takes a while to import on a busy host
+  const grpcServer = grpcPort === null ? null : await (await import('../grpc/server.js')).startGrpcServer(engine, { host: flags.host, port: grpcPort, metrics: server.metrics, jwt }).catch(async (err: Error) => {
     await server.close();
     throw new UsageError(`--grpc-port: cannot listen on ${flags.host}:${grpcPort} (${err.message.split('\n')[0]})`);
   });
