@@ -14,6 +14,8 @@ export interface BenchRunOptions extends BenchSettings {
   globalsFile?: string;
   /** lenient scope search for every scenario (else each scenario's own setting) */
   lenientScopes?: boolean;
+  /** --http against another server than our own `serve` (bench --http --engine cerbos): started per scenario */
+  httpTarget?: (scenario: { name: string; policyDir: string }) => Promise<{ origin: string; label: string; close(): Promise<void> }>;
   /** test hook: busy-wait this long inside every call of one task */
   slowTask?: { id: string; extraNs: number };
   onProgress?: (line: string) => void;

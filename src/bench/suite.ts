@@ -156,9 +156,10 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
 
   let closeHttp: (() => Promise<void>) | null = null;
   if (options.http) {
-    const server = await sc.startHttp(uncached);
+    const other = options.httpTarget ? await options.httpTarget(sc) : null;
+    const server = other ?? (await sc.startHttp(uncached));
     const rt = httpRoundTripTask(server.origin, sc.requests.map((r) => JSON.stringify(r)));
-    defs.push({ ...rt.task, name: 'HTTP round trip (keep-alive, loopback, cache off)' });
+    defs.push({ ...rt.task, name: other ? `HTTP round trip to ${other.label} (keep-alive, loopback)` : 'HTTP round trip (keep-alive, loopback, cache off)' });
     closeHttp = async () => {
       await rt.close();
       await server.close();

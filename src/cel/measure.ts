@@ -14,7 +14,7 @@ import type { CostResult } from './cost.js';
 import type { MeasuredCost } from './types.js';
 import { mulberry32 } from '../util/random.js';
 
-type Shape =
+export type Shape =
   | { kind: 'obj'; fields: Map<string, Shape> }
   | { kind: 'list'; item: Shape }
   | { kind: 'str'; values: string[] }

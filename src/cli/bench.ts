@@ -1,4 +1,7 @@
 /** `authz-perf bench`: flags → runBenchSuite → baseline save/compare → report. */
+import { loadScenario, type Scenario } from '../scenario/index.js';
+import { requireCerbos, startCerbos } from '../targets/cerbos.js';
+import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +29,8 @@ interface BenchFlags extends ReportOutputOptions {
   warmup?: string;
   quick?: boolean;
   http?: boolean;
+  /** --http against: reference (our serve, default) or cerbos */
+  engine?: string;
   celEngines?: boolean;
   seed?: string;
   requests?: string;
@@ -47,6 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--warmup <ms>', `warmup time per task, or off (default ${DEFAULTS.warmupMs}, --quick ${QUICK.warmupMs})`)
     .option('--quick', 'short run for CI: a few seconds per scenario')
     .option('--http', 'also measure a keep-alive HTTP round trip to `serve` on 127.0.0.1')
+    .option('--engine <name>', '--http: the server to measure the round trip to: reference (`serve`) or cerbos (the real Cerbos PDP, started per scenario)', 'reference')
     .option('--cel-engines', 'compare @marcbachmann/cel-js with cel-js (ChromeGG) on the same conditions and inputs')
     .option('--seed <n>', 'seed of the request streams', '1')
     .option('--globals <file>', "YAML/JSON engine globals (default: each scenario's globals:)")
@@ -70,6 +76,11 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
     return 0;
   }
   const options = resolveOptions(ctx, flags, known.map((s) => s.name));
+  if (flags.engine !== undefined && flags.engine !== 'reference') {
+    if (flags.engine !== 'cerbos') throw new UsageError(`--engine: expected reference or cerbos, got '${flags.engine}'`);
+    if (!flags.http) throw new UsageError('--engine cerbos: applies to the --http round trip; add --http');
+    options.httpTarget = await cerbosHttpTarget(ctx, options.scenarios, options.lenientScopes === true);
+  }
   const maxRegression = parseMaxRegression(flags.maxRegression);
   // Read the baseline before measuring: a bad file should fail in a second, not after the run.
   let baseline: { file: string; data: ReturnType<typeof parseBaseline> } | null = null;
@@ -152,4 +163,19 @@ function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Om
   const slow = ctx.env.AUTHZ_PERF_BENCH_SLOW_TASK;
   if (slow) options.slowTask = parseSlowTask(slow);
   return options;
+}
+
+/** Starts the real Cerbos PDP on a scenario's policies and globals for the --http round trip. */
+async function cerbosHttpTarget(ctx: CliContext, scenarioArgs: readonly string[], lenient: boolean): Promise<NonNullable<BenchRunOptions['httpTarget']>> {
+  const binary = await requireCerbos({ env: ctx.env });
+  const byName = new Map<string, Scenario>();
+  for (const arg of scenarioArgs) {
+    const s = await loadScenario(arg, { cwd: ctx.cwd });
+    byName.set(s.name, s);
+  }
+  return async ({ name, policyDir }) => {
+    const scenario = byName.get(name);
+    const cerbos = await startCerbos({ ...(scenario ? cerbosOptionsFor(scenario) : { policyDir }), ...(lenient ? { lenientScopeSearch: true } : {}), binary });
+    return { origin: cerbos.httpUrl, label: `Cerbos ${cerbos.version}`, close: () => cerbos.stop() };
+  };
 }

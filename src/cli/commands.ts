@@ -17,6 +17,8 @@ const COMMANDS: ReadonlyArray<{ name: string; load: () => Promise<{ register: Re
   { name: 'explain', load: () => import('./explain.js') },
   { name: 'size', load: () => import('./size.js') },
   { name: 'verify', load: () => import('./verify.js') },
+  { name: 'scenario', load: () => import('./scenario.js') },
+  { name: 'compare', load: () => import('./compare.js') },
   { name: 'doctor', load: () => import('./doctor.js') },
   { name: 'report', load: () => import('./report.js') },
 ];

@@ -38,6 +38,9 @@ import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
 import { readGlobalsFile } from '../engine/index.js';
 import { startCerbos } from '../targets/cerbos.js';
+import { checkGrpcFlags, grpcListenLine, grpcTarget, type StartedTarget } from './loadtest-grpc.js';
+import { grpcConnector } from '../load/grpc-sender.js';
+import { checkReplayFlags, loadReplay } from './loadtest-replay.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
@@ -52,6 +55,11 @@ interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
   /** reference (default) or cerbos: which engine loadtest starts on the scenario's policies */
   engine?: string;
+  /** http (default) or grpc */
+  protocol?: string;
+  /** a decision log whose check requests are the load */
+  replay?: string;
+  speed?: string;
   lenientScopes?: boolean;
   /** engine globals file (default: the scenario's `globals:`) */
   globals?: string;
@@ -101,6 +109,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--globals <file>', "YAML/JSON engine globals for the bundled engine and the decision check (default: the scenario's)")
     .option('--lenient-scopes', "lenient scope search (Cerbos's engine.lenientScopeSearch) for the started engine and the decision check")
     .option('--engine <name>', 'the engine to start on the scenario\'s policies: reference (authz-perf serve) or cerbos (the real Cerbos PDP)', 'reference')
+    .option('--replay <file>', "send a Cerbos decision log's check requests (JSON lines, file audit backend) at their recorded relative times, or at --rps")
+    .option('--speed <factor>', '--replay: play the recorded timing this much faster, e.g. 2x (default 1x)')
+    .addOption(new Option('--protocol <protocol>', "http (POST /api/check/resources) or grpc (cerbos.svc.v1.CerbosService/CheckResources; with --target, give HOST:PORT of the gRPC listener)").choices(['http', 'grpc']).default('http'))
     .option('--warmup <d>', `open model / --find-max: unrecorded ramp to the first rate first, with requests of its own (default ${DEFAULTS.warmupS}s; 0 = none)`)
     .option('--request-pool <n>', `distinct requests prepared and cycled (default: the planned count, at most ${DEFAULTS.requestPoolMax})`)
     .option('--no-verify', 'do not compare decisions with the in-process engine (still checks the response shape)')
@@ -123,7 +134,11 @@ export function register(program: Command, ctx: CliContext): void {
 export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFlags): Promise<number> {
   const args = argsAfterCommand(cmd);
   if (flags.importK6 !== undefined) return importK6(ctx, flags, args);
-  const parsed = parseLoadtestFlags(flags);
+  checkReplayFlags(flags);
+  // --replay without --rps: the log's own timing is the load shape (the parser wants one; it is dropped again)
+  const recordedTiming = flags.replay !== undefined && flags.rps === undefined;
+  const parsed = parseLoadtestFlags(recordedTiming ? { ...flags, rps: '1' } : flags);
+  if (recordedTiming) parsed.rps = null;
   // checked here with serve's parser and bounds, so a bad value fails before the serve child starts
   if (flags.cacheSize !== undefined) parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
   const engine = flags.engine ?? 'reference';
@@ -134,6 +149,8 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     throw new UsageError('--in-process, --cache-size and --no-cache configure the bundled engine; they do not apply with --target');
   if (flags.exportK6 !== undefined && parsed.findMax) throw new UsageError('--export-k6 writes a fixed load shape; it cannot express --find-max');
   const runners = parseRunnerFlags(flags, parsed, ctx.env.PATH ?? '');
+  const grpc = flags.protocol === 'grpc';
+  if (grpc) checkGrpcFlags(flags, parsed);
 
   // a bundled name or a path relative to ctx.cwd (the bundled serve child runs in ctx.cwd too)
   const scenarioArg = flags.scenario ?? 'abac-cel';
@@ -144,10 +161,11 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     ...(globalsFile !== undefined ? { globals: await readGlobalsFile(globalsFile) } : {}),
     ...(flags.lenientScopes ? { lenientScopeSearch: true } : {}),
   };
-  const plan = resolvePlan(parsed, scenario);
+  const replay = flags.replay !== undefined ? await loadReplay(ctx, flags, parsed, resolvePlan({ ...parsed, findMax: null }, scenario)) : null;
+  const plan = replay?.plan ?? resolvePlan(parsed, scenario);
   const poolSize = requestPoolSize(parsed, plannedRequests(plan));
   const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
-  const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, wantExpected);
+  const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, wantExpected, replay?.requests);
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
   const source = buildRequestSource(requests, expected, pathPrefix + CHECK_PATH);
 
@@ -207,7 +225,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const interrupt = watchInterrupt(ctx, 'waiting briefly for in-flight requests, then writing the report');
 
   const startedAt = new Date();
-  let target: { url: string; bundled: boolean; stop: () => Promise<void>; metricsPath?: string } | null = null;
+  let target: StartedTarget | null = null;
   let killChild: (() => void) | null = null;
   const progress = flags.quiet ? null : createProgress({ stream: ctx.stderr, color: wantsColor(ctx, ctx.stderr) });
   try {
@@ -248,8 +266,11 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     }
     const metricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
     if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} → ${target.bundled ? `${engine === 'cerbos' ? 'Cerbos PDP' : 'bundled engine'} at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
+    const connector = grpc ? grpcConnector(target.grpcAddress!) : null;
     const result = await runLoadtest({
-      base: base(target.url, target.bundled),
+      ...(connector ? { connect: connector.connect } : {}),
+      ...(replay?.loadShape ? { loadShape: replay.loadShape } : {}),
+      base: { ...base(target.url, target.bundled), ...(connector ? { targetUrl: `grpc://${target.grpcAddress}` } : {}) },
       shape: plan.shape,
       findMax: plan.findMax,
       thresholds: plan.thresholds,
@@ -262,7 +283,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       ...(progress ? { onProgress: (p: ProgressSnapshot) => showProgress(progress, p) } : {}),
       ...(progress ? { onStep: (s: FindMaxStep) => progress.log(stepLine(s)) } : {}),
       log: (line) => progress?.log(line),
-    });
+    }).finally(() => connector?.close());
     progress?.done();
     const sharedHost = target.bundled || isLoopback(target.url) ? true : null;
     const report: LoadtestReport = {
@@ -288,13 +309,14 @@ async function startTarget(
   scenarioArg: string,
   scenario: Scenario,
   onChild: (t: BundledTarget) => void,
-): Promise<{ url: string; bundled: boolean; stop: () => Promise<void>; metricsPath?: string }> {
+): Promise<StartedTarget> {
+  if (parsed.targetUrl && flags.protocol === 'grpc') return grpcTarget(parsed.targetUrl);
   if (parsed.targetUrl) return { url: parsed.targetUrl, bundled: false, stop: async () => undefined };
   if (flags.engine === 'cerbos') {
     // the real PDP on the same policies and globals; our engine still checks every decision
     const cerbos = await startCerbos(cerbosOptionsFor(scenario));
     if (!flags.quiet) ctx.stderr.write(`loadtest: started Cerbos ${cerbos.version} (pid ${cerbos.pid}) on ${scenario.policyDir}\n`);
-    return { url: cerbos.httpUrl, bundled: true, stop: () => cerbos.stop(), metricsPath: '/_cerbos/metrics' };
+    return { url: cerbos.httpUrl, bundled: true, stop: () => cerbos.stop(), metricsPath: '/_cerbos/metrics', grpcAddress: cerbos.grpcAddress };
   }
   if (flags.inProcess) {
     const t = await startInProcessTarget(scenario);
@@ -308,16 +330,21 @@ async function startTarget(
     ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
     ...(flags.globals !== undefined ? { globals: path.resolve(ctx.cwd, flags.globals) } : {}),
     ...(flags.lenientScopes ? { lenientScopes: true } : {}),
+    ...(flags.protocol === 'grpc' ? { grpcPort: '0' } : {}),
   };
+  let grpcAddress: string | undefined;
   const child = await startBundledTarget({
     command: process.execPath,
     args: serveChildArgs(serveFlags, ctx.debug),
     cwd: ctx.cwd,
     env: { ...ctx.env, NO_COLOR: '1' },
-    onLine: (line: string) => serveChildLine(ctx, line),
+    onLine: (line: string) => {
+      grpcAddress ??= grpcListenLine(line);
+      serveChildLine(ctx, line);
+    },
   });
   onChild(child);
-  return { url: child.url, bundled: true, stop: () => child.stop() };
+  return { url: child.url, bundled: true, stop: () => child.stop(), ...(grpcAddress ? { grpcAddress } : {}) };
 }
 
 function thresholdExit(ctx: CliContext, section: LoadtestSection): number {

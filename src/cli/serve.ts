@@ -44,6 +44,8 @@ export interface ServeFlags {
   jwks?: string;
   /** the key set's id (a request naming another keySetId is refused) */
   jwksId?: string;
+  /** also serve cerbos.svc.v1.CerbosService/CheckResources over gRPC on this port */
+  grpcPort?: string;
 }
 
 export interface ServeIo {
@@ -71,6 +73,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--lenient-scopes', "resolve a request scope without policies to its nearest ancestor (Cerbos's lenientScopeSearch)")
     .option('--jwks <file>', 'verify auxData JWTs against this JSON Web Key Set (without it they are decoded, not verified)')
     .option('--jwks-id <id>', "the key set's id: requests naming another keySetId are refused")
+    .option('--grpc-port <n>', "also answer Cerbos's gRPC API (cerbos.svc.v1.CerbosService/CheckResources) on this port (0 = a free one)")
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
@@ -90,6 +93,7 @@ export function untilSignal(): Promise<void> {
 export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: ServeIo): Promise<number> {
   if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
   const port = parseIntegerFlag('--port', flags.port, { min: 0, max: 65535 });
+  const grpcPort = flags.grpcPort === undefined ? null : parseIntegerFlag('--grpc-port', flags.grpcPort, { min: 0, max: 65535 });
   const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseIntegerFlag('--body-limit', flags.bodyLimit, { min: 1, max: 2 ** 31 });
   if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) {
     throw new UsageError(`${flags.cacheSize !== undefined ? '--cache-size' : '--cache-ttl'}: cannot be combined with --no-cache`);
@@ -130,11 +134,19 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
     throw err;
   });
+  // announced before the "listening on" line, which tells a parent process the server is ready
+  // loaded only when asked for: @grpc/grpc-js takes a while to import on a busy host
+  const grpcServer = grpcPort === null ? null : await (await import('../grpc/server.js')).startGrpcServer(engine, { host: flags.host, port: grpcPort, metrics: server.metrics, jwt }).catch(async (err: Error) => {
+    await server.close();
+    throw new UsageError(`--grpc-port: cannot listen on ${flags.host}:${grpcPort} (${err.message.split('\n')[0]})`);
+  });
+  if (grpcServer) ctx.stderr.write(`authz-perf serve: gRPC on ${grpcServer.address} (cerbos.svc.v1.CerbosService/CheckResources)\n`);
   const { resourcePolicies, principalPolicies, rolePolicies } = policySet.stats;
   const n = resourcePolicies + principalPolicies + rolePolicies;
   ctx.stderr.write(`authz-perf serve listening on ${server.url} (${label}, ${n} ${n === 1 ? 'policy' : 'policies'})\n`);
   for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
   await io.untilStopped(server);
+  await grpcServer?.close();
   await server.close();
   return 0;
 }

@@ -32,6 +32,8 @@ export interface OpenModelOptions extends RunCommon {
   warmupBodies?: readonly Buffer[];
   /** the warm-up stops after this long even if not all its requests were sent (default 300 ms) */
   warmupMaxMs?: number;
+  /** opens one connection; default an HTTP/1.1 connection (connection.ts); gRPC: grpc-sender.ts */
+  connect?: (origin: string, source: RequestSource, events: ConnectionEvents, timeoutMs: number) => Connection;
 }
 
 /** New connections per 100 ms: at most a quarter of those open, at least MIN_GROWTH. */
@@ -45,6 +47,7 @@ export function initialConnections(peakRps: number, maxConnections: number): num
 
 export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   const now = o.now ?? (() => performance.now());
+  const connect = o.connect ?? ((origin: string, source: RequestSource, ev: ConnectionEvents, timeoutMs: number) => new Connection(origin, source, ev, timeoutMs));
   const all: Connection[] = [];
   const idle: Connection[] = [];
   let inFlight = 0;
@@ -105,7 +108,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     }
     if (openedInWindow >= Math.max(MIN_GROWTH, all.length >> 2)) return undefined;
     openedInWindow++;
-    const conn = new Connection(o.origin, o.source, events, o.timeoutMs);
+    const conn = connect(o.origin, o.source, events, o.timeoutMs);
     all.push(conn);
     return conn;
   };
@@ -173,7 +176,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   const warmBodies = o.warmupBodies && o.warmupBodies.length > 0 ? o.warmupBodies : o.source.bodies;
   const warmConns = initialConnections(peakTarget(o.shape), o.maxConnections);
   for (let i = 0; i < warmConns; i++) {
-    const conn = new Connection(o.origin, o.source, events, o.timeoutMs);
+    const conn = connect(o.origin, o.source, events, o.timeoutMs);
     all.push(conn);
     idle.push(conn);
   }

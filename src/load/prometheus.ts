@@ -5,6 +5,7 @@
  */
 import { request } from 'undici';
 import type { ScrapeWindowSends, ServerView } from './types.js';
+import { cerbosServerFigures } from '../targets/cerbos-metrics.js';
 
 /** `name{labels}` → value; labels are kept verbatim (sorted as exposed). */
 export type MetricSamples = Map<string, number>;
@@ -106,7 +107,7 @@ export function serverView(metricsUrl: string, before: MetricSamples, after: Met
   const lookups = (hits ?? 0) + (misses ?? 0);
   const requestsAfter = httpRequests(after);
   const requests = requestsAfter === null ? null : requestsAfter - (httpRequests(before) ?? 0);
-  return {
+  const view: ServerView = {
     metricsUrl,
     rssBytes: sumMatching(after, PATTERNS.rss),
     cpuSeconds: cpuSeconds === null ? null : round(cpuSeconds, 3),
@@ -120,6 +121,26 @@ export function serverView(metricsUrl: string, before: MetricSamples, after: Met
     requests,
     requestsPerCpuSecond: requests !== null && cpuSeconds ? round(requests / cpuSeconds, 1) : null,
     ...(sent ? { sent } : {}),
+  };
+  return withCerbosFigures(view, before, after);
+}
+
+/** Cerbos names its figures its own way (/_cerbos/metrics): fill the common fields from them. */
+function withCerbosFigures(view: ServerView, before: MetricSamples, after: MetricSamples): ServerView {
+  const cerbos = cerbosServerFigures(before, after);
+  if (!cerbos) return view;
+  const hits = view.cacheHits ?? cerbos.cacheHits;
+  const misses = view.cacheMisses ?? cerbos.cacheMisses;
+  const requests = view.requests ?? cerbos.checkRequests;
+  return {
+    ...view,
+    cacheHits: hits,
+    cacheMisses: misses,
+    cacheHitRate: view.cacheHitRate ?? (hits !== null && misses !== null && hits + misses > 0 ? round(hits / (hits + misses), 4) : null),
+    serverRequestMeanMs: view.serverRequestMeanMs ?? cerbos.httpRequestMeanMs ?? cerbos.grpcCallMeanMs,
+    requests,
+    requestsPerCpuSecond: view.requestsPerCpuSecond ?? (requests !== null && view.cpuSeconds ? round(requests / view.cpuSeconds, 1) : null),
+    cerbos,
   };
 }
 

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { AUTOCANNON_MAX_REQUESTS, runAutocannon } from './autocannon.js';
 import { runClosedModel } from './closed-model.js';
 import { roundRate, searchMaxRate } from './find-max.js';
-import { runOpenModel } from './open-model.js';
+import { runOpenModel, type OpenModelOptions } from './open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
 import { Recorder } from './recorder.js';
 import { LoadShape } from './schedule.js';
@@ -50,6 +50,10 @@ export interface LoadtestRunInput {
   onStep?: (step: FindMaxStep) => void;
   /** one-line notes for the user (stderr), e.g. "autocannon cross-check, 16 connections" */
   log?: (line: string) => void;
+  /** open model: the schedule itself instead of one built from the plan's stages (loadtest --replay) */
+  loadShape?: LoadShape;
+  /** open model: opens each connection (default HTTP/1.1); gRPC: grpc-sender.ts */
+  connect?: OpenModelOptions['connect'];
 }
 
 export interface LoadtestRunResult {
@@ -117,7 +121,7 @@ function configFor(base: BaseConfig, shape: LoadShapePlan): LoadtestConfig {
 }
 
 function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p: ProgressSnapshot) => void): Promise<RunOutcome> {
-  const load = new LoadShape(shape.stages, shape.startTarget);
+  const load = input.loadShape && shape.model === 'open' ? input.loadShape : new LoadShape(shape.stages, shape.startTarget);
   const common = {
     origin: input.origin,
     timeoutMs: input.base.timeoutMs,
@@ -134,6 +138,7 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     lateThresholdMs: input.base.lateThresholdMs,
     warmupRequests: Math.min(input.warmupRequests ?? 0, Math.max(200, Math.ceil(Math.max(shape.startTarget, ...shape.stages.map((s) => s.target)) / 10))),
     ...(input.warmup ? { warmupBodies: input.warmup.bodies } : {}),
+    ...(input.connect ? { connect: input.connect } : {}),
   });
 }
 

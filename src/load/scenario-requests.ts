@@ -14,8 +14,9 @@ export interface ScenarioRequests {
   expected: CheckResponse[] | null;
 }
 
-export async function scenarioRequests(scenario: Scenario, count: number, seed: number, verify: boolean): Promise<ScenarioRequests> {
-  const requests = takeRequests(createRequestStream(scenario, { seed }), count);
+/** `given`: these requests (a replayed log) instead of the scenario's stream */
+export async function scenarioRequests(scenario: Scenario, count: number, seed: number, verify: boolean, given?: CheckRequest[]): Promise<ScenarioRequests> {
+  const requests = given ?? takeRequests(createRequestStream(scenario, { seed }), count);
   if (!verify) return { requests, expected: null };
   const engine = createEngine(await loadPolicySet(scenario.policyDir, { lenientScopeSearch: scenario.lenientScopeSearch === true }), { cache: false, globals: scenario.globals });
   // copy: engine results are shared, read-only objects

@@ -4,6 +4,7 @@
  * intended send time (wrk2's method, so stalls are not hidden by coordinated omission); "service"
  * latency from the moment it actually went on the wire (wrk2's `-U`).
  */
+import type { CerbosServerFigures } from '../targets/cerbos-metrics.js';
 
 /** open: arrival-rate scheduler (target rps); closed: virtual users looping request → think time. */
 export type LoadModel = 'open' | 'closed';
@@ -247,6 +248,8 @@ export interface ServerView {
   requestsPerCpuSecond?: number | null;
   /** what this generator sent between the two scrapes, by purpose (compare with `requests`) */
   sent?: ScrapeWindowSends;
+  /** Cerbos's own figures, when the metrics were Cerbos's (/_cerbos/metrics) */
+  cerbos?: CerbosServerFigures;
 }
 
 /** Requests sent inside the scrape window, by purpose. Only `measured` is in the section's latency and counts (for --find-max: every step attempt, re-runs included). */

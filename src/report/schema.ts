@@ -15,6 +15,7 @@ export const SECTION_KEYS: { readonly [C in CommandName]: string } = {
   size: 'size',
   verify: 'verify',
   doctor: 'doctor',
+  compare: 'compare',
 };
 
 export const COMMANDS = Object.keys(SECTION_KEYS) as CommandName[];

@@ -59,6 +59,7 @@ export function commandTitle(report: Report): string {
     size: 'Capacity sizing',
     verify: 'Decision check against Cerbos',
     doctor: 'Engine doctor',
+    compare: 'Engines side by side',
   };
   return titles[report.command] ?? report.command;
 }

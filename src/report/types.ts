@@ -9,6 +9,7 @@ import type { ExplainSection } from '../query/types.js';
 import type { SizeSection } from '../sizing/types.js';
 import type { VerifySection } from '../targets/verify.js';
 import type { DoctorSection } from '../doctor/types.js';
+import type { CompareSection } from '../compare/types.js';
 
 /**
  * Bump when a saved report's shape changes incompatibly; loaders refuse newer versions and
@@ -20,7 +21,7 @@ import type { DoctorSection } from '../doctor/types.js';
 export const SCHEMA_VERSION = 2;
 export const TOOL_NAME = 'authz-perf';
 
-export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'verify' | 'doctor';
+export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'verify' | 'doctor' | 'compare';
 
 export interface Environment {
   cpuModel: string;
@@ -58,7 +59,8 @@ export interface ExplainReport extends ReportEnvelope<'explain'> { explain: Expl
 export interface SizeReport extends ReportEnvelope<'size'> { size: SizeSection }
 export interface VerifyReport extends ReportEnvelope<'verify'> { verify: VerifySection }
 export interface DoctorReport extends ReportEnvelope<'doctor'> { doctor: DoctorSection }
+export interface CompareReport extends ReportEnvelope<'compare'> { compare: CompareSection }
 
-export type Report = BenchReport | LoadtestReport | CelAnalysisReport | ExplainReport | SizeReport | VerifyReport | DoctorReport;
+export type Report = BenchReport | LoadtestReport | CelAnalysisReport | ExplainReport | SizeReport | VerifyReport | DoctorReport | CompareReport;
 
 export type ReportFor<C extends CommandName> = Extract<Report, { command: C }>;

@@ -48,6 +48,8 @@ export interface StartCerbosOptions {
   readyTimeoutMs?: number;
   /** added to the child's environment (e.g. GOMAXPROCS) */
   env?: Record<string, string>;
+  /** CPUs Cerbos may run on (`taskset -c LIST`, which execs Cerbos in place: same pid), e.g. "1" or "0-1" */
+  cpuList?: string;
   /** every line Cerbos writes to stdout or stderr */
   onLog?: (line: string) => void;
 }
@@ -190,7 +192,8 @@ type LaunchOutcome = { ok: true; child: OwnedChild } | { ok: false; lines: strin
 
 async function launch(binary: CerbosBinary, configFile: string, httpPort: number, workDir: string, options: StartCerbosOptions): Promise<LaunchOutcome> {
   const args = ['server', `--config=${configFile}`, `--log-level=${options.logLevel ?? 'error'}`];
-  const child = spawnOwned(binary.path, args, {
+  const [command, commandArgs] = options.cpuList === undefined ? [binary.path, args] : ['taskset', ['-c', options.cpuList, binary.path, ...args]];
+  const child = spawnOwned(command, commandArgs, {
     env: { ...process.env, CERBOS_NO_TELEMETRY: '1', ...options.env },
     scratchDir: workDir,
   });

@@ -5,6 +5,7 @@
  */
 import { loadTestSuites, type CheckRequest } from '../engine/index.js';
 import { createRequestStream, takeRequests, type Scenario } from '../scenario/index.js';
+import { observationsFromSuites } from '../scenario/init/observations.js';
 
 export function scenarioRequests(scenario: Scenario, count: number, seed: number): CheckRequest[] {
   return takeRequests(createRequestStream(scenario, { seed }), count);
@@ -23,24 +24,13 @@ export async function testSuiteRequests(dir: string, max: number): Promise<Suite
   const seen = new Set<string>();
   const requests: CheckRequest[] = [];
   let pairs = 0;
-  for (const suite of suites) {
-    for (const test of suite.tests) {
-      if (test.skip) continue;
-      for (const p of test.principals) {
-        const principal = suite.principals.get(p);
-        if (principal === undefined) continue;
-        for (const r of test.resources) {
-          const resource = suite.resources.get(r);
-          if (resource === undefined) continue;
-          const request: CheckRequest = { principal, resources: [{ resource, actions: [...test.actions] }] };
-          const key = JSON.stringify(request);
-          if (seen.has(key)) continue;
-          seen.add(key);
-          pairs++;
-          if (requests.length < max) requests.push({ requestId: `${suite.name}/${test.name}/${p}/${r}`, ...request });
-        }
-      }
-    }
+  for (const o of observationsFromSuites(suites)) {
+    const request: CheckRequest = { principal: o.principal, resources: [{ resource: o.resource, actions: o.actions }] };
+    const key = JSON.stringify(request);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    pairs++;
+    if (requests.length < max) requests.push({ requestId: o.name, ...request });
   }
   return { requests, suites: suites.length, pairs };
 }

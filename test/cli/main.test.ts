@@ -13,10 +13,10 @@ test('--help lists the program and exits 0', async () => {
   const run = await runCli(['--help']);
   assert.equal(run.code, 0);
   assert.match(run.stdout, /Usage: authz-perf/);
-  const commands = [...run.stdout.matchAll(/^  ([a-z-]+) \[/gm)].map((m) => m[1]).filter((name) => name !== 'help');
-  assert.deepEqual(commands, ['serve', 'bench', 'loadtest', 'analyze-cel', 'explain', 'size', 'verify', 'doctor', 'report'], 'every subcommand, in workflow order');
+  const commands = [...run.stdout.matchAll(/^  ([a-z][a-z-]*)(?: \[|\s{2,})/gm)].map((m) => m[1]).filter((name) => name !== 'help');
+  assert.deepEqual(commands, ['serve', 'bench', 'loadtest', 'analyze-cel', 'explain', 'size', 'verify', 'scenario', 'compare', 'doctor', 'report'], 'every subcommand, in workflow order');
   for (const name of commands) {
-    const line = run.stdout.slice(run.stdout.indexOf(`  ${name} [`)).split('\n')[0]!;
+    const line = run.stdout.slice(run.stdout.search(new RegExp(`^  ${name}(?: \\[|\\s{2,})`, 'm'))).split('\n')[0]!;
     assert.match(line, /\S\s{2,}\S/, `${name} has a one-line purpose`);
   }
 });

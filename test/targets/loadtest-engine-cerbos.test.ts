@@ -31,6 +31,10 @@ test('loadtest --engine cerbos: decisions match the reference engine under load,
   assert.equal(section.errors.mismatch, 0);
   assert.match(section.server?.metricsUrl ?? '', /\/_cerbos\/metrics$/);
   assert.ok((section.server?.cpuSeconds ?? 0) > 0, JSON.stringify(section.server));
+  // Cerbos's own figures: every CheckResources call it answered, engine checks and the Go GC
+  assert.equal(section.server?.requests, section.server?.sent?.total, JSON.stringify(section.server));
+  assert.ok((section.server?.cerbos?.engineChecks ?? 0) >= section.counts.scheduled, JSON.stringify(section.server?.cerbos));
+  assert.ok(section.server?.cerbos?.gcCycles !== null && section.server?.cerbos?.gcCycles !== undefined);
   const pid = Number(/started Cerbos [\d.]+ \(pid (\d+)\)/.exec(run.stderr)?.[1]);
   assert.ok(pid > 0, run.stderr);
   assert.equal(alive(pid), false, `Cerbos ${pid} still running`);

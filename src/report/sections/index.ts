@@ -7,6 +7,7 @@ import { explainRenderer } from './explain.js';
 import { sizeRenderer } from './size.js';
 import { verifyRenderer } from './verify.js';
 import { doctorRenderer } from './doctor.js';
+import { compareRenderer } from './compare.js';
 
 const renderers: { [C in CommandName]: SectionRenderer<ReportFor<C>> } = {
   bench: benchRenderer,
@@ -16,6 +17,7 @@ const renderers: { [C in CommandName]: SectionRenderer<ReportFor<C>> } = {
   size: sizeRenderer,
   verify: verifyRenderer,
   doctor: doctorRenderer,
+  compare: compareRenderer,
 };
 
 export function sectionRenderer<C extends CommandName>(command: C): SectionRenderer<ReportFor<C>> {

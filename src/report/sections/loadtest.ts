@@ -181,6 +181,17 @@ function serverPairs(s: LoadtestSection): Array<[string, string]> {
     ...(v.requestsPerCpuSecond != null
       ? [['requests per CPU second', `${formatNumber(v.requestsPerCpuSecond)} (${ms(1000 / v.requestsPerCpuSecond)} of server CPU per request)`] as [string, string]]
       : []),
+    ...(v.cerbos ? cerbosPairs(v.cerbos) : []),
+  ];
+}
+
+function cerbosPairs(c: NonNullable<ServerView['cerbos']>): Array<[string, string]> {
+  const calls = (n: number | null, mean: number | null): string => (n === null ? '–' : `${formatCount(n)}${mean !== null ? `, mean ${ms(mean)}` : ''}`);
+  return [
+    ['Cerbos engine checks', calls(c.engineChecks, c.engineCheckMeanMs)],
+    ['Cerbos HTTP requests', calls(c.httpRequests, c.httpRequestMeanMs)],
+    ['Cerbos gRPC CheckResources', calls(c.grpcCalls, c.grpcCallMeanMs)],
+    ['Go GC', c.gcCycles === null ? '–' : `${formatCount(c.gcCycles)} cycles, ${c.gcPauseMs ?? 0} ms paused${c.goroutines !== null ? ` · ${formatCount(c.goroutines)} goroutines` : ''}`],
   ];
 }
 
