@@ -170,7 +170,8 @@ function serverGuardOptions(flags: ServeFlags): Pick<ServerOptions, 'limits' | '
     maxJsonDepth: count('--max-json-depth', flags.maxJsonDepth, DEFAULT_REQUEST_LIMITS.maxJsonDepth, 1000),
     maxStringBytes: count('--max-string-bytes', flags.maxStringBytes, DEFAULT_REQUEST_LIMITS.maxStringBytes, 2 ** 31),
   };
-  const budgetMs = flags.evalBudget === undefined ? DEFAULT_EVAL_BUDGET_MS : parseDurationMs(flags.evalBudget, '--eval-budget');
+  const budget = flags.evalBudget?.trim();
+  const budgetMs = budget === undefined ? DEFAULT_EVAL_BUDGET_MS : budget === '0' ? 0 : parseDurationMs(budget, '--eval-budget');
   return {
     limits,
     evalBudgetMs: budgetMs === 0 ? Infinity : budgetMs,

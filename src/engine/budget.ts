@@ -2,8 +2,8 @@
  * An evaluation budget per check request, in milliseconds of the engine's own work on it.
  *
  * The engine is synchronous, so a request is evaluated in slices of its resources: one resource
- * first, then chunks sized from the time per resource measured so far, each chunk about
- * SLICE_MS long. Between slices the event loop runs (other requests, /health, /metrics), and
+ * first, then chunks sized from the time per resource measured on the last one (about SLICE_MS
+ * each at the slowest rate seen lately, growing at most twofold from one to the next). Between slices the event loop runs (other requests, /health, /metrics), and
  * after each slice the request's own evaluation time is compared with the budget: over it, the
  * request ends with a BudgetExceededError and the remaining resources are not evaluated.
  *
@@ -60,6 +60,7 @@ export async function checkWithinBudget(engine: Engine, req: CheckRequest, optio
   const results: ResourceResult[] = [];
   let spentMs = 0;
   let chunk = 1;
+  let perResourceMs = 0;
   for (let from = 0; from < total; ) {
     const to = Math.min(total, from + chunk);
     const t0 = now();
@@ -69,9 +70,11 @@ export async function checkWithinBudget(engine: Engine, req: CheckRequest, optio
     for (const r of part.results) results.push(r);
     if (to === total) break;
     if (spentMs > options.budgetMs) throw new BudgetExceededError(options.budgetMs, spentMs, to, total);
-    // the next chunk takes about SLICE_MS at the rate measured on this one
-    const perResourceMs = tookMs / (to - from);
-    chunk = perResourceMs > 0 ? Math.max(1, Math.floor(SLICE_MS / perResourceMs)) : total;
+    // the next chunk takes about SLICE_MS at the slowest rate seen lately (halving per chunk), and
+    // at most doubles: resources differ, and a run of cheap ones says little about the next
+    perResourceMs = Math.max(tookMs / (to - from), perResourceMs / 2);
+    const fit = perResourceMs > 0 ? Math.floor(SLICE_MS / perResourceMs) : Infinity;
+    chunk = Math.max(1, Math.min(2 * (to - from), fit));
     from = to;
     await yieldToLoop();
   }
