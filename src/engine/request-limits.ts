@@ -42,38 +42,40 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
-/** Index of the quote that ends the string starting at `from` (skipping escaped quotes), or -1. */
-function closingQuote(bytes: Uint8Array, from: number): number {
-  let q = bytes.indexOf(QUOTE, from);
-  while (q >= 0) {
-    let slashes = 0;
-    while (q - 1 - slashes >= from && bytes[q - 1 - slashes] === BACKSLASH) slashes++;
-    if (slashes % 2 === 0) return q;
-    q = bytes.indexOf(QUOTE, q + 1);
+/** More than `max` opening brackets in `bytes` (counted natively, ignoring strings: an upper bound of the depth). */
+function moreBracketsThan(bytes: Uint8Array, max: number): boolean {
+  let count = 0;
+  for (const bracket of [OPEN_BRACE, OPEN_BRACKET]) {
+    for (let i = bytes.indexOf(bracket); i >= 0; i = bytes.indexOf(bracket, i + 1)) if (++count > max) return true;
   }
-  return -1;
+  return false;
 }
 
 /**
  * Throws a RequestLimitError when the JSON text in `bytes` nests deeper than `maxJsonDepth` or
  * holds a string longer than `maxStringBytes`. Malformed JSON is left to JSON.parse: this scan only
- * tracks strings and brackets.
+ * tracks strings and brackets. A body too short to hold such a string and with too few brackets
+ * to nest that deep (most requests) is passed after a native count of its brackets.
  */
 export function checkJsonLimits(bytes: Uint8Array, limits: Pick<RequestLimits, 'maxJsonDepth' | 'maxStringBytes'>): void {
   const maxDepth = limits.maxJsonDepth;
   const maxString = limits.maxStringBytes;
   const n = bytes.length;
+  if (n <= maxString && !moreBracketsThan(bytes, maxDepth)) return;
   let depth = 0;
   for (let i = 0; i < n; i++) {
     const b = bytes[i]!;
     if (b === QUOTE) {
       const start = i + 1;
-      let end = closingQuote(bytes, start);
-      if (end < 0) end = n;
-      if (end - start > maxString) {
-        throw new RequestLimitError('body', `a string of ${end - start} bytes at byte ${i} exceeds the limit of ${maxString} bytes (--max-string-bytes)`);
+      for (i = start; i < n; i++) {
+        const c = bytes[i]!;
+        if (c === QUOTE) break;
+        if (c === BACKSLASH) i++;
       }
-      i = end;
+      const length = Math.min(i, n) - start;
+      if (length > maxString) {
+        throw new RequestLimitError('body', `a string of ${length} bytes at byte ${start - 1} exceeds the limit of ${maxString} bytes (--max-string-bytes)`);
+      }
     } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
       if (++depth > maxDepth) throw new RequestLimitError('body', `JSON nested deeper than the limit of ${maxDepth} levels at byte ${i} (--max-json-depth)`);
     } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
