@@ -5,6 +5,7 @@
  * that allocates nothing, so a hostile body is refused before it is turned into objects (and
  * before any recursive walk of the attributes could exhaust the stack).
  */
+import { RequestShapeError } from './request.js';
 
 export interface RequestLimits {
   /** resources per request (Cerbos default 50) */
@@ -24,15 +25,9 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxStringBytes: 64 * 1024,
 });
 
-/** A request over one of the limits: `field` is where (as in RequestShapeError), `message` names the limit and its flag. */
-export class RequestLimitError extends Error {
+/** A request over one of the limits: `field` is where, `message` names the limit and its flag. */
+export class RequestLimitError extends RequestShapeError {
   override readonly name = 'RequestLimitError';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
 }
 
 const QUOTE = 0x22;

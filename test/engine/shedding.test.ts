@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { compilePolicySources, createEngine, createLoadShedder, startServer } from '../../src/engine/index.js';
 import { createRequestStream, loadScenario, takeRequests } from '../../src/scenario/index.js';
+import { serveChildArgs } from '../../src/cli/serve.js';
+import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
 import { closedLoop, openLoop, quantile, type Answer, type Target } from '../helpers/open-loop.js';
 
 test('the shedder admits up to maxInflight and counts what it refuses', () => {
@@ -57,31 +57,9 @@ test('serve: over --max-inflight a check gets 503 + Retry-After at once; /health
   }
 });
 
-const BIN = fileURLToPath(new URL('../../../bin/authz-perf.js', import.meta.url));
-
-/** `authz-perf serve` in a child process (so the load driver does not share its event loop); stopped by the caller. */
-async function serveChild(args: string[]): Promise<{ port: number; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => {
-      stderr += s;
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited early (${String(code)}): ${stderr}`)));
-  });
-  return {
-    url,
-    port: Number(new URL(url).port),
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+/** `authz-perf serve` on heavy-cel without cache in a child process, so the load driver does not share its event loop. */
+const serveHeavy = (maxInflight: number): Promise<ServeChild> =>
+  startServeChild(serveChildArgs({ port: '0', host: '127.0.0.1', cache: false, scenario: 'heavy-cel', maxInflight: String(maxInflight) }, false));
 
 // Served p99 at twice the measured capacity stays within 5× of p99 at 0.7× capacity, because
 // requests over --max-inflight are refused at once instead of queueing. Capacity is measured first,
@@ -99,7 +77,7 @@ test('serve: at 2× capacity the served p99 stays within 5× of its value at 0.7
   });
   const target = (port: number): Target => ({ host: '127.0.0.1', port, path: '/api/check/resources', body });
   // capacity: answers per second from a server that admits everything, kept busy by 16 workers
-  const unlimited = await serveChild(['--scenario', 'heavy-cel', '--no-cache', '--max-inflight', '1000']);
+  const unlimited = await serveHeavy(1000);
   let capacity: number;
   try {
     await closedLoop(target(unlimited.port), 16, 500);
@@ -110,7 +88,7 @@ test('serve: at 2× capacity the served p99 stays within 5× of its value at 0.7
   assert.ok(capacity > 20, `capacity ${capacity.toFixed(0)}/s is too low to measure overload on this machine`);
 
   const maxInflight = 4;
-  const server = await serveChild(['--scenario', 'heavy-cel', '--no-cache', '--max-inflight', String(maxInflight)]);
+  const server = await serveHeavy(maxInflight);
   try {
     await closedLoop(target(server.port), maxInflight, 300);
     const shedBefore = await metric(server.url, 'authz_perf_shed_requests_total');
