@@ -1,7 +1,9 @@
 /**
  * `authz-perf serve [--scenario NAME | --policies DIR] [--port 3592] [--host 127.0.0.1]
  *  [--cache-size N] [--cache-ttl 60s] [--no-cache] [--body-limit BYTES] [--globals FILE]
- *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]]` — the reference engine over
+ *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]] [--max-resources 50] [--max-actions 50]
+ *  [--max-json-depth 32] [--max-string-bytes 65536] [--eval-budget 500ms] [--max-inflight 128]`
+ *  — the reference engine over
  * HTTP (Cerbos check API) until SIGINT/SIGTERM.
  */
 import { readFile } from 'node:fs/promises';
@@ -14,6 +16,9 @@ import { UsageError } from '../util/errors.js';
 import { parseDurationMs } from '../util/duration.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_EVAL_BUDGET_MS,
+  DEFAULT_MAX_INFLIGHT,
+  DEFAULT_REQUEST_LIMITS,
   DEFAULT_CACHE,
   DEFAULT_PORT,
   createEngine,
@@ -24,6 +29,8 @@ import {
   type JwtOptions,
   type Globals,
   type RunningServer,
+  type RequestLimits,
+  type ServerOptions,
 } from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
 
@@ -46,6 +53,13 @@ export interface ServeFlags {
   jwksId?: string;
   /** also serve cerbos.svc.v1.CerbosService/CheckResources over gRPC on this port */
   grpcPort?: string;
+  maxResources?: string;
+  maxActions?: string;
+  maxJsonDepth?: string;
+  maxStringBytes?: string;
+  /** duration; 0 turns the budget off */
+  evalBudget?: string;
+  maxInflight?: string;
 }
 
 export interface ServeIo {
@@ -74,6 +88,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--jwks <file>', 'verify auxData JWTs against this JSON Web Key Set (without it they are decoded, not verified)')
     .option('--jwks-id <id>', "the key set's id: requests naming another keySetId are refused")
     .option('--grpc-port <n>', "also answer Cerbos's gRPC API (cerbos.svc.v1.CerbosService/CheckResources) on this port (0 = a free one)")
+    .option('--max-resources <n>', `resources per check request; more → 400 (default ${DEFAULT_REQUEST_LIMITS.maxResources}, as Cerbos)`)
+    .option('--max-actions <n>', `actions per resource; more → 400 (default ${DEFAULT_REQUEST_LIMITS.maxActions}, as Cerbos)`)
+    .option('--max-json-depth <n>', `nesting of the request JSON; deeper → 400 (default ${DEFAULT_REQUEST_LIMITS.maxJsonDepth})`)
+    .option('--max-string-bytes <n>', `bytes of one JSON string in a request; longer → 400 (default ${DEFAULT_REQUEST_LIMITS.maxStringBytes})`)
+    .option('--eval-budget <duration>', `evaluation time per request; over it → 422, 0 = none (default ${DEFAULT_EVAL_BUDGET_MS}ms)`)
+    .option('--max-inflight <n>', `check requests in flight; more → 503 + Retry-After at once (default ${DEFAULT_MAX_INFLIGHT})`)
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
@@ -94,6 +114,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
   const port = parseIntegerFlag('--port', flags.port, { min: 0, max: 65535 });
   const grpcPort = flags.grpcPort === undefined ? null : parseIntegerFlag('--grpc-port', flags.grpcPort, { min: 0, max: 65535 });
+  const guards = serverGuardOptions(flags);
   const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseIntegerFlag('--body-limit', flags.bodyLimit, { min: 1, max: 2 ** 31 });
   if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) {
     throw new UsageError(`${flags.cacheSize !== undefined ? '--cache-size' : '--cache-ttl'}: cannot be combined with --no-cache`);
@@ -129,7 +150,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   if (flags.jwks !== undefined) jwt.keySet = parseJwks(await readTextFile(path.resolve(ctx.cwd, flags.jwks), '--jwks'), flags.jwks);
   if (flags.jwksId !== undefined) jwt.keySetId = flags.jwksId;
   const onNotice = (message: string): void => void ctx.stderr.write(`authz-perf serve: note: ${message}\n`);
-  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError, jwt, onNotice }).catch((err: NodeJS.ErrnoException) => {
+  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError, jwt, onNotice, ...guards }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for a free one)`);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
     throw err;
@@ -151,6 +172,24 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   return 0;
 }
 
+/** Request limits, evaluation budget and load shedding from the serve flags. */
+function serverGuardOptions(flags: ServeFlags): Pick<ServerOptions, 'limits' | 'evalBudgetMs' | 'maxInflight'> {
+  const count = (flag: string, raw: string | undefined, fallback: number, max: number): number =>
+    raw === undefined ? fallback : parseIntegerFlag(flag, raw, { min: 1, max });
+  const limits: RequestLimits = {
+    maxResources: count('--max-resources', flags.maxResources, DEFAULT_REQUEST_LIMITS.maxResources, 1_000_000),
+    maxActions: count('--max-actions', flags.maxActions, DEFAULT_REQUEST_LIMITS.maxActions, 1_000_000),
+    maxJsonDepth: count('--max-json-depth', flags.maxJsonDepth, DEFAULT_REQUEST_LIMITS.maxJsonDepth, 1000),
+    maxStringBytes: count('--max-string-bytes', flags.maxStringBytes, DEFAULT_REQUEST_LIMITS.maxStringBytes, 2 ** 31),
+  };
+  const budget = flags.evalBudget?.trim();
+  const budgetMs = budget === undefined ? DEFAULT_EVAL_BUDGET_MS : budget === '0' ? 0 : parseDurationMs(budget, '--eval-budget');
+  return {
+    limits,
+    evalBudgetMs: budgetMs === 0 ? Infinity : budgetMs,
+    maxInflight: count('--max-inflight', flags.maxInflight, DEFAULT_MAX_INFLIGHT, 1_000_000),
+  };
+}
 
 async function readTextFile(file: string, flag: string): Promise<string> {
   try {

@@ -61,6 +61,10 @@ export { startServer, DEFAULT_PORT, DEFAULT_BODY_LIMIT_BYTES } from './server.js
 export type { ServerOptions, RunningServer } from './server.js';
 export type { ServerMetrics } from './metrics.js';
 export { toCheckRequest, RequestShapeError } from './request.js';
+export { DEFAULT_REQUEST_LIMITS, RequestLimitError, checkJsonLimits, checkCountLimits } from './request-limits.js';
+export type { RequestLimits } from './request-limits.js';
+export { DEFAULT_EVAL_BUDGET_MS, BudgetExceededError, checkWithinBudget } from './budget.js';
+export { DEFAULT_MAX_INFLIGHT, createLoadShedder } from './shedding.js';
 export { loadTestSuites, parseTestSuite, runTestSuites } from './test-suite.js';
 export type { TestSuite, SuiteTest, TestFailure, TestSuiteResults } from './test-suite.js';
 export type {

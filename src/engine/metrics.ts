@@ -70,8 +70,21 @@ export function maxOldSpaceSizeMiB(args: readonly string[]): number | null {
   return mib;
 }
 
-export function createServerMetrics(engine: Engine): ServerMetrics {
+/** What the server refused to protect itself, read at scrape time. */
+export interface GuardCounts {
+  /** check requests refused with 503 because --max-inflight were in flight */
+  shed: number;
+  /** check requests admitted and not yet answered */
+  inflight: number;
+  /** check requests refused with 400 for a request limit (resources, actions, JSON depth, string length) */
+  overLimit: number;
+  /** check requests ended with 422 because their evaluation passed --eval-budget */
+  overBudget: number;
+}
+
+export function createServerMetrics(engine: Engine, guards?: () => GuardCounts): ServerMetrics {
   const registry = new Registry();
+  if (guards !== undefined) registerGuardMetrics(registry, guards);
   const start = engine.cacheStats();
   const celStart = engine.celStats();
 
@@ -181,4 +194,28 @@ export function createServerMetrics(engine: Engine): ServerMetrics {
       http.inc({ route, code: String(code) });
     },
   };
+}
+
+function registerGuardMetrics(registry: Registry, guards: () => GuardCounts): void {
+  const counter = (name: string, help: string, read: (g: GuardCounts) => number): void =>
+    void new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(guards()));
+      },
+    });
+  counter('authz_perf_shed_requests_total', 'Check requests refused with 503 + Retry-After because --max-inflight were in flight', (g) => g.shed);
+  counter('authz_perf_request_limit_refusals_total', 'Check requests refused with 400 for a request limit (--max-resources, --max-actions, --max-json-depth, --max-string-bytes)', (g) => g.overLimit);
+  counter('authz_perf_eval_budget_exceeded_total', 'Check requests ended with 422 because their evaluation passed --eval-budget', (g) => g.overBudget);
+  new Gauge({
+    name: 'authz_perf_inflight_requests',
+    help: 'Check requests admitted and not yet answered',
+    registers: [registry],
+    collect() {
+      this.set(guards().inflight);
+    },
+  });
 }

@@ -5,7 +5,7 @@
 import type { Attributes, AuxData, CheckRequest, ResourceEntry } from './types.js';
 
 export class RequestShapeError extends Error {
-  override readonly name = 'RequestShapeError';
+  override readonly name: string = 'RequestShapeError';
   constructor(
     readonly field: string,
     message: string,

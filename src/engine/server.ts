@@ -10,6 +10,9 @@ import type { Engine } from './engine.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { AuxDataError, createJwtDecoder, UNVERIFIED_NOTICE, type JwtOptions } from './aux-data.js';
 import { RequestShapeError, toCheckRequest } from './request.js';
+import { DEFAULT_REQUEST_LIMITS, RequestLimitError, checkCountLimits, checkJsonLimits, type RequestLimits } from './request-limits.js';
+import { BudgetExceededError, DEFAULT_EVAL_BUDGET_MS, checkWithinBudget } from './budget.js';
+import { DEFAULT_MAX_INFLIGHT, RETRY_AFTER_S, createLoadShedder, overloadMessage } from './shedding.js';
 
 export interface ServerOptions {
   /** default 127.0.0.1 */
@@ -30,6 +33,12 @@ export interface ServerOptions {
    * (the message to print is UNVERIFIED_NOTICE).
    */
   onNotice?: (message: string) => void;
+  /** resources, actions, JSON depth and string length per request (default DEFAULT_REQUEST_LIMITS) */
+  limits?: Partial<RequestLimits>;
+  /** ms of evaluation per request before it is ended with 422 (default 500; Infinity for none) */
+  evalBudgetMs?: number;
+  /** check requests admitted at once; more get 503 + Retry-After (default 128) */
+  maxInflight?: number;
 }
 
 export interface RunningServer {
@@ -105,9 +114,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export async function startServer(engine: Engine, options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const metrics = createServerMetrics(engine);
   const jwt = createJwtDecoder(options.jwt);
   let noticeGiven = jwt.verifies;
+  const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
+  const budget = { budgetMs: options.evalBudgetMs ?? DEFAULT_EVAL_BUDGET_MS };
+  const shedder = createLoadShedder(options.maxInflight ?? DEFAULT_MAX_INFLIGHT);
+  const guardCounts = { overLimit: 0, overBudget: 0 };
+  const metrics = createServerMetrics(engine, () => ({ shed: shedder.shed, inflight: shedder.inflight, ...guardCounts }));
 
   const handleCheck = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     const t0 = process.hrtime.bigint();
@@ -124,15 +137,19 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     }
     let body: unknown;
     try {
+      checkJsonLimits(raw, limits);
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
+      if (err instanceof RequestLimitError) return refuseOverLimit(res, err);
       sendError(res, 400, `malformed JSON: ${(err as Error).message}`, 'body');
       return 400;
     }
     let check;
     try {
+      checkCountLimits(body, limits);
       check = toCheckRequest(body);
     } catch (err) {
+      if (err instanceof RequestLimitError) return refuseOverLimit(res, err);
       if (err instanceof RequestShapeError) {
         sendError(res, 400, err.message, err.field);
         return 400;
@@ -155,10 +172,24 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
         throw err;
       }
     }
-    const response = engine.check(check);
+    let response;
+    try {
+      response = await checkWithinBudget(engine, check, budget);
+    } catch (err) {
+      if (!(err instanceof BudgetExceededError)) throw err;
+      guardCounts.overBudget++;
+      sendError(res, 422, err.message);
+      return 422;
+    }
     send(res, 200, JSON.stringify(response));
     metrics.observeCheck(Number(process.hrtime.bigint() - t0) / 1e9, response);
     return 200;
+  };
+
+  const refuseOverLimit = (res: ServerResponse, err: RequestLimitError): number => {
+    guardCounts.overLimit++;
+    sendError(res, 400, err.message, err.field);
+    return 400;
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<[string, number]> => {
@@ -169,7 +200,15 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
           sendError(res, 405, `${req.method ?? ''} not allowed on ${CHECK_PATH}; use POST`, undefined, { allow: 'POST' });
           return [path, 405];
         }
-        return [path, await handleCheck(req, res)];
+        if (!shedder.tryAdmit()) {
+          sendError(res, 503, overloadMessage(shedder.maxInflight), undefined, { 'retry-after': String(RETRY_AFTER_S) });
+          return [path, 503];
+        }
+        try {
+          return [path, await handleCheck(req, res)];
+        } finally {
+          shedder.release();
+        }
       case '/health':
       case '/_cerbos/health':
         if (req.method !== 'GET' && req.method !== 'HEAD') {

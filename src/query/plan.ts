@@ -72,6 +72,9 @@ export function parsePlanJson(json: unknown, file?: string): ParsedPlan {
   }
   const nodes: PlanNode[] = [];
   const build = (raw: RawPlanNode, depth: number, parent: PlanNode | null): PlanNode => {
+    if (typeof raw !== 'object' || raw === null || typeof raw['Node Type'] !== 'string') {
+      throw new InputError(`not an EXPLAIN (FORMAT JSON) output: a plan node at depth ${depth} has no "Node Type"`, { file });
+    }
     const node: PlanNode = {
       id: nodes.length,
       depth,

@@ -26,7 +26,12 @@ export function loadReport(text: string, file: string): Report {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
     throw new InputError(`invalid report: ${first.message}${more}`, at(text, file, first.pointer));
   }
-  return upgradeReport(record);
+  try {
+    return upgradeReport(record);
+  } catch (err) {
+    // a schema-valid older report whose section does not have that version's shape
+    throw new InputError(`invalid report: its ${String(record.command)} section cannot be read as schemaVersion ${String(record.schemaVersion)} (${(err as Error).message})`, { file, line: 1, column: 1 });
+  }
 }
 
 function checkSchemaVersion(version: unknown, text: string, file: string): void {

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveCommand, type ServeFlags } from '../../src/cli/serve.js';
 import { captureContext, runCli } from '../helpers/cli.js';
+import { startServeChild } from '../helpers/serve-child.js';
 
 const context = captureContext;
 
@@ -115,20 +115,8 @@ test('the real process stops with exit 0 on SIGTERM', { timeout: 20_000 }, async
     const ctx = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, debug: false, exitCode: 0 };
     const flags = { port: '0', host: '127.0.0.1', cache: true, scenario: 'abac-cel' };
     serveCommand(ctx, flags, { untilStopped: untilSignal }).then((c) => { process.exitCode = c; });`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => {
-      stderr += s;
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`exited early (${String(code)}): ${stderr}`)));
-  });
-  assert.match(stderr, /\(scenario abac-cel, 2 policies\)/);
-  assert.equal((await fetch(`${url}/health`)).status, 200);
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  assert.equal(await exit, 0);
+  const child = await startServeChild(['--input-type=module', '-e', script]);
+  assert.match(child.stderr(), /\(scenario abac-cel, 2 policies\)/);
+  assert.equal((await fetch(`${child.url}/health`)).status, 200);
+  assert.equal(await child.stop(), 0);
 });
