@@ -1,6 +1,6 @@
 /**
  * `authz-perf serve [--scenario NAME | --policies DIR] [--port 3592] [--host 127.0.0.1]
- *  [--cache-size N] [--cache-ttl 60s] [--no-cache] [--body-limit BYTES] [--globals FILE]
+ *  [--cache-size N] [--cache-ttl 60s] [--cache-max-bytes B] [--no-cache] [--body-limit BYTES] [--globals FILE]
  *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]]` — the reference engine over
  * HTTP (Cerbos check API) until SIGINT/SIGTERM.
  */
@@ -15,6 +15,7 @@ import { parseDurationMs } from '../util/duration.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_CACHE,
+  DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_PORT,
   createEngine,
   loadPolicySet,
@@ -34,6 +35,8 @@ export interface ServeFlags {
   host: string;
   cacheSize?: string;
   cacheTtl?: string;
+  /** byte bound of the decision cache */
+  cacheMaxBytes?: string;
   /** commander's --no-cache */
   cache: boolean;
   bodyLimit?: string;
@@ -54,6 +57,9 @@ export interface ServeIo {
 const DEFAULT_SCENARIO = 'abac-cel';
 /** largest --cache-size (loadtest checks its own --cache-size against it before starting serve) */
 export const SERVE_CACHE_SIZE_MAX = 100_000_000;
+/** --cache-max-bytes range: 64 KiB (entries of 256 bytes) to 64 GiB */
+const CACHE_MAX_BYTES_MIN = 64 * 1024;
+const CACHE_MAX_BYTES_MAX = 64 * 1024 ** 3;
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -65,6 +71,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--cache-size <n>', `decision cache entries (default ${DEFAULT_CACHE.maxEntries})`)
     .option('--cache-ttl <duration>', `decision cache TTL, e.g. 30s (default ${DEFAULT_CACHE.ttlMs / 1000}s)`)
+    .option('--cache-max-bytes <bytes>', `byte bound of the decision cache (estimated size of its entries; default ${DEFAULT_CACHE_MAX_BYTES}); an entry over 1/256 of it is not cached`)
     .option('--no-cache', 'turn the decision cache off')
     .option('--body-limit <bytes>', `largest accepted request body (default ${DEFAULT_BODY_LIMIT_BYTES})`)
     .option('--globals <file>', "YAML/JSON mapping of engine globals, G / globals in CEL (default: the scenario's globals)")
@@ -91,13 +98,16 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
   const port = parseIntegerFlag('--port', flags.port, { min: 0, max: 65535 });
   const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseIntegerFlag('--body-limit', flags.bodyLimit, { min: 1, max: 2 ** 31 });
-  if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) {
-    throw new UsageError(`${flags.cacheSize !== undefined ? '--cache-size' : '--cache-ttl'}: cannot be combined with --no-cache`);
+  if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined || flags.cacheMaxBytes !== undefined)) {
+    const flag = flags.cacheSize !== undefined ? '--cache-size' : flags.cacheTtl !== undefined ? '--cache-ttl' : '--cache-max-bytes';
+    throw new UsageError(`${flag}: cannot be combined with --no-cache`);
   }
   const cache = flags.cache
     ? {
         maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX }),
         ttlMs: flags.cacheTtl === undefined ? DEFAULT_CACHE.ttlMs : parseDurationMs(flags.cacheTtl, '--cache-ttl'),
+        maxBytes:
+          flags.cacheMaxBytes === undefined ? DEFAULT_CACHE_MAX_BYTES : parseIntegerFlag('--cache-max-bytes', flags.cacheMaxBytes, { min: CACHE_MAX_BYTES_MIN, max: CACHE_MAX_BYTES_MAX }),
       }
     : false;
 

@@ -2,14 +2,18 @@
  * The engine over HTTP, Cerbos-shaped: POST /api/check/resources, GET /health, GET /metrics.
  * node:http with keep-alive; a body limit (413); malformed JSON or a bad request shape → 400 with a
  * JSON error naming the field; unknown route → 404; wrong method → 405. A handler error answers
- * 500 and never takes the process down.
+ * 500 and never takes the process down. Check responses carry
+ * `Server-Timing: engine;dur=<ms>, handler;dur=<ms>` (decision time, whole handler time).
+ * The check path runs on callbacks (no promise unless a JWT is verified); metrics per request are
+ * integer counts (metrics.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from './engine.js';
-import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { CHECK_ROUTE as CHECK_PATH, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { AuxDataError, createJwtDecoder, UNVERIFIED_NOTICE, type JwtOptions } from './aux-data.js';
 import { RequestShapeError, toCheckRequest } from './request.js';
+import type { CheckRequest } from './types.js';
 
 export interface ServerOptions {
   /** default 127.0.0.1 */
@@ -30,6 +34,8 @@ export interface ServerOptions {
    * (the message to print is UNVERIFIED_NOTICE).
    */
   onNotice?: (message: string) => void;
+  /** the metrics to count into (default: a new set for this server; a cluster worker passes its own) */
+  metrics?: ServerMetrics;
 }
 
 export interface RunningServer {
@@ -44,7 +50,6 @@ export interface RunningServer {
 export const DEFAULT_PORT = 3592;
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
-const CHECK_PATH = '/api/check/resources';
 const JSON_TYPE = 'application/json';
 
 interface ErrorBody {
@@ -54,7 +59,9 @@ interface ErrorBody {
 }
 
 function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE, extra?: Record<string, string>): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+  const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(body) };
+  if (extra !== undefined) for (const k in extra) headers[k] = extra[k]!;
+  res.writeHead(status, headers);
   res.end(body);
 }
 
@@ -64,112 +71,143 @@ function sendError(res: ServerResponse, status: number, message: string, field?:
   send(res, status, JSON.stringify(body), JSON_TYPE, extra);
 }
 
+/** `Server-Timing` of a check response: engine = decision time, handler = whole handler time (ms). */
+export function serverTiming(engineMs: number, handlerMs: number): string {
+  return `engine;dur=${engineMs.toFixed(3)}, handler;dur=${handlerMs.toFixed(3)}`;
+}
+
 class BodyTooLarge extends Error {}
 
-/** Reads the whole body, rejecting (without buffering the rest) once it exceeds `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) {
-        done = true;
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      }
-    });
-    req.on('error', (err) => {
-      if (!done) {
-        done = true;
-        reject(err);
-      }
-    });
+type BodyCallback = (err: Error | null, body: Buffer | null) => void;
+
+/**
+ * Reads the whole body with plain callbacks (no promise per request), failing with BodyTooLarge
+ * (without buffering the rest) once it exceeds `limit` bytes.
+ */
+function readBody(req: IncomingMessage, limit: number, done: BodyCallback): void {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    done(new BodyTooLarge(), null);
+    return;
+  }
+  let first: Buffer | null = null;
+  let chunks: Buffer[] | null = null;
+  let size = 0;
+  let finished = false;
+  req.on('data', (chunk: Buffer) => {
+    if (finished) return;
+    size += chunk.length;
+    if (size > limit) {
+      finished = true;
+      done(new BodyTooLarge(), null);
+    } else if (first === null) first = chunk;
+    else (chunks ??= [first]).push(chunk);
   });
+  req.on('end', () => {
+    if (finished) return;
+    finished = true;
+    done(null, chunks !== null ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
+  });
+  req.on('error', (err) => {
+    if (finished) return;
+    finished = true;
+    done(err, null);
+  });
+}
+
+/** The path part of a request URL, without allocating when there is no query. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 export async function startServer(engine: Engine, options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const metrics = createServerMetrics(engine);
+  const metrics = options.metrics ?? createServerMetrics(engine);
   const jwt = createJwtDecoder(options.jwt);
   let noticeGiven = jwt.verifies;
 
-  const handleCheck = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    const t0 = process.hrtime.bigint();
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, limit);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        // the rest of the body is not read: close the connection after answering
-        sendError(res, 413, `request body exceeds the limit of ${limit} bytes`, undefined, { connection: 'close' });
-        return 413;
-      }
-      throw err;
-    }
+  /** The body as a CheckRequest, or null after answering 400. */
+  const parseCheck = (res: ServerResponse, raw: Buffer): CheckRequest | null => {
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
       sendError(res, 400, `malformed JSON: ${(err as Error).message}`, 'body');
-      return 400;
+      return null;
     }
-    let check;
     try {
-      check = toCheckRequest(body);
+      return toCheckRequest(body);
     } catch (err) {
-      if (err instanceof RequestShapeError) {
-        sendError(res, 400, err.message, err.field);
-        return 400;
-      }
-      throw err;
+      if (!(err instanceof RequestShapeError)) throw err;
+      sendError(res, 400, err.message, err.field);
+      return null;
     }
-    if (check.auxData?.jwt !== undefined) {
-      if (!noticeGiven) {
-        noticeGiven = true;
-        options.onNotice?.(UNVERIFIED_NOTICE);
-      }
-      try {
-        const claims = await jwt.claims(check.auxData);
-        if (claims !== undefined) check.auxData.jwtClaims = claims;
-      } catch (err) {
-        if (err instanceof AuxDataError) {
-          sendError(res, 400, err.message, err.field);
-          return 400;
-        }
-        throw err;
-      }
-    }
-    const response = engine.check(check);
-    send(res, 200, JSON.stringify(response));
-    metrics.observeCheck(Number(process.hrtime.bigint() - t0) / 1e9, response);
-    return 200;
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<[string, number]> => {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
+  /** Adds the JWT claims to `check.auxData`; false after answering 400. */
+  const addClaims = async (res: ServerResponse, check: CheckRequest): Promise<boolean> => {
+    if (!noticeGiven) {
+      noticeGiven = true;
+      options.onNotice?.(UNVERIFIED_NOTICE);
+    }
+    try {
+      const claims = await jwt.claims(check.auxData!);
+      if (claims !== undefined) check.auxData!.jwtClaims = claims;
+      return true;
+    } catch (err) {
+      if (!(err instanceof AuxDataError)) throw err;
+      sendError(res, 400, err.message, err.field);
+      return false;
+    }
+  };
+
+  /** Decides and answers 200 with Server-Timing; `t0` is when the handler started (performance.now). */
+  const decide = (res: ServerResponse, check: CheckRequest, t0: number): void => {
+    const t1 = performance.now();
+    const response = engine.check(check);
+    const t2 = performance.now();
+    const body = JSON.stringify(response);
+    res.writeHead(200, {
+      'content-type': JSON_TYPE,
+      'content-length': Buffer.byteLength(body),
+      'server-timing': serverTiming(t2 - t1, performance.now() - t0),
+    });
+    res.end(body);
+    metrics.observeCheck((performance.now() - t0) / 1000, response);
+    metrics.observeHttp(CHECK_PATH, 200);
+  };
+
+  /** Answers one POST to the check route; errors go to `fail` (a 500). */
+  const handleCheck = (req: IncomingMessage, res: ServerResponse, fail: (err: unknown) => void): void => {
+    const t0 = performance.now();
+    readBody(req, limit, (err, raw) => {
+      try {
+        if (err !== null) {
+          if (!(err instanceof BodyTooLarge)) throw err;
+          // the rest of the body is not read: close the connection after answering
+          sendError(res, 413, `request body exceeds the limit of ${limit} bytes`, undefined, { connection: 'close' });
+          metrics.observeHttp(CHECK_PATH, 413);
+          return;
+        }
+        const check = parseCheck(res, raw!);
+        if (check === null) return metrics.observeHttp(CHECK_PATH, 400);
+        if (check.auxData?.jwt === undefined) return decide(res, check, t0);
+        addClaims(res, check).then((ok) => (ok ? decide(res, check, t0) : metrics.observeHttp(CHECK_PATH, 400)), fail);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  };
+
+  /** The routes other than the check API: answered, then counted. */
+  const handleOther = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<[string, number]> => {
     switch (path) {
       case CHECK_PATH:
-        if (req.method !== 'POST') {
-          sendError(res, 405, `${req.method ?? ''} not allowed on ${CHECK_PATH}; use POST`, undefined, { allow: 'POST' });
-          return [path, 405];
-        }
-        return [path, await handleCheck(req, res)];
+        sendError(res, 405, `${req.method ?? ''} not allowed on ${CHECK_PATH}; use POST`, undefined, { allow: 'POST' });
+        return [path, 405];
       case '/health':
       case '/_cerbos/health':
         if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -191,16 +229,18 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     }
   };
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
-    route(req, res).then(
-      ([name, code]) => metrics.observeHttp(name, code),
-      (err: unknown) => {
-        metrics.observeHttp('error', 500);
-        if (!res.headersSent) sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
-        else res.destroy();
-      },
-    );
-  });
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const fail = (err: unknown): void => {
+      metrics.observeHttp('error', 500);
+      if (!res.headersSent) sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
+      else res.destroy();
+    };
+    const path = pathOf(req.url);
+    if (path === CHECK_PATH && req.method === 'POST') return handleCheck(req, res, fail);
+    handleOther(req, res, path).then(([name, code]) => metrics.observeHttp(name, code), fail);
+  };
+
+  const server = createServer({ keepAlive: true }, onRequest);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('clientError', (_err, socket) => {
