@@ -8,14 +8,19 @@ import { StageRecorder } from './stages.js';
 import { compareCelEngines, type ConditionInputs } from './cel-engines.js';
 import { httpRoundTripTask } from './http.js';
 import { measureChildMemory } from './memory.js';
+import { measureBareRatio } from './bare-compare.js';
 import { listBenchScenarios, openScenario, type BenchEngine, type BenchEvaluation, type OpenedScenario } from './engine-adapter.js';
 import { pairedRatio } from './paired.js';
 import { analyzeExpression } from '../cel/analyze.js';
 import type { BenchRunOptions } from './options.js';
-import type { BenchScenarioResult, BenchSection, BenchTaskResult, OverheadRatio } from './types.js';
+import type { BenchScenarioResult, BenchSection, BenchTaskResult, HttpBaseline, OverheadRatio } from './types.js';
 
 export const OVERHEAD_GOAL = 1.5;
 export const CACHE_SPEEDUP_GOAL = 20;
+/** serve ÷ bare node:http throughput, median of the rounds */
+export const BARE_RATIO_GOAL = 0.85;
+const BARE_ROUNDS = 3;
+const BARE_CONNECTIONS = 10;
 /** requests in the overhead pass (each round runs all of them on both sides) */
 const OVERHEAD_BATCH = 256;
 /** inputs kept per CEL condition */
@@ -194,6 +199,19 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
     );
   }
 
+  let httpBaseline: HttpBaseline | undefined;
+  if (options.http && !options.signal?.aborted) {
+    progress(`${label}: serve vs a bare node:http server (${BARE_ROUNDS} alternating rounds, autocannon, ${BARE_CONNECTIONS} connections)`);
+    try {
+      const pairs = sc.requests.map((r): [string, string] => [JSON.stringify(r), JSON.stringify(uncached.check(r))]);
+      const roundMs = Math.max(1000, options.timeMs * 2);
+      const c = await measureBareRatio({ scenario: name, pairs, rounds: BARE_ROUNDS, roundMs, connections: BARE_CONNECTIONS, ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}), ...(options.lenientScopes ? { lenientScopes: true } : {}) });
+      httpBaseline = { ...c, goal: BARE_RATIO_GOAL };
+    } catch (err) {
+      warnings.push(`serve vs bare node:http not measured: ${(err as Error).message}`);
+    }
+  }
+
   const heapDeltaBytes = process.memoryUsage().heapUsed - heapBefore;
   let memory: BenchScenarioResult['memory'] = {
     heapDeltaBytes,
@@ -218,6 +236,7 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   };
   if (sc.description) result.description = sc.description;
   if (celEngines) result.celEngines = celEngines;
+  if (httpBaseline) result.httpBaseline = httpBaseline;
   return result;
 }
 
