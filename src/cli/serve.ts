@@ -1,7 +1,7 @@
 /**
  * `authz-perf serve [--scenario NAME | --policies DIR] [--port 3592] [--host 127.0.0.1]
  *  [--cache-size N] [--cache-ttl 60s] [--cache-max-bytes B] [--no-cache] [--body-limit BYTES] [--globals FILE]
- *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]]` — the reference engine over
+ *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]] [--workers N|auto]` — the reference engine over
  * HTTP (Cerbos check API) until SIGINT/SIGTERM.
  */
 import { readFile } from 'node:fs/promises';
@@ -24,9 +24,12 @@ import {
   startServer,
   type JwtOptions,
   type Globals,
-  type RunningServer,
 } from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createServerMetrics, processMetricsRegistry } from '../engine/metrics.js';
+import { WorkerStartError, isClusterWorker, scrapeCluster, startCluster, workerListening } from '../engine/workers.js';
 
 export interface ServeFlags {
   scenario?: string;
@@ -47,16 +50,26 @@ export interface ServeFlags {
   jwks?: string;
   /** the key set's id (a request naming another keySetId is refused) */
   jwksId?: string;
+  /** server processes (node:cluster): a count or `auto` (one per core) */
+  workers?: string;
+}
+
+/** What a running `serve` offers: one server, or the workers of a cluster sharing its port. */
+export interface ServeView {
+  url: string;
+  /** server processes answering on `url` */
+  workers: number;
 }
 
 export interface ServeIo {
   /** resolves when the server should stop (SIGINT/SIGTERM in the real CLI) */
-  untilStopped(server: RunningServer): Promise<void>;
+  untilStopped(server: ServeView): Promise<void>;
 }
 
 const DEFAULT_SCENARIO = 'abac-cel';
 /** largest --cache-size (loadtest checks its own --cache-size against it before starting serve) */
 export const SERVE_CACHE_SIZE_MAX = 100_000_000;
+const WORKERS_MAX = 256;
 /** --cache-max-bytes range: 64 KiB (entries of 256 bytes) to 64 GiB */
 const CACHE_MAX_BYTES_MIN = 64 * 1024;
 const CACHE_MAX_BYTES_MAX = 64 * 1024 ** 3;
@@ -78,6 +91,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--lenient-scopes', "resolve a request scope without policies to its nearest ancestor (Cerbos's lenientScopeSearch)")
     .option('--jwks <file>', 'verify auxData JWTs against this JSON Web Key Set (without it they are decoded, not verified)')
     .option('--jwks-id <id>', "the key set's id: requests naming another keySetId are refused")
+    .option('--workers <n|auto>', `server processes sharing the port (node:cluster; auto = one per core, default 1, at most ${WORKERS_MAX}); each worker has its own decision cache, so --cache-size and --cache-max-bytes apply per worker; /metrics sums all workers`)
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
@@ -135,17 +149,53 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   if (flags.jwks !== undefined) jwt.keySet = parseJwks(await readTextFile(path.resolve(ctx.cwd, flags.jwks), '--jwks'), flags.jwks);
   if (flags.jwksId !== undefined) jwt.keySetId = flags.jwksId;
   const onNotice = (message: string): void => void ctx.stderr.write(`authz-perf serve: note: ${message}\n`);
-  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError, jwt, onNotice }).catch((err: NodeJS.ErrnoException) => {
+  const workers = parseWorkers(flags.workers);
+  const { resourcePolicies, principalPolicies, rolePolicies } = policySet.stats;
+  const n = resourcePolicies + principalPolicies + rolePolicies;
+  const what = `${label}, ${n} ${n === 1 ? 'policy' : 'policies'}`;
+  if (workers > 1 && !isClusterWorker()) return serveCluster(ctx, { ...flags, workers: '1' }, workers, what, policySet.warnings, io);
+  // a cluster worker's /metrics is every worker's, aggregated by the primary
+  const metrics = isClusterWorker() ? createServerMetrics(engine, { scrape: scrapeCluster }) : undefined;
+  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError, jwt, onNotice, ...(metrics ? { metrics } : {}) }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for a free one)`);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
     throw err;
   });
-  const { resourcePolicies, principalPolicies, rolePolicies } = policySet.stats;
-  const n = resourcePolicies + principalPolicies + rolePolicies;
-  ctx.stderr.write(`authz-perf serve listening on ${server.url} (${label}, ${n} ${n === 1 ? 'policy' : 'policies'})\n`);
-  for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
-  await io.untilStopped(server);
+  if (isClusterWorker()) {
+    // the primary prints the listening line and the notes once
+    workerListening(server.url, [processMetricsRegistry(), server.metrics.registry]);
+  } else {
+    ctx.stderr.write(`authz-perf serve listening on ${server.url} (${what})\n`);
+    for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
+  }
+  await io.untilStopped({ url: server.url, workers: 1 });
   await server.close();
+  return 0;
+}
+
+/** `--workers`: 1 when absent, `auto` = available cores. */
+export function parseWorkers(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return Math.min(WORKERS_MAX, availableParallelism());
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--workers: expected an integer between 1 and ${WORKERS_MAX} or "auto", got "${raw}"`);
+  return parseIntegerFlag('--workers', raw, { min: 1, max: WORKERS_MAX });
+}
+
+const SERVE_WORKER = fileURLToPath(new URL('./serve-worker.js', import.meta.url));
+
+/** The primary of `serve --workers N`: forks the workers, prints the listening line, stops them. */
+async function serveCluster(ctx: CliContext, workerFlags: ServeFlags, workers: number, what: string, warnings: readonly string[], io: ServeIo): Promise<number> {
+  const started = await startCluster(workers, SERVE_WORKER, [JSON.stringify(workerFlags)]).catch((err: unknown) => {
+    if (err instanceof WorkerStartError) throw err.exitCode === 2 ? new UsageError(err.message) : new Error(err.message);
+    throw err;
+  });
+  try {
+    ctx.stderr.write(`authz-perf serve listening on ${started.url} (${what}, ${workers} workers)\n`);
+    for (const warning of warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
+    await io.untilStopped({ url: started.url, workers });
+  } finally {
+    await started.close();
+  }
   return 0;
 }
 
