@@ -134,7 +134,10 @@ function cacheLine(s: BenchScenarioResult): Verdict | null {
     tone: ok ? 'good' : 'bad',
     text:
       `cache speed-up ${ratioText(c.ratio)} (goal ≥ ${c.goal}×) ${ok ? 'met' : 'MISSED'}: cached check ${formatDurationNs(c.cachedMeanNs)} ` +
-      `vs uncached ${formatDurationNs(c.uncachedMeanNs)}${c.ratio < 1 ? ` — a hit costs ${ratioText(1 / c.ratio)} a full evaluation` : ''}`,
+      `vs uncached ${formatDurationNs(c.uncachedMeanNs)}${c.ratio < 1 ? ` — a hit costs ${ratioText(1 / c.ratio)} a full evaluation` : ''}` +
+      (c.floorMeanNs !== undefined && c.hitFloorRatio !== undefined
+        ? `; floor (read + compare what the decisions depend on) ${formatDurationNs(c.floorMeanNs)} per check, hit ÷ floor ${ratioText(c.hitFloorRatio)} (goal ≤ ${c.hitFloorGoal ?? 2}×)`
+        : ''),
   };
 }
 
