@@ -4,6 +4,7 @@
  */
 import { Client } from 'undici';
 import type { TaskDef } from './runner.js';
+import type { HttpBaseline } from './types.js';
 
 export const CHECK_PATH = '/api/check/resources';
 
@@ -39,19 +40,7 @@ export function httpRoundTripTask(origin: string, bodies: string[], id = 'http-r
 }
 
 /** `serve` ÷ the bare node:http server, throughput in alternating rounds (the report's httpBaseline). */
-export interface BareComparison {
-  /** requests/s of `serve` per round */
-  serveRps: number[];
-  /** requests/s of the bare server per round */
-  bareRps: number[];
-  /** serve ÷ bare per round */
-  ratios: number[];
-  min: number;
-  median: number;
-  max: number;
-  connections: number;
-  roundMs: number;
-}
+export type BareComparison = Omit<HttpBaseline, 'goal'>;
 
 export interface ThroughputRound {
   /** requests/s over one round against `origin` */

@@ -81,11 +81,23 @@ class BodyTooLarge extends Error {}
 type BodyCallback = (err: Error | null, body: Buffer | null) => void;
 
 /**
+ * Content-Length from the raw header list (NaN when absent): reading `req.headers` would build
+ * the whole lowercased header object, which the check path needs for nothing else.
+ */
+function declaredLength(raw: readonly string[]): number {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return Number(raw[i + 1]);
+  }
+  return NaN;
+}
+
+/**
  * Reads the whole body with plain callbacks (no promise per request), failing with BodyTooLarge
  * (without buffering the rest) once it exceeds `limit` bytes.
  */
 function readBody(req: IncomingMessage, limit: number, done: BodyCallback): void {
-  const declared = Number(req.headers['content-length']);
+  const declared = declaredLength(req.rawHeaders);
   if (declared > limit) {
     done(new BodyTooLarge(), null);
     return;

@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Client } from 'undici';
 import { serveChildArgs } from '../../src/cli/serve.js';
+import { startServeChild } from '../helpers/serve-child.js';
 
 const REQUESTS = 2000;
 const ATTR_BYTES = 400 * 1024;
@@ -22,19 +22,10 @@ function rssBytes(pid: number): number {
 test('2,000 requests with 400 KB attributes: RSS stays below 300 MB under --max-old-space-size=256', { timeout: 240_000 }, async (t) => {
   if (process.platform !== 'linux') return t.skip('reads RSS from /proc (Linux only)');
   const args = serveChildArgs({ port: '0', host: '127.0.0.1', cache: true, scenario: 'abac-cel' }, false);
-  const child = spawn(process.execPath, ['--max-old-space-size=256', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const serve = await startServeChild(['--max-old-space-size=256', ...serveChildArgs({ port: '0', host: '127.0.0.1', cache: true, scenario: 'abac-cel' }, false)]);
+  const child = serve.child;
   try {
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (s: string) => {
-        stderr += s;
-        const m = /listening on (http:\/\/\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited early (${String(code)}): ${stderr}`)));
-    });
+    const url = serve.url;
     const client = new Client(url, { pipelining: 1 });
     const pad = 'x'.repeat(ATTR_BYTES);
     let maxRss = 0;
@@ -65,7 +56,6 @@ test('2,000 requests with 400 KB attributes: RSS stays below 300 MB under --max-
     assert.ok(maxRss < RSS_LIMIT, `max RSS ${Math.round(maxRss / 2 ** 20)} MiB < 300 MB`);
     t.diagnostic(`max RSS ${Math.round(maxRss / 2 ** 20)} MiB over ${REQUESTS} requests of ${ATTR_BYTES / 1024} KB attributes`);
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await serve.stop();
   }
 });

@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { serveChildArgs } from '../../src/cli/serve.js';
+import { startServeChild } from '../helpers/serve-child.js';
 
 /** One request on a new connection (the primary hands connections to workers in turn). */
 function send(url: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
@@ -29,19 +29,12 @@ function metric(text: string, line: RegExp): number {
 }
 
 test('serve --workers 2: both workers answer and /metrics sums them', { timeout: 60_000 }, async () => {
-  const child = spawn(process.execPath, serveChildArgs({ port: '0', host: '127.0.0.1', cache: true, scenario: 'rbac-simple', workers: '2' }, false), { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const serve = await startServeChild(
+    serveChildArgs({ port: '0', host: '127.0.0.1', cache: true, scenario: 'rbac-simple', workers: '2' }, false),
+    /listening on (http:\/\/\S+) .*2 workers\)/,
+  );
   try {
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (s: string) => {
-        stderr += s;
-        const m = /listening on (http:\/\/\S+) .*2 workers\)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited early (${String(code)}): ${stderr}`)));
-    });
+    const url = serve.url;
     const body = JSON.stringify({ principal: { id: 'a', roles: ['viewer'] }, resources: [{ resource: { kind: 'document', id: 'd' }, actions: ['view'] }] });
     const N = 20;
     for (let i = 0; i < N; i++) assert.equal((await send(url, 'POST', '/api/check/resources', body)).status, 200);
@@ -56,8 +49,7 @@ test('serve --workers 2: both workers answer and /metrics sums them', { timeout:
     assert.equal(misses, 2, 'one miss per worker: both served, and both are counted');
     assert.equal(hits + misses, N);
   } finally {
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await serve.stop(), 0);
   }
 });
 
