@@ -19,7 +19,7 @@ function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-test('2,000 requests with 400 KB attributes: RSS stays below 300 MB under --max-old-space-size=256', { timeout: 240_000 }, async (t) => {
+test('2,000 requests with 400 KB attributes: RSS stays below 300 MB under --max-old-space-size=256', { timeout: 480_000 }, async (t) => {
   if (process.platform !== 'linux') return t.skip('reads RSS from /proc (Linux only)');
   const args = serveChildArgs({ port: '0', host: '127.0.0.1', cache: true, scenario: 'abac-cel' }, false);
   const serve = await startServeChild(['--max-old-space-size=256', ...serveChildArgs({ port: '0', host: '127.0.0.1', cache: true, scenario: 'abac-cel' }, false)]);
