@@ -4,6 +4,7 @@
  */
 import { Client } from 'undici';
 import type { TaskDef } from './runner.js';
+import type { HttpBaseline } from './types.js';
 
 export const CHECK_PATH = '/api/check/resources';
 
@@ -36,4 +37,28 @@ export function httpRoundTripTask(origin: string, bodies: string[], id = 'http-r
     },
   };
   return { task, close: () => client.close() };
+}
+
+/** `serve` ÷ the bare node:http server, throughput in alternating rounds (the report's httpBaseline). */
+export type BareComparison = Omit<HttpBaseline, 'goal'>;
+
+export interface ThroughputRound {
+  /** requests/s over one round against `origin` */
+  (origin: string, durationMs: number): Promise<number>;
+}
+
+/**
+ * Alternates rounds against the two servers (bare first, then serve, `rounds` times), so a change
+ * of machine load affects both alike; ratios are per round.
+ */
+export async function compareWithBare(serveOrigin: string, bareOrigin: string, rounds: number, roundMs: number, connections: number, measure: ThroughputRound): Promise<BareComparison> {
+  const serveRps: number[] = [];
+  const bareRps: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    bareRps.push(await measure(bareOrigin, roundMs));
+    serveRps.push(await measure(serveOrigin, roundMs));
+  }
+  const ratios = serveRps.map((s, i) => (bareRps[i]! > 0 ? s / bareRps[i]! : 0));
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return { serveRps, bareRps, ratios, min: sorted[0] ?? 0, median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted[sorted.length - 1] ?? 0, connections, roundMs };
 }

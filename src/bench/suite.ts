@@ -8,14 +8,22 @@ import { StageRecorder } from './stages.js';
 import { compareCelEngines, type ConditionInputs } from './cel-engines.js';
 import { httpRoundTripTask } from './http.js';
 import { measureChildMemory } from './memory.js';
+import { measureBareRatio } from './bare-compare.js';
+import { hitFloorPass } from './cache-floor.js';
 import { listBenchScenarios, openScenario, type BenchEngine, type BenchEvaluation, type OpenedScenario } from './engine-adapter.js';
 import { pairedRatio } from './paired.js';
 import { analyzeExpression } from '../cel/analyze.js';
 import type { BenchRunOptions } from './options.js';
-import type { BenchScenarioResult, BenchSection, BenchTaskResult, OverheadRatio } from './types.js';
+import type { BenchScenarioResult, BenchSection, BenchTaskResult, HttpBaseline, OverheadRatio } from './types.js';
 
 export const OVERHEAD_GOAL = 1.5;
-export const CACHE_SPEEDUP_GOAL = 20;
+export const CACHE_SPEEDUP_GOAL = 8;
+/** a hit may cost at most this many times the floor (reading and comparing what the decision depends on) */
+export const HIT_FLOOR_GOAL = 2;
+/** serve ÷ bare node:http throughput, median of the rounds */
+export const BARE_RATIO_GOAL = 0.85;
+const BARE_ROUNDS = 3;
+const BARE_CONNECTIONS = 10;
 /** requests in the overhead pass (each round runs all of them on both sides) */
 const OVERHEAD_BATCH = 256;
 /** inputs kept per CEL condition */
@@ -195,6 +203,19 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
     );
   }
 
+  let httpBaseline: HttpBaseline | undefined;
+  if (options.http && !options.signal?.aborted) {
+    progress(`${label}: serve vs a bare node:http server (${BARE_ROUNDS} alternating rounds, autocannon, ${BARE_CONNECTIONS} connections)`);
+    try {
+      const pairs = sc.requests.map((r): [string, string] => [JSON.stringify(r), JSON.stringify(uncached.check(r))]);
+      const roundMs = Math.max(1000, options.timeMs * 2);
+      const c = await measureBareRatio({ scenario: name, pairs, rounds: BARE_ROUNDS, roundMs, connections: BARE_CONNECTIONS, ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}), ...(options.lenientScopes ? { lenientScopes: true } : {}) });
+      httpBaseline = { ...c, goal: BARE_RATIO_GOAL };
+    } catch (err) {
+      warnings.push(`serve vs bare node:http not measured: ${(err as Error).message}`);
+    }
+  }
+
   const heapDeltaBytes = process.memoryUsage().heapUsed - heapBefore;
   let memory: BenchScenarioResult['memory'] = {
     heapDeltaBytes,
@@ -219,6 +240,7 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   };
   if (sc.description) result.description = sc.description;
   if (celEngines) result.celEngines = celEngines;
+  if (httpBaseline) result.httpBaseline = httpBaseline;
   return result;
 }
 
@@ -303,7 +325,24 @@ async function measureCacheSpeedup(
     { timeMs: run.timeMs, warmupMs: run.warmupMs, ...(run.signal ? { signal: run.signal } : {}) },
   );
   if (paired.rounds === 0 || paired.b.meanNs <= 0) return null;
-  return { ratio: paired.ratio, uncachedMeanNs: paired.a.meanNs / n, cachedMeanNs: paired.b.meanNs / n, goal: CACHE_SPEEDUP_GOAL };
+  const result: NonNullable<BenchScenarioResult['cacheSpeedup']> = { ratio: paired.ratio, uncachedMeanNs: paired.a.meanNs / n, cachedMeanNs: paired.b.meanNs / n, goal: CACHE_SPEEDUP_GOAL };
+  const floor = hitFloorPass(sc.policySet, reqs);
+  if (floor.entries > 0 && !run.signal?.aborted) {
+    progress(`${name}: hit floor pass (${floor.entries} entries read and compared vs the same checks as hits, alternating)`);
+    const vsFloor = await pairedRatio(
+      () => {
+        for (let i = 0; i < n; i++) cached.check(reqs[i]!);
+      },
+      () => void floor.run(),
+      { timeMs: run.timeMs, warmupMs: run.warmupMs, ...(run.signal ? { signal: run.signal } : {}) },
+    );
+    if (vsFloor.rounds > 0 && vsFloor.b.meanNs > 0) {
+      result.floorMeanNs = vsFloor.b.meanNs / n;
+      result.hitFloorRatio = vsFloor.a.meanNs / vsFloor.b.meanNs;
+      result.hitFloorGoal = HIT_FLOOR_GOAL;
+    }
+  }
+  return result;
 }
 
 /** one request's resources fit; emptying a larger LRU before every check would cost more than the check */

@@ -134,11 +134,45 @@ export interface BenchScenarioResult {
   overheadRatio: OverheadRatio | null;
   stageBreakdown: StageBreakdown | null;
   memory: MemoryResult;
-  /** uncached ÷ cached mean per check over the same requests, timed in alternating rounds in its own pass (goal ≥ 20) */
-  cacheSpeedup: { ratio: number; uncachedMeanNs: number; cachedMeanNs: number; goal: number } | null;
+  /** uncached ÷ cached mean per check over the same requests, timed in alternating rounds in its own pass (goal ≥ 8) */
+  cacheSpeedup: {
+    ratio: number;
+    uncachedMeanNs: number;
+    cachedMeanNs: number;
+    goal: number;
+    /**
+     * the floor of a hit per check: reading the values the decisions depend on and comparing them
+     * with stored copies, nothing else (cache-floor.ts); timed against the hits in alternating rounds
+     */
+    floorMeanNs?: number;
+    /** hit ÷ floor, from that pass */
+    hitFloorRatio?: number;
+    /** hit ÷ floor goal */
+    hitFloorGoal?: number;
+  } | null;
   celEngines?: CelEngineComparison;
+  /** `bench --http`: serve's throughput ÷ a bare node:http server answering the same bytes */
+  httpBaseline?: HttpBaseline;
   /** non-fatal problems met while measuring (a task that errored, a missing engine feature) */
   warnings: string[];
+}
+
+/**
+ * `serve` (child process, cache on) against a bare node:http server (child process) that parses the
+ * same JSON bodies and writes the same response bytes, under the same autocannon load, in
+ * alternating rounds. Ratios are serve ÷ bare requests/s per round.
+ */
+export interface HttpBaseline {
+  serveRps: number[];
+  bareRps: number[];
+  ratios: number[];
+  min: number;
+  median: number;
+  max: number;
+  connections: number;
+  roundMs: number;
+  /** serve ÷ bare goal (median) */
+  goal: number;
 }
 
 export type BaselineVerdict = 'regression' | 'improvement' | 'unchanged' | 'new' | 'missing';

@@ -1,9 +1,9 @@
 /**
  * `authz-perf serve [--scenario NAME | --policies DIR] [--port 3592] [--host 127.0.0.1]
- *  [--cache-size N] [--cache-ttl 60s] [--no-cache] [--body-limit BYTES] [--globals FILE]
- *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]] [--max-resources 50] [--max-actions 50]
- *  [--max-json-depth 32] [--max-string-bytes 65536] [--eval-budget 500ms] [--max-inflight 128]`
- *  — the reference engine over
+ *  [--cache-size N] [--cache-ttl 60s] [--cache-max-bytes B] [--no-cache] [--body-limit BYTES] [--globals FILE]
+ *  [--lenient-scopes] [--jwks FILE [--jwks-id ID]] [--workers N|auto] [--grpc-port N] [--max-resources 50]
+ *  [--max-actions 50] [--max-json-depth 32] [--max-string-bytes 65536] [--eval-budget 500ms]
+ *  [--max-inflight 128]` — the reference engine over
  * HTTP (Cerbos check API) until SIGINT/SIGTERM.
  */
 import { readFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import {
   DEFAULT_MAX_INFLIGHT,
   DEFAULT_REQUEST_LIMITS,
   DEFAULT_CACHE,
+  DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_PORT,
   createEngine,
   loadPolicySet,
@@ -33,6 +34,10 @@ import {
   type ServerOptions,
 } from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createServerMetrics, processMetricsRegistry } from '../engine/metrics.js';
+import { WorkerStartError, isClusterWorker, scrapeCluster, startCluster, workerListening } from '../engine/workers.js';
 
 export interface ServeFlags {
   scenario?: string;
@@ -41,6 +46,8 @@ export interface ServeFlags {
   host: string;
   cacheSize?: string;
   cacheTtl?: string;
+  /** byte bound of the decision cache */
+  cacheMaxBytes?: string;
   /** commander's --no-cache */
   cache: boolean;
   bodyLimit?: string;
@@ -60,16 +67,29 @@ export interface ServeFlags {
   /** duration; 0 turns the budget off */
   evalBudget?: string;
   maxInflight?: string;
+  /** server processes (node:cluster): a count or `auto` (one per core) */
+  workers?: string;
+}
+
+/** What a running `serve` offers: one server, or the workers of a cluster sharing its port. */
+export interface ServeView {
+  url: string;
+  /** server processes answering on `url` */
+  workers: number;
 }
 
 export interface ServeIo {
   /** resolves when the server should stop (SIGINT/SIGTERM in the real CLI) */
-  untilStopped(server: RunningServer): Promise<void>;
+  untilStopped(server: ServeView): Promise<void>;
 }
 
 const DEFAULT_SCENARIO = 'abac-cel';
 /** largest --cache-size (loadtest checks its own --cache-size against it before starting serve) */
 export const SERVE_CACHE_SIZE_MAX = 100_000_000;
+const WORKERS_MAX = 256;
+/** --cache-max-bytes range: 64 KiB (entries of 256 bytes) to 64 GiB */
+const CACHE_MAX_BYTES_MIN = 64 * 1024;
+const CACHE_MAX_BYTES_MAX = 64 * 1024 ** 3;
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -81,6 +101,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--cache-size <n>', `decision cache entries (default ${DEFAULT_CACHE.maxEntries})`)
     .option('--cache-ttl <duration>', `decision cache TTL, e.g. 30s (default ${DEFAULT_CACHE.ttlMs / 1000}s)`)
+    .option('--cache-max-bytes <bytes>', `byte bound of the decision cache (estimated size of its entries; default ${DEFAULT_CACHE_MAX_BYTES}); an entry over 1/256 of it is not cached`)
     .option('--no-cache', 'turn the decision cache off')
     .option('--body-limit <bytes>', `largest accepted request body (default ${DEFAULT_BODY_LIMIT_BYTES})`)
     .option('--globals <file>', "YAML/JSON mapping of engine globals, G / globals in CEL (default: the scenario's globals)")
@@ -94,6 +115,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-string-bytes <n>', `bytes of one JSON string in a request; longer → 400 (default ${DEFAULT_REQUEST_LIMITS.maxStringBytes})`)
     .option('--eval-budget <duration>', `evaluation time per request; over it → 422, 0 = none (default ${DEFAULT_EVAL_BUDGET_MS}ms)`)
     .option('--max-inflight <n>', `check requests in flight; more → 503 + Retry-After at once (default ${DEFAULT_MAX_INFLIGHT})`)
+    .option('--workers <n|auto>', `server processes sharing the port (node:cluster; auto = one per core, default 1, at most ${WORKERS_MAX}); each worker has its own decision cache, so --cache-size and --cache-max-bytes apply per worker; /metrics sums all workers`)
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
@@ -116,13 +138,16 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   const grpcPort = flags.grpcPort === undefined ? null : parseIntegerFlag('--grpc-port', flags.grpcPort, { min: 0, max: 65535 });
   const guards = serverGuardOptions(flags);
   const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseIntegerFlag('--body-limit', flags.bodyLimit, { min: 1, max: 2 ** 31 });
-  if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) {
-    throw new UsageError(`${flags.cacheSize !== undefined ? '--cache-size' : '--cache-ttl'}: cannot be combined with --no-cache`);
+  if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined || flags.cacheMaxBytes !== undefined)) {
+    const flag = flags.cacheSize !== undefined ? '--cache-size' : flags.cacheTtl !== undefined ? '--cache-ttl' : '--cache-max-bytes';
+    throw new UsageError(`${flag}: cannot be combined with --no-cache`);
   }
   const cache = flags.cache
     ? {
         maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX }),
         ttlMs: flags.cacheTtl === undefined ? DEFAULT_CACHE.ttlMs : parseDurationMs(flags.cacheTtl, '--cache-ttl'),
+        maxBytes:
+          flags.cacheMaxBytes === undefined ? DEFAULT_CACHE_MAX_BYTES : parseIntegerFlag('--cache-max-bytes', flags.cacheMaxBytes, { min: CACHE_MAX_BYTES_MIN, max: CACHE_MAX_BYTES_MAX }),
       }
     : false;
 
@@ -150,7 +175,14 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   if (flags.jwks !== undefined) jwt.keySet = parseJwks(await readTextFile(path.resolve(ctx.cwd, flags.jwks), '--jwks'), flags.jwks);
   if (flags.jwksId !== undefined) jwt.keySetId = flags.jwksId;
   const onNotice = (message: string): void => void ctx.stderr.write(`authz-perf serve: note: ${message}\n`);
-  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError, jwt, onNotice, ...guards }).catch((err: NodeJS.ErrnoException) => {
+  const workers = parseWorkers(flags.workers);
+  const { resourcePolicies, principalPolicies, rolePolicies } = policySet.stats;
+  const n = resourcePolicies + principalPolicies + rolePolicies;
+  const what = `${label}, ${n} ${n === 1 ? 'policy' : 'policies'}`;
+  if (workers > 1 && !isClusterWorker()) return serveCluster(ctx, { ...flags, workers: '1' }, workers, what, policySet.warnings, io);
+  // a cluster worker's /metrics is every worker's, aggregated by the primary
+  const metrics = isClusterWorker() ? createServerMetrics(engine, { scrape: scrapeCluster }) : undefined;
+  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError, jwt, onNotice, ...guards, ...(metrics ? { metrics } : {}) }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for a free one)`);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
     throw err;
@@ -162,11 +194,14 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     throw new UsageError(`--grpc-port: cannot listen on ${flags.host}:${grpcPort} (${err.message.split('\n')[0]})`);
   });
   if (grpcServer) ctx.stderr.write(`authz-perf serve: gRPC on ${grpcServer.address} (cerbos.svc.v1.CerbosService/CheckResources)\n`);
-  const { resourcePolicies, principalPolicies, rolePolicies } = policySet.stats;
-  const n = resourcePolicies + principalPolicies + rolePolicies;
-  ctx.stderr.write(`authz-perf serve listening on ${server.url} (${label}, ${n} ${n === 1 ? 'policy' : 'policies'})\n`);
-  for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
-  await io.untilStopped(server);
+  if (isClusterWorker()) {
+    // the primary prints the listening line and the notes once
+    workerListening(server.url, [processMetricsRegistry(), server.metrics.registry]);
+  } else {
+    ctx.stderr.write(`authz-perf serve listening on ${server.url} (${what})\n`);
+    for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
+  }
+  await io.untilStopped({ url: server.url, workers: 1 });
   await grpcServer?.close();
   await server.close();
   return 0;
@@ -190,6 +225,33 @@ function serverGuardOptions(flags: ServeFlags): Pick<ServerOptions, 'limits' | '
     maxInflight: count('--max-inflight', flags.maxInflight, DEFAULT_MAX_INFLIGHT, 1_000_000),
   };
 }
+
+/** `--workers`: 1 when absent, `auto` = available cores. */
+export function parseWorkers(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return Math.min(WORKERS_MAX, availableParallelism());
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--workers: expected an integer between 1 and ${WORKERS_MAX} or "auto", got "${raw}"`);
+  return parseIntegerFlag('--workers', raw, { min: 1, max: WORKERS_MAX });
+}
+
+const SERVE_WORKER = fileURLToPath(new URL('./serve-worker.js', import.meta.url));
+
+/** The primary of `serve --workers N`: forks the workers, prints the listening line, stops them. */
+async function serveCluster(ctx: CliContext, workerFlags: ServeFlags, workers: number, what: string, warnings: readonly string[], io: ServeIo): Promise<number> {
+  const started = await startCluster(workers, SERVE_WORKER, [JSON.stringify(workerFlags)]).catch((err: unknown) => {
+    if (err instanceof WorkerStartError) throw err.exitCode === 2 ? new UsageError(err.message) : new Error(err.message);
+    throw err;
+  });
+  try {
+    ctx.stderr.write(`authz-perf serve listening on ${started.url} (${what}, ${workers} workers)\n`);
+    for (const warning of warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
+    await io.untilStopped({ url: started.url, workers });
+  } finally {
+    await started.close();
+  }
+  return 0;
+}
+
 
 async function readTextFile(file: string, flag: string): Promise<string> {
   try {

@@ -1,12 +1,15 @@
 /**
  * The decision cache: LRU (lru-cache, keyed by a 30-bit hash of what the policy reads) with a TTL
- * on the engine clock. A hit costs no allocation: the request's values are read into scratch arrays,
- * hashed, and compared with the snapshot stored in the entry (decision-key.ts).
+ * on the engine clock, bounded by entry count and by estimated bytes. A hit costs no allocation:
+ * the request's values are read into scratch arrays, hashed, and compared with the snapshot stored
+ * in the entry (decision-key.ts). When the recent hit rate is too low for the cache to pay, it is
+ * bypassed (AdaptiveBypass) except for a fixed sample of keys that keeps measuring the hit rate.
  */
 import { LRUCache } from 'lru-cache';
 import {
   UNCACHEABLE,
   attrShape,
+  materialBytes,
   finish,
   matches,
   mixInt,
@@ -26,6 +29,66 @@ import type { Principal, ResourceEntry } from './types.js';
 export interface CacheOptions {
   maxEntries: number;
   ttlMs: number;
+  /** bound on the estimated bytes of all entries (default DEFAULT_CACHE_MAX_BYTES) */
+  maxBytes?: number;
+  /** adaptive bypass settings; false keeps the cache on whatever its hit rate */
+  bypass?: Partial<BypassOptions> | false;
+}
+
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** An entry may take at most this share of maxBytes; larger key material is not cached at all. */
+export const MAX_ENTRY_SHARE = 1 / 256;
+/** Fixed bytes per entry beside its key material: the entry object, arrays, LRU bookkeeping. */
+const ENTRY_OVERHEAD_BYTES = 240;
+
+export interface BypassOptions {
+  /** lookups per measuring window while the cache is on */
+  window: number;
+  /** hit rate of a window below which the cache is bypassed */
+  offBelow: number;
+  /** hit rate of the sampled keys at or above which the cache is used again */
+  onAtOrAbove: number;
+  /** while bypassed, 1 key in `sample` (by hash) still uses the cache, to keep measuring */
+  sample: number;
+}
+
+export const DEFAULT_BYPASS: BypassOptions = { window: 4096, offBelow: 0.1, onAtOrAbove: 0.2, sample: 16 };
+
+/** hashFor's answer for an entry decided without the cache because of the bypass. */
+const BYPASSED = -2;
+
+/**
+ * Turns the cache off while its hit rate is low: a miss costs reading, snapshotting and storing
+ * the key material, which only pays when enough lookups hit. While off, the keys whose hash falls
+ * in the sample still go through the cache, so a stream that starts repeating is noticed.
+ */
+class AdaptiveBypass {
+  bypassing = false;
+  private hits = 0;
+  private lookups = 0;
+  private readonly mask: number;
+  constructor(private readonly o: BypassOptions) {
+    // a power of two, so sampling is a mask of the hash
+    let m = 1;
+    while (m < o.sample) m <<= 1;
+    this.mask = m - 1;
+  }
+
+  /** Whether this hash is one of the sampled keys (used while bypassing). */
+  sampled(hash: number): boolean {
+    return (hash & this.mask) === 0;
+  }
+
+  record(hit: boolean): void {
+    if (hit) this.hits++;
+    // while bypassing only sampled keys are counted, so the window is shorter by the sample factor
+    const window = this.bypassing ? Math.max(1, Math.ceil(this.o.window / (this.mask + 1))) : this.o.window;
+    if (++this.lookups < window) return;
+    const rate = this.hits / this.lookups;
+    this.bypassing = this.bypassing ? rate < this.o.onAtOrAbove : rate < this.o.offBelow;
+    this.hits = 0;
+    this.lookups = 0;
+  }
 }
 
 /** A principal's key material, shared by the entries stored during one check. */
@@ -47,6 +110,8 @@ interface Entry<V> {
   value: V;
   /** engine-clock ms; Infinity without a TTL */
   expiresAt: number;
+  /** estimated size (key material + overhead), what the byte bound counts */
+  bytes: number;
 }
 
 /** Identifies the current check across every engine in the process (checks never interleave). */
@@ -55,6 +120,11 @@ let checkGen = 0;
 export class DecisionCache<V> {
   hits = 0;
   misses = 0;
+  /** entries decided without the cache while bypassing */
+  bypassed = 0;
+  readonly maxBytes: number;
+  private readonly maxEntryBytes: number;
+  private readonly bypass: AdaptiveBypass | null;
   private readonly lru: LRUCache<number, Entry<V>>;
   /** decisions of condition-free keys (pure RBAC): a function of the key itself, never stale */
   private readonly fixed = new Map<PolicyKey, V>();
@@ -72,7 +142,10 @@ export class DecisionCache<V> {
   private resourceShape = 0;
 
   constructor(options: CacheOptions, clock: () => number) {
-    this.lru = new LRUCache<number, Entry<V>>({ max: Math.max(1, options.maxEntries) });
+    this.maxBytes = Math.max(1, options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+    this.maxEntryBytes = Math.max(ENTRY_OVERHEAD_BYTES, Math.floor(this.maxBytes * MAX_ENTRY_SHARE));
+    this.lru = new LRUCache<number, Entry<V>>({ max: Math.max(1, options.maxEntries), maxSize: this.maxBytes, sizeCalculation: (e) => e.bytes });
+    this.bypass = options.bypass === false ? null : new AdaptiveBypass({ ...DEFAULT_BYPASS, ...options.bypass });
     this.ttlMs = options.ttlMs;
     this.maxEntries = Math.max(1, options.maxEntries);
     this.clock = clock;
@@ -80,6 +153,16 @@ export class DecisionCache<V> {
 
   get size(): number {
     return this.lru.size + this.fixed.size + this.fixedMeta.size;
+  }
+
+  /** estimated bytes of the LRU entries (condition-free decisions are a few per policy and not counted) */
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  /** whether the adaptive bypass is on (the recent hit rate was too low) */
+  get bypassing(): boolean {
+    return this.bypass?.bypassing === true;
   }
 
   clear(): void {
@@ -129,11 +212,17 @@ export class DecisionCache<V> {
       for (let i = 0; i < count; i++) h = mixValue(h, vals[i], 0);
     }
     this.resourceShape = shape;
-    return finish(h);
+    const hash = finish(h);
+    const bypass = this.bypass;
+    return bypass !== null && bypass.bypassing && !bypass.sampled(hash) ? BYPASSED : hash;
   }
 
   /** The cached value for the entry hashFor() just read, counting a hit or a miss. */
   lookup(hash: number, principal: Principal, entry: ResourceEntry, meta: boolean): V | undefined {
+    if (hash === BYPASSED) {
+      this.bypassed++;
+      return undefined;
+    }
     if (hash >= 0 && this.key!.conditionFree) {
       const v = (meta ? this.fixedMeta : this.fixed).get(this.key!);
       if (v !== undefined) {
@@ -155,8 +244,10 @@ export class DecisionCache<V> {
         principalMatches(key, e.principal, principal)
       ) {
         this.hits++;
+        this.bypass?.record(true);
         return e.value;
       }
+      this.bypass?.record(false);
     }
     this.misses++;
     return undefined;
@@ -174,9 +265,20 @@ export class DecisionCache<V> {
       return;
     }
     const ps = key.principal;
+    const count = key.resourceCount;
+    // too large to be worth holding: measured on the live values, before anything is copied
+    let bytes = ENTRY_OVERHEAD_BYTES + (key.principalId ? principal.id.length : 0) + (key.resourceId ? entry.resource.id.length : 0);
+    for (let i = 0; i < count && bytes <= this.maxEntryBytes; i++) bytes += materialBytes(this.resourceValues[i], this.maxEntryBytes - bytes);
+    if (ps.bytes < 0) {
+      // once per check: the principal's material is the same for all its entries
+      let pb = 0;
+      for (let i = 0; i < key.principalCount && pb <= this.maxEntryBytes; i++) pb += materialBytes(ps.values[i], this.maxEntryBytes - pb);
+      ps.bytes = pb;
+    }
+    bytes += ps.bytes;
+    if (bytes > this.maxEntryBytes) return;
     if (ps.snap === null) ps.snap = principalSnapshot(key, principal);
     if (ps.snap === UNCACHEABLE) return;
-    const count = key.resourceCount;
     const resourceValues = new Array<unknown>(count);
     for (let i = 0; i < count; i++) {
       const s = snapshot(this.resourceValues[i]);
@@ -197,6 +299,7 @@ export class DecisionCache<V> {
       resourceValues,
       value,
       expiresAt,
+      bytes,
     });
   }
 
@@ -212,6 +315,7 @@ export class DecisionCache<V> {
     ps.gen = this.gen;
     ps.snap = null;
     ps.verified = null;
+    ps.bytes = -1;
     const attr: unknown = principal.attr;
     ps.shape = attrShape(attr);
     let h = key.principalId ? mixString(0, principal.id) : 0;

@@ -276,6 +276,34 @@ export function matches(snap: unknown, v: unknown, depth = 0): boolean {
   return i === s.keys.length;
 }
 
+/**
+ * Estimated heap bytes of a value's snapshot (strings at one byte a character plus a header,
+ * numbers 8, objects and arrays a header plus 8 per slot), counting stops once past `limit`
+ * (the result is then some value > limit): huge attributes are measured only as far as needed.
+ */
+export function materialBytes(v: unknown, limit: number, depth = 0): number {
+  switch (typeof v) {
+    case 'string':
+      return 16 + v.length;
+    case 'object': {
+      if (v === null) return 8;
+      if (depth >= MAX_DEPTH) return limit + 1;
+      let bytes = 32;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length && bytes <= limit; i++) bytes += 8 + materialBytes(v[i], limit - bytes, depth + 1);
+        return bytes;
+      }
+      for (const k in v) {
+        if (bytes > limit) break;
+        bytes += 16 + k.length + materialBytes((v as Record<string, unknown>)[k], limit - bytes, depth + 1);
+      }
+      return bytes;
+    }
+    default:
+      return 8;
+  }
+}
+
 export function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -295,6 +323,8 @@ export interface PrincipalState {
   snap: unknown;
   /** a stored snapshot already compared equal to this check's principal */
   verified: unknown;
+  /** estimated bytes of this check's principal material (-1 until a store measures it) */
+  bytes: number;
 }
 
 /** What a cache key reads, compiled once (see KeyPlan). */
@@ -328,7 +358,7 @@ export function compilePolicyKey(plan: KeyFields): PolicyKey {
     resourceCount: plan.resourceWholeAttr ? 1 : plan.resourceAttrs.length,
     readResource: attrReader(plan.resourceWholeAttr ? [] : plan.resourceAttrs),
     conditionFree: plan.conditionFree,
-    principal: { gen: 0, hash: 0, shape: 0, values: new Array<unknown>(principalCount).fill(undefined), snap: null, verified: null },
+    principal: { gen: 0, hash: 0, shape: 0, values: new Array<unknown>(principalCount).fill(undefined), snap: null, verified: null, bytes: -1 },
   };
 }
 

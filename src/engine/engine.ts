@@ -59,6 +59,14 @@ export interface CacheStats {
   size: number;
   maxEntries: number;
   ttlMs: number;
+  /** estimated bytes held by the cached decisions */
+  bytes: number;
+  /** the byte bound (0 when the cache is off) */
+  maxBytes: number;
+  /** entries decided without the cache because of the adaptive bypass */
+  bypassed: number;
+  /** the adaptive bypass is on now (recent hit rate too low) */
+  bypassing: boolean;
 }
 
 /** Nanoseconds accumulated per stage by checkWithStages (add up over many calls, divide by `checks`). */
@@ -313,6 +321,10 @@ class DecisionEngine implements Engine {
       size: this.cache?.size ?? 0,
       maxEntries: o === false ? 0 : o.maxEntries,
       ttlMs: o === false ? 0 : o.ttlMs,
+      bytes: this.cache?.bytes ?? 0,
+      maxBytes: this.cache?.maxBytes ?? 0,
+      bypassed: this.cache?.bypassed ?? 0,
+      bypassing: this.cache?.bypassing ?? false,
     };
   }
 

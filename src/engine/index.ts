@@ -53,6 +53,7 @@ export type {
   PolicySourceFile,
 } from './policy-set.js';
 export { createEngine, emptyStageTimes, DEFAULT_CACHE } from './engine.js';
+export { DEFAULT_CACHE_MAX_BYTES } from './decision-cache.js';
 export type { Engine, EngineOptions, CacheOptions, CacheStats, StageTimes, TraceEntry, CheckTrace, CelStats } from './engine.js';
 export type { Activation } from './cel.js';
 export { celEnvironment, celNestingError, CEL_MAX_NESTING } from './cel.js';

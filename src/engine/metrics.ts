@@ -23,6 +23,8 @@ export interface ServerMetrics {
   /** records one answered check request */
   observeCheck(seconds: number, response: CheckResponse): void;
   observeHttp(route: string, code: number): void;
+  /** registers the load-shedding and request-limit counts (read at scrape time); once per server */
+  attachGuards(read: () => GuardCounts): void;
 }
 
 /** Seconds; the engine answers in microseconds, so the low buckets matter. */
@@ -82,11 +84,33 @@ export interface GuardCounts {
   overBudget: number;
 }
 
-export function createServerMetrics(engine: Engine, guards?: () => GuardCounts): ServerMetrics {
+/** Metric names whose per-worker values must not be summed across workers (settings, not counts). */
+const SETTING_AGGREGATOR = 'max';
+
+export interface ServerMetricsOptions {
+  /**
+   * Where the scrape text comes from instead of this process's registries: a cluster worker asks
+   * the primary, which aggregates every worker (workers.ts).
+   */
+  scrape?: () => Promise<string>;
+}
+
+/**
+ * The per-request work is plain integer arithmetic: counts live in fields and maps of numbers and
+ * are copied into the prom-client counters when they are scraped (collect()), so no label object
+ * is built or hashed per request. Only the duration histogram observes per request (no labels).
+ */
+export function createServerMetrics(engine: Engine, options: ServerMetricsOptions = {}): ServerMetrics {
   const registry = new Registry();
-  if (guards !== undefined) registerGuardMetrics(registry, guards);
+  let guardsAttached = false;
   const start = engine.cacheStats();
   const celStart = engine.celStats();
+  let allowed = 0;
+  let denied = 0;
+  /** answered check requests with status 200, the hot path's only route */
+  let checkOk = 0;
+  /** route → status code → count, for everything else */
+  const httpCounts = new Map<string, Map<number, number>>();
 
   new Counter({
     name: 'authz_perf_decision_cache_hits_total',
@@ -104,6 +128,23 @@ export function createServerMetrics(engine: Engine, guards?: () => GuardCounts):
     collect() {
       this.reset();
       this.inc(engine.cacheStats().misses - start.misses);
+    },
+  });
+  new Counter({
+    name: 'authz_perf_decision_cache_bypassed_total',
+    help: 'Resource entries evaluated without the cache while the adaptive bypass was on (low hit rate)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(Math.max(0, engine.cacheStats().bypassed - start.bypassed));
+    },
+  });
+  new Gauge({
+    name: 'authz_perf_decision_cache_bypass',
+    help: '1 while the decision cache is bypassed because its recent hit rate was too low to pay, else 0',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().bypassing ? 1 : 0);
     },
   });
   new Counter({
@@ -133,6 +174,22 @@ export function createServerMetrics(engine: Engine, guards?: () => GuardCounts):
     },
   });
   new Gauge({
+    name: 'authz_perf_decision_cache_bytes',
+    help: 'Estimated bytes held by the decision cache entries (their key material and decisions)',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().bytes);
+    },
+  });
+  new Gauge({
+    name: 'authz_perf_decision_cache_max_bytes',
+    help: 'Decision cache byte bound (--cache-max-bytes; 0 when the cache is off)',
+    registers: [registry],
+    collect() {
+      this.set(engine.cacheStats().maxBytes);
+    },
+  });
+  new Gauge({
     name: 'authz_perf_decision_cache_max_entries',
     help: 'Decision cache capacity in entries (--cache-size; 0 when the cache is off)',
     registers: [registry],
@@ -144,54 +201,76 @@ export function createServerMetrics(engine: Engine, guards?: () => GuardCounts):
     name: 'authz_perf_decision_cache_ttl_seconds',
     help: 'Decision cache entry lifetime (--cache-ttl; 0 when the cache is off)',
     registers: [registry],
+    aggregator: SETTING_AGGREGATOR,
     collect() {
       this.set(engine.cacheStats().ttlMs / 1000);
     },
   });
+  new Gauge({
+    name: 'authz_perf_workers',
+    help: 'Server processes answering on this port (1 per worker; summed across workers of serve --workers)',
+    registers: [registry],
+  }).set(1);
   const duration = new Histogram({
     name: 'authz_perf_check_duration_seconds',
     help: 'Time to answer POST /api/check/resources (parse, check, serialise)',
     buckets: CHECK_BUCKETS,
     registers: [registry],
   });
-  const decisions = new Counter({
+  new Counter({
     name: 'authz_perf_decisions_total',
     help: 'Decisions returned, one per resource × action',
     labelNames: ['effect'],
     registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ effect: 'EFFECT_ALLOW' }, allowed);
+      this.inc({ effect: 'EFFECT_DENY' }, denied);
+    },
   });
-  const allow = decisions.labels('EFFECT_ALLOW');
-  const deny = decisions.labels('EFFECT_DENY');
-  allow.inc(0);
-  deny.inc(0);
-  const http = new Counter({
+  new Counter({
     name: 'authz_perf_http_requests_total',
     help: 'HTTP requests by route and status code',
     labelNames: ['route', 'code'],
     registers: [registry],
+    collect() {
+      this.reset();
+      if (checkOk > 0) this.inc({ route: CHECK_ROUTE, code: '200' }, checkOk);
+      for (const [route, codes] of httpCounts) for (const [code, n] of codes) this.inc({ route, code: String(code) }, n);
+    },
   });
 
   // holds the same metric objects as the two registries; no names are shared, so merge cannot throw
-  const scrape = Registry.merge([processMetricsRegistry(), registry]);
+  let local = Registry.merge([processMetricsRegistry(), registry]);
   return {
     registry,
-    contentType: scrape.contentType,
-    text: () => scrape.metrics(),
+    contentType: local.contentType,
+    text: options.scrape ?? (() => local.metrics()),
+    attachGuards(read) {
+      if (guardsAttached) return;
+      guardsAttached = true;
+      registerGuardMetrics(registry, read);
+      local = Registry.merge([processMetricsRegistry(), registry]);
+    },
     observeCheck(seconds, response) {
       duration.observe(seconds);
-      let allowed = 0;
-      let denied = 0;
-      for (const result of response.results) {
-        for (const action in result.actions) {
-          if (result.actions[action] === 'EFFECT_ALLOW') allowed++;
+      const results = response.results;
+      for (let i = 0; i < results.length; i++) {
+        const actions = results[i]!.actions;
+        for (const action in actions) {
+          if (actions[action] === 'EFFECT_ALLOW') allowed++;
           else denied++;
         }
       }
-      if (allowed > 0) allow.inc(allowed);
-      if (denied > 0) deny.inc(denied);
     },
     observeHttp(route, code) {
-      http.inc({ route, code: String(code) });
+      if (code === 200 && route === CHECK_ROUTE) {
+        checkOk++;
+        return;
+      }
+      let codes = httpCounts.get(route);
+      if (codes === undefined) httpCounts.set(route, (codes = new Map()));
+      codes.set(code, (codes.get(code) ?? 0) + 1);
     },
   };
 }
@@ -219,3 +298,6 @@ function registerGuardMetrics(registry: Registry, guards: () => GuardCounts): vo
     },
   });
 }
+
+/** The route label of the check API. */
+export const CHECK_ROUTE = '/api/check/resources';

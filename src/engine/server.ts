@@ -2,17 +2,21 @@
  * The engine over HTTP, Cerbos-shaped: POST /api/check/resources, GET /health, GET /metrics.
  * node:http with keep-alive; a body limit (413); malformed JSON or a bad request shape → 400 with a
  * JSON error naming the field; unknown route → 404; wrong method → 405. A handler error answers
- * 500 and never takes the process down.
+ * 500 and never takes the process down. Check responses carry
+ * `Server-Timing: engine;dur=<ms>, handler;dur=<ms>` (decision time, whole handler time).
+ * The check path runs on callbacks (no promise unless a JWT is verified); metrics per request are
+ * integer counts (metrics.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from './engine.js';
-import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { CHECK_ROUTE as CHECK_PATH, createServerMetrics, type ServerMetrics } from './metrics.js';
 import { AuxDataError, createJwtDecoder, UNVERIFIED_NOTICE, type JwtOptions } from './aux-data.js';
 import { RequestShapeError, toCheckRequest } from './request.js';
 import { DEFAULT_REQUEST_LIMITS, RequestLimitError, checkCountLimits, checkJsonLimits, type RequestLimits } from './request-limits.js';
 import { BudgetExceededError, DEFAULT_EVAL_BUDGET_MS, checkWithinBudget } from './budget.js';
 import { DEFAULT_MAX_INFLIGHT, RETRY_AFTER_S, createLoadShedder, overloadMessage } from './shedding.js';
+import type { CheckRequest, CheckResponse } from './types.js';
 
 export interface ServerOptions {
   /** default 127.0.0.1 */
@@ -39,6 +43,8 @@ export interface ServerOptions {
   evalBudgetMs?: number;
   /** check requests admitted at once; more get 503 + Retry-After (default 128) */
   maxInflight?: number;
+  /** the metrics to count into (default: a new set for this server; a cluster worker passes its own) */
+  metrics?: ServerMetrics;
 }
 
 export interface RunningServer {
@@ -53,7 +59,6 @@ export interface RunningServer {
 export const DEFAULT_PORT = 3592;
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
-const CHECK_PATH = '/api/check/resources';
 const JSON_TYPE = 'application/json';
 
 interface ErrorBody {
@@ -63,7 +68,9 @@ interface ErrorBody {
 }
 
 function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE, extra?: Record<string, string>): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+  const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(body) };
+  if (extra !== undefined) for (const k in extra) headers[k] = extra[k]!;
+  res.writeHead(status, headers);
   res.end(body);
 }
 
@@ -73,68 +80,89 @@ function sendError(res: ServerResponse, status: number, message: string, field?:
   send(res, status, JSON.stringify(body), JSON_TYPE, extra);
 }
 
+/** `Server-Timing` of a check response: engine = decision time, handler = whole handler time (ms). */
+export function serverTiming(engineMs: number, handlerMs: number): string {
+  return `engine;dur=${engineMs.toFixed(3)}, handler;dur=${handlerMs.toFixed(3)}`;
+}
+
 class BodyTooLarge extends Error {}
 
-/** Reads the whole body, rejecting (without buffering the rest) once it exceeds `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) {
-        done = true;
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      }
-    });
-    req.on('error', (err) => {
-      if (!done) {
-        done = true;
-        reject(err);
-      }
-    });
+type BodyCallback = (err: Error | null, body: Buffer | null) => void;
+
+/**
+ * Content-Length from the raw header list (NaN when absent): reading `req.headers` would build
+ * the whole lowercased header object, which the check path needs for nothing else.
+ */
+function declaredLength(raw: readonly string[]): number {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return Number(raw[i + 1]);
+  }
+  return NaN;
+}
+
+/**
+ * Reads the whole body with plain callbacks (no promise per request), failing with BodyTooLarge
+ * (without buffering the rest) once it exceeds `limit` bytes.
+ */
+function readBody(req: IncomingMessage, limit: number, done: BodyCallback): void {
+  const declared = declaredLength(req.rawHeaders);
+  if (declared > limit) {
+    done(new BodyTooLarge(), null);
+    return;
+  }
+  let first: Buffer | null = null;
+  let chunks: Buffer[] | null = null;
+  let size = 0;
+  let finished = false;
+  req.on('data', (chunk: Buffer) => {
+    if (finished) return;
+    size += chunk.length;
+    if (size > limit) {
+      finished = true;
+      done(new BodyTooLarge(), null);
+    } else if (first === null) first = chunk;
+    else (chunks ??= [first]).push(chunk);
   });
+  req.on('end', () => {
+    if (finished) return;
+    finished = true;
+    done(null, chunks !== null ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
+  });
+  req.on('error', (err) => {
+    if (finished) return;
+    finished = true;
+    done(err, null);
+  });
+}
+
+/** The path part of a request URL, without allocating when there is no query. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 export async function startServer(engine: Engine, options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const metrics = options.metrics ?? createServerMetrics(engine);
   const jwt = createJwtDecoder(options.jwt);
   let noticeGiven = jwt.verifies;
   const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
   const budget = { budgetMs: options.evalBudgetMs ?? DEFAULT_EVAL_BUDGET_MS };
   const shedder = createLoadShedder(options.maxInflight ?? DEFAULT_MAX_INFLIGHT);
   const guardCounts = { overLimit: 0, overBudget: 0 };
-  const metrics = createServerMetrics(engine, () => ({ shed: shedder.shed, inflight: shedder.inflight, ...guardCounts }));
+  metrics.attachGuards(() => ({ shed: shedder.shed, inflight: shedder.inflight, ...guardCounts }));
 
-  const handleCheck = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    const t0 = process.hrtime.bigint();
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, limit);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        // the rest of the body is not read: close the connection after answering
-        sendError(res, 413, `request body exceeds the limit of ${limit} bytes`, undefined, { connection: 'close' });
-        return 413;
-      }
-      throw err;
-    }
+  const refuseOverLimit = (res: ServerResponse, err: RequestLimitError): null => {
+    guardCounts.overLimit++;
+    sendError(res, 400, err.message, err.field);
+    return null;
+  };
+
+  /** The body as a CheckRequest, or null after answering 400. */
+  const parseCheck = (res: ServerResponse, raw: Buffer): CheckRequest | null => {
     let body: unknown;
     try {
       checkJsonLimits(raw, limits);
@@ -142,73 +170,131 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     } catch (err) {
       if (err instanceof RequestLimitError) return refuseOverLimit(res, err);
       sendError(res, 400, `malformed JSON: ${(err as Error).message}`, 'body');
-      return 400;
+      return null;
     }
-    let check;
     try {
       checkCountLimits(body, limits);
-      check = toCheckRequest(body);
+      return toCheckRequest(body);
     } catch (err) {
       if (err instanceof RequestLimitError) return refuseOverLimit(res, err);
-      if (err instanceof RequestShapeError) {
-        sendError(res, 400, err.message, err.field);
-        return 400;
-      }
-      throw err;
+      if (!(err instanceof RequestShapeError)) throw err;
+      sendError(res, 400, err.message, err.field);
+      return null;
     }
-    if (check.auxData?.jwt !== undefined) {
-      if (!noticeGiven) {
-        noticeGiven = true;
-        options.onNotice?.(UNVERIFIED_NOTICE);
-      }
-      try {
-        const claims = await jwt.claims(check.auxData);
-        if (claims !== undefined) check.auxData.jwtClaims = claims;
-      } catch (err) {
-        if (err instanceof AuxDataError) {
-          sendError(res, 400, err.message, err.field);
-          return 400;
-        }
-        throw err;
-      }
+  };
+
+  /** Adds the JWT claims to `check.auxData`; false after answering 400. */
+  const addClaims = async (res: ServerResponse, check: CheckRequest): Promise<boolean> => {
+    if (!noticeGiven) {
+      noticeGiven = true;
+      options.onNotice?.(UNVERIFIED_NOTICE);
     }
-    let response;
     try {
-      response = await checkWithinBudget(engine, check, budget);
+      const claims = await jwt.claims(check.auxData!);
+      if (claims !== undefined) check.auxData!.jwtClaims = claims;
+      return true;
     } catch (err) {
-      if (!(err instanceof BudgetExceededError)) throw err;
-      guardCounts.overBudget++;
-      sendError(res, 422, err.message);
-      return 422;
+      if (!(err instanceof AuxDataError)) throw err;
+      sendError(res, 400, err.message, err.field);
+      return false;
     }
-    send(res, 200, JSON.stringify(response));
-    metrics.observeCheck(Number(process.hrtime.bigint() - t0) / 1e9, response);
-    return 200;
   };
 
-  const refuseOverLimit = (res: ServerResponse, err: RequestLimitError): number => {
-    guardCounts.overLimit++;
-    sendError(res, 400, err.message, err.field);
-    return 400;
+  /**
+   * Decides after one turn of the event loop, so requests that arrived together are all admitted
+   * (counted in flight) before any is evaluated; a request of several resources is evaluated in
+   * slices within the evaluation budget (budget.ts). `done` runs once the response is sent.
+   */
+  const decide = (res: ServerResponse, check: CheckRequest, t0: number, done: () => void, fail: (err: unknown) => void): void => {
+    if (check.resources.length === 1) {
+      setImmediate(() => {
+        try {
+          const t1 = performance.now();
+          const response = engine.check(check);
+          answer(res, response, t0, performance.now() - t1);
+        } catch (err) {
+          fail(err);
+        }
+        done();
+      });
+      return;
+    }
+    const t1 = performance.now();
+    checkWithinBudget(engine, check, budget).then(
+      (response) => answer(res, response, t0, performance.now() - t1),
+      (err: unknown) => {
+        if (!(err instanceof BudgetExceededError)) return fail(err);
+        guardCounts.overBudget++;
+        sendError(res, 422, err.message);
+        metrics.observeHttp(CHECK_PATH, 422);
+      },
+    ).finally(done);
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<[string, number]> => {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
+  /** Answers 200 with Server-Timing; `t0` is when the handler started (performance.now). */
+  const answer = (res: ServerResponse, response: CheckResponse, t0: number, engineMs: number): void => {
+    const body = JSON.stringify(response);
+    res.writeHead(200, {
+      'content-type': JSON_TYPE,
+      'content-length': Buffer.byteLength(body),
+      'server-timing': serverTiming(engineMs, performance.now() - t0),
+    });
+    res.end(body);
+    metrics.observeCheck((performance.now() - t0) / 1000, response);
+    metrics.observeHttp(CHECK_PATH, 200);
+  };
+
+  /** Answers one POST to the check route; errors go to `fail` (a 500). */
+  const handleCheck = (req: IncomingMessage, res: ServerResponse, failed: (err: unknown) => void): void => {
+    const t0 = performance.now();
+    if (!shedder.tryAdmit()) {
+      sendError(res, 503, overloadMessage(shedder.maxInflight), undefined, { 'retry-after': String(RETRY_AFTER_S) });
+      metrics.observeHttp(CHECK_PATH, 503);
+      req.resume();
+      return;
+    }
+    let released = false;
+    const done = (): void => {
+      if (released) return;
+      released = true;
+      shedder.release();
+    };
+    const fail = (err: unknown): void => {
+      done();
+      failed(err);
+    };
+    readBody(req, limit, (err, raw) => {
+      try {
+        if (err !== null) {
+          if (!(err instanceof BodyTooLarge)) throw err;
+          // the rest of the body is not read: close the connection after answering
+          sendError(res, 413, `request body exceeds the limit of ${limit} bytes`, undefined, { connection: 'close' });
+          metrics.observeHttp(CHECK_PATH, 413);
+          return done();
+        }
+        const check = parseCheck(res, raw!);
+        if (check === null) {
+          metrics.observeHttp(CHECK_PATH, 400);
+          return done();
+        }
+        if (check.auxData?.jwt === undefined) return decide(res, check, t0, done, fail);
+        addClaims(res, check).then((ok) => {
+          if (ok) return decide(res, check, t0, done, fail);
+          metrics.observeHttp(CHECK_PATH, 400);
+          done();
+        }, fail);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  };
+
+  /** The routes other than the check API: answered, then counted. */
+  const handleOther = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<[string, number]> => {
     switch (path) {
       case CHECK_PATH:
-        if (req.method !== 'POST') {
-          sendError(res, 405, `${req.method ?? ''} not allowed on ${CHECK_PATH}; use POST`, undefined, { allow: 'POST' });
-          return [path, 405];
-        }
-        if (!shedder.tryAdmit()) {
-          sendError(res, 503, overloadMessage(shedder.maxInflight), undefined, { 'retry-after': String(RETRY_AFTER_S) });
-          return [path, 503];
-        }
-        try {
-          return [path, await handleCheck(req, res)];
-        } finally {
-          shedder.release();
-        }
+        sendError(res, 405, `${req.method ?? ''} not allowed on ${CHECK_PATH}; use POST`, undefined, { allow: 'POST' });
+        return [path, 405];
       case '/health':
       case '/_cerbos/health':
         if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -230,16 +316,18 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     }
   };
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
-    route(req, res).then(
-      ([name, code]) => metrics.observeHttp(name, code),
-      (err: unknown) => {
-        metrics.observeHttp('error', 500);
-        if (!res.headersSent) sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
-        else res.destroy();
-      },
-    );
-  });
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const fail = (err: unknown): void => {
+      metrics.observeHttp('error', 500);
+      if (!res.headersSent) sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
+      else res.destroy();
+    };
+    const path = pathOf(req.url);
+    if (path === CHECK_PATH && req.method === 'POST') return handleCheck(req, res, fail);
+    handleOther(req, res, path).then(([name, code]) => metrics.observeHttp(name, code), fail);
+  };
+
+  const server = createServer({ keepAlive: true }, onRequest);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('clientError', (_err, socket) => {

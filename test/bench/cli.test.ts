@@ -58,7 +58,9 @@ test('--json: per scenario the contract tasks with their statistics, overhead ra
   const c = s.cacheSpeedup!;
   assert.ok(c.uncachedMeanNs > 0 && c.cachedMeanNs > 0);
   assert.ok(Math.abs(c.ratio - c.uncachedMeanNs / c.cachedMeanNs) < 1e-9 * c.ratio);
-  assert.equal(c.goal, 20);
+  assert.equal(c.goal, 8);
+  assert.ok(c.floorMeanNs! > 0 && c.hitFloorRatio! > 0, 'the hit floor is measured');
+  assert.equal(c.hitFloorGoal, 2);
   const b = s.stageBreakdown!;
   assert.deepEqual(b.stages.map((r) => r.stage), ['parse', 'cacheLookup', 'policyLookup', 'celEval', 'serialise']);
   assert.equal(b.sampledChecks, 1000);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePolicySources, createEngine, type CheckRequest } from '../../src/engine/index.js';
+import { DEFAULT_CACHE_MAX_BYTES, compilePolicySources, createEngine, type CheckRequest } from '../../src/engine/index.js';
 
 const set = compilePolicySources([
   {
@@ -38,7 +38,9 @@ const req = (owner: string, extra: Record<string, unknown> = {}): CheckRequest =
 test('cache: miss then hit; keys ignore attributes no condition reads', () => {
   const e = createEngine(set, { cache: { maxEntries: 100, ttlMs: 60_000 } });
   const first = e.check(req('alice'));
-  assert.deepEqual(e.cacheStats(), { enabled: true, hits: 0, misses: 1, size: 1, maxEntries: 100, ttlMs: 60_000 });
+  const stats = e.cacheStats();
+  assert.deepEqual({ ...stats, bytes: 0 }, { enabled: true, hits: 0, misses: 1, size: 1, maxEntries: 100, ttlMs: 60_000, bytes: 0, maxBytes: DEFAULT_CACHE_MAX_BYTES, bypassed: 0, bypassing: false });
+  assert.ok(stats.bytes > 0, 'the entry is counted in bytes');
   // principal.attr.unrelated differs per request and resource.attr.noise is never read: still a hit
   const second = e.check(req('alice', { noise: 42 }));
   assert.equal(e.cacheStats().hits, 1);
@@ -70,7 +72,7 @@ test('cache disabled: no hits, no misses, same decisions', () => {
   const off = createEngine(set, { cache: false });
   const on = createEngine(set);
   for (const owner of ['alice', 'bob', 'alice']) assert.deepEqual(off.check(req(owner)), on.check(req(owner)));
-  assert.deepEqual(off.cacheStats(), { enabled: false, hits: 0, misses: 0, size: 0, maxEntries: 0, ttlMs: 0 });
+  assert.deepEqual(off.cacheStats(), { enabled: false, hits: 0, misses: 0, size: 0, maxEntries: 0, ttlMs: 0, bytes: 0, maxBytes: 0, bypassed: 0, bypassing: false });
 });
 
 test('a batch evaluates each condition at most once per principal/resource pair', () => {
@@ -203,4 +205,39 @@ resourcePolicy:
     const request = check([...roles], action);
     assert.deepEqual(cached.check(request).results, uncached.check(request).results, `${roles.join(',')} ${action}`);
   }
+});
+
+test('cache bytes: the byte bound evicts, and entries with oversized key material are not cached', () => {
+  // 256 KiB bound: an entry may take 1/256 of it, 1 KiB, less than a 1,000-character owner plus the entry overhead
+  const e = createEngine(set, { cache: { maxEntries: 10_000, ttlMs: 60_000, maxBytes: 256 * 1024, bypass: false } });
+  const big = e.check(req('x'.repeat(1000)));
+  assert.equal(e.cacheStats().size, 0, 'a 1 KB read attribute is over the per-entry limit');
+  assert.equal(e.cacheStats().bytes, 0);
+  assert.deepEqual(e.check(req('x'.repeat(1000))), big, 'the uncached decision is the same');
+  for (let i = 0; i < 2000; i++) e.check(req(`owner-${i}`));
+  const { bytes, maxBytes, size } = e.cacheStats();
+  assert.ok(bytes <= maxBytes, `${bytes} ≤ ${maxBytes}`);
+  assert.ok(size > 10 && size < 2000, `the byte bound evicted (${size} entries held)`);
+});
+
+test('adaptive bypass: a non-repeating stream turns the cache off, a repeating one turns it back on', () => {
+  const bypass = { window: 64, offBelow: 0.1, onAtOrAbove: 0.2, sample: 4 };
+  const e = createEngine(set, { cache: { maxEntries: 10_000, ttlMs: 60_000, bypass } });
+  const reference = createEngine(set, { cache: false });
+  let i = 0;
+  for (; i < 64; i++) e.check(req(`unique-${i}`));
+  assert.equal(e.cacheStats().bypassing, true, 'no hits in a window: bypassed');
+  const before = e.cacheStats().bypassed;
+  for (; i < 128; i++) assert.deepEqual(e.check(req(`unique-${i}`)), reference.check(req(`unique-${i}`)));
+  assert.ok(e.cacheStats().bypassed > before, 'entries are decided without the cache while bypassed');
+  // a small repeating working set: the sampled keys hit, and the cache comes back
+  const owners = Array.from({ length: 8 }, (_, k) => `repeat-${k}`);
+  for (let n = 0; n < 2000 && e.cacheStats().bypassing; n++) {
+    const owner = owners[n % owners.length]!;
+    assert.deepEqual(e.check(req(owner)), reference.check(req(owner)));
+  }
+  assert.equal(e.cacheStats().bypassing, false, 'a repeating stream turns the cache back on');
+  const hits = e.cacheStats().hits;
+  for (const owner of owners) e.check(req(owner));
+  assert.ok(e.cacheStats().hits >= hits + 1, 'hits again');
 });

@@ -81,6 +81,15 @@ test('/metrics counters move with requests', async () => {
   }
 });
 
+test('check responses carry Server-Timing: engine;dur=<ms>, handler;dur=<ms>', async () => {
+  const res = await fetch(server.url + '/api/check/resources', { method: 'POST', body: JSON.stringify(batch) });
+  await res.arrayBuffer();
+  const header = res.headers.get('server-timing') ?? '';
+  const m = /^engine;dur=(\d+(?:\.\d{1,3})?), handler;dur=(\d+(?:\.\d{1,3})?)$/.exec(header);
+  assert.ok(m, header);
+  assert.ok(Number(m[1]) <= Number(m[2]), 'the decision is part of the handler time');
+});
+
 test('malformed JSON → 400 naming the body', async () => {
   const { status, json } = await post('{"principal": ');
   assert.equal(status, 400);

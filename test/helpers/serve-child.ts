@@ -1,34 +1,39 @@
-/** A `serve` child process for tests: started with the given node arguments, ready once it prints its listening line. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ServeChild {
+  child: ChildProcess;
   url: string;
   port: number;
-  /** everything it wrote to stderr so far */
+  /** everything the child wrote to stderr so far */
   stderr(): string;
-  /** SIGTERM, then its exit code */
+  /** SIGTERM, then the exit code */
   stop(): Promise<number | null>;
 }
 
-export async function startServeChild(nodeArgs: string[]): Promise<ServeChild> {
-  const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+/**
+ * Starts `node ...args` (a serve process) and resolves with its URL once it prints the listening
+ * line matching `listening` (its first group is the URL).
+ */
+export async function startServeChild(args: string[], listening = /listening on (http:\/\/\S+)/): Promise<ServeChild> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => {
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (s: string) => {
       stderr += s;
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      const m = listening.exec(stderr);
       if (m) resolve(m[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`exited early (${String(code)}): ${stderr}`)));
+    child.on('exit', (code) => reject(new Error(`serve exited early (${String(code)}): ${stderr}`)));
   });
   return {
+    child,
     url,
     port: Number(new URL(url).port),
     stderr: () => stderr,
     stop() {
-      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
     },
   };

@@ -134,7 +134,23 @@ function cacheLine(s: BenchScenarioResult): Verdict | null {
     tone: ok ? 'good' : 'bad',
     text:
       `cache speed-up ${ratioText(c.ratio)} (goal ≥ ${c.goal}×) ${ok ? 'met' : 'MISSED'}: cached check ${formatDurationNs(c.cachedMeanNs)} ` +
-      `vs uncached ${formatDurationNs(c.uncachedMeanNs)}${c.ratio < 1 ? ` — a hit costs ${ratioText(1 / c.ratio)} a full evaluation` : ''}`,
+      `vs uncached ${formatDurationNs(c.uncachedMeanNs)}${c.ratio < 1 ? ` — a hit costs ${ratioText(1 / c.ratio)} a full evaluation` : ''}` +
+      (c.floorMeanNs !== undefined && c.hitFloorRatio !== undefined
+        ? `; floor (read + compare what the decisions depend on) ${formatDurationNs(c.floorMeanNs)} per check, hit ÷ floor ${ratioText(c.hitFloorRatio)} (goal ≤ ${c.hitFloorGoal ?? 2}×)`
+        : ''),
+  };
+}
+
+function bareLine(s: BenchScenarioResult): Verdict | null {
+  const h = s.httpBaseline;
+  if (!h) return null;
+  const ok = h.median >= h.goal;
+  const rps = (list: number[]): string => list.map((x) => formatNumber(Math.round(x), 0)).join('/');
+  return {
+    tone: ok ? 'good' : 'bad',
+    text:
+      `serve ÷ bare node:http ${formatNumber(h.median, 2)} (min ${formatNumber(h.min, 2)}, max ${formatNumber(h.max, 2)}; goal ≥ ${h.goal}) ${ok ? 'met' : 'MISSED'}: ` +
+      `serve ${rps(h.serveRps)} req/s vs bare ${rps(h.bareRps)} req/s, ${h.ratios.length} alternating rounds of ${formatNumber(h.roundMs / 1000, 1)} s, ${h.connections} connections`,
   };
 }
 
@@ -257,7 +273,7 @@ function terminal(report: BenchReport, options: RenderOptions): string {
     out.push(terminalTable(tasksTable(s), options));
     const hidden = leftOut(s);
     if (hidden) out.push(c.dim(hidden));
-    for (const v of [overheadLine(s), cacheLine(s)]) if (v) out.push(tone(v));
+    for (const v of [overheadLine(s), cacheLine(s), bareLine(s)]) if (v) out.push(tone(v));
     if (s.stageBreakdown) {
       out.push('', c.bold(`stage breakdown (${formatCount(s.stageBreakdown.sampledChecks)} uncached checks, own pass) beside the SDD budget`));
       out.push(terminalTable(stageTable(s.stageBreakdown), options));
@@ -306,7 +322,7 @@ function markdown(report: BenchReport): string {
     out.push(markdownTable(tasksTable(s)), '');
     const hidden = leftOut(s);
     if (hidden) out.push(`_${hidden}_`, '');
-    for (const v of [overheadLine(s), cacheLine(s)]) if (v) out.push(`- ${mark(v)}`);
+    for (const v of [overheadLine(s), cacheLine(s), bareLine(s)]) if (v) out.push(`- ${mark(v)}`);
     out.push(`- ${memoryLine(s)}`, '');
     if (s.stageBreakdown) {
       out.push(`<details><summary>Stage breakdown (${s.stageBreakdown.sampledChecks} uncached checks) beside the SDD budget</summary>`, '');
@@ -408,7 +424,7 @@ function html(report: BenchReport): HtmlSection {
     const hidden = leftOut(s);
     if (hidden) parts.push(htmlParagraph(hidden, 'note'));
     parts.push(htmlChart(chartId(s.scenario, 'ops')));
-    parts.push(htmlVerdict(overheadLine(s)), htmlVerdict(cacheLine(s)));
+    parts.push(htmlVerdict(overheadLine(s)), htmlVerdict(cacheLine(s)), htmlVerdict(bareLine(s)));
     parts.push(htmlParagraph(memoryLine(s)));
     if (s.stageBreakdown) {
       parts.push(htmlHeading(`Stage breakdown (${s.stageBreakdown.sampledChecks} uncached checks) beside the SDD budget`, 3));
