@@ -38,6 +38,7 @@ import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
 import { readGlobalsFile } from '../engine/index.js';
 import { startCerbos } from '../targets/cerbos.js';
+import { policyTestWarnings } from './test.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
@@ -144,6 +145,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     ...(globalsFile !== undefined ? { globals: await readGlobalsFile(globalsFile) } : {}),
     ...(flags.lenientScopes ? { lenientScopeSearch: true } : {}),
   };
+  const warnings = await policyTestWarnings(ctx, 'loadtest', scenario);
   const plan = resolvePlan(parsed, scenario);
   const poolSize = requestPoolSize(parsed, plannedRequests(plan));
   const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
@@ -240,6 +242,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       const report: LoadtestReport = {
         ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
         ...(interrupt.signal.aborted ? { interrupted: true } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
         loadtest: section,
       };
       await emitReport(ctx, report, flags);
@@ -268,6 +271,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     const report: LoadtestReport = {
       ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, sharedHost)),
       ...(result.interrupted ? { interrupted: true } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
       loadtest: result.section,
     };
     await emitReport(ctx, report, flags);

@@ -26,6 +26,7 @@ import {
   type RunningServer,
 } from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
+import { policyTestWarnings } from './test.js';
 
 export interface ServeFlags {
   scenario?: string;
@@ -105,6 +106,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   let policyDir: string;
   let globals: Globals | undefined;
   let lenient = false;
+  let testsDir: string | null = null;
   if (flags.policies !== undefined) {
     policyDir = path.resolve(ctx.cwd, flags.policies);
     label = `policies ${flags.policies}`;
@@ -115,9 +117,11 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     label = `scenario ${scenario.name}`;
     globals = scenario.globals;
     lenient = scenario.lenientScopeSearch === true;
+    testsDir = scenario.testsDir;
   }
   if (flags.globals !== undefined) globals = await readGlobalsFile(path.resolve(ctx.cwd, flags.globals));
   const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient });
+  for (const warning of await policyTestWarnings(ctx, 'authz-perf serve', { policyDir, testsDir, lenientScopeSearch: lenient })) ctx.stderr.write(`authz-perf serve: warning: ${warning}\n`);
   const engine = createEngine(policySet, { cache, celTiming: true, globals });
   const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
   if (flags.jwksId !== undefined && flags.jwks === undefined) throw new UsageError('--jwks-id: needs --jwks FILE');

@@ -28,7 +28,6 @@
  *
  *   parsePolicySource / walkExpressions   policy files → typed documents and every expression with
  *                                         its location (for analyze-cel), without compiling CEL.
- *   loadTestSuites / runTestSuites        Cerbos-style test suites (principals × resources × actions).
  */
 export type * from './types.js';
 export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
@@ -56,8 +55,6 @@ export { startServer, DEFAULT_PORT, DEFAULT_BODY_LIMIT_BYTES } from './server.js
 export type { ServerOptions, RunningServer } from './server.js';
 export type { ServerMetrics } from './metrics.js';
 export { toCheckRequest, RequestShapeError } from './request.js';
-export { loadTestSuites, parseTestSuite, runTestSuites } from './test-suite.js';
-export type { TestSuite, SuiteTest, TestFailure, TestSuiteResults } from './test-suite.js';
 export type {
   PolicyDocument,
   PolicyExpression,
