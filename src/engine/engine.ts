@@ -37,6 +37,7 @@ import {
   type Scope,
 } from './policy-set.js';
 import { celSafeAttr } from './safe-attr.js';
+import { principalPolicyMetaName } from './meta.js';
 import type { Globals, RuleOutput, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
 
 export type { CacheOptions } from './decision-cache.js';
@@ -112,7 +113,7 @@ export interface Engine {
 
 interface Decision {
   actions: Record<string, Effect>;
-  meta?: { actions: Record<string, MatchMeta> };
+  meta?: { actions: Record<string, MatchMeta>; effectiveDerivedRoles?: string[] };
   outputs?: RuleOutput[];
 }
 
@@ -134,6 +135,15 @@ const MAX_CHAINS = 10_000;
 const EMPTY_AUX: Record<string, unknown> = auxDataValue(undefined);
 
 const now = (): number => performance.now();
+
+/**
+ * includeMeta's effectiveDerivedRoles evaluate derived-role conditions the decision itself may not
+ * read, which the cache key does not cover: such checks are decided afresh.
+ */
+function metaReadsDerivedRoles(chain: Chain): boolean {
+  for (const level of chain.resourceLevels) if (level.scope.derivedRoles.length > 0) return true;
+  return false;
+}
 
 export function createEngine(policySet: PolicySet, options: EngineOptions = {}): Engine {
   return new DecisionEngine(policySet, options);
@@ -178,6 +188,9 @@ class DecisionEngine implements Engine {
   // where the last decided action was decided (for includeMeta)
   private mPolicy = NO_MATCH;
   private mScope = '';
+  /** the action being decided reached the resource levels (includeMeta's effectiveDerivedRoles cover them) */
+  private walked = false;
+  private mPrincipal: Principal | null = null;
   /** a one-role group, reused */
   private readonly single: string[] = [''];
   /** the rules of the action being decided, per resource level (filled once per action) */
@@ -213,7 +226,7 @@ class DecisionEngine implements Engine {
       const entry = entries[i]!;
       const policy = this.chainFor(principal, entry.resource);
       let decision: Decision | undefined;
-      if (cache !== null && !policy.readsAuxData) {
+      if (cache !== null && !policy.readsAuxData && !(meta && metaReadsDerivedRoles(policy))) {
         const hash = cache.hashFor(policy, principal, entry, meta);
         decision = cache.lookup(hash, principal, entry, meta);
         if (decision === undefined) {
@@ -250,7 +263,7 @@ class DecisionEngine implements Engine {
         out.policyLookupNs += (t2 - t) * 1e6;
         let decision: Decision | undefined;
         let hash = -1;
-        const cacheable = cache !== null && !policy.readsAuxData;
+        const cacheable = cache !== null && !policy.readsAuxData && !(meta && metaReadsDerivedRoles(policy));
         if (cacheable) {
           hash = cache.hashFor(policy, principal, entry, meta);
           t = now();
@@ -369,12 +382,18 @@ class DecisionEngine implements Engine {
     const outputs: RuleOutput[] | null = chain.hasOutputs ? [] : null;
     this.outputs = outputs;
     const simple = chain.simple ? chain.resourceLevels[0]! : null;
+    this.walked = false;
+    this.mPrincipal = principal;
     for (let i = 0; i < names.length; i++) {
       const action = names[i]!;
       if (outputs !== null) this.outputAction = action;
       const allowed = simple !== null ? this.decideSimple(simple, action, roles) : this.decideAction(chain, action, roles);
       setAction(actions, action, allowed ? 'EFFECT_ALLOW' : 'EFFECT_DENY');
       if (meta) setAction(meta.actions, action, this.mScope === '' ? { matchedPolicy: this.mPolicy } : { matchedPolicy: this.mPolicy, matchedScope: this.mScope });
+    }
+    if (meta && this.walked) {
+      const derived = this.metaDerivedRoles(chain);
+      if (derived.length > 0) meta.effectiveDerivedRoles = derived;
     }
     this.pairPrincipal = null;
     this.pairResourceRef = null;
@@ -397,6 +416,7 @@ class DecisionEngine implements Engine {
       this.mScope = '';
     }
     if (levels.length === 0) return false;
+    this.walked = true;
     const levelRules = this.levelRules;
     for (let i = 0; i < levels.length; i++) levelRules[i] = rulesForAction(levels[i]!, action);
     let deniedPolicy = '';
@@ -421,6 +441,7 @@ class DecisionEngine implements Engine {
   private decideSimple(policy: CompiledResourcePolicy, action: string, roles: string[]): boolean {
     this.mPolicy = policy.name;
     this.mScope = '';
+    this.walked = true;
     const rules = rulesForAction(policy, action);
     if (rules.deny.length === 0 && rules.allow.length === 0) return false;
     for (let r = 0; r < roles.length; r++) {
@@ -469,11 +490,11 @@ class DecisionEngine implements Engine {
         } else if (met) allow = true;
         else unmetAllow = true;
       }
-      if (denied) return this.decided(level.name, level.policyScope, DENIED);
+      if (denied) return this.decided(this.principalMetaName(), level.policyScope, DENIED);
       if (level.consent && i < last) {
         // parental consent: an unmet ALLOW rule denies, a met one defers to the parent scopes
-        if (unmetAllow) return this.decided(level.name, level.policyScope, DENIED);
-      } else if (allow) return this.decided(level.name, level.policyScope, ALLOWED);
+        if (unmetAllow) return this.decided(this.principalMetaName(), level.policyScope, DENIED);
+      } else if (allow) return this.decided(this.principalMetaName(), level.policyScope, ALLOWED);
     }
     return NONE;
   }
@@ -719,6 +740,17 @@ class DecisionEngine implements Engine {
     this.acts[this.actCount] = act;
     this.actCount++;
     return act;
+  }
+
+  private principalMetaName(): string {
+    return this.mPrincipal === null ? NO_MATCH : principalPolicyMetaName(this.mPrincipal);
+  }
+
+  /** includeMeta's effectiveDerivedRoles: active derived roles of the chain's resource policies, sorted. */
+  private metaDerivedRoles(chain: Chain): string[] {
+    const names = new Set<string>();
+    for (const level of chain.resourceLevels) for (const name of this.effectiveDerivedRoles(level.scope)) names.add(name);
+    return [...names].sort();
   }
 
   /** Names of the derived roles the scope's policy imports that are active for this pair. */

@@ -25,7 +25,7 @@ test('serve starts, prints the listening line, answers, and stops cleanly', asyn
     },
   });
   assert.equal(code, 0);
-  assert.match(ctx.err.join(''), /^authz-perf serve listening on http:\/\/127\.0\.0\.1:\d+ \(scenario rbac-simple, 2 policies\)\n$/);
+  assert.match(ctx.err.join(''), /^authz-perf serve: policy tests: 1 suite, 65 tests: 65 OK, 0 failed, 0 skipped\nauthz-perf serve listening on http:\/\/127\.0\.0\.1:\d+ \(scenario rbac-simple, 2 policies\)\n$/);
   assert.deepEqual(answered, { view: 'EFFECT_ALLOW', edit: 'EFFECT_DENY' });
 });
 
