@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { runAction } from './action.js';
 import { parseIntegerFlag } from './integer-flag.js';
@@ -26,6 +26,7 @@ import {
   type RunningServer,
 } from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
+import { SCHEMA_ENFORCEMENTS, type SchemaEnforcement } from '../engine/schemas.js';
 import { policyTestWarnings } from './test.js';
 
 export interface ServeFlags {
@@ -45,6 +46,8 @@ export interface ServeFlags {
   jwks?: string;
   /** the key set's id (a request naming another keySetId is refused) */
   jwksId?: string;
+  /** Cerbos's schema.enforcement: none (default), warn or reject */
+  schemaEnforcement?: SchemaEnforcement;
 }
 
 export interface ServeIo {
@@ -72,6 +75,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--lenient-scopes', "resolve a request scope without policies to its nearest ancestor (Cerbos's lenientScopeSearch)")
     .option('--jwks <file>', 'verify auxData JWTs against this JSON Web Key Set (without it they are decoded, not verified)')
     .option('--jwks-id <id>', "the key set's id: requests naming another keySetId are refused")
+    .addOption(new Option('--schema-enforcement <mode>', "validate principal and resource attributes against the policies' JSON schemas (Cerbos's schema.enforcement)").choices(SCHEMA_ENFORCEMENTS).default('none'))
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
@@ -122,7 +126,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   if (flags.globals !== undefined) globals = await readGlobalsFile(path.resolve(ctx.cwd, flags.globals));
   const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient });
   for (const warning of await policyTestWarnings(ctx, 'authz-perf serve', { policyDir, testsDir, lenientScopeSearch: lenient })) ctx.stderr.write(`authz-perf serve: warning: ${warning}\n`);
-  const engine = createEngine(policySet, { cache, celTiming: true, globals });
+  const engine = createEngine(policySet, { cache, celTiming: true, globals, schemaEnforcement: flags.schemaEnforcement ?? 'none' });
   const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
   if (flags.jwksId !== undefined && flags.jwks === undefined) throw new UsageError('--jwks-id: needs --jwks FILE');
   const jwt: JwtOptions = {};

@@ -38,6 +38,7 @@ import {
 } from './policy-set.js';
 import { celSafeAttr } from './safe-attr.js';
 import { principalPolicyMetaName } from './meta.js';
+import { SchemaValidator, type SchemaEnforcement } from './schemas.js';
 import type { Globals, RuleOutput, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
 
 export type { CacheOptions } from './decision-cache.js';
@@ -51,6 +52,8 @@ export interface EngineOptions {
   celTiming?: boolean;
   /** Cerbos engine globals: `G` / `globals` in CEL */
   globals?: Globals;
+  /** Cerbos schema enforcement (default none): see schemas.ts */
+  schemaEnforcement?: SchemaEnforcement;
 }
 
 export interface CacheStats {
@@ -71,12 +74,14 @@ export interface StageTimes {
   /** policy lookup by kind/version, rule selection by action, role and derived-role matching */
   policyLookupNs: number;
   celEvalNs: number;
+  /** JSON-schema validation of principal and resource attributes (0 without enforcement) */
+  schemaNs: number;
   responseNs: number;
   totalNs: number;
 }
 
 export function emptyStageTimes(): StageTimes {
-  return { checks: 0, canonicaliseNs: 0, cacheLookupNs: 0, policyLookupNs: 0, celEvalNs: 0, responseNs: 0, totalNs: 0 };
+  return { checks: 0, canonicaliseNs: 0, cacheLookupNs: 0, policyLookupNs: 0, celEvalNs: 0, schemaNs: 0, responseNs: 0, totalNs: 0 };
 }
 
 /** One CEL evaluation a check performed, with the activation it ran against. */
@@ -191,6 +196,7 @@ class DecisionEngine implements Engine {
   /** the action being decided reached the resource levels (includeMeta's effectiveDerivedRoles cover them) */
   private walked = false;
   private mPrincipal: Principal | null = null;
+  private readonly schemas: SchemaValidator | null;
   /** a one-role group, reused */
   private readonly single: string[] = [''];
   /** the rules of the action being decided, per resource level (filled once per action) */
@@ -210,6 +216,7 @@ class DecisionEngine implements Engine {
     this.slotGen = new Int32Array(policySet.slotCount);
     this.slotVal = new Uint8Array(policySet.slotCount);
     this.globals = options.globals === undefined ? {} : (celSafeAttr(options.globals) as Record<string, unknown>);
+    this.schemas = SchemaValidator.create(policySet, options.schemaEnforcement ?? 'none');
   }
 
   check(req: CheckRequest): CheckResponse {
@@ -225,8 +232,10 @@ class DecisionEngine implements Engine {
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const policy = this.chainFor(principal, entry.resource);
+      const invalid = this.schemas === null ? null : this.schemas.validate(policy.resourceLevels, principal.attr, entry.resource.attr, entry.actions);
       let decision: Decision | undefined;
-      if (cache !== null && !policy.readsAuxData && !(meta && metaReadsDerivedRoles(policy))) {
+      if (invalid !== null && this.schemas!.enforcement === 'reject') decision = rejected(entry);
+      else if (cache !== null && !policy.readsAuxData && !(meta && metaReadsDerivedRoles(policy))) {
         const hash = cache.hashFor(policy, principal, entry, meta);
         decision = cache.lookup(hash, principal, entry, meta);
         if (decision === undefined) {
@@ -236,6 +245,7 @@ class DecisionEngine implements Engine {
         }
       } else decision = this.decide(policy, principal, entry, meta);
       results[i] = buildResult(entry, decision);
+      if (invalid !== null) results[i]!.validationErrors = invalid;
     }
     return { requestId: req.requestId ?? '', results };
   }
@@ -261,9 +271,13 @@ class DecisionEngine implements Engine {
         const policy = this.chainFor(principal, entry.resource);
         let t2 = now();
         out.policyLookupNs += (t2 - t) * 1e6;
-        let decision: Decision | undefined;
+        const invalid = this.schemas === null ? null : this.schemas.validate(policy.resourceLevels, principal.attr, entry.resource.attr, entry.actions);
+        t = now();
+        out.schemaNs += (t - t2) * 1e6;
+        t2 = t;
+        let decision: Decision | undefined = invalid !== null && this.schemas!.enforcement === 'reject' ? rejected(entry) : undefined;
         let hash = -1;
-        const cacheable = cache !== null && !policy.readsAuxData && !(meta && metaReadsDerivedRoles(policy));
+        const cacheable = decision === undefined && cache !== null && !policy.readsAuxData && !(meta && metaReadsDerivedRoles(policy));
         if (cacheable) {
           hash = cache.hashFor(policy, principal, entry, meta);
           t = now();
@@ -808,6 +822,13 @@ class DecisionEngine implements Engine {
     if (failed) throw error;
     return result;
   }
+}
+
+/** Schema enforcement `reject` with validation errors: every action denied, nothing evaluated. */
+function rejected(entry: ResourceEntry): Decision {
+  const actions: Record<string, Effect> = {};
+  for (const action of entry.actions) setAction(actions, action, 'EFFECT_DENY');
+  return { actions };
 }
 
 function buildResult(entry: ResourceEntry, decision: Decision): ResourceResult {

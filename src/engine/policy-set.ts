@@ -27,6 +27,7 @@ import {
   type RolePolicyDoc,
   type SourceExpr,
   type VariableDef,
+  type PolicySchemas,
 } from './policy-source.js';
 
 export type { KeyPlan } from './decision-key.js';
@@ -141,6 +142,8 @@ export function rulesForRole(rules: ActionRules, role: string): RoleRules {
 export interface CompiledResourcePolicy {
   name: string;
   file: string;
+  /** JSON schemas for principal and resource attributes (validated when enforcement is on; see schemas.ts) */
+  schemas?: PolicySchemas;
   resource: string;
   version: string;
   /** the policy's scope string ('' = root) */
@@ -698,6 +701,7 @@ class Compiler {
     const policy: CompiledResourcePolicy = {
       name: doc.name,
       file: doc.file,
+      ...(doc.schemas ? { schemas: doc.schemas } : {}),
       resource: doc.resource,
       version: doc.version,
       policyScope: doc.scope,
