@@ -4,6 +4,7 @@
  * JSON error naming the field; unknown route → 404; wrong method → 405. A handler error answers
  * 500 and never takes the process down.
  */
+import { answerCerbosRoute } from './cerbos-routes.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from './engine.js';
@@ -186,6 +187,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
         send(res, 200, await metrics.text(), metrics.contentType);
         return [path, 200];
       default:
+        if (path.startsWith('/api/') || path.startsWith('/admin/')) return answerCerbosRoute(req, res, path)!;
         sendError(res, 404, `no route ${req.method ?? ''} ${path}; routes: POST ${CHECK_PATH}, GET /health, GET /metrics`);
         return ['other', 404];
     }
