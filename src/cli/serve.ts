@@ -17,6 +17,7 @@ import {
   DEFAULT_CACHE,
   DEFAULT_PORT,
   createEngine,
+  type Engine,
   loadPolicySet,
   parseJwks,
   readGlobalsFile,
@@ -27,6 +28,7 @@ import {
 } from '../engine/index.js';
 import { loadScenario } from '../scenario/index.js';
 import { SCHEMA_ENFORCEMENTS, type SchemaEnforcement } from '../engine/schemas.js';
+import { SwappableEngine, watchPolicies } from '../engine/reload.js';
 import { policyTestWarnings } from './test.js';
 
 export interface ServeFlags {
@@ -48,6 +50,8 @@ export interface ServeFlags {
   jwksId?: string;
   /** Cerbos's schema.enforcement: none (default), warn or reject */
   schemaEnforcement?: SchemaEnforcement;
+  /** rebuild and swap in the policies when files in the policy folder change */
+  watch?: boolean;
 }
 
 export interface ServeIo {
@@ -75,6 +79,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--lenient-scopes', "resolve a request scope without policies to its nearest ancestor (Cerbos's lenientScopeSearch)")
     .option('--jwks <file>', 'verify auxData JWTs against this JSON Web Key Set (without it they are decoded, not verified)')
     .option('--jwks-id <id>', "the key set's id: requests naming another keySetId are refused")
+    .option('--watch', 'reload the policies when their files change (a broken edit keeps the old ones serving)')
     .addOption(new Option('--schema-enforcement <mode>', "validate principal and resource attributes against the policies' JSON schemas (Cerbos's schema.enforcement)").choices(SCHEMA_ENFORCEMENTS).default('none'))
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
@@ -124,9 +129,11 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     testsDir = scenario.testsDir;
   }
   if (flags.globals !== undefined) globals = await readGlobalsFile(path.resolve(ctx.cwd, flags.globals));
-  const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient });
+  const build = async (): Promise<Engine> =>
+    createEngine(await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient }), { cache, celTiming: true, globals, schemaEnforcement: flags.schemaEnforcement ?? 'none' });
+  const engine = new SwappableEngine(await build());
+  const policySet = engine.policySet;
   for (const warning of await policyTestWarnings(ctx, 'authz-perf serve', { policyDir, testsDir, lenientScopeSearch: lenient })) ctx.stderr.write(`authz-perf serve: warning: ${warning}\n`);
-  const engine = createEngine(policySet, { cache, celTiming: true, globals, schemaEnforcement: flags.schemaEnforcement ?? 'none' });
   const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
   if (flags.jwksId !== undefined && flags.jwks === undefined) throw new UsageError('--jwks-id: needs --jwks FILE');
   const jwt: JwtOptions = {};
@@ -142,8 +149,13 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   const n = resourcePolicies + principalPolicies + rolePolicies;
   ctx.stderr.write(`authz-perf serve listening on ${server.url} (${label}, ${n} ${n === 1 ? 'policy' : 'policies'})\n`);
   for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
-  await io.untilStopped(server);
-  await server.close();
+  const watcher = flags.watch ? watchPolicies({ dir: policyDir, engine, build, onReload: () => void ctx.stderr.write(`authz-perf serve: policies reloaded from ${policyDir}\n`), onError: (m) => void ctx.stderr.write(`authz-perf serve: reload failed, previous policies kept: ${m}\n`) }) : null;
+  try {
+    await io.untilStopped(server);
+  } finally {
+    watcher?.close();
+    await server.close();
+  }
   return 0;
 }
 

@@ -78,7 +78,7 @@ test('bad flags are usage errors naming the flag (exit 2)', async () => {
     [['--cache-size', '0'], /^authz-perf: --cache-size: expected an integer between 1 and 100000000, got "0"\n$/],
     [['--cache-ttl', 'soon'], /^authz-perf: --cache-ttl: "soon" is not a duration/],
     [['--no-cache', '--cache-size', '10'], /^authz-perf: --cache-size: cannot be combined with --no-cache/],
-    [['--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, multi-tenant, rbac-simple/],
+    [['--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, multi-tenant, outputs-schemas, rbac-simple/],
     [['--scenario', 'abac-cel', '--policies', 'x'], /^authz-perf: --policies: use either/],
   ] as Array<[string[], RegExp]>) {
     const run = await runCli(['serve', ...args]);
