@@ -54,6 +54,8 @@ export interface EngineOptions {
   globals?: Globals;
   /** Cerbos schema enforcement (default none): see schemas.ts */
   schemaEnforcement?: SchemaEnforcement;
+  /** evaluate rule outputs (default true); false decides alike without them (bench's cost of outputs) */
+  outputs?: boolean;
 }
 
 export interface CacheStats {
@@ -197,6 +199,7 @@ class DecisionEngine implements Engine {
   private walked = false;
   private mPrincipal: Principal | null = null;
   private readonly schemas: SchemaValidator | null;
+  private readonly withOutputs: boolean;
   /** a one-role group, reused */
   private readonly single: string[] = [''];
   /** the rules of the action being decided, per resource level (filled once per action) */
@@ -217,6 +220,7 @@ class DecisionEngine implements Engine {
     this.slotVal = new Uint8Array(policySet.slotCount);
     this.globals = options.globals === undefined ? {} : (celSafeAttr(options.globals) as Record<string, unknown>);
     this.schemas = SchemaValidator.create(policySet, options.schemaEnforcement ?? 'none');
+    this.withOutputs = options.outputs !== false;
   }
 
   check(req: CheckRequest): CheckResponse {
@@ -393,7 +397,7 @@ class DecisionEngine implements Engine {
     this.startPair(this.pv, entry.resource);
     this.pairRoles = principal.roles;
     const roles = principal.roles;
-    const outputs: RuleOutput[] | null = chain.hasOutputs ? [] : null;
+    const outputs: RuleOutput[] | null = chain.hasOutputs && this.withOutputs ? [] : null;
     this.outputs = outputs;
     const simple = chain.simple ? chain.resourceLevels[0]! : null;
     this.walked = false;
