@@ -16,6 +16,7 @@ import {
   MAX_ROLE_DEPTH,
   auxDataValue,
   buildChain,
+  expandRoles,
   newActivation,
   principalValue,
   resourceValue,
@@ -195,8 +196,8 @@ class DecisionEngine implements Engine {
   // where the last decided action was decided (for includeMeta)
   private mPolicy = NO_MATCH;
   private mScope = '';
-  /** the action being decided reached the resource levels (includeMeta's effectiveDerivedRoles cover them) */
-  private walked = false;
+  /** the deepest resource level the entry's actions evaluated (includeMeta's effectiveDerivedRoles cover levels 0..deepest) */
+  private deepest = -1;
   private mPrincipal: Principal | null = null;
   private readonly schemas: SchemaValidator | null;
   private readonly withOutputs: boolean;
@@ -400,7 +401,7 @@ class DecisionEngine implements Engine {
     const outputs: RuleOutput[] | null = chain.hasOutputs && this.withOutputs ? [] : null;
     this.outputs = outputs;
     const simple = chain.simple ? chain.resourceLevels[0]! : null;
-    this.walked = false;
+    this.deepest = -1;
     this.mPrincipal = principal;
     for (let i = 0; i < names.length; i++) {
       const action = names[i]!;
@@ -409,7 +410,7 @@ class DecisionEngine implements Engine {
       setAction(actions, action, allowed ? 'EFFECT_ALLOW' : 'EFFECT_DENY');
       if (meta) setAction(meta.actions, action, this.mScope === '' ? { matchedPolicy: this.mPolicy } : { matchedPolicy: this.mPolicy, matchedScope: this.mScope });
     }
-    if (meta && this.walked) {
+    if (meta && this.deepest >= 0) {
       const derived = this.metaDerivedRoles(chain);
       if (derived.length > 0) meta.effectiveDerivedRoles = derived;
     }
@@ -434,7 +435,6 @@ class DecisionEngine implements Engine {
       this.mScope = '';
     }
     if (levels.length === 0) return false;
-    this.walked = true;
     const levelRules = this.levelRules;
     for (let i = 0; i < levels.length; i++) levelRules[i] = rulesForAction(levels[i]!, action);
     let deniedPolicy = '';
@@ -459,7 +459,7 @@ class DecisionEngine implements Engine {
   private decideSimple(policy: CompiledResourcePolicy, action: string, roles: string[]): boolean {
     this.mPolicy = policy.name;
     this.mScope = '';
-    this.walked = true;
+    if (this.deepest < 0) this.deepest = 0;
     const rules = rulesForAction(policy, action);
     if (rules.deny.length === 0 && rules.allow.length === 0) return false;
     for (let r = 0; r < roles.length; r++) {
@@ -554,6 +554,7 @@ class DecisionEngine implements Engine {
           }
         }
       }
+      if (i > this.deepest) this.deepest = i;
       const outcome = this.levelOutcome(chain, i, group);
       if (outcome !== NONE) return outcome;
     }
@@ -764,10 +765,19 @@ class DecisionEngine implements Engine {
     return this.mPrincipal === null ? NO_MATCH : principalPolicyMetaName(this.mPrincipal);
   }
 
-  /** includeMeta's effectiveDerivedRoles: active derived roles of the chain's resource policies, sorted. */
+  /**
+   * includeMeta's effectiveDerivedRoles: active derived roles of the chain's resource policies,
+   * sorted, for the principal's roles and the parent roles of its custom roles.
+   */
   private metaDerivedRoles(chain: Chain): string[] {
     const names = new Set<string>();
-    for (const level of chain.resourceLevels) for (const name of this.effectiveDerivedRoles(level.scope)) names.add(name);
+    const own = this.pairRoles;
+    this.pairRoles = expandRoles(chain, own);
+    try {
+      for (let i = 0; i <= this.deepest && i < chain.resourceLevels.length; i++) for (const name of this.effectiveDerivedRoles(chain.resourceLevels[i]!.scope)) names.add(name);
+    } finally {
+      this.pairRoles = own;
+    }
     return [...names].sort();
   }
 

@@ -899,7 +899,7 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
 }
 
 /** A role and the parent roles of its role policies, transitively (custom roles decide through their parents). */
-function expandRoles(chain: Chain, roles: readonly string[]): string[] {
+export function expandRoles(chain: Chain, roles: readonly string[]): string[] {
   const out: string[] = [];
   const visit = (role: string, depth: number): void => {
     if (out.includes(role) || depth > MAX_ROLE_DEPTH) return;
