@@ -14,6 +14,7 @@ import {
   type CheckRequest,
   type CheckResponse,
   type Engine,
+  type EngineOptions,
   type PolicySet,
   type StageTimes,
 } from '../engine/index.js';
@@ -70,7 +71,7 @@ export interface OpenedScenario {
    * An engine over the loaded policy set (or `policySet`), decision cache on or off; a number is
    * a cache of that many entries (the stage pass empties its cache before every check: keep it small).
    */
-  createEngine(cache: boolean | number, policySet?: PolicySet): BenchEngine;
+  createEngine(cache: boolean | number, policySet?: PolicySet, extra?: Pick<EngineOptions, 'outputs' | 'schemaEnforcement'>): BenchEngine;
   /** loads and compiles the scenario's policies from disk (the `load-compile` task) */
   loadAndCompile(): Promise<PolicySet>;
   /** `serve` on an ephemeral loopback port, backed by this engine */
@@ -107,8 +108,8 @@ export async function openScenario(
     requests,
     traces: [],
     warnings: [],
-    createEngine: (c, ps = policySet) =>
-      benchEngine(createEngine(ps, { cache: c === false ? false : c === true ? cache : { maxEntries: c, ttlMs: cache.ttlMs }, globals: scenario.globals })),
+    createEngine: (c, ps = policySet, extra = {}) =>
+      benchEngine(createEngine(ps, { cache: c === false ? false : c === true ? cache : { maxEntries: c, ttlMs: cache.ttlMs }, globals: scenario.globals, ...extra })),
     loadAndCompile: () => loadPolicySet(scenario.policyDir, setOptions),
     startHttp,
     compileCel,

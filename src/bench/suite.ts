@@ -14,6 +14,7 @@ import { listBenchScenarios, openScenario, type BenchEngine, type BenchEvaluatio
 import { pairedRatio } from './paired.js';
 import { analyzeExpression } from '../cel/analyze.js';
 import type { BenchRunOptions } from './options.js';
+import type { CheckRequest } from '../engine/index.js';
 import type { BenchScenarioResult, BenchSection, BenchTaskResult, HttpBaseline, OverheadRatio } from './types.js';
 
 export const OVERHEAD_GOAL = 1.5;
@@ -60,6 +61,25 @@ export async function runBenchSuite(options: BenchRunOptions): Promise<BenchSect
  * each evaluation takes well under a microsecond, so the samples still number in the tens of thousands.
  */
 export const CEL_TIME_SHARE = 0.2;
+
+/**
+ * What Cerbos's response extras cost per check, beside check-uncached on the same requests: the
+ * check without rule outputs (when the policies have any) and with schema enforcement `warn`
+ * (when they declare schemas). The difference to check-uncached is the cost.
+ */
+function responseExtrasTasks(sc: OpenedScenario, reqs: { next(): CheckRequest; reset(): void }): TaskDef[] {
+  const set = sc.createEngine(false).engine.policySet;
+  const defs: TaskDef[] = [];
+  if (set.resourcePolicies.some((p) => p.rules.some((r) => r.outputs.length > 0)) || set.principalPolicies.some((p) => p.rules.some((r) => r.outputs.length > 0))) {
+    const bare = sc.createEngine(false, set, { outputs: false });
+    defs.push({ id: 'check-uncached-no-outputs', name: 'check, cache off, rule outputs not evaluated', unit: 'check', beforeAll: () => reqs.reset(), fn: () => bare.check(reqs.next()) });
+  }
+  if (set.resourcePolicies.some((p) => p.schemas !== undefined)) {
+    const validating = sc.createEngine(false, set, { schemaEnforcement: 'warn' });
+    defs.push({ id: 'check-uncached-schema-warn', name: 'check, cache off, schema enforcement warn', unit: 'check', beforeAll: () => reqs.reset(), fn: () => validating.check(reqs.next()) });
+  }
+  return defs;
+}
 
 function celRunOptions(run: RunOptions): RunOptions {
   return { ...run, timeMs: Math.max(1, run.timeMs * CEL_TIME_SHARE), warmupMs: run.warmupMs * CEL_TIME_SHARE };
@@ -137,6 +157,7 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   const defs: TaskDef[] = [];
   const reqs = cycler(sc.requests);
   defs.push({ id: 'check-uncached', name: 'check, cache off', unit: 'check', beforeAll: () => reqs.reset(), fn: () => uncached.check(reqs.next()) });
+  defs.push(...responseExtrasTasks(sc, reqs));
   const hits = cycler(sc.requests);
   for (const req of sc.requests) cached.check(req); // warm: every later check is a hit
   defs.push({ id: 'check-cached', name: 'check, warm cache (hits)', unit: 'check', beforeAll: () => hits.reset(), fn: () => cached.check(hits.next()) });

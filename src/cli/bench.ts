@@ -18,6 +18,7 @@ import { DEFAULTS, QUICK, parseSlowTask, parseTimeFlag, type BenchRunOptions } f
 import { parseIntegerFlag } from './integer-flag.js';
 import { compareWithBaseline, parseBaseline, parseMaxRegression } from '../bench/baseline.js';
 import { runBenchSuite, availableScenarios } from '../bench/suite.js';
+import { policyTestWarnings } from './test.js';
 
 interface BenchFlags extends ReportOutputOptions {
   /** engine globals file */
@@ -95,6 +96,8 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
     baseline = { file: flags.baseline, data: parseBaseline(text, flags.baseline) };
   }
 
+  const warnings: string[] = [];
+  for (const s of options.scenarios) warnings.push(...(await policyTestWarnings(ctx, 'bench', await loadScenario(s, { cwd: ctx.cwd }))));
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -112,6 +115,7 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
   const finishedAt = new Date();
   const report: BenchReport = {
     ...reportEnvelope('bench', argsAfterCommand(cmd), startedAt, finishedAt, collectEnvironment(ctx.cwd)),
+    ...(warnings.length > 0 ? { warnings } : {}),
     bench: section,
   };
   if (controller.signal.aborted) report.interrupted = true;

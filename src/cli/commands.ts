@@ -17,6 +17,7 @@ const COMMANDS: ReadonlyArray<{ name: string; load: () => Promise<{ register: Re
   { name: 'explain', load: () => import('./explain.js') },
   { name: 'size', load: () => import('./size.js') },
   { name: 'verify', load: () => import('./verify.js') },
+  { name: 'test', load: () => import('./test.js') },
   { name: 'scenario', load: () => import('./scenario.js') },
   { name: 'compare', load: () => import('./compare.js') },
   { name: 'doctor', load: () => import('./doctor.js') },

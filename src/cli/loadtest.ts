@@ -41,6 +41,7 @@ import { startCerbos } from '../targets/cerbos.js';
 import { checkGrpcFlags, grpcListenLine, grpcTarget, type StartedTarget } from './loadtest-grpc.js';
 import { grpcConnector } from '../load/grpc-sender.js';
 import { checkReplayFlags, loadReplay } from './loadtest-replay.js';
+import { policyTestWarnings } from './test.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
@@ -161,6 +162,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     ...(globalsFile !== undefined ? { globals: await readGlobalsFile(globalsFile) } : {}),
     ...(flags.lenientScopes ? { lenientScopeSearch: true } : {}),
   };
+  const warnings = await policyTestWarnings(ctx, 'loadtest', scenario);
   const replay = flags.replay !== undefined ? await loadReplay(ctx, flags, parsed, resolvePlan({ ...parsed, findMax: null }, scenario)) : null;
   const plan = replay?.plan ?? resolvePlan(parsed, scenario);
   const poolSize = requestPoolSize(parsed, plannedRequests(plan));
@@ -258,6 +260,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       const report: LoadtestReport = {
         ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
         ...(interrupt.signal.aborted ? { interrupted: true } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
         loadtest: section,
       };
       await emitReport(ctx, report, flags);
@@ -289,6 +292,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     const report: LoadtestReport = {
       ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, sharedHost)),
       ...(result.interrupted ? { interrupted: true } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
       loadtest: result.section,
     };
     await emitReport(ctx, report, flags);

@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { runAction } from './action.js';
 import { parseIntegerFlag } from './integer-flag.js';
@@ -23,6 +23,7 @@ import {
   DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_PORT,
   createEngine,
+  type Engine,
   loadPolicySet,
   parseJwks,
   readGlobalsFile,
@@ -38,6 +39,9 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createServerMetrics, processMetricsRegistry } from '../engine/metrics.js';
 import { WorkerStartError, isClusterWorker, scrapeCluster, startCluster, workerListening } from '../engine/workers.js';
+import { SCHEMA_ENFORCEMENTS, type SchemaEnforcement } from '../engine/schemas.js';
+import { SwappableEngine, watchPolicies } from '../engine/reload.js';
+import { policyTestWarnings } from './test.js';
 
 export interface ServeFlags {
   scenario?: string;
@@ -69,6 +73,10 @@ export interface ServeFlags {
   maxInflight?: string;
   /** server processes (node:cluster): a count or `auto` (one per core) */
   workers?: string;
+  /** Cerbos's schema.enforcement: none (default), warn or reject */
+  schemaEnforcement?: SchemaEnforcement;
+  /** rebuild and swap in the policies when files in the policy folder change */
+  watch?: boolean;
 }
 
 /** What a running `serve` offers: one server, or the workers of a cluster sharing its port. */
@@ -116,6 +124,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--eval-budget <duration>', `evaluation time per request; over it → 422, 0 = none (default ${DEFAULT_EVAL_BUDGET_MS}ms)`)
     .option('--max-inflight <n>', `check requests in flight; more → 503 + Retry-After at once (default ${DEFAULT_MAX_INFLIGHT})`)
     .option('--workers <n|auto>', `server processes sharing the port (node:cluster; auto = one per core, default 1, at most ${WORKERS_MAX}); each worker has its own decision cache, so --cache-size and --cache-max-bytes apply per worker; /metrics sums all workers`)
+    .option('--watch', 'reload the policies when their files change (a broken edit keeps the old ones serving)')
+    .addOption(new Option('--schema-enforcement <mode>', "validate principal and resource attributes against the policies' JSON schemas (Cerbos's schema.enforcement)").choices(SCHEMA_ENFORCEMENTS).default('none'))
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
@@ -155,6 +165,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
   let policyDir: string;
   let globals: Globals | undefined;
   let lenient = false;
+  let testsDir: string | null = null;
   if (flags.policies !== undefined) {
     policyDir = path.resolve(ctx.cwd, flags.policies);
     label = `policies ${flags.policies}`;
@@ -165,10 +176,15 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     label = `scenario ${scenario.name}`;
     globals = scenario.globals;
     lenient = scenario.lenientScopeSearch === true;
+    testsDir = scenario.testsDir;
   }
   if (flags.globals !== undefined) globals = await readGlobalsFile(path.resolve(ctx.cwd, flags.globals));
-  const policySet = await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient });
-  const engine = createEngine(policySet, { cache, celTiming: true, globals });
+  const build = async (): Promise<Engine> =>
+    createEngine(await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient }), { cache, celTiming: true, globals, schemaEnforcement: flags.schemaEnforcement ?? 'none' });
+  const engine = new SwappableEngine(await build());
+  const policySet = engine.policySet;
+  if (!isClusterWorker())
+    for (const warning of await policyTestWarnings(ctx, 'authz-perf serve', { policyDir, testsDir, lenientScopeSearch: lenient })) ctx.stderr.write(`authz-perf serve: warning: ${warning}\n`);
   const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
   if (flags.jwksId !== undefined && flags.jwks === undefined) throw new UsageError('--jwks-id: needs --jwks FILE');
   const jwt: JwtOptions = {};
@@ -201,9 +217,14 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     ctx.stderr.write(`authz-perf serve listening on ${server.url} (${what})\n`);
     for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
   }
-  await io.untilStopped({ url: server.url, workers: 1 });
-  await grpcServer?.close();
-  await server.close();
+  const watcher = flags.watch ? watchPolicies({ dir: policyDir, engine, build, onReload: () => void ctx.stderr.write(`authz-perf serve: policies reloaded from ${policyDir}\n`), onError: (m) => void ctx.stderr.write(`authz-perf serve: reload failed, previous policies kept: ${m}\n`) }) : null;
+  try {
+    await io.untilStopped({ url: server.url, workers: 1 });
+  } finally {
+    watcher?.close();
+    await grpcServer?.close();
+    await server.close();
+  }
   return 0;
 }
 

@@ -16,6 +16,7 @@ import {
   MAX_ROLE_DEPTH,
   auxDataValue,
   buildChain,
+  expandRoles,
   newActivation,
   principalValue,
   resourceValue,
@@ -37,6 +38,8 @@ import {
   type Scope,
 } from './policy-set.js';
 import { celSafeAttr } from './safe-attr.js';
+import { principalPolicyMetaName } from './meta.js';
+import { SchemaValidator, type SchemaEnforcement } from './schemas.js';
 import type { Globals, RuleOutput, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
 
 export type { CacheOptions } from './decision-cache.js';
@@ -50,6 +53,10 @@ export interface EngineOptions {
   celTiming?: boolean;
   /** Cerbos engine globals: `G` / `globals` in CEL */
   globals?: Globals;
+  /** Cerbos schema enforcement (default none): see schemas.ts */
+  schemaEnforcement?: SchemaEnforcement;
+  /** evaluate rule outputs (default true); false decides alike without them (bench's cost of outputs) */
+  outputs?: boolean;
 }
 
 export interface CacheStats {
@@ -78,12 +85,14 @@ export interface StageTimes {
   /** policy lookup by kind/version, rule selection by action, role and derived-role matching */
   policyLookupNs: number;
   celEvalNs: number;
+  /** JSON-schema validation of principal and resource attributes (0 without enforcement) */
+  schemaNs: number;
   responseNs: number;
   totalNs: number;
 }
 
 export function emptyStageTimes(): StageTimes {
-  return { checks: 0, canonicaliseNs: 0, cacheLookupNs: 0, policyLookupNs: 0, celEvalNs: 0, responseNs: 0, totalNs: 0 };
+  return { checks: 0, canonicaliseNs: 0, cacheLookupNs: 0, policyLookupNs: 0, celEvalNs: 0, schemaNs: 0, responseNs: 0, totalNs: 0 };
 }
 
 /** One CEL evaluation a check performed, with the activation it ran against. */
@@ -120,7 +129,7 @@ export interface Engine {
 
 interface Decision {
   actions: Record<string, Effect>;
-  meta?: { actions: Record<string, MatchMeta> };
+  meta?: { actions: Record<string, MatchMeta>; effectiveDerivedRoles?: string[] };
   outputs?: RuleOutput[];
 }
 
@@ -142,6 +151,15 @@ const MAX_CHAINS = 10_000;
 const EMPTY_AUX: Record<string, unknown> = auxDataValue(undefined);
 
 const now = (): number => performance.now();
+
+/**
+ * includeMeta's effectiveDerivedRoles evaluate derived-role conditions the decision itself may not
+ * read, which the cache key does not cover: such checks are decided afresh.
+ */
+function metaReadsDerivedRoles(chain: Chain): boolean {
+  for (const level of chain.resourceLevels) if (level.scope.derivedRoles.length > 0) return true;
+  return false;
+}
 
 export function createEngine(policySet: PolicySet, options: EngineOptions = {}): Engine {
   return new DecisionEngine(policySet, options);
@@ -186,6 +204,11 @@ class DecisionEngine implements Engine {
   // where the last decided action was decided (for includeMeta)
   private mPolicy = NO_MATCH;
   private mScope = '';
+  /** the deepest resource level the entry's actions evaluated (includeMeta's effectiveDerivedRoles cover levels 0..deepest) */
+  private deepest = -1;
+  private mPrincipal: Principal | null = null;
+  private readonly schemas: SchemaValidator | null;
+  private readonly withOutputs: boolean;
   /** a one-role group, reused */
   private readonly single: string[] = [''];
   /** the rules of the action being decided, per resource level (filled once per action) */
@@ -205,6 +228,8 @@ class DecisionEngine implements Engine {
     this.slotGen = new Int32Array(policySet.slotCount);
     this.slotVal = new Uint8Array(policySet.slotCount);
     this.globals = options.globals === undefined ? {} : (celSafeAttr(options.globals) as Record<string, unknown>);
+    this.schemas = SchemaValidator.create(policySet, options.schemaEnforcement ?? 'none');
+    this.withOutputs = options.outputs !== false;
   }
 
   check(req: CheckRequest): CheckResponse {
@@ -220,8 +245,10 @@ class DecisionEngine implements Engine {
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const policy = this.chainFor(principal, entry.resource);
+      const invalid = this.schemas === null ? null : this.schemas.validate(policy.resourceLevels, principal.attr, entry.resource.attr, entry.actions);
       let decision: Decision | undefined;
-      if (cache !== null && !policy.readsAuxData) {
+      if (invalid !== null && this.schemas!.enforcement === 'reject') decision = rejected(entry);
+      else if (cache !== null && !policy.readsAuxData && !(meta && metaReadsDerivedRoles(policy))) {
         const hash = cache.hashFor(policy, principal, entry, meta);
         decision = cache.lookup(hash, principal, entry, meta);
         if (decision === undefined) {
@@ -231,6 +258,7 @@ class DecisionEngine implements Engine {
         }
       } else decision = this.decide(policy, principal, entry, meta);
       results[i] = buildResult(entry, decision);
+      if (invalid !== null) results[i]!.validationErrors = invalid;
     }
     return { requestId: req.requestId ?? '', results };
   }
@@ -256,9 +284,13 @@ class DecisionEngine implements Engine {
         const policy = this.chainFor(principal, entry.resource);
         let t2 = now();
         out.policyLookupNs += (t2 - t) * 1e6;
-        let decision: Decision | undefined;
+        const invalid = this.schemas === null ? null : this.schemas.validate(policy.resourceLevels, principal.attr, entry.resource.attr, entry.actions);
+        t = now();
+        out.schemaNs += (t - t2) * 1e6;
+        t2 = t;
+        let decision: Decision | undefined = invalid !== null && this.schemas!.enforcement === 'reject' ? rejected(entry) : undefined;
         let hash = -1;
-        const cacheable = cache !== null && !policy.readsAuxData;
+        const cacheable = decision === undefined && cache !== null && !policy.readsAuxData && !(meta && metaReadsDerivedRoles(policy));
         if (cacheable) {
           hash = cache.hashFor(policy, principal, entry, meta);
           t = now();
@@ -378,15 +410,21 @@ class DecisionEngine implements Engine {
     this.startPair(this.pv, entry.resource);
     this.pairRoles = principal.roles;
     const roles = principal.roles;
-    const outputs: RuleOutput[] | null = chain.hasOutputs ? [] : null;
+    const outputs: RuleOutput[] | null = chain.hasOutputs && this.withOutputs ? [] : null;
     this.outputs = outputs;
     const simple = chain.simple ? chain.resourceLevels[0]! : null;
+    this.deepest = -1;
+    this.mPrincipal = principal;
     for (let i = 0; i < names.length; i++) {
       const action = names[i]!;
       if (outputs !== null) this.outputAction = action;
       const allowed = simple !== null ? this.decideSimple(simple, action, roles) : this.decideAction(chain, action, roles);
       setAction(actions, action, allowed ? 'EFFECT_ALLOW' : 'EFFECT_DENY');
       if (meta) setAction(meta.actions, action, this.mScope === '' ? { matchedPolicy: this.mPolicy } : { matchedPolicy: this.mPolicy, matchedScope: this.mScope });
+    }
+    if (meta && this.deepest >= 0) {
+      const derived = this.metaDerivedRoles(chain);
+      if (derived.length > 0) meta.effectiveDerivedRoles = derived;
     }
     this.pairPrincipal = null;
     this.pairResourceRef = null;
@@ -433,6 +471,7 @@ class DecisionEngine implements Engine {
   private decideSimple(policy: CompiledResourcePolicy, action: string, roles: string[]): boolean {
     this.mPolicy = policy.name;
     this.mScope = '';
+    if (this.deepest < 0) this.deepest = 0;
     const rules = rulesForAction(policy, action);
     if (rules.deny.length === 0 && rules.allow.length === 0) return false;
     for (let r = 0; r < roles.length; r++) {
@@ -481,11 +520,11 @@ class DecisionEngine implements Engine {
         } else if (met) allow = true;
         else unmetAllow = true;
       }
-      if (denied) return this.decided(level.name, level.policyScope, DENIED);
+      if (denied) return this.decided(this.principalMetaName(), level.policyScope, DENIED);
       if (level.consent && i < last) {
         // parental consent: an unmet ALLOW rule denies, a met one defers to the parent scopes
-        if (unmetAllow) return this.decided(level.name, level.policyScope, DENIED);
-      } else if (allow) return this.decided(level.name, level.policyScope, ALLOWED);
+        if (unmetAllow) return this.decided(this.principalMetaName(), level.policyScope, DENIED);
+      } else if (allow) return this.decided(this.principalMetaName(), level.policyScope, ALLOWED);
     }
     return NONE;
   }
@@ -527,6 +566,7 @@ class DecisionEngine implements Engine {
           }
         }
       }
+      if (i > this.deepest) this.deepest = i;
       const outcome = this.levelOutcome(chain, i, group);
       if (outcome !== NONE) return outcome;
     }
@@ -733,6 +773,26 @@ class DecisionEngine implements Engine {
     return act;
   }
 
+  private principalMetaName(): string {
+    return this.mPrincipal === null ? NO_MATCH : principalPolicyMetaName(this.mPrincipal);
+  }
+
+  /**
+   * includeMeta's effectiveDerivedRoles: active derived roles of the chain's resource policies,
+   * sorted, for the principal's roles and the parent roles of its custom roles.
+   */
+  private metaDerivedRoles(chain: Chain): string[] {
+    const names = new Set<string>();
+    const own = this.pairRoles;
+    this.pairRoles = expandRoles(chain, own);
+    try {
+      for (let i = 0; i <= this.deepest && i < chain.resourceLevels.length; i++) for (const name of this.effectiveDerivedRoles(chain.resourceLevels[i]!.scope)) names.add(name);
+    } finally {
+      this.pairRoles = own;
+    }
+    return [...names].sort();
+  }
+
   /** Names of the derived roles the scope's policy imports that are active for this pair. */
   private effectiveDerivedRoles(scope: Scope): string[] {
     const out: string[] = [];
@@ -788,6 +848,13 @@ class DecisionEngine implements Engine {
     if (failed) throw error;
     return result;
   }
+}
+
+/** Schema enforcement `reject` with validation errors: every action denied, nothing evaluated. */
+function rejected(entry: ResourceEntry): Decision {
+  const actions: Record<string, Effect> = {};
+  for (const action of entry.actions) setAction(actions, action, 'EFFECT_DENY');
+  return { actions };
 }
 
 function buildResult(entry: ResourceEntry, decision: Decision): ResourceResult {

@@ -31,7 +31,6 @@
  *                                         levels, checked before any recursive parse (compileCel does)
  *   parsePolicySource / walkExpressions   policy files → typed documents and every expression with
  *                                         its location (for analyze-cel), without compiling CEL.
- *   loadTestSuites / runTestSuites        Cerbos-style test suites (principals × resources × actions).
  */
 export type * from './types.js';
 export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
@@ -66,8 +65,6 @@ export { DEFAULT_REQUEST_LIMITS, RequestLimitError, checkJsonLimits, checkCountL
 export type { RequestLimits } from './request-limits.js';
 export { DEFAULT_EVAL_BUDGET_MS, BudgetExceededError, checkWithinBudget } from './budget.js';
 export { DEFAULT_MAX_INFLIGHT, createLoadShedder } from './shedding.js';
-export { loadTestSuites, parseTestSuite, runTestSuites } from './test-suite.js';
-export type { TestSuite, SuiteTest, TestFailure, TestSuiteResults } from './test-suite.js';
 export type {
   PolicyDocument,
   PolicyExpression,

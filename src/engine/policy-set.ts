@@ -27,6 +27,7 @@ import {
   type RolePolicyDoc,
   type SourceExpr,
   type VariableDef,
+  type PolicySchemas,
 } from './policy-source.js';
 
 export type { KeyPlan } from './decision-key.js';
@@ -141,6 +142,8 @@ export function rulesForRole(rules: ActionRules, role: string): RoleRules {
 export interface CompiledResourcePolicy {
   name: string;
   file: string;
+  /** JSON schemas for principal and resource attributes (validated when enforcement is on; see schemas.ts) */
+  schemas?: PolicySchemas;
   resource: string;
   version: string;
   /** the policy's scope string ('' = root) */
@@ -708,6 +711,7 @@ class Compiler {
     const policy: CompiledResourcePolicy = {
       name: doc.name,
       file: doc.file,
+      ...(doc.schemas ? { schemas: doc.schemas } : {}),
       resource: doc.resource,
       version: doc.version,
       policyScope: doc.scope,
@@ -905,7 +909,7 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
 }
 
 /** A role and the parent roles of its role policies, transitively (custom roles decide through their parents). */
-function expandRoles(chain: Chain, roles: readonly string[]): string[] {
+export function expandRoles(chain: Chain, roles: readonly string[]): string[] {
   const out: string[] = [];
   const visit = (role: string, depth: number): void => {
     if (out.includes(role) || depth > MAX_ROLE_DEPTH) return;

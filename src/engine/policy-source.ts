@@ -85,6 +85,21 @@ export interface ResourcePolicyDoc {
   constants: ImportsAndLocals<Record<string, unknown>>;
   rules: RuleDef[];
   location: ExprLocation;
+  /** `schemas.principalSchema` / `resourceSchema` */
+  schemas?: PolicySchemas;
+}
+
+/** A JSON schema a resource policy validates attributes against (`ref: cerbos:///<path under _schemas>`). */
+export interface SchemaRef {
+  ref: string;
+  /** `ignoreWhen.actions`: when every requested action matches one of these (wildcards allowed), no validation */
+  ignoreActions: string[];
+  location: ExprLocation;
+}
+
+export interface PolicySchemas {
+  principal?: SchemaRef;
+  resource?: SchemaRef;
 }
 
 export interface DerivedRoleDef {
@@ -522,7 +537,34 @@ class Parser extends YamlReader {
       constants: this.constants(this.get(m, 'constants'), `${what}.constants`),
       rules,
       location: this.loc(this.keyNode(m, 'resource') ?? m),
+      ...this.schemas(m, what),
     };
+  }
+
+  schemas(m: YAMLMap, what: string): { schemas?: PolicySchemas } {
+    const node = this.get(m, 'schemas');
+    if (node === null) return {};
+    const sm = this.map(node, `${what}.schemas`);
+    this.only(sm, ['principalSchema', 'resourceSchema'], `${what}.schemas`);
+    const schemas: PolicySchemas = {};
+    for (const [key, field] of [['principalSchema', 'principal'], ['resourceSchema', 'resource']] as const) {
+      const refNode = this.get(sm, key);
+      if (refNode === null) continue;
+      const at = `${what}.schemas.${key}`;
+      const rm = this.map(refNode, at);
+      this.only(rm, ['ref', 'ignoreWhen'], at);
+      const ref = this.str(rm, 'ref', at, true);
+      if (!ref.startsWith('cerbos:///')) throw this.error(this.get(rm, 'ref'), `${at}.ref must be a cerbos:/// reference into _schemas, got "${ref}"`);
+      const ignore = this.get(rm, 'ignoreWhen');
+      let ignoreActions: string[] = [];
+      if (ignore !== null) {
+        const im = this.map(ignore, `${at}.ignoreWhen`);
+        this.only(im, ['actions'], `${at}.ignoreWhen`);
+        ignoreActions = this.strList(im, 'actions', `${at}.ignoreWhen`);
+      }
+      schemas[field] = { ref, ignoreActions, location: this.loc(this.get(rm, 'ref')) };
+    }
+    return { schemas };
   }
 
   rule(node: YamlNode, index: number): RuleDef {

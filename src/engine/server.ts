@@ -7,6 +7,7 @@
  * The check path runs on callbacks (no promise unless a JWT is verified); metrics per request are
  * integer counts (metrics.ts).
  */
+import { answerCerbosRoute } from './cerbos-routes.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from './engine.js';
@@ -311,6 +312,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
         send(res, 200, await metrics.text(), metrics.contentType);
         return [path, 200];
       default:
+        if (path.startsWith('/api/') || path.startsWith('/admin/')) return answerCerbosRoute(req, res, path)!;
         sendError(res, 404, `no route ${req.method ?? ''} ${path}; routes: POST ${CHECK_PATH}, GET /health, GET /metrics`);
         return ['other', 404];
     }

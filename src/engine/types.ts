@@ -69,8 +69,11 @@ export interface RuleOutput {
 export interface ResourceResult {
   resource: { id: string; kind: string; policyVersion?: string; scope?: string };
   actions: Record<string, Effect>;
-  meta?: { actions: Record<string, MatchMeta> };
+  /** effectiveDerivedRoles: the derived roles active for the pair in the resource policies evaluated (sorted; absent when none) */
+  meta?: { actions: Record<string, MatchMeta>; effectiveDerivedRoles?: string[] };
   outputs?: RuleOutput[];
+  /** schema validation errors (schema enforcement warn or reject) */
+  validationErrors?: Array<{ path: string; message: string; source: 'SOURCE_PRINCIPAL' | 'SOURCE_RESOURCE' }>;
 }
 
 export interface CheckResponse {

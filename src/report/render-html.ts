@@ -157,11 +157,12 @@ export function renderHtmlPage(report: Report, section: HtmlSection, fileName = 
   const interrupted = report.interrupted
     ? `<div class="banner banner-warn" role="alert"><strong>Interrupted.</strong> ${escapeHtml(INTERRUPTED_NOTICE.replace(/^Interrupted: /, ''))}</div>`
     : '';
+  const warnings = (report.warnings ?? []).map((w) => `<div class="banner banner-warn" role="alert"><strong>Warning.</strong> ${escapeHtml(w)}</div>`).join('\n');
   const header = `<div class="brand">authz-perf <span class="version">${escapeHtml(report.version)}</span></div>
 <h1>${escapeHtml(commandTitle(report))} <span class="command">${escapeHtml(report.command)}</span></h1>
 <p class="meta">${escapeHtml(formatTimestamp(report.startedAt))} · took ${escapeHtml(formatElapsed(report.startedAt, report.finishedAt))} · <code>${escapeHtml(argsText)}</code></p>
 <p class="meta env-line">${escapeHtml(environmentLine(report.environment))}</p>
-${interrupted}`;
+${interrupted}${warnings}`;
   const main = `<section class="section" id="section-${escapeHtml(report.command)}">
 ${body}
 </section>

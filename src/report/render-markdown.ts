@@ -16,6 +16,7 @@ export function renderMarkdownPage(report: Report, sectionMarkdown: string): str
     '',
   ];
   if (report.interrupted) head.push('> [!WARNING]', `> ${INTERRUPTED_NOTICE}`, '');
+  for (const warning of report.warnings ?? []) head.push('> [!WARNING]', `> ${warning}`, '');
   head.push(
     '<details><summary>Environment</summary>',
     '',

@@ -14,6 +14,7 @@ export function renderTerminalPage(report: Report, sectionText: string, options:
     c.dim(environmentLine(report.environment)),
   ];
   if (report.interrupted) lines.push(c.yellow(INTERRUPTED_NOTICE));
+  for (const warning of report.warnings ?? []) lines.push(c.yellow(`Warning: ${warning}`));
   lines.push(c.gray('─'.repeat(72)), '');
   return `${lines.join('\n')}\n${sectionText.replace(/\s+$/, '')}\n`;
 }

@@ -39,6 +39,7 @@ export const REPORT_SCHEMA = {
     startedAt: { type: 'string', pattern: ISO_UTC },
     finishedAt: { type: 'string', pattern: ISO_UTC },
     interrupted: { type: 'boolean' },
+    warnings: { type: 'array', items: { type: 'string' } },
     environment: {
       type: 'object',
       required: ['cpuModel', 'cores', 'totalMemoryBytes', 'nodeVersion', 'os', 'gitSha', 'loadGeneratorSharedHost'],

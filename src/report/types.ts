@@ -50,6 +50,8 @@ export interface ReportEnvelope<C extends CommandName> {
   environment: Environment;
   /** true when the run was stopped early (Ctrl-C) and the report holds what was measured so far */
   interrupted?: boolean;
+  /** warnings a reader should see before the figures (e.g. the policies' own test suites failed) */
+  warnings?: string[];
 }
 
 export interface BenchReport extends ReportEnvelope<'bench'> { bench: BenchSection }

@@ -3,7 +3,8 @@
  * the fixtures of its Cerbos test suites: every principal × resource pair a test names, with that
  * test's actions, once each, in suite and test order.
  */
-import { loadTestSuites, type CheckRequest } from '../engine/index.js';
+import type { CheckRequest } from '../engine/index.js';
+import { loadTestSuites } from '../policytest/index.js';
 import { createRequestStream, takeRequests, type Scenario } from '../scenario/index.js';
 import { observationsFromSuites } from '../scenario/init/observations.js';
 

@@ -27,5 +27,5 @@ test('one subcommand loaded, the CLI behaves as with all: its help, its errors; 
   assert.match(typo.stderr, /unknown command 'analyse-cel'/);
   assert.match(typo.stderr, /Did you mean analyze-cel\?/);
   const all = await runCli(['--help']);
-  assert.deepEqual([...all.stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((m) => m[1]), ['serve', 'bench', 'loadtest', 'analyze-cel', 'explain', 'size', 'verify', 'scenario', 'compare', 'doctor', 'report', 'help']);
+  assert.deepEqual([...all.stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((m) => m[1]), ['serve', 'bench', 'loadtest', 'analyze-cel', 'explain', 'size', 'verify', 'test', 'scenario', 'compare', 'doctor', 'report', 'help']);
 });

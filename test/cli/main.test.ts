@@ -14,7 +14,7 @@ test('--help lists the program and exits 0', async () => {
   assert.equal(run.code, 0);
   assert.match(run.stdout, /Usage: authz-perf/);
   const commands = [...run.stdout.matchAll(/^  ([a-z][a-z-]*)(?: \[|\s{2,})/gm)].map((m) => m[1]).filter((name) => name !== 'help');
-  assert.deepEqual(commands, ['serve', 'bench', 'loadtest', 'analyze-cel', 'explain', 'size', 'verify', 'scenario', 'compare', 'doctor', 'report'], 'every subcommand, in workflow order');
+  assert.deepEqual(commands, ['serve', 'bench', 'loadtest', 'analyze-cel', 'explain', 'size', 'verify', 'test', 'scenario', 'compare', 'doctor', 'report'], 'every subcommand, in workflow order');
   for (const name of commands) {
     const line = run.stdout.slice(run.stdout.search(new RegExp(`^  ${name}(?: \\[|\\s{2,})`, 'm'))).split('\n')[0]!;
     assert.match(line, /\S\s{2,}\S/, `${name} has a one-line purpose`);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RequestShapeError, parseTestSuite, toCheckRequest, parsePolicySource } from '../../src/engine/index.js';
+import { RequestShapeError, toCheckRequest, parsePolicySource } from '../../src/engine/index.js';
+import { parseTestSuite } from '../../src/policytest/index.js';
 import { parseScenario } from '../../src/scenario/index.js';
 import { InputError } from '../../src/util/errors.js';
 

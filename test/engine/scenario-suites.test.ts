@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listScenarios, loadScenario, createRequestStream, takeRequests } from '../../src/scenario/index.js';
-import { createEngine, loadPolicySet, loadTestSuites, runTestSuites } from '../../src/engine/index.js';
+import { createEngine, loadPolicySet } from '../../src/engine/index.js';
+import { loadTestSuites, runTestSuites } from '../../src/policytest/index.js';
 
 for (const { name } of await listScenarios()) {
   test(`bundled scenario ${name}: its Cerbos test suites pass`, async () => {
     const scenario = await loadScenario(name);
     assert.ok(scenario.testsDir, 'every bundled scenario ships tests');
     const results = runTestSuites(await loadPolicySet(scenario.policyDir), await loadTestSuites(scenario.testsDir));
-    assert.ok(results.tests > 0 && results.cases > 0);
+    assert.ok(results.tests > 0 && results.counts.total > 0);
     assert.deepEqual(results.failures, []);
   });
 

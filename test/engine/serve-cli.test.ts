@@ -25,7 +25,7 @@ test('serve starts, prints the listening line, answers, and stops cleanly', asyn
     },
   });
   assert.equal(code, 0);
-  assert.match(ctx.err.join(''), /^authz-perf serve listening on http:\/\/127\.0\.0\.1:\d+ \(scenario rbac-simple, 2 policies\)\n$/);
+  assert.match(ctx.err.join(''), /^authz-perf serve: policy tests: 1 suite, 65 tests: 65 OK, 0 failed, 0 skipped\nauthz-perf serve listening on http:\/\/127\.0\.0\.1:\d+ \(scenario rbac-simple, 2 policies\)\n$/);
   assert.deepEqual(answered, { view: 'EFFECT_ALLOW', edit: 'EFFECT_DENY' });
 });
 
@@ -78,7 +78,7 @@ test('bad flags are usage errors naming the flag (exit 2)', async () => {
     [['--cache-size', '0'], /^authz-perf: --cache-size: expected an integer between 1 and 100000000, got "0"\n$/],
     [['--cache-ttl', 'soon'], /^authz-perf: --cache-ttl: "soon" is not a duration/],
     [['--no-cache', '--cache-size', '10'], /^authz-perf: --cache-size: cannot be combined with --no-cache/],
-    [['--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, multi-tenant, rbac-simple/],
+    [['--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, multi-tenant, outputs-schemas, rbac-simple/],
     [['--scenario', 'abac-cel', '--policies', 'x'], /^authz-perf: --policies: use either/],
   ] as Array<[string[], RegExp]>) {
     const run = await runCli(['serve', ...args]);

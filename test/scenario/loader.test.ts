@@ -18,7 +18,7 @@ requests:
 
 test('lists the four bundled scenarios, sorted', async () => {
   const names = (await listScenarios()).map((s) => s.name);
-  assert.deepEqual(names, ['abac-cel', 'heavy-cel', 'multi-tenant', 'rbac-simple']);
+  assert.deepEqual(names, ['abac-cel', 'heavy-cel', 'multi-tenant', 'outputs-schemas', 'rbac-simple']);
 });
 
 test('loads a bundled scenario by name with absolute folders and the default SLO', async () => {
@@ -44,7 +44,7 @@ test('loads a scenario from a folder path and from the file path', async () => {
 test('an unknown name is a UsageError listing the accepted names', async () => {
   await assert.rejects(loadScenario('nope'), (err: unknown) => {
     assert.ok(err instanceof UsageError);
-    assert.match(err.message, /unknown scenario 'nope'.*abac-cel, heavy-cel, multi-tenant, rbac-simple/);
+    assert.match(err.message, /unknown scenario 'nope'.*abac-cel, heavy-cel, multi-tenant, outputs-schemas, rbac-simple/);
     return true;
   });
 });

@@ -137,7 +137,7 @@ const BAD: Array<[string[], RegExp]> = [
   [['--rps', '5', '--measure', '--measure-step', 'soon'], /^authz-perf: --measure-step: "soon" must be a positive duration \(e\.g\. 2s, 500ms\)/],
   [['--rps', '5', '--format', 'k8s', '--name', 'Authz_Engine'], /^authz-perf: --name: "Authz_Engine" must be a Kubernetes name: lowercase letters, digits and '-'/],
   [['--rps', '5', '--namespace', '-x'], /^authz-perf: --namespace: "-x" must be a Kubernetes name/],
-  [['--rps', '5', '--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, multi-tenant, rbac-simple/],
+  [['--rps', '5', '--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, multi-tenant, outputs-schemas, rbac-simple/],
 ];
 
 test('bad flags exit 2 with one line naming the flag and what it accepts', async () => {

@@ -4,7 +4,7 @@
  * `call` groups the entries that travelled in one CheckResources request.
  */
 import type { Principal, ResourceRef } from '../../engine/types.js';
-import type { TestSuite } from '../../engine/test-suite.js';
+import type { TestSuite } from '../../policytest/index.js';
 
 export interface Observation {
   principal: Principal;
