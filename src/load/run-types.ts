@@ -1,3 +1,4 @@
+import { realClock, sleepOn, type RunClock } from './clock.js';
 import type { Recorder } from './recorder.js';
 import type { ConnectionStats, GeneratorView } from './types.js';
 
@@ -39,8 +40,10 @@ export interface RunCommon {
   signal?: AbortSignal;
   drainMs?: number;
   onProgress?: (p: ProgressSnapshot) => void;
-  /** monotonic clock in ms; default performance.now */
+  /** monotonic clock in ms; default performance.now (ignored when `clock` is given) */
   now?: () => number;
+  /** clock and timers the run is scheduled on (default: the real ones) */
+  clock?: RunClock;
 }
 
 /** Event-loop saturation: above this share of one core the generator, not the target, is the limit. */
@@ -59,14 +62,5 @@ export function generatorView(cpuStart: NodeJS.CpuUsage, wallMs: number): Genera
 
 /** Resolves after `ms`, or at once when `signal` is already aborted / aborts meanwhile. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return sleepOn(realClock, ms, signal);
 }
