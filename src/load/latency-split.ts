@@ -10,6 +10,7 @@
  * whose latency is near that percentile, and it still adds up to their mean total.
  */
 import type { ServerTiming } from './sender.js';
+import type { LatencySplit, LatencySplitRow as SplitRow } from './types.js';
 
 export interface SplitParts {
   lagMs: number;
@@ -31,18 +32,6 @@ export function splitLatency(intendedMs: number, scheduledMs: number, sentMs: nu
   const serverMs = handler === null ? null : Math.min(handler, serviceMs);
   const engineMs = timing?.engineMs == null ? null : Math.min(timing.engineMs, serverMs ?? serviceMs);
   return { lagMs, waitMs, wireMs: serviceMs - (serverMs ?? 0), serverMs, engineMs, totalMs: lagMs + waitMs + serviceMs };
-}
-
-/** One row of the report: the mean parts of the requests near a percentile or in a second. */
-export interface SplitRow {
-  count: number;
-  totalMs: number;
-  lagMs: number;
-  waitMs: number;
-  wireMs: number;
-  /** null when no request in the group reported server time */
-  serverMs: number | null;
-  engineMs: number | null;
 }
 
 const GROUPS_PER_DOUBLING = 8;
@@ -124,4 +113,41 @@ function rowOf(a: Float64Array, o: number): SplitRow | null {
 
 function r3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** The report's view of an accumulator: rows at the given percentiles, per second, and the explanation. */
+export function latencySplitView(acc: SplitAccumulator, percentiles: readonly number[]): LatencySplit | null {
+  if (acc.requests === 0) return null;
+  const rows = percentiles.flatMap((p) => {
+    const row = acc.atPercentile(p);
+    return row ? [{ percentile: p, ...row }] : [];
+  });
+  const series = acc.perSecond().map((row, second) => (row ? { second, ...row } : null));
+  const serverTiming = rows.some((r) => r.serverMs !== null);
+  return { serverTiming, percentiles: rows, series, explanation: explain(rows, serverTiming) };
+}
+
+function explain(rows: ReadonlyArray<SplitRow & { percentile: number }>, serverTiming: boolean): string[] {
+  const out: string[] = [];
+  const part = (r: SplitRow): string => {
+    const named: Array<[string, number]> = [
+      ['scheduler lag', r.lagMs],
+      ['connection wait', r.waitMs],
+      [serverTiming ? 'wire and queues' : 'sent → response', r.wireMs],
+      ...(r.serverMs !== null ? ([['server', r.serverMs]] as Array<[string, number]>) : []),
+    ];
+    const biggest = named.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const share = r.totalMs > 0 ? Math.round((biggest[1] / r.totalMs) * 100) : 0;
+    return `${named.map(([n, v]) => `${n} ${v} ms`).join(' + ')} = ${r.totalMs} ms; ${biggest[0]} is ${share}%`;
+  };
+  const p50 = rows.find((r) => r.percentile === 50);
+  const p99 = rows.find((r) => r.percentile === 99);
+  if (p50) out.push(`near p50: ${part(p50)}`);
+  if (p99) out.push(`near p99: ${part(p99)}`);
+  if (p99 && p99.serverMs !== null && p99.totalMs > 0 && p99.serverMs < p99.totalMs / 2)
+    out.push(
+      `the server's own time is ${p99.serverMs} ms of the ${p99.totalMs} ms client latency near p99: the rest is outside the handler (${p99.lagMs + p99.waitMs > p99.wireMs ? 'in this generator: scheduling and waiting for a connection' : 'on the wire: sockets, the server\'s accept and parse queues, or its event loop between requests'})`,
+    );
+  if (!serverTiming) out.push('the target sent no Server-Timing header: the split stops at sent → response');
+  return out;
 }

@@ -268,6 +268,37 @@ export interface GeneratorView {
   saturated: boolean;
 }
 
+/** Mean parts of the latency of a group of requests; they add up to `totalMs`. */
+export interface LatencySplitRow {
+  /** requests in the group */
+  count: number;
+  /** corrected latency (open model) or service time (closed) */
+  totalMs: number;
+  /** intended send time → the scheduler got to it */
+  lagMs: number;
+  /** waiting for a free connection */
+  waitMs: number;
+  /** sent → response, minus the server's reported time (all of it without Server-Timing) */
+  wireMs: number;
+  /** handler time from the target's Server-Timing header; null when it sent none */
+  serverMs: number | null;
+  /** the engine's part of serverMs */
+  engineMs: number | null;
+}
+
+/**
+ * Where the latency went, per request: at each spectrum percentile the mean split of the
+ * requests whose latency is near it (within 9%), and per second the mean split of that second.
+ */
+export interface LatencySplit {
+  /** true when the target reported its own time (`Server-Timing: engine;dur=…, handler;dur=…`) */
+  serverTiming: boolean;
+  percentiles: Array<LatencySplitRow & { percentile: number }>;
+  series: Array<(LatencySplitRow & { second: number }) | null>;
+  /** plain sentences: what the tail is made of */
+  explanation: string[];
+}
+
 export interface LoadtestSection {
   config: LoadtestConfig;
   /** measured wall time of the sending phase */
@@ -290,6 +321,8 @@ export interface LoadtestSection {
   findMax?: FindMaxResult;
   server?: ServerView | null;
   generator: GeneratorView;
+  /** absent in imported sections and older reports */
+  latencySplit?: LatencySplit;
   warnings: string[];
   /** set when the section was imported from another tool's summary (e.g. 'k6') */
   importedFrom?: string;
