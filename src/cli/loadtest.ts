@@ -15,7 +15,8 @@ import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
 import { createProgress, type Progress } from '../util/progress.js';
-import { DEFAULTS, parseLoadtestFlags, requestPoolSize, resolvePlan, type LoadtestFlags, type ParsedFlags, type ResolvedPlan } from '../load/options.js';
+import { DEFAULTS, parseLoadtestFlags, resolvePlan, type LoadtestFlags, type ParsedFlags } from '../load/options.js';
+import { describePlan, plannedDurationS as sum, poolSizeFor, warmupRequests } from '../load/plan.js';
 import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
 import { LoadShape } from '../load/schedule.js';
@@ -41,6 +42,7 @@ import { startCerbos } from '../targets/cerbos.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
+import type { FindMaxProgress } from '../load/find-max.js';
 import { SERVE_CACHE_SIZE_MAX, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
 import { parseIntegerFlag } from './integer-flag.js';
 import type { Scenario } from '../scenario/index.js';
@@ -92,6 +94,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-steps <n>', `--find-max: at most this many steps (default ${DEFAULTS.findMaxSteps})`)
     .option('--slo-p99 <latency>', '--find-max: p99 limit (default: the scenario SLO)')
     .option('--max-error-rate <r>', '--find-max: error-rate limit, 0.001 or 0.1% (default: the scenario SLO)')
+    .option('--budget <d>', `--find-max: the whole search (warm-up, steps, cross-checks) ends within this; progress shows the steps so far and an estimate (default ${DEFAULTS.findMaxBudgetS}s)`)
     .option('--min-samples <n>', `--find-max: fewest requests for a step's verdict; low-rate steps are extended up to ${DEFAULTS.findMaxStepExtension}× --step-duration to reach it, else inconclusive (default ${DEFAULTS.findMaxMinSamples})`)
     .option('--no-autocannon', '--find-max: skip the autocannon cross-check')
     .option('--autocannon-connections <n>', `--find-max: autocannon connections (default ${DEFAULTS.autocannonConnections})`)
@@ -145,7 +148,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     ...(flags.lenientScopes ? { lenientScopeSearch: true } : {}),
   };
   const plan = resolvePlan(parsed, scenario);
-  const poolSize = requestPoolSize(parsed, plannedRequests(plan));
+  const poolSize = poolSizeFor(parsed, plan);
   const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
   const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, wantExpected);
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
@@ -261,6 +264,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       signal: interrupt.signal,
       ...(progress ? { onProgress: (p: ProgressSnapshot) => showProgress(progress, p) } : {}),
       ...(progress ? { onStep: (s: FindMaxStep) => progress.log(stepLine(s)) } : {}),
+      ...(progress ? { onSearch: (p: FindMaxProgress) => progress.log(searchLine(p)) } : {}),
       log: (line) => progress?.log(line),
     });
     progress?.done();
@@ -453,37 +457,6 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
 }
 
 
-/** Requests for the warm-up ramp, from another seed, so the run's own requests start uncached. */
-async function warmupRequests(scenario: Scenario, plan: ResolvedPlan, parsed: ParsedFlags): Promise<{ durationS: number; bodies: Buffer[] } | null> {
-  const first = plan.findMax ? plan.findMax.startRps : plan.shape?.model === 'open' ? Math.max(plan.shape.startTarget, plan.shape.stages[0]?.target ?? 0) : 0;
-  if (!(parsed.warmupS > 0) || !(first > 0)) return null;
-  const count = Math.min(DEFAULTS.requestPoolMax, Math.ceil((first * parsed.warmupS) / 2) + 1000);
-  const { requests } = await scenarioRequests(scenario, count, (plan.seed + 7919) >>> 0, false);
-  return { durationS: parsed.warmupS, bodies: buildRequestSource(requests, null).bodies as Buffer[] };
-}
-
-function plannedRequests(plan: ResolvedPlan): number {
-  if (plan.findMax) return plan.findMax.startRps * plan.findMax.stepDurationS * 8;
-  const shape = plan.shape!;
-  if (shape.model === 'open') return new LoadShape(shape.stages, shape.startTarget).expectedCount;
-  // closed: roughly 1,000 requests per VU-second without think time, fewer with it
-  const peak = Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
-  const perVuRps = shape.thinkTimeMs ? 1000 / Math.max(1, (shape.thinkTimeMs[0] + shape.thinkTimeMs[1]) / 2) : 1000;
-  return peak * perVuRps * sum(shape);
-}
-
-function sum(shape: { stages: Array<{ durationS: number }> }): number {
-  return shape.stages.reduce((s, x) => s + x.durationS, 0);
-}
-
-function describePlan(plan: ResolvedPlan, parsed: ParsedFlags): string {
-  if (plan.findMax) return `--find-max from ${plan.findMax.startRps} req/s, ${plan.findMax.stepDurationS} s steps, SLO p99 ≤ ${plan.findMax.sloP99Ms} ms, errors ≤ ${plan.findMax.maxErrorRate * 100}%`;
-  const s = plan.shape!;
-  const peak = Math.max(s.startTarget, ...s.stages.map((x) => x.target));
-  const what = s.model === 'open' ? `open model up to ${peak} req/s` : `closed model up to ${peak} VUs`;
-  return `${what} for ${sum(s)} s${s.profile ? ` (profile ${s.profile})` : ''}${parsed.maxConnections !== DEFAULTS.maxConnections ? `, max ${parsed.maxConnections} connections` : ''}`;
-}
-
 function showProgress(progress: Progress, p: ProgressSnapshot): void {
   const line = `${Math.round(p.elapsedS)}s · target ${Math.round(p.target)} · ${p.rateRps}/s · p50 ${p.p50Ms.toFixed(2)}ms p99 ${p.p99Ms.toFixed(2)}ms · ${p.errors} errors${p.dropped ? ` · ${p.dropped} dropped` : ''} · ${p.inFlight} in flight`;
   if (progress.live) progress.update(p.plannedS > 0 ? Math.min(1, p.elapsedS / p.plannedS) : 0, line);
@@ -494,6 +467,11 @@ function stepLine(s: FindMaxStep): string {
   const retry = s.firstAttempt ? ` (re-run after a first attempt with p99 ${s.firstAttempt.p99Ms}ms, errors ${(s.firstAttempt.errorRate * 100).toFixed(2)}%)` : '';
   const verdict = s.verdict === 'inconclusive' ? `inconclusive (${s.samples} requests)` : s.passed ? 'held' : 'broke';
   return `find-max: target ${s.targetRps} req/s for ${s.durationS ?? '?'}s → achieved ${s.achievedRps} · p50 ${s.p50Ms}ms · p99 ${s.p99Ms}ms · errors ${(s.errorRate * 100).toFixed(2)}% · ${verdict}${retry}`;
+}
+
+function searchLine(p: FindMaxProgress): string {
+  const bracket = p.low !== null || p.high !== null ? ` · held ${p.low ?? '–'}, broke ${p.high ?? '–'} req/s` : '';
+  return `find-max: ${p.stepsDone} step${p.stepsDone === 1 ? '' : 's'} in ${p.elapsedS} s${p.budgetS !== null ? ` of ${p.budgetS} s` : ''}${bracket} · about ${p.stepsLeft} more (~${p.remainingS} s)`;
 }
 
 function isLoopback(url: string): boolean {

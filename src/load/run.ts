@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { AUTOCANNON_MAX_REQUESTS, runAutocannon } from './autocannon.js';
 import { runClosedModel } from './closed-model.js';
-import { roundRate, searchMaxRate } from './find-max.js';
+import { roundRate, searchMaxRate, type FindMaxProgress } from './find-max.js';
 import { runOpenModel } from './open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
 import { Recorder } from './recorder.js';
@@ -48,6 +48,8 @@ export interface LoadtestRunInput {
   drainMs?: number;
   onProgress?: (p: ProgressSnapshot) => void;
   onStep?: (step: FindMaxStep) => void;
+  /** --find-max: after each step, the steps so far and an estimate of what is left */
+  onSearch?: (p: FindMaxProgress) => void;
   /** one-line notes for the user (stderr), e.g. "autocannon cross-check, 16 connections" */
   log?: (line: string) => void;
 }
@@ -59,6 +61,7 @@ export interface LoadtestRunResult {
 
 export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunResult> {
   const warnings: string[] = [];
+  const started = performance.now();
   await warmUp(input);
   const before = input.metricsUrl ? await scrape(input.metricsUrl, warnings) : null;
   const wall0 = performance.now();
@@ -68,7 +71,7 @@ export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunR
   let config: LoadtestConfig;
   let findMax: FindMaxResult | undefined;
   if (input.findMax) {
-    const r = await runFindMax(input, input.findMax, sent);
+    const r = await runFindMax(input, input.findMax, sent, started);
     run = r.run;
     config = r.config;
     findMax = r.result;
@@ -157,7 +160,11 @@ async function runFindMax(
   input: LoadtestRunInput,
   plan: FindMaxPlan & { sloP99Ms: number; maxErrorRate: number },
   sent: SendTally,
+  startedMs: number,
 ): Promise<{ run: RunOutcome; config: LoadtestConfig; result: FindMaxResult; warnings: string[] }> {
+  // the budget covers the warm-up (already spent), the search, the cross-check and the probe
+  const checksMs = ((plan.autocannon ? 1 : 0) + 1) * (plan.stepDurationS * 1000 + CHECK_OVERHEAD_MS);
+  const searchBudgetMs = Math.max(0, plan.budgetS * 1000 - (performance.now() - startedMs) - checksMs);
   const stepShape = (rps: number, durationS = plan.stepDurationS): LoadShapePlan => ({
     model: 'open',
     stages: [{ durationS, target: rps }],
@@ -175,6 +182,8 @@ async function runFindMax(
     stepDurationS: plan.stepDurationS,
     maxStepDurationS: plan.stepDurationS * DEFAULTS.findMaxStepExtension,
     minSamples: plan.minSamples,
+    budgetMs: searchBudgetMs,
+    ...(input.onSearch ? { onSearch: input.onSearch } : {}),
     runStep: async (rps, durationS) => sent.add(await runShape(input, stepShape(rps, durationS), input.onProgress), 'measured'),
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.onStep ? { onStep: input.onStep } : {}),
@@ -230,6 +239,12 @@ async function runFindMax(
     warnings.push(
       `find-max re-ran ${retried.length} failed step(s) once (${retried.map((s) => `${s.targetRps} req/s ${s.passed ? 'held' : 'broke again'}`).join(', ')}): a single stall on a busy host can break a step`,
     );
+  if (search.budgetExhausted)
+    warnings.push(
+      `find-max: the ${plan.budgetS} s budget ended the search ${search.gap !== null ? `with ${pct(search.gap)} between the highest rate that held and the lowest that broke (resolution ${pct(DEFAULTS.findMaxResolution)})` : 'before it bracketed the limit'}${search.confirmed ? '' : '; the result was not repeated'}: raise --budget or shorten --step-duration`,
+    );
+  else if (search.highestPassingRps !== null && !search.confirmed && !input.signal?.aborted)
+    warnings.push('find-max: the highest rate that held was not repeated (--max-steps ran out), so it rests on one step');
   const inconclusive = search.steps.filter((s) => s.verdict === 'inconclusive');
   if (inconclusive.length)
     warnings.push(
@@ -247,9 +262,23 @@ async function runFindMax(
       generatorMaxRps,
       autocannon,
       generatorToAutocannonRatio: autocannon && autocannon.rps > 0 ? Math.round((generatorMaxRps / autocannon.rps) * 1000) / 1000 : null,
+      budgetS: plan.budgetS,
+      elapsedS: Math.round((performance.now() - startedMs) / 100) / 10,
+      budgetExhausted: search.budgetExhausted,
+      resolution: DEFAULTS.findMaxResolution,
+      gap: search.gap,
+      confirmed: search.confirmed,
+      limit: search.limit,
     },
     warnings,
   };
+}
+
+/** Time the autocannon cross-check and the overload probe cost beyond their length. */
+const CHECK_OVERHEAD_MS = 500;
+
+function pct(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
 }
 
 /** Interrupted before the first step measured anything. */

@@ -187,7 +187,19 @@ export interface FindMaxStep {
   retries?: number;
   /** the failed attempt that was re-run, when `retries` > 0 (the row's figures are the re-run's) */
   firstAttempt?: { p99Ms: number; errorRate: number; achievedRps: number; samples: number } | null;
+  /** a repeat of a rate that already held (a result counts only when it holds twice) */
+  confirmation?: boolean;
+  /** failed steps: what broke */
+  limit?: FindMaxLimit;
+  /** the generator's CPU share of one core during the step */
+  generatorCpu?: number;
 }
+
+/**
+ * What stopped a find-max step: the p99 SLO, the error rate, requests dropped for want of a
+ * connection, or the generator itself (CPU saturated or its scheduler late).
+ */
+export type FindMaxLimit = 'slo' | 'errors' | 'dropped' | 'generator';
 
 /**
  * passed / failed: the SLO held / broke over at least `minSamples` requests; inconclusive: fewer
@@ -221,6 +233,18 @@ export interface FindMaxResult {
   autocannon: AutocannonCrossCheck | null;
   /** generatorMaxRps / autocannon.rps */
   generatorToAutocannonRatio: number | null;
+  /** the search's time budget and what it used (absent in older reports) */
+  budgetS?: number | null;
+  elapsedS?: number;
+  budgetExhausted?: boolean;
+  /** stop when (lowest failing − highest passing) / highest passing is at most this */
+  resolution?: number;
+  /** that gap at the end; null when no step broke (or none held) */
+  gap?: number | null;
+  /** the highest passing rate held twice */
+  confirmed?: boolean;
+  /** what broke the lowest failing rate */
+  limit?: FindMaxLimit | null;
 }
 
 /** Server-side deltas from Prometheus /metrics scraped before and after the run. */
