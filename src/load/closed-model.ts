@@ -10,7 +10,8 @@
  * no intended send times and no corrected latency.
  */
 import { realClock, type RunClock, type TimerHandle } from './clock.js';
-import { httpSenders, type RequestSource } from './connection.js';
+import type { RequestSource } from './connection.js';
+import { httpSenders } from './senders.js';
 import { finishRun, InFlight } from './finish-run.js';
 import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';

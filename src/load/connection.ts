@@ -20,8 +20,8 @@ export interface RequestSource {
   verify: ((bodyIndex: number, body: string) => string | null) | null;
 }
 
-/** HTTP/1.1 senders to `origin`. */
-export function httpSenders(origin: string, source: RequestSource, timeoutMs: number): SenderFactory {
+/** HTTP/1.1 senders to `origin` through undici (https:// targets; the raw sender covers http://). */
+export function undiciSenders(origin: string, source: RequestSource, timeoutMs: number): SenderFactory {
   return (events) => new Connection(origin, source, events, timeoutMs);
 }
 
