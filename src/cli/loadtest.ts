@@ -21,6 +21,7 @@ import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
 import { LoadShape } from '../load/schedule.js';
 import { startBundledTarget, type BundledTarget } from '../load/target.js';
+import { preflightTarget } from '../load/preflight.js';
 import { k6Script } from '../load/k6.js';
 import { locustResultFiles, readK6Report } from './k6-import.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
@@ -49,6 +50,10 @@ import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
 export const EXIT_THRESHOLDS = 99;
+/** a run in which no request succeeded failed, whatever the thresholds say */
+export const EXIT_ALL_FAILED = 1;
+/** the --target check before a run waits at most this long (or --timeout, when shorter) */
+const PREFLIGHT_TIMEOUT_MS = 5000;
 
 interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
@@ -219,6 +224,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       process.once('exit', killChild);
     });
     const origin = new URL(target.url).origin;
+    if (!target.bundled) await preflightTarget({ origin, path: source.path, body: source.bodies[0]!, timeoutMs: Math.min(parsed.timeoutMs, PREFLIGHT_TIMEOUT_MS) });
     if (runners.workers !== null) {
       const shape = plan.shape!;
       if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} through Locust (master + ${runners.workers} workers) → ${target.bundled ? `bundled engine at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
@@ -325,6 +331,11 @@ async function startTarget(
 }
 
 function thresholdExit(ctx: CliContext, section: LoadtestSection): number {
+  const c = section.counts;
+  if (c.sent + c.dropped > 0 && c.succeeded === 0) {
+    ctx.stderr.write(`authz-perf: every request failed (${c.failed} failed, ${c.dropped} dropped, ${c.abandoned} unanswered${section.errors.samples[0] ? `; e.g. ${section.errors.samples[0]}` : ''})\n`);
+    return EXIT_ALL_FAILED;
+  }
   if (section.thresholdsPassed) return 0;
   const failed = section.thresholds.filter((t) => !t.passed).map((t) => t.expression);
   ctx.stderr.write(`authz-perf: threshold${failed.length > 1 ? 's' : ''} crossed: ${failed.join(', ')}\n`);

@@ -12,7 +12,7 @@
 import { realClock, type RunClock, type TimerHandle } from './clock.js';
 import type { RequestSource } from './connection.js';
 import { httpSenders } from './senders.js';
-import { finishRun, InFlight } from './finish-run.js';
+import { finishRun, InFlight, INTERRUPT_DRAIN_MS } from './finish-run.js';
 import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';
 import type { RequestSender, SenderEvents, SenderFactory } from './sender.js';
@@ -32,6 +32,11 @@ export interface ClosedModelOptions extends RunCommon {
 
 /** How often the VU count is adjusted to the shape. */
 const CONTROL_INTERVAL_MS = 100;
+/**
+ * New VUs (connections) per interval: 10,000 per second. A huge --vus then ramps up over seconds
+ * instead of blocking the event loop (and Ctrl-C) while it opens every connection at once.
+ */
+const MAX_STARTS_PER_TICK = 1000;
 
 interface Vu {
   conn: RequestSender;
@@ -91,11 +96,14 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
     const t = now() - t0;
     if (t >= o.shape.totalMs) return stop(o.shape.totalMs);
     const want = Math.round(o.shape.targetAt(t));
-    // start idle VUs (or new ones) until `want` are active; retire the newest beyond it
-    for (let i = 0; active < want; i++) {
+    // start idle VUs (or new ones) until `want` are active, at most MAX_STARTS_PER_TICK new
+    // connections per interval; retire the newest beyond it
+    let opened = 0;
+    for (let i = 0; active < want && (i < vus.length || opened < MAX_STARTS_PER_TICK); i++) {
       let vu = vus[i];
       if (!vu) {
         const conn = openSender(events);
+        opened++;
         vu = { conn, state: 'idle', thinkTimer: null };
         vus.push(vu);
         byConn.set(conn, vu);
@@ -161,7 +169,7 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
     recorder,
     inFlight,
     interrupted,
-    drainMs: o.drainMs ?? 2000,
+    drainMs: o.drainMs ?? INTERRUPT_DRAIN_MS,
     timeoutMs: o.timeoutMs,
     endMs,
     stopTicker: progress ? () => clearInterval(progress) : null,

@@ -8,6 +8,12 @@ import type { Recorder } from './recorder.js';
 import { generatorView } from './run-types.js';
 import type { GeneratorView } from './types.js';
 
+/**
+ * After Ctrl-C, in-flight requests get this long to finish: with closing and writing the report
+ * the command still ends within 2 s of the signal.
+ */
+export const INTERRUPT_DRAIN_MS = 1000;
+
 /** Requests in flight, with the peak and a way to wait until none are left. */
 export class InFlight {
   count = 0;

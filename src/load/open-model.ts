@@ -12,7 +12,7 @@ import { realClock, type RunClock, type TimerHandle } from './clock.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { RequestSource } from './connection.js';
 import { httpSenders } from './senders.js';
-import { finishRun, InFlight } from './finish-run.js';
+import { finishRun, InFlight, INTERRUPT_DRAIN_MS } from './finish-run.js';
 import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';
 import type { RequestSender, SenderEvents, SenderFactory } from './sender.js';
@@ -37,6 +37,14 @@ export interface OpenModelOptions extends RunCommon {
   /** the transport (default: HTTP/1.1 connections to `origin`) */
   senders?: SenderFactory;
 }
+
+/** At most this many sends per scheduler wake-up, so I/O and Ctrl-C are never starved. */
+const MAX_SENDS_PER_TICK = 4096;
+/**
+ * Requests waiting for a connection beyond this are dropped at once: the queue would only grow
+ * (and hold memory) with requests that must time out anyway.
+ */
+const MAX_QUEUED = 1_000_000;
 
 /** Connections opened up front: enough for the peak rate at ~2 ms each, at least 2. */
 export function initialConnections(peakRps: number, maxConnections: number): number {
@@ -107,17 +115,26 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     if (stopped) return;
     const t = now() - t0;
     if (queue.length > 0) pumpQueue(t);
-    while (nextMs <= t) {
+    let budget = MAX_SENDS_PER_TICK;
+    while (nextMs <= t && budget-- > 0) {
       const sender = queue.length === 0 ? pool.acquire(t) : undefined;
       if (sender) dispatch(sender, index, nextMs, t, t, false);
-      else {
+      else if (queue.length < MAX_QUEUED) {
         exhaustedCount++;
         queue.push(index, nextMs, t);
+      } else {
+        exhaustedCount++;
+        recorder.onDropped();
       }
       index++;
       nextMs = o.shape.timeOfMs(index);
     }
     if (nextMs === Infinity) return stop(o.shape.totalMs);
+    // more due than one tick may send: yield to I/O (responses, Ctrl-C) and carry on at once
+    if (nextMs <= t) {
+      timer = clock.setTimer(tick, 0);
+      return;
+    }
     const delay = nextMs - (now() - t0);
     timer = clock.setTimer(tick, delay > 1 ? delay : 1);
   };
@@ -159,7 +176,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     recorder,
     inFlight,
     interrupted,
-    drainMs: o.drainMs ?? 2000,
+    drainMs: o.drainMs ?? INTERRUPT_DRAIN_MS,
     timeoutMs: o.timeoutMs,
     endMs,
     drained: () => queue.length === 0,

@@ -44,7 +44,7 @@ export interface LoadtestRunInput {
    */
   warmup?: { durationS: number; bodies: readonly Buffer[] } | null;
   signal?: AbortSignal;
-  /** after Ctrl-C, how long in-flight requests may still finish (default 2 s) */
+  /** after Ctrl-C, how long in-flight requests may still finish (default INTERRUPT_DRAIN_MS) */
   drainMs?: number;
   onProgress?: (p: ProgressSnapshot) => void;
   onStep?: (step: FindMaxStep) => void;
