@@ -4,6 +4,7 @@
  * Exit 99 when a threshold is crossed, 130 after Ctrl-C / SIGTERM (the partial report is written).
  */
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
@@ -129,6 +130,8 @@ export function register(program: Command, ctx: CliContext): void {
 }
 
 export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFlags): Promise<number> {
+  // --budget counts from here: preparing requests and starting the engine are part of the wait
+  const actionStartMs = performance.now();
   const args = argsAfterCommand(cmd);
   if (flags.importK6 !== undefined) return importK6(ctx, flags, args);
   const parsed = parseLoadtestFlags(flags);
@@ -267,6 +270,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       metricsUrl,
       warmupRequests: 1000,
       warmup,
+      budgetStartMs: actionStartMs,
       signal: interrupt.signal,
       ...(progress ? { onProgress: (p: ProgressSnapshot) => showProgress(progress, p) } : {}),
       ...(progress ? { onStep: (s: FindMaxStep) => progress.log(stepLine(s)) } : {}),

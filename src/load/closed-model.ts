@@ -170,7 +170,7 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
     inFlight,
     interrupted,
     drainMs: o.drainMs ?? INTERRUPT_DRAIN_MS,
-    timeoutMs: o.timeoutMs,
+    endDrainMs: o.endDrainMs ?? o.timeoutMs + 500,
     endMs,
     stopTicker: progress ? () => clearInterval(progress) : null,
     closeAll: () => Promise.all(vus.map((vu) => vu.conn.close())).then(() => undefined),

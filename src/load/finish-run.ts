@@ -55,7 +55,8 @@ export interface FinishInput {
   inFlight: InFlight;
   interrupted: boolean;
   drainMs: number;
-  timeoutMs: number;
+  /** the wait after a normal end */
+  endDrainMs: number;
   /** end of the sending phase (ms since t0) */
   endMs: number;
   /** open model: nothing is left waiting for a connection either */
@@ -66,7 +67,7 @@ export interface FinishInput {
 }
 
 export async function finishRun(f: FinishInput): Promise<{ wallMs: number; generator: GeneratorView }> {
-  await f.inFlight.settle(f.clock, f.interrupted ? f.drainMs : f.timeoutMs + 500, f.drained);
+  await f.inFlight.settle(f.clock, f.interrupted ? f.drainMs : f.endDrainMs, f.drained);
   f.stopTicker?.();
   const wallMs = f.clock.now() - f.t0;
   f.recorder.counts.abandoned = f.inFlight.count;

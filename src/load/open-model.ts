@@ -177,7 +177,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     inFlight,
     interrupted,
     drainMs: o.drainMs ?? INTERRUPT_DRAIN_MS,
-    timeoutMs: o.timeoutMs,
+    endDrainMs: o.endDrainMs ?? o.timeoutMs + 500,
     endMs,
     drained: () => queue.length === 0,
     stopTicker: progress ? () => clearInterval(progress) : null,

@@ -39,6 +39,8 @@ export interface RunCommon {
   /** stop sending when aborted (Ctrl-C); in-flight requests get `drainMs` to finish */
   signal?: AbortSignal;
   drainMs?: number;
+  /** after a normal end, how long in-flight requests may still finish (default: the timeout + 500 ms) */
+  endDrainMs?: number;
   onProgress?: (p: ProgressSnapshot) => void;
   /** monotonic clock in ms; default performance.now (ignored when `clock` is given) */
   now?: () => number;

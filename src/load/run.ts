@@ -50,6 +50,8 @@ export interface LoadtestRunInput {
   onStep?: (step: FindMaxStep) => void;
   /** --find-max: after each step, the steps so far and an estimate of what is left */
   onSearch?: (p: FindMaxProgress) => void;
+  /** performance.now() when the --find-max budget started (default: when runLoadtest starts) */
+  budgetStartMs?: number;
   /** one-line notes for the user (stderr), e.g. "autocannon cross-check, 16 connections" */
   log?: (line: string) => void;
 }
@@ -61,7 +63,7 @@ export interface LoadtestRunResult {
 
 export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunResult> {
   const warnings: string[] = [];
-  const started = performance.now();
+  const started = input.budgetStartMs ?? performance.now();
   await warmUp(input);
   const before = input.metricsUrl ? await scrape(input.metricsUrl, warnings) : null;
   const wall0 = performance.now();
@@ -119,7 +121,7 @@ function configFor(base: BaseConfig, shape: LoadShapePlan): LoadtestConfig {
   };
 }
 
-function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p: ProgressSnapshot) => void): Promise<RunOutcome> {
+function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p: ProgressSnapshot) => void, endDrainMs?: number): Promise<RunOutcome> {
   const load = new LoadShape(shape.stages, shape.startTarget);
   const common = {
     origin: input.origin,
@@ -128,6 +130,7 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     shape: load,
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.drainMs !== undefined ? { drainMs: input.drainMs } : {}),
+    ...(endDrainMs !== undefined ? { endDrainMs } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
   if (shape.model === 'closed') return runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
@@ -184,7 +187,8 @@ async function runFindMax(
     minSamples: plan.minSamples,
     budgetMs: searchBudgetMs,
     ...(input.onSearch ? { onSearch: input.onSearch } : {}),
-    runStep: async (rps, durationS) => sent.add(await runShape(input, stepShape(rps, durationS), input.onProgress), 'measured'),
+    // a request still out this long after a step's end breaks the SLO anyway: counted as abandoned
+    runStep: async (rps, durationS) => sent.add(await runShape(input, stepShape(rps, durationS), input.onProgress, Math.max(STEP_DRAIN_MIN_MS, 4 * plan.sloP99Ms)), 'measured'),
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.onStep ? { onStep: input.onStep } : {}),
   });
@@ -273,6 +277,9 @@ async function runFindMax(
     warnings,
   };
 }
+
+/** A find-max step waits at least this long (else 4× the p99 SLO) for its last responses. */
+const STEP_DRAIN_MIN_MS = 1000;
 
 /** Time the autocannon cross-check and the overload probe cost beyond their length. */
 const CHECK_OVERHEAD_MS = 500;
