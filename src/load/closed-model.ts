@@ -12,7 +12,7 @@
 import { realClock, type RunClock, type TimerHandle } from './clock.js';
 import type { RequestSource } from './connection.js';
 import { httpSenders } from './senders.js';
-import { finishRun, InFlight, INTERRUPT_DRAIN_MS } from './finish-run.js';
+import { finishRun, InFlight } from './finish-run.js';
 import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';
 import type { RequestSender, SenderEvents, SenderFactory } from './sender.js';
@@ -163,15 +163,7 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
   o.signal?.removeEventListener('abort', onAbort);
   const interrupted = Boolean(o.signal?.aborted);
   const { generator } = await finishRun({
-    clock,
-    t0,
-    cpu0,
-    recorder,
-    inFlight,
-    interrupted,
-    drainMs: o.drainMs ?? INTERRUPT_DRAIN_MS,
-    endDrainMs: o.endDrainMs ?? o.timeoutMs + 500,
-    endMs,
+    ...{ clock, t0, cpu0, recorder, inFlight, run: o, endMs },
     stopTicker: progress ? () => clearInterval(progress) : null,
     closeAll: () => Promise.all(vus.map((vu) => vu.conn.close())).then(() => undefined),
   });

@@ -5,7 +5,7 @@
  */
 import type { RunClock } from './clock.js';
 import type { Recorder } from './recorder.js';
-import { generatorView } from './run-types.js';
+import { generatorView, type RunCommon } from './run-types.js';
 import type { GeneratorView } from './types.js';
 
 /**
@@ -53,10 +53,8 @@ export interface FinishInput {
   cpu0: NodeJS.CpuUsage;
   recorder: Recorder;
   inFlight: InFlight;
-  interrupted: boolean;
-  drainMs: number;
-  /** the wait after a normal end */
-  endDrainMs: number;
+  /** the run's options: signal (interrupted?), drainMs, endDrainMs and timeoutMs */
+  run: RunCommon;
   /** end of the sending phase (ms since t0) */
   endMs: number;
   /** open model: nothing is left waiting for a connection either */
@@ -67,7 +65,8 @@ export interface FinishInput {
 }
 
 export async function finishRun(f: FinishInput): Promise<{ wallMs: number; generator: GeneratorView }> {
-  await f.inFlight.settle(f.clock, f.interrupted ? f.drainMs : f.endDrainMs, f.drained);
+  const o = f.run;
+  await f.inFlight.settle(f.clock, o.signal?.aborted ? (o.drainMs ?? INTERRUPT_DRAIN_MS) : (o.endDrainMs ?? o.timeoutMs + 500), f.drained);
   f.stopTicker?.();
   const wallMs = f.clock.now() - f.t0;
   f.recorder.counts.abandoned = f.inFlight.count;

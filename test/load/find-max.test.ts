@@ -193,26 +193,29 @@ function cappedTarget(clock: FakeClock, capacity: number) {
   });
 }
 
+/** The searches on the fake clock: from 100 req/s, doubling, 1 s steps, p99 ≤ 50 ms, errors ≤ 0.1%. */
+const FAKE_CLOCK_SEARCH = { startRps: 100, growth: 2, maxSteps: 30, sloP99Ms: 50, maxErrorRate: 0.001, stepDurationS: 1 } as const;
+
+/** find-max steps as open-model runs on the fake clock against a fake target. */
+function openModelSteps(clock: FakeClock, target: ReturnType<typeof fakeTarget>): (rps: number, durationS: number) => Promise<RunOutcome> {
+  const source = buildRequestSource([checkRequest(0)], null);
+  return (rps, durationS) =>
+    runOpenModel({ origin: 'http://x', timeoutMs: 2000, source, shape: new LoadShape([{ durationS, target: rps }], rps), maxConnections: 256, lateThresholdMs: 10, clock, senders: target.senders });
+}
+
 test('find-max on a target with a known capacity finds it within 10%, inside its budget, confirmed twice', async () => {
   for (const capacity of [700, 2600]) {
     const clock = new FakeClock();
     const target = cappedTarget(clock, capacity);
-    const source = buildRequestSource([checkRequest(0)], null);
     const progress: FindMaxProgress[] = [];
     const r = await searchMaxRate({
-      startRps: 100,
-      growth: 2,
-      maxSteps: 30,
+      ...FAKE_CLOCK_SEARCH,
       resolution: 0.05,
-      sloP99Ms: 50,
-      maxErrorRate: 0.001,
-      stepDurationS: 1,
       pauseMs: 500,
       budgetMs: 30_000,
       clock,
       onSearch: (p) => progress.push(p),
-      runStep: (rps, durationS) =>
-        runOpenModel({ origin: 'http://x', timeoutMs: 2000, source, shape: new LoadShape([{ durationS, target: rps }], rps), maxConnections: 256, lateThresholdMs: 10, clock, senders: target.senders }),
+      runStep: openModelSteps(clock, target),
     });
     const found = r.highestPassingRps!;
     assert.ok(Math.abs(found - capacity) / capacity <= 0.1, `capacity ${capacity}: found ${found} (${r.steps.map((s) => `${s.targetRps}:${s.verdict}`).join(' ')})`);
@@ -231,20 +234,13 @@ test('find-max on a target with a known capacity finds it within 10%, inside its
 test('the budget stops the search before a step that would overrun it, and says so', async () => {
   const clock = new FakeClock();
   const target = cappedTarget(clock, 5000);
-  const source = buildRequestSource([checkRequest(0)], null);
   const r = await searchMaxRate({
-    startRps: 100,
-    growth: 2,
-    maxSteps: 30,
+    ...FAKE_CLOCK_SEARCH,
     resolution: 0.01,
-    sloP99Ms: 50,
-    maxErrorRate: 0.001,
-    stepDurationS: 1,
     pauseMs: 500,
     budgetMs: 6_000,
     clock,
-    runStep: (rps, durationS) =>
-      runOpenModel({ origin: 'http://x', timeoutMs: 2000, source, shape: new LoadShape([{ durationS, target: rps }], rps), maxConnections: 256, lateThresholdMs: 10, clock, senders: target.senders }),
+    runStep: openModelSteps(clock, target),
   });
   assert.equal(r.budgetExhausted, true);
   assert.ok(r.elapsedMs <= 6_000, `${r.elapsedMs} ms`);
