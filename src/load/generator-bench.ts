@@ -9,7 +9,7 @@
  * over the same connections (requests wait for a free one, as in the find-max probe), and
  * its achieved rate is successes per second while sending.
  *
- * Usage: node dist/src/load/generator-bench.js [--connections 16] [--duration 5] [--rounds 2] [--scenario abac-cel]
+ * Usage: node dist/src/load/generator-bench.js [--connections 16] [--duration 5] [--rounds 2] [--scenario abac-cel] [--sender raw|undici]
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAutocannon } from './autocannon.js';
 import { runOpenModel } from './open-model.js';
+import { rawHttpSenders } from './raw-connection.js';
 import { buildRequestSource, CHECK_PATH } from './request-source.js';
 import { LoadShape } from './schedule.js';
 import { loadScenario, scenarioRequests } from './scenario-requests.js';
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
   const durationS = Number(arg('duration', 5));
   const rounds = Number(arg('rounds', 2));
   const scenarioName = arg('scenario', 'abac-cel');
+  // raw: the raw-socket sender; undici: loadtest's default transport
+  const transport = arg('sender', 'raw');
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   const scenario = await loadScenario(scenarioName, { cwd: root });
   const { requests } = await scenarioRequests(scenario, 256, scenario.seed, false);
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   try {
     const script = path.join(dir, 'requests.lua');
     await writeFile(script, wrkScript(CHECK_PATH, source.bodies));
-    console.log(`target ${target.url} (scenario ${scenarioName}), ${connections} connections, ${durationS} s per tool, ${rounds} rounds, 256 requests`);
+    console.log(`target ${target.url} (scenario ${scenarioName}), ${connections} connections, ${durationS} s per tool, ${rounds} rounds, 256 requests, our sender: ${transport}`);
     if (!wrk) console.log('wrk: skipped (not installed; on Debian: apt-get install -y wrk)');
     const measureWrk = async (): Promise<Measure> => {
       const out = await run('wrk', ['-t', '2', '-c', String(connections), '-d', `${durationS}s`, '-s', script, target.url]);
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
         warmupRequests: connections * 4,
         signal: stop.signal,
         drainMs: 100,
+        ...(transport === 'raw' ? { senders: rawHttpSenders(target.url, source, 1000) } : {}),
       });
       clearTimeout(timer);
       return { tool: 'authz-perf', rps: ours.recorder.counts.succeeded / ours.activeS, cpu: ours.generator.cpuUtilization };

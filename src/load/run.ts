@@ -13,6 +13,7 @@ import { Recorder } from './recorder.js';
 import { LoadShape } from './schedule.js';
 import { buildSection } from './section.js';
 import type { RequestSource } from './connection.js';
+import type { SenderFactory } from './sender.js';
 import type { FindMaxPlan, LoadShapePlan } from './options.js';
 import type { ProgressSnapshot, RunOutcome } from './run-types.js';
 import type { AutocannonCrossCheck, FindMaxResult, FindMaxStep, LoadtestConfig, LoadtestSection, ScrapeWindowSends, ServerView, Threshold } from './types.js';
@@ -30,6 +31,8 @@ export interface LoadtestRunInput {
   source: RequestSource;
   /** scheme://host:port of the target (paths come from `source`) */
   origin: string;
+  /** the transport for every run (default: HTTP/1.1 to `origin`); autocannon stays HTTP */
+  senders?: SenderFactory;
   /** GET before and after the run; null: no server view */
   metricsUrl: string | null;
   /**
@@ -131,6 +134,7 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.drainMs !== undefined ? { drainMs: input.drainMs } : {}),
     ...(endDrainMs !== undefined ? { endDrainMs } : {}),
+    ...(input.senders ? { senders: input.senders } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
   if (shape.model === 'closed') return runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
