@@ -31,7 +31,12 @@ export interface BenchTaskResult {
    * operation (sample time ÷ batch), so percentiles are those of batch means. Absent: 1.
    */
   batch?: number;
+  /** extra runs of a task whose rme was above NOISY_RME_PERCENT (the quietest run is kept); absent: 0 */
+  repeats?: number;
 }
+
+/** A figure whose rme is above this is marked noisy wherever it is shown. */
+export const NOISY_RME_PERCENT = 5;
 
 /** Engine cost beyond CEL: uncached check time ÷ summed time of the CEL evaluations it performed. */
 export interface OverheadRatio {

@@ -5,6 +5,7 @@
  * highest rate holding the SLO, latency at a common rate, CPU per 1,000 checks, RSS and decision
  * agreement per action, as one report. Exit 1 when decisions differ, 130 on Ctrl-C.
  */
+import { DEFAULTS } from '../load/options.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,7 +169,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
         if (protocol === 'http') return { origin: engine.httpUrl, source };
         const connector = grpcConnector(engine.grpcAddress!);
         connectors.push(connector);
-        return { origin: engine.httpUrl, source, connect: connector.connect };
+        return { origin: engine.httpUrl, source, senders: connector.senders(source, DEFAULTS.timeoutMs) };
       },
       compareDecisions: (cerbosUrl) => compareWithCerbos({ requests: requests.slice(0, verifyCount), engine: reference, cerbosUrl, maxDifferences: 5, signal: interrupt.signal }),
       stepDurationS,

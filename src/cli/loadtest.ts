@@ -4,6 +4,7 @@
  * Exit 99 when a threshold is crossed, 130 after Ctrl-C / SIGTERM (the partial report is written).
  */
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
@@ -15,11 +16,13 @@ import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
 import { createProgress, type Progress } from '../util/progress.js';
-import { DEFAULTS, parseLoadtestFlags, requestPoolSize, resolvePlan, type LoadtestFlags, type ParsedFlags, type ResolvedPlan } from '../load/options.js';
+import { DEFAULTS, parseLoadtestFlags, resolvePlan, type LoadtestFlags, type ParsedFlags } from '../load/options.js';
+import { describePlan, plannedDurationS as sum, poolSizeFor, warmupRequests } from '../load/plan.js';
 import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
 import { LoadShape } from '../load/schedule.js';
 import { startBundledTarget, type BundledTarget } from '../load/target.js';
+import { preflightTarget } from '../load/preflight.js';
 import { k6Script } from '../load/k6.js';
 import { locustResultFiles, readK6Report } from './k6-import.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
@@ -45,12 +48,17 @@ import { policyTestWarnings } from './test.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
+import type { FindMaxProgress } from '../load/find-max.js';
 import { SERVE_CACHE_SIZE_MAX, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
 import { parseIntegerFlag } from './integer-flag.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
 export const EXIT_THRESHOLDS = 99;
+/** a run in which no request succeeded failed, whatever the thresholds say */
+export const EXIT_ALL_FAILED = 1;
+/** the --target check before a run waits at most this long (or --timeout, when shorter) */
+const PREFLIGHT_TIMEOUT_MS = 5000;
 
 interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
@@ -101,6 +109,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-steps <n>', `--find-max: at most this many steps (default ${DEFAULTS.findMaxSteps})`)
     .option('--slo-p99 <latency>', '--find-max: p99 limit (default: the scenario SLO)')
     .option('--max-error-rate <r>', '--find-max: error-rate limit, 0.001 or 0.1% (default: the scenario SLO)')
+    .option('--budget <d>', `--find-max: the whole search (warm-up, steps, cross-checks) ends within this; progress shows the steps so far and an estimate (default ${DEFAULTS.findMaxBudgetS}s)`)
     .option('--min-samples <n>', `--find-max: fewest requests for a step's verdict; low-rate steps are extended up to ${DEFAULTS.findMaxStepExtension}× --step-duration to reach it, else inconclusive (default ${DEFAULTS.findMaxMinSamples})`)
     .option('--no-autocannon', '--find-max: skip the autocannon cross-check')
     .option('--autocannon-connections <n>', `--find-max: autocannon connections (default ${DEFAULTS.autocannonConnections})`)
@@ -133,6 +142,8 @@ export function register(program: Command, ctx: CliContext): void {
 }
 
 export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFlags): Promise<number> {
+  // --budget counts from here: preparing requests and starting the engine are part of the wait
+  const actionStartMs = performance.now();
   const args = argsAfterCommand(cmd);
   if (flags.importK6 !== undefined) return importK6(ctx, flags, args);
   checkReplayFlags(flags);
@@ -165,7 +176,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const warnings = await policyTestWarnings(ctx, 'loadtest', scenario);
   const replay = flags.replay !== undefined ? await loadReplay(ctx, flags, parsed, resolvePlan({ ...parsed, findMax: null }, scenario)) : null;
   const plan = replay?.plan ?? resolvePlan(parsed, scenario);
-  const poolSize = requestPoolSize(parsed, plannedRequests(plan));
+  const poolSize = poolSizeFor(parsed, plan);
   const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
   const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, wantExpected, replay?.requests);
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
@@ -236,6 +247,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       process.once('exit', killChild);
     });
     const origin = new URL(target.url).origin;
+    if (!target.bundled) await preflightTarget({ origin, path: source.path, body: source.bodies[0]!, timeoutMs: Math.min(parsed.timeoutMs, PREFLIGHT_TIMEOUT_MS) });
     if (runners.workers !== null) {
       const shape = plan.shape!;
       if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} through Locust (master + ${runners.workers} workers) → ${target.bundled ? `bundled engine at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
@@ -271,7 +283,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} → ${target.bundled ? `${engine === 'cerbos' ? 'Cerbos PDP' : 'bundled engine'} at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
     const connector = grpc ? grpcConnector(target.grpcAddress!) : null;
     const result = await runLoadtest({
-      ...(connector ? { connect: connector.connect } : {}),
+      ...(connector ? { senders: connector.senders(source, base(target.url, target.bundled).timeoutMs) } : {}),
       ...(replay?.loadShape ? { loadShape: replay.loadShape } : {}),
       base: { ...base(target.url, target.bundled), ...(connector ? { targetUrl: `grpc://${target.grpcAddress}` } : {}) },
       shape: plan.shape,
@@ -282,9 +294,11 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       metricsUrl,
       warmupRequests: 1000,
       warmup,
+      budgetStartMs: actionStartMs,
       signal: interrupt.signal,
       ...(progress ? { onProgress: (p: ProgressSnapshot) => showProgress(progress, p) } : {}),
       ...(progress ? { onStep: (s: FindMaxStep) => progress.log(stepLine(s)) } : {}),
+      ...(progress ? { onSearch: (p: FindMaxProgress) => progress.log(searchLine(p)) } : {}),
       log: (line) => progress?.log(line),
     }).finally(() => connector?.close());
     progress?.done();
@@ -352,6 +366,11 @@ async function startTarget(
 }
 
 function thresholdExit(ctx: CliContext, section: LoadtestSection): number {
+  const c = section.counts;
+  if (c.sent + c.dropped > 0 && c.succeeded === 0) {
+    ctx.stderr.write(`authz-perf: every request failed (${c.failed} failed, ${c.dropped} dropped, ${c.abandoned} unanswered${section.errors.samples[0] ? `; e.g. ${section.errors.samples[0]}` : ''})\n`);
+    return EXIT_ALL_FAILED;
+  }
   if (section.thresholdsPassed) return 0;
   const failed = section.thresholds.filter((t) => !t.passed).map((t) => t.expression);
   ctx.stderr.write(`authz-perf: threshold${failed.length > 1 ? 's' : ''} crossed: ${failed.join(', ')}\n`);
@@ -484,37 +503,6 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
 }
 
 
-/** Requests for the warm-up ramp, from another seed, so the run's own requests start uncached. */
-async function warmupRequests(scenario: Scenario, plan: ResolvedPlan, parsed: ParsedFlags): Promise<{ durationS: number; bodies: Buffer[] } | null> {
-  const first = plan.findMax ? plan.findMax.startRps : plan.shape?.model === 'open' ? Math.max(plan.shape.startTarget, plan.shape.stages[0]?.target ?? 0) : 0;
-  if (!(parsed.warmupS > 0) || !(first > 0)) return null;
-  const count = Math.min(DEFAULTS.requestPoolMax, Math.ceil((first * parsed.warmupS) / 2) + 1000);
-  const { requests } = await scenarioRequests(scenario, count, (plan.seed + 7919) >>> 0, false);
-  return { durationS: parsed.warmupS, bodies: buildRequestSource(requests, null).bodies as Buffer[] };
-}
-
-function plannedRequests(plan: ResolvedPlan): number {
-  if (plan.findMax) return plan.findMax.startRps * plan.findMax.stepDurationS * 8;
-  const shape = plan.shape!;
-  if (shape.model === 'open') return new LoadShape(shape.stages, shape.startTarget).expectedCount;
-  // closed: roughly 1,000 requests per VU-second without think time, fewer with it
-  const peak = Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
-  const perVuRps = shape.thinkTimeMs ? 1000 / Math.max(1, (shape.thinkTimeMs[0] + shape.thinkTimeMs[1]) / 2) : 1000;
-  return peak * perVuRps * sum(shape);
-}
-
-function sum(shape: { stages: Array<{ durationS: number }> }): number {
-  return shape.stages.reduce((s, x) => s + x.durationS, 0);
-}
-
-function describePlan(plan: ResolvedPlan, parsed: ParsedFlags): string {
-  if (plan.findMax) return `--find-max from ${plan.findMax.startRps} req/s, ${plan.findMax.stepDurationS} s steps, SLO p99 ≤ ${plan.findMax.sloP99Ms} ms, errors ≤ ${plan.findMax.maxErrorRate * 100}%`;
-  const s = plan.shape!;
-  const peak = Math.max(s.startTarget, ...s.stages.map((x) => x.target));
-  const what = s.model === 'open' ? `open model up to ${peak} req/s` : `closed model up to ${peak} VUs`;
-  return `${what} for ${sum(s)} s${s.profile ? ` (profile ${s.profile})` : ''}${parsed.maxConnections !== DEFAULTS.maxConnections ? `, max ${parsed.maxConnections} connections` : ''}`;
-}
-
 function showProgress(progress: Progress, p: ProgressSnapshot): void {
   const line = `${Math.round(p.elapsedS)}s · target ${Math.round(p.target)} · ${p.rateRps}/s · p50 ${p.p50Ms.toFixed(2)}ms p99 ${p.p99Ms.toFixed(2)}ms · ${p.errors} errors${p.dropped ? ` · ${p.dropped} dropped` : ''} · ${p.inFlight} in flight`;
   if (progress.live) progress.update(p.plannedS > 0 ? Math.min(1, p.elapsedS / p.plannedS) : 0, line);
@@ -525,6 +513,11 @@ function stepLine(s: FindMaxStep): string {
   const retry = s.firstAttempt ? ` (re-run after a first attempt with p99 ${s.firstAttempt.p99Ms}ms, errors ${(s.firstAttempt.errorRate * 100).toFixed(2)}%)` : '';
   const verdict = s.verdict === 'inconclusive' ? `inconclusive (${s.samples} requests)` : s.passed ? 'held' : 'broke';
   return `find-max: target ${s.targetRps} req/s for ${s.durationS ?? '?'}s → achieved ${s.achievedRps} · p50 ${s.p50Ms}ms · p99 ${s.p99Ms}ms · errors ${(s.errorRate * 100).toFixed(2)}% · ${verdict}${retry}`;
+}
+
+function searchLine(p: FindMaxProgress): string {
+  const bracket = p.low !== null || p.high !== null ? ` · held ${p.low ?? '–'}, broke ${p.high ?? '–'} req/s` : '';
+  return `find-max: ${p.stepsDone} step${p.stepsDone === 1 ? '' : 's'} in ${p.elapsedS} s${p.budgetS !== null ? ` of ${p.budgetS} s` : ''}${bracket} · about ${p.stepsLeft} more (~${p.remainingS} s)`;
 }
 
 function isLoopback(url: string): boolean {

@@ -104,6 +104,7 @@ export async function runCompare(o: CompareOptions): Promise<{ section: CompareS
             minSamples: Math.min(DEFAULTS.findMaxMinSamples, 150),
             autocannon: false,
             autocannonConnections: DEFAULTS.autocannonConnections,
+            budgetS: DEFAULTS.findMaxBudgetS,
           },
           ...(o.onStep ? { onStep: (s: FindMaxStep) => o.onStep!(name, protocol, s) } : {}),
         });

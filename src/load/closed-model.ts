@@ -9,12 +9,15 @@
  * A closed loop slows down with the server, so only service time is meaningful here: there are
  * no intended send times and no corrected latency.
  */
-import { performance } from 'node:perf_hooks';
-import { Connection, type ConnectionEvents, type RequestSource } from './connection.js';
+import { realClock, type RunClock, type TimerHandle } from './clock.js';
+import type { RequestSource } from './connection.js';
+import { httpSenders } from './senders.js';
+import { finishRun, InFlight } from './finish-run.js';
 import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';
+import type { RequestSender, SenderEvents, SenderFactory } from './sender.js';
 import { startProgressTicker } from './progress-ticker.js';
-import { generatorView, type RunCommon, type RunOutcome } from './run-types.js';
+import { type RunCommon, type RunOutcome } from './run-types.js';
 import { mulberry32 } from '../util/random.js';
 
 export interface ClosedModelOptions extends RunCommon {
@@ -23,31 +26,38 @@ export interface ClosedModelOptions extends RunCommon {
   shape: LoadShape;
   thinkTimeMs: [number, number] | null;
   seed: number;
+  /** the transport (default: HTTP/1.1 connections to `origin`) */
+  senders?: SenderFactory;
 }
 
 /** How often the VU count is adjusted to the shape. */
 const CONTROL_INTERVAL_MS = 100;
+/**
+ * New VUs (connections) per interval: 10,000 per second. A huge --vus then ramps up over seconds
+ * instead of blocking the event loop (and Ctrl-C) while it opens every connection at once.
+ */
+const MAX_STARTS_PER_TICK = 1000;
 
 interface Vu {
-  conn: Connection;
+  conn: RequestSender;
   /** running: counted as active; retiring: finishing its last request, no longer counted */
   state: 'idle' | 'running' | 'retiring';
-  thinkTimer: NodeJS.Timeout | null;
+  thinkTimer: TimerHandle | null;
 }
 
 export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome> {
-  const now = o.now ?? (() => performance.now());
+  const clock: RunClock = o.clock ?? (o.now ? { now: o.now, setTimer: realClock.setTimer } : realClock);
+  const now = (): number => clock.now();
   const vus: Vu[] = [];
-  const byConn = new Map<Connection, Vu>();
+  const byConn = new Map<RequestSender, Vu>();
+  const inFlight = new InFlight();
   let active = 0;
-  let inFlight = 0;
-  let peakInFlight = 0;
   let stopped = false;
   let index = 0;
-  let onDrained: (() => void) | null = null;
   const random = mulberry32(o.seed);
   const bodies = o.source.bodies.length;
   const recorder = new Recorder('closed', o.shape, Infinity, () => active);
+  const openSender = o.senders ?? httpSenders(o.origin, o.source, o.timeoutMs);
 
   const t0 = now();
   const cpu0 = process.cpuUsage();
@@ -57,10 +67,9 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
     if (stopped || vu.state !== 'running') return idle(vu);
     const t = now() - t0;
     recorder.counts.scheduled++;
-    inFlight++;
-    if (inFlight > peakInFlight) peakInFlight = inFlight;
+    inFlight.started();
     recorder.onSent(t, t);
-    vu.conn.send(index++ % bodies, t, t);
+    vu.conn.send(index++ % bodies, t, t, t);
   };
 
   const idle = (vu: Vu): void => {
@@ -68,18 +77,18 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
     vu.state = 'idle';
   };
 
-  const events: ConnectionEvents = {
-    onDone(conn: Connection, ok: boolean, kind: ErrorClass, status: number, message: string): void {
+  const events: SenderEvents = {
+    onDone(conn: RequestSender, ok: boolean, kind: ErrorClass, status: number, message: string): void {
       const t = now() - t0;
-      inFlight--;
-      if (ok) recorder.onSuccess(t, conn.sentMs, conn.sentMs);
+      if (ok) recorder.onSenderSuccess(t, conn);
       else recorder.onFailure(t, kind, status, message);
-      if (inFlight === 0 && onDrained) onDrained();
       const vu = byConn.get(conn)!;
-      if (stopped || vu.state !== 'running') return idle(vu);
-      const think = o.thinkTimeMs ? o.thinkTimeMs[0] + random() * (o.thinkTimeMs[1] - o.thinkTimeMs[0]) : 0;
-      if (think >= 1) vu.thinkTimer = setTimeout(iterate, think, vu);
-      else setImmediate(iterate, vu);
+      if (stopped || vu.state !== 'running') idle(vu);
+      else {
+        const think = o.thinkTimeMs ? o.thinkTimeMs[0] + random() * (o.thinkTimeMs[1] - o.thinkTimeMs[0]) : 0;
+        vu.thinkTimer = clock.setTimer(() => iterate(vu), think >= 1 ? think : 0);
+      }
+      inFlight.ended();
     },
   };
 
@@ -87,11 +96,14 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
     const t = now() - t0;
     if (t >= o.shape.totalMs) return stop(o.shape.totalMs);
     const want = Math.round(o.shape.targetAt(t));
-    // start idle VUs (or new ones) until `want` are active; retire the newest beyond it
-    for (let i = 0; active < want; i++) {
+    // start idle VUs (or new ones) until `want` are active, at most MAX_STARTS_PER_TICK new
+    // connections per interval; retire the newest beyond it
+    let opened = 0;
+    for (let i = 0; active < want && (i < vus.length || opened < MAX_STARTS_PER_TICK); i++) {
       let vu = vus[i];
       if (!vu) {
-        const conn = new Connection(o.origin, o.source, events, o.timeoutMs);
+        const conn = openSender(events);
+        opened++;
         vu = { conn, state: 'idle', thinkTimer: null };
         vus.push(vu);
         byConn.set(conn, vu);
@@ -103,13 +115,14 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
       // a retiring VU still has its request in flight: it simply carries on looping
       if (wasRetiring) continue;
       // spread the first requests of newly started VUs over the control interval
-      vu.thinkTimer = setTimeout(iterate, random() * CONTROL_INTERVAL_MS, vu);
+      const started = vu;
+      vu.thinkTimer = clock.setTimer(() => iterate(started), random() * CONTROL_INTERVAL_MS);
     }
     for (let i = vus.length - 1; i >= 0 && active > want; i--) {
       const vu = vus[i]!;
       if (vu.state !== 'running') continue;
       if (vu.thinkTimer) {
-        clearTimeout(vu.thinkTimer);
+        vu.thinkTimer.cancel();
         vu.thinkTimer = null;
         idle(vu);
       } else {
@@ -117,59 +130,49 @@ export async function runClosedModel(o: ClosedModelOptions): Promise<RunOutcome>
         active--;
       }
     }
+    controller = clock.setTimer(control, CONTROL_INTERVAL_MS);
   };
 
   let endMs = 0;
+  let controller: TimerHandle | null = null;
   let finishSending!: () => void;
   const sendingDone = new Promise<void>((resolve) => (finishSending = resolve));
   const stop = (atMs: number): void => {
     if (stopped) return;
     stopped = true;
     endMs = atMs;
-    clearInterval(controller);
+    controller?.cancel();
     for (const vu of vus) {
       if (vu.thinkTimer) {
-        clearTimeout(vu.thinkTimer);
+        vu.thinkTimer.cancel();
         vu.thinkTimer = null;
       }
     }
     finishSending();
   };
-  const controller = setInterval(control, CONTROL_INTERVAL_MS);
   const onAbort = (): void => stop(Math.min(now() - t0, o.shape.totalMs));
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener('abort', onAbort, { once: true });
 
   const progress = o.onProgress
-    ? startProgressTicker({ recorder, shape: o.shape, now, startMs: t0, inFlight: () => inFlight, wholeTarget: true, onProgress: o.onProgress })
+    ? startProgressTicker({ recorder, shape: o.shape, now, startMs: t0, inFlight: () => inFlight.count, wholeTarget: true, onProgress: o.onProgress })
     : null;
 
   if (!stopped) control();
   await sendingDone;
   o.signal?.removeEventListener('abort', onAbort);
   const interrupted = Boolean(o.signal?.aborted);
-  const drainMs = interrupted ? (o.drainMs ?? 2000) : o.timeoutMs + 500;
-  if (inFlight > 0) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, drainMs);
-      onDrained = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
-  if (progress) clearInterval(progress);
-  const wallMs = now() - t0;
-  recorder.counts.abandoned = inFlight;
-  recorder.finish(Math.min(wallMs, Math.max(endMs, 1)));
-  const generator = generatorView(cpu0, wallMs);
-  await Promise.all(vus.map((vu) => vu.conn.close()));
+  const { generator } = await finishRun({
+    ...{ clock, t0, cpu0, recorder, inFlight, run: o, endMs },
+    stopTicker: progress ? () => clearInterval(progress) : null,
+    closeAll: () => Promise.all(vus.map((vu) => vu.conn.close())).then(() => undefined),
+  });
   return {
     recorder,
     durationS: endMs / 1000,
     activeS: endMs / 1000,
     interrupted,
-    connections: { max: vus.length, opened: vus.length, peakInFlight, exhaustedCount: 0 },
+    connections: { max: vus.length, opened: vus.length, peakInFlight: inFlight.peak, exhaustedCount: 0 },
     generator,
     warnings: [],
   };

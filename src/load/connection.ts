@@ -1,11 +1,15 @@
 /**
- * One keep-alive connection with at most one request in flight (undici Client, pipelining 1).
- * The connection object is its own dispatch handler and reuses its request options, so sending
- * a request allocates almost nothing beyond what undici itself needs.
+ * One keep-alive HTTP/1.1 connection with at most one request in flight (undici Client,
+ * pipelining 1): the HTTP implementation of RequestSender. The connection object is its own
+ * dispatch handler and reuses its request options, so sending a request allocates almost nothing
+ * beyond what undici itself needs. A `Server-Timing` header on the response is read.
  */
 import { Client } from 'undici';
 import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorClass } from './recorder.js';
+import type { RequestSender, SenderEvents, SenderFactory, ServerTiming } from './sender.js';
+import { parseServerTiming } from './server-timing.js';
 
 /** What to send: pre-serialised bodies cycled by index, and an optional response check. */
 export interface RequestSource {
@@ -16,18 +20,21 @@ export interface RequestSource {
   verify: ((bodyIndex: number, body: string) => string | null) | null;
 }
 
-export interface ConnectionEvents {
-  onDone(conn: Connection, ok: boolean, kind: ErrorClass, status: number, message: string): void;
+/** HTTP/1.1 senders to `origin` through undici (https:// targets; the raw sender covers http://). */
+export function undiciSenders(origin: string, source: RequestSource, timeoutMs: number): SenderFactory {
+  return (events) => new Connection(origin, source, events, timeoutMs);
 }
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
-export class Connection implements Dispatcher.DispatchHandler {
+export class Connection implements Dispatcher.DispatchHandler, RequestSender {
   readonly client: Client;
   busy = false;
   intendedMs = 0;
+  scheduledMs = 0;
   sentMs = 0;
   bodyIndex = 0;
+  serverTiming: ServerTiming | null = null;
   private status = 0;
   private chunks: Buffer[] = [];
   private readonly options: Dispatcher.DispatchOptions;
@@ -35,7 +42,7 @@ export class Connection implements Dispatcher.DispatchHandler {
   constructor(
     origin: string,
     private readonly source: RequestSource,
-    private readonly events: ConnectionEvents,
+    private readonly events: SenderEvents,
     timeoutMs: number,
   ) {
     this.client = new Client(origin, {
@@ -51,12 +58,14 @@ export class Connection implements Dispatcher.DispatchHandler {
   }
 
   /** `body` overrides the source's body (warm-up requests from another set). */
-  send(bodyIndex: number, intendedMs: number, sentMs: number, body?: Buffer): void {
+  send(bodyIndex: number, intendedMs: number, scheduledMs: number, sentMs: number, body?: Buffer): void {
     this.busy = true;
     this.bodyIndex = bodyIndex;
     this.intendedMs = intendedMs;
+    this.scheduledMs = scheduledMs;
     this.sentMs = sentMs;
     this.status = 0;
+    this.serverTiming = null;
     this.chunks.length = 0;
     this.options.body = body ?? this.source.bodies[bodyIndex]!;
     this.client.dispatch(this.options, this);
@@ -64,8 +73,10 @@ export class Connection implements Dispatcher.DispatchHandler {
 
   onRequestStart(): void {}
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     this.status = statusCode;
+    const timing = headers['server-timing'];
+    if (timing !== undefined) this.serverTiming = parseServerTiming(timing);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {

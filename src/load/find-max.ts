@@ -8,9 +8,10 @@
  * for `minSamples` requests (up to `maxStepDurationS`; fewer is inconclusive), and a failed step
  * is run once more before the search believes it (unless it plainly could not keep up).
  */
+import { realClock, sleepOn, type RunClock } from './clock.js';
 import { measuresOf } from './section.js';
-import { sleep, type RunOutcome } from './run-types.js';
-import type { FindMaxStep, FindMaxVerdict } from './types.js';
+import type { RunOutcome } from './run-types.js';
+import type { FindMaxLimit, FindMaxStep, FindMaxVerdict } from './types.js';
 
 export interface FindMaxOptions {
   startRps: number;
@@ -34,6 +35,26 @@ export interface FindMaxOptions {
   /** pause between steps so the target settles */
   pauseMs?: number;
   onStep?: (step: FindMaxStep) => void;
+  /** after each step: steps so far and an estimate of what is left */
+  onSearch?: (p: FindMaxProgress) => void;
+  /** the search starts no step that would end after this (ms; default: no limit) */
+  budgetMs?: number;
+  /** re-run the final highest passing rate: it counts only when it holds twice (default true) */
+  confirm?: boolean;
+  /** clock for the budget and the pauses (default: the real one) */
+  clock?: RunClock;
+}
+
+export interface FindMaxProgress {
+  stepsDone: number;
+  elapsedS: number;
+  budgetS: number | null;
+  /** highest rate that held so far, lowest that broke */
+  low: number | null;
+  high: number | null;
+  /** estimated steps and seconds still to run */
+  stepsLeft: number;
+  remainingS: number;
 }
 
 export interface FindMaxSearch {
@@ -42,6 +63,15 @@ export interface FindMaxSearch {
   /** the run of the highest passing step (or the last step when none passed) */
   best: RunOutcome | null;
   interrupted: boolean;
+  /** the highest passing rate held twice */
+  confirmed: boolean;
+  /** the budget ended the search before it reached its resolution */
+  budgetExhausted: boolean;
+  /** (lowest failing − highest passing) / highest passing at the end; null without both */
+  gap: number | null;
+  elapsedMs: number;
+  /** what broke the lowest failing step */
+  limit: FindMaxLimit | null;
 }
 
 /** A failed attempt that reached less than this share of its target could not keep up: no re-run. */
@@ -80,54 +110,167 @@ export function stepDurationFor(rps: number, stepDurationS: number, maxStepDurat
   return Math.max(stepDurationS, Math.min(Math.max(stepDurationS, maxStepDurationS), needed));
 }
 
+/** What stopped the rate from going higher, judged on the lowest failing step. */
+export function limitOf(run: RunOutcome, step: FindMaxStep, sloP99Ms: number, maxErrorRate: number): FindMaxLimit {
+  const c = run.recorder.counts;
+  const attempted = Math.max(1, c.scheduled);
+  const lag = run.recorder.lag;
+  const lagP99Ms = lag && lag.totalCount > 0 ? lag.getValueAtPercentile(99) / 1000 : 0;
+  // the generator itself could not keep its schedule: the figures show its limit, not the target's
+  if (run.generator.saturated || lagP99Ms > Math.max(GENERATOR_LAG_MS, sloP99Ms / 2)) return 'generator';
+  if ((c.failed + c.abandoned) / attempted > maxErrorRate) return 'errors';
+  if (c.dropped / attempted > maxErrorRate) return 'dropped';
+  return step.p99Ms > sloP99Ms ? 'slo' : 'errors';
+}
+
+/** Scheduler lag p99 above this (or half the SLO) means the generator fell behind. */
+const GENERATOR_LAG_MS = 20;
+/** Time a step costs beyond its planned length (drain, scrape, set-up) until one is measured. */
+const STEP_OVERHEAD_MS = 400;
+
 export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
+  const clock = o.clock ?? realClock;
+  const started = clock.now();
+  const elapsed = (): number => clock.now() - started;
+  const budgetMs = o.budgetMs ?? Infinity;
+  const pauseMs = o.pauseMs ?? 500;
   const steps: FindMaxStep[] = [];
   const minSamples = o.minSamples ?? 0;
   const stepS = o.stepDurationS ?? 1;
   const maxStepS = o.maxStepDurationS ?? stepS;
+  const confirm = o.confirm !== false;
+  // passes per rate, and the run of each passing rate
+  const passes = new Map<number, number>();
+  const passRuns = new Map<number, RunOutcome>();
   let pass: number | null = null;
   let fail: number | null = null;
-  let best: RunOutcome | null = null;
+  let failRun: { run: RunOutcome; step: FindMaxStep } | null = null;
   let last: RunOutcome | null = null;
-  let rate = Math.max(1, Math.round(o.startRps));
-  for (let i = 0; i < o.maxSteps && !o.signal?.aborted; i++) {
-    const durationS = stepDurationFor(rate, stepS, maxStepS, minSamples);
-    let run = await o.runStep(rate, durationS);
+  // planned seconds of every run so far, and the wall time they took: the estimate's basis
+  let plannedS = 0;
+  let spentMs = 0;
+  let budgetExhausted = false;
+  const costMs = (durationS: number): number => (plannedS > 0 ? (spentMs / plannedS) * durationS : durationS * 1000 + STEP_OVERHEAD_MS) + pauseMs;
+  const fits = (durationS: number): boolean => {
+    if (elapsed() + costMs(durationS) <= budgetMs) return true;
+    budgetExhausted = true;
+    return false;
+  };
+  const runOnce = async (rate: number, durationS: number): Promise<RunOutcome> => {
+    const t = clock.now();
+    const run = await o.runStep(rate, durationS);
+    plannedS += durationS;
+    spentMs += clock.now() - t + pauseMs;
     last = run;
+    return run;
+  };
+
+  let rate = Math.max(1, Math.round(o.startRps));
+  while (steps.length < o.maxSteps && !o.signal?.aborted) {
+    const durationS = stepDurationFor(rate, stepS, maxStepS, minSamples);
+    if (!fits(durationS)) break;
+    const confirming = (passes.get(rate) ?? 0) > 0;
+    let run = await runOnce(rate, durationS);
     if (run.interrupted) break;
-    let step: FindMaxStep = { ...stepFigures(rate, run, o.sloP99Ms, o.maxErrorRate, minSamples), durationS };
-    if (step.verdict === 'failed' && o.retryFailed !== false && step.achievedRps >= OVERLOAD_SHARE * rate && !o.signal?.aborted) {
+    let step: FindMaxStep = { ...stepFigures(rate, run, o.sloP99Ms, o.maxErrorRate, minSamples), durationS, generatorCpu: run.generator.cpuUtilization };
+    if (step.verdict === 'failed' && o.retryFailed !== false && step.achievedRps >= OVERLOAD_SHARE * rate && !o.signal?.aborted && fits(durationS)) {
       const first = step;
-      await sleep(o.pauseMs ?? 500, o.signal);
-      const again = await o.runStep(rate, durationS);
+      await sleepOn(clock, pauseMs, o.signal);
+      const again = await runOnce(rate, durationS);
       if (!again.interrupted) {
         run = again;
-        last = again;
         step = {
           ...stepFigures(rate, again, o.sloP99Ms, o.maxErrorRate, minSamples),
           durationS,
+          generatorCpu: again.generator.cpuUtilization,
           retries: 1,
           firstAttempt: { p99Ms: first.p99Ms, errorRate: first.errorRate, achievedRps: first.achievedRps, samples: first.samples ?? 0 },
         };
       }
     }
+    if (confirming) step.confirmation = true;
+    if (step.verdict === 'failed') step.limit = limitOf(run, step, o.sloP99Ms, o.maxErrorRate);
     steps.push(step);
     o.onStep?.(step);
     if (step.verdict === 'passed') {
-      pass = rate;
-      best = run;
+      passes.set(rate, (passes.get(rate) ?? 0) + 1);
+      passRuns.set(rate, run);
+      if (pass === null || rate > pass) pass = rate;
     } else if (step.verdict === 'failed' || fail !== null) {
       // an inconclusive step while bisecting cannot count as held: search below it
+      if (fail === null || rate <= fail) failRun = step.verdict === 'failed' ? { run, step } : failRun;
       fail = fail === null ? rate : Math.min(fail, rate);
+      if (confirming) {
+        // the rate held once and broke on the repeat: it does not count; bisect below it
+        passes.delete(rate);
+        passRuns.delete(rate);
+        pass = highestPassing(passes, rate);
+      }
     }
-    const next = fail === null ? rate * o.growth : pass === null ? rate / 2 : (pass + fail) / 2;
-    const rounded = roundRate(next);
-    if (fail !== null && pass !== null && (fail - pass) / pass <= o.resolution) break;
-    if (rounded === rate || rounded < 1 || steps.some((s) => s.targetRps === rounded)) break;
-    rate = rounded;
-    await sleep(o.pauseMs ?? 500, o.signal);
+    const narrow = fail !== null && pass !== null && (fail - pass) / pass <= o.resolution;
+    let next: number;
+    if (narrow) {
+      // the result counts only when it held twice
+      if (!confirm || (passes.get(pass!) ?? 0) >= 2) break;
+      next = pass!;
+    } else {
+      next = roundRate(fail === null ? rate * o.growth : pass === null ? rate / 2 : (pass + fail) / 2);
+      if (next === rate && pass !== null && fail !== null) next = pass;
+      if (next < 1 || (next !== pass && steps.some((s) => s.targetRps === next && !s.confirmation && s.verdict !== 'passed'))) break;
+      if (next === rate && (passes.get(rate) ?? 0) >= 2) break;
+    }
+    o.onSearch?.(searchProgress(steps.length, elapsed(), budgetMs, pass, fail, o.resolution, confirm, costMs(stepS)));
+    rate = next;
+    await sleepOn(clock, pauseMs, o.signal);
   }
-  return { steps, highestPassingRps: pass, best: best ?? last, interrupted: Boolean(o.signal?.aborted) };
+  const confirmed = pass !== null && (passes.get(pass) ?? 0) >= 2;
+  return {
+    steps,
+    highestPassingRps: pass,
+    best: (pass !== null ? passRuns.get(pass) : null) ?? last,
+    interrupted: Boolean(o.signal?.aborted),
+    confirmed,
+    budgetExhausted,
+    gap: pass !== null && fail !== null ? Math.round(((fail - pass) / pass) * 1000) / 1000 : null,
+    elapsedMs: elapsed(),
+    limit: failRun ? failRun.step.limit ?? null : null,
+  };
+}
+
+function highestPassing(passes: Map<number, number>, below: number): number | null {
+  let best: number | null = null;
+  for (const r of passes.keys()) if (r < below && (best === null || r > best)) best = r;
+  return best;
+}
+
+/** Steps so far and an estimate of what is left (bisection halves the gap; one confirmation). */
+export function searchProgress(
+  stepsDone: number,
+  elapsedMs: number,
+  budgetMs: number,
+  pass: number | null,
+  fail: number | null,
+  resolution: number,
+  confirm: boolean,
+  stepCostMs: number,
+): FindMaxProgress {
+  let left: number;
+  if (fail === null) left = 1 + Math.ceil(Math.log2(1 / resolution));
+  else if (pass === null) left = 2 + Math.ceil(Math.log2(1 / resolution));
+  else {
+    const gap = (fail - pass) / pass;
+    left = gap <= resolution ? 0 : Math.ceil(Math.log2(gap / resolution));
+  }
+  if (confirm) left++;
+  return {
+    stepsDone,
+    elapsedS: Math.round(elapsedMs / 100) / 10,
+    budgetS: Number.isFinite(budgetMs) ? Math.round(budgetMs / 100) / 10 : null,
+    low: pass,
+    high: fail,
+    stepsLeft: left,
+    remainingS: Math.round((left * stepCostMs) / 100) / 10,
+  };
 }
 
 /** Two significant digits is plenty for a rate step (e.g. 2,250 → 2,300). */

@@ -7,14 +7,13 @@
  */
 import grpc from '@grpc/grpc-js';
 import { CHECK_RESOURCES_METHOD, decodeCheckResponse, encodeCheckRequest } from '../grpc/cerbos-codec.js';
-import type { Connection, ConnectionEvents, RequestSource } from './connection.js';
+import type { RequestSource } from './connection.js';
 import type { ErrorClass } from './recorder.js';
-
-/** The connection factory the open model takes (open-model.ts `connect`). */
-export type ConnectionFactory = (origin: string, source: RequestSource, events: ConnectionEvents, timeoutMs: number) => Connection;
+import type { RequestSender, SenderEvents, SenderFactory, ServerTiming } from './sender.js';
 
 export interface GrpcConnector {
-  connect: ConnectionFactory;
+  /** the senders of a run over `source` (the HTTP source; bodies are encoded to protobuf once) */
+  senders(source: RequestSource, timeoutMs: number): SenderFactory;
   /** closes every channel (senders' close() releases theirs) */
   close(): void;
 }
@@ -34,8 +33,10 @@ export function grpcConnector(address: string, channels = 4): GrpcConnector {
     return clients[next++ % clients.length]!;
   };
   return {
-    // the open model uses only intendedMs, sentMs, send() and close() of what this returns
-    connect: (_origin, source, events, timeoutMs) => new GrpcSender(client(), grpcSource(source), events, timeoutMs) as unknown as Connection,
+    senders: (source, timeoutMs) => {
+      const grpcSrc = grpcSource(source);
+      return (events) => new GrpcSender(client(), grpcSrc, events, timeoutMs);
+    },
     close: () => {
       for (const c of clients) c.close();
       clients.length = 0;
@@ -58,23 +59,27 @@ function grpcSource(source: RequestSource): RequestSource {
   return { ...source, path: CHECK_RESOURCES_METHOD, bodies: grpcBodies(source.bodies) };
 }
 
-class GrpcSender {
+class GrpcSender implements RequestSender {
   intendedMs = 0;
+  scheduledMs = 0;
   sentMs = 0;
+  /** gRPC responses carry no Server-Timing */
+  readonly serverTiming: ServerTiming | null = null;
   private bodyIndex = 0;
   private readonly metadata = new grpc.Metadata();
 
   constructor(
     private readonly client: grpc.Client,
     private readonly source: RequestSource,
-    private readonly events: ConnectionEvents,
+    private readonly events: SenderEvents,
     private readonly timeoutMs: number,
   ) {}
 
   /** `body` overrides the source's body: a JSON body (warm-up requests), encoded here. */
-  send(bodyIndex: number, intendedMs: number, sentMs: number, body?: Buffer): void {
+  send(bodyIndex: number, intendedMs: number, scheduledMs: number, sentMs: number, body?: Buffer): void {
     this.bodyIndex = bodyIndex;
     this.intendedMs = intendedMs;
+    this.scheduledMs = scheduledMs;
     this.sentMs = sentMs;
     const message = body !== undefined ? encodeCheckRequest(body.toString('utf8')) : this.source.bodies[bodyIndex]!;
     this.client.makeUnaryRequest(CHECK_RESOURCES_METHOD, passthrough, passthrough, message, this.metadata, { deadline: Date.now() + this.timeoutMs }, (err, response) =>
@@ -83,7 +88,7 @@ class GrpcSender {
   }
 
   private done(err: grpc.ServiceError | null, response: Buffer | undefined): void {
-    const self = this as unknown as Connection;
+    const self = this;
     if (err || response === undefined) {
       const code = err?.code ?? grpc.status.UNKNOWN;
       this.events.onDone(self, false, errorClass(code), code, `${grpc.status[code] ?? code}: ${err?.details ?? 'no response'}`.slice(0, 120));

@@ -1,22 +1,24 @@
 /**
  * The open model (wrk2's method): every request has an intended send time from the load shape,
- * computed from the start time and its index. A timer wakes the scheduler at the next intended
- * time (1 ms granularity, as in wrk2); everything due by then is sent, late ones immediately,
- * and each is measured from its intended time, so a stalled server shows up in the corrected
- * latency instead of silently slowing the generator down (coordinated omission).
- * Connections are opened on demand up to maxConnections, at most a quarter more (at least 8) per
- * 100 ms, so a brief stall of the target does not open hundreds of connections that then overload
- * it further. A request that finds no free connection waits in a FIFO queue for the next one
- * (wrk2's behaviour: it is sent late and its latency still counts from the intended time, while
- * its service time does not include the wait). A queued request whose intended time is more than
- * the request timeout ago is dropped (k6's dropped_iterations): it could only have timed out.
+ * computed from the start time and its index. A timer on the run clock wakes the scheduler at the
+ * next intended time (1 ms granularity, as in wrk2); everything due by then is sent, late ones
+ * immediately, and each is measured from its intended time, so a stalled server shows up in the
+ * corrected latency instead of silently slowing the generator down (coordinated omission).
+ * Senders come from a ConnectionPool (opened on demand, growth limited); a request that finds
+ * none free waits in the WaitQueue for the next one, and is dropped when its intended time is
+ * more than the request timeout ago (k6's dropped_iterations): it could only have timed out.
  */
-import { performance } from 'node:perf_hooks';
-import { Connection, type ConnectionEvents, type RequestSource } from './connection.js';
+import { realClock, type RunClock, type TimerHandle } from './clock.js';
+import { ConnectionPool } from './connection-pool.js';
+import type { RequestSource } from './connection.js';
+import { httpSenders } from './senders.js';
+import { finishRun, InFlight } from './finish-run.js';
 import { Recorder, type ErrorClass } from './recorder.js';
 import type { LoadShape } from './schedule.js';
+import type { RequestSender, SenderEvents, SenderFactory } from './sender.js';
 import { startProgressTicker } from './progress-ticker.js';
-import { generatorView, type RunCommon, type RunOutcome } from './run-types.js';
+import { type RunCommon, type RunOutcome } from './run-types.js';
+import { WaitQueue } from './wait-queue.js';
 
 export interface OpenModelOptions extends RunCommon {
   source: RequestSource;
@@ -32,140 +34,116 @@ export interface OpenModelOptions extends RunCommon {
   warmupBodies?: readonly Buffer[];
   /** the warm-up stops after this long even if not all its requests were sent (default 300 ms) */
   warmupMaxMs?: number;
-  /** opens one connection; default an HTTP/1.1 connection (connection.ts); gRPC: grpc-sender.ts */
-  connect?: (origin: string, source: RequestSource, events: ConnectionEvents, timeoutMs: number) => Connection;
+  /** the transport (default: HTTP/1.1 connections to `origin`) */
+  senders?: SenderFactory;
 }
 
-/** New connections per 100 ms: at most a quarter of those open, at least MIN_GROWTH. */
-const GROWTH_WINDOW_MS = 100;
-const MIN_GROWTH = 8;
+/** At most this many sends per scheduler wake-up, so I/O and Ctrl-C are never starved. */
+const MAX_SENDS_PER_TICK = 4096;
+/**
+ * Requests waiting for a connection beyond this are dropped at once: the queue would only grow
+ * (and hold memory) with requests that must time out anyway.
+ */
+const MAX_QUEUED = 1_000_000;
 
 /** Connections opened up front: enough for the peak rate at ~2 ms each, at least 2. */
 export function initialConnections(peakRps: number, maxConnections: number): number {
   return Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRps / 500))));
 }
 
+/** The highest target of a load shape (rate or VUs). */
+export function peakTarget(shape: { startTarget: number; stages: ReadonlyArray<{ target: number }> }): number {
+  return Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
+}
+
 export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
-  const now = o.now ?? (() => performance.now());
-  const connect = o.connect ?? ((origin: string, source: RequestSource, ev: ConnectionEvents, timeoutMs: number) => new Connection(origin, source, ev, timeoutMs));
-  const all: Connection[] = [];
-  const idle: Connection[] = [];
-  let inFlight = 0;
-  let peakInFlight = 0;
+  const clock: RunClock = o.clock ?? (o.now ? { now: o.now, setTimer: realClock.setTimer } : realClock);
+  const now = (): number => clock.now();
+  const inFlight = new InFlight();
+  const queue = new WaitQueue();
   let exhaustedCount = 0;
-  let onDrained: (() => void) | null = null;
   let lastDoneMs = 0;
-  // waiting requests as (index, intended ms) pairs; head/tail over a growable array
-  const queue: number[] = [];
-  let qHead = 0;
-
-  const recorder = new Recorder('open', o.shape, o.lateThresholdMs, () => all.length - idle.length);
-  let t0 = now();
   let warming: (() => void) | null = null;
+  let t0 = now();
 
-  const events: ConnectionEvents = {
-    onDone(conn: Connection, ok: boolean, kind: ErrorClass, status: number, message: string): void {
-      inFlight--;
+  const events: SenderEvents = {
+    onDone(sender: RequestSender, ok: boolean, kind: ErrorClass, status: number, message: string): void {
       if (warming) {
-        idle.push(conn);
-        if (inFlight === 0) warming();
+        pool.release(sender);
+        inFlight.ended();
+        if (inFlight.count === 0) warming();
         return;
       }
       const t = now() - t0;
       lastDoneMs = t;
-      if (ok) recorder.onSuccess(t, conn.intendedMs, conn.sentMs);
+      if (ok) recorder.onSenderSuccess(t, sender);
       else recorder.onFailure(t, kind, status, message);
-      idle.push(conn);
-      if (qHead < queue.length) pump(t);
-      if (inFlight === 0 && qHead >= queue.length && onDrained) onDrained();
+      pool.release(sender);
+      if (queue.length > 0) pumpQueue(t);
+      inFlight.ended();
     },
   };
+  const pool = new ConnectionPool(() => (o.senders ?? httpSenders(o.origin, o.source, o.timeoutMs))(events), o.maxConnections);
+  const recorder = new Recorder('open', o.shape, o.lateThresholdMs, () => pool.busyCount);
 
   const bodies = o.source.bodies.length;
   let index = 0;
   let nextMs = o.shape.timeOfMs(0);
-  let timer: NodeJS.Timeout | null = null;
+  let timer: TimerHandle | null = null;
   let stopped = false;
   let endMs = 0;
   let finishSending!: () => void;
   const sendingDone = new Promise<void>((resolve) => (finishSending = resolve));
 
-  const dispatch = (conn: Connection, i: number, intendedMs: number, t: number, queued: boolean): void => {
-    inFlight++;
-    if (inFlight > peakInFlight) peakInFlight = inFlight;
-    recorder.onSent(t, intendedMs, queued);
-    conn.send(i % bodies, intendedMs, t);
+  const dispatch = (sender: RequestSender, i: number, intendedMs: number, scheduledMs: number, t: number, queued: boolean): void => {
+    inFlight.started();
+    recorder.onSent(t, intendedMs, queued, scheduledMs);
+    sender.send(i % bodies, intendedMs, scheduledMs, t);
   };
-
-  let growthWindowMs = -Infinity;
-  let openedInWindow = 0;
-  /** A new connection, unless at the limit or the growth budget of this 100 ms window is spent. */
-  const open = (t: number): Connection | undefined => {
-    if (all.length >= o.maxConnections) return undefined;
-    if (t - growthWindowMs >= GROWTH_WINDOW_MS) {
-      growthWindowMs = t;
-      openedInWindow = 0;
-    }
-    if (openedInWindow >= Math.max(MIN_GROWTH, all.length >> 2)) return undefined;
-    openedInWindow++;
-    const conn = connect(o.origin, o.source, events, o.timeoutMs);
-    all.push(conn);
-    return conn;
-  };
-
-  const send = (intendedMs: number, t: number): void => {
-    if (qHead >= queue.length) {
-      const conn = idle.pop() ?? open(t);
-      if (conn) return dispatch(conn, index, intendedMs, t, false);
-    }
-    exhaustedCount++;
-    queue.push(index, intendedMs);
-  };
-
-  /** Sends the oldest waiting requests that can still make their timeout, while connections allow. */
-  const pump = (t: number): void => {
-    while (qHead < queue.length) {
-      const i = queue[qHead]!;
-      const intendedMs = queue[qHead + 1]!;
-      if (t - intendedMs > o.timeoutMs) {
-        qHead += 2;
-        recorder.onDropped();
-        continue;
-      }
-      const conn = idle.pop() ?? open(t);
-      if (!conn) break;
-      qHead += 2;
-      dispatch(conn, i, intendedMs, t, true);
-    }
-    if (qHead >= queue.length) {
-      queue.length = 0;
-      qHead = 0;
-    } else if (qHead > 65_536) {
-      queue.splice(0, qHead);
-      qHead = 0;
-    }
-  };
+  const drop = (): void => recorder.onDropped();
+  const pumpQueue = (t: number): void =>
+    queue.pump(
+      t,
+      o.timeoutMs,
+      () => pool.acquire(t),
+      (s, i, intendedMs, scheduledMs) => dispatch(s, i, intendedMs, scheduledMs, t, true),
+      drop,
+    );
 
   const tick = (): void => {
     timer = null;
     if (stopped) return;
     const t = now() - t0;
-    if (qHead < queue.length) pump(t);
-    while (nextMs <= t) {
-      send(nextMs, t);
+    if (queue.length > 0) pumpQueue(t);
+    let budget = MAX_SENDS_PER_TICK;
+    while (nextMs <= t && budget-- > 0) {
+      const sender = queue.length === 0 ? pool.acquire(t) : undefined;
+      if (sender) dispatch(sender, index, nextMs, t, t, false);
+      else if (queue.length < MAX_QUEUED) {
+        exhaustedCount++;
+        queue.push(index, nextMs, t);
+      } else {
+        exhaustedCount++;
+        recorder.onDropped();
+      }
       index++;
       nextMs = o.shape.timeOfMs(index);
     }
     if (nextMs === Infinity) return stop(o.shape.totalMs);
+    // more due than one tick may send: yield to I/O (responses, Ctrl-C) and carry on at once
+    if (nextMs <= t) {
+      timer = clock.setTimer(tick, 0);
+      return;
+    }
     const delay = nextMs - (now() - t0);
-    timer = setTimeout(tick, delay > 1 ? delay : 1);
+    timer = clock.setTimer(tick, delay > 1 ? delay : 1);
   };
 
   const stop = (atMs: number): void => {
     if (stopped) return;
     stopped = true;
     endMs = atMs;
-    if (timer) clearTimeout(timer);
+    timer?.cancel();
     finishSending();
   };
 
@@ -173,70 +151,38 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const warmBodies = o.warmupBodies && o.warmupBodies.length > 0 ? o.warmupBodies : o.source.bodies;
-  const warmConns = initialConnections(peakTarget(o.shape), o.maxConnections);
-  for (let i = 0; i < warmConns; i++) {
-    const conn = connect(o.origin, o.source, events, o.timeoutMs);
-    all.push(conn);
-    idle.push(conn);
-  }
-  let warm = o.warmupRequests ?? 0;
-  let warmupSent = 0;
-  const warmUntil = now() + (o.warmupMaxMs ?? 300);
-  while (warm > 0 && !o.signal?.aborted && now() < warmUntil) {
-    const batch = Math.min(warm, idle.length);
-    await new Promise<void>((resolve) => {
-      warming = resolve;
-      for (let i = 0; i < batch; i++) {
-        inFlight++;
-        const b = (warm - i) % warmBodies.length;
-        idle.pop()!.send(b % bodies, 0, 0, warmBodies[b]);
-      }
-    });
-    warm -= batch;
-    warmupSent += batch;
-  }
+  pool.prefill(initialConnections(peakTarget(o.shape), o.maxConnections));
+  const warmupSent = await warmUp(o, pool, inFlight, clock, (resolve) => (warming = resolve));
   warming = null;
+  inFlight.peak = inFlight.count;
   t0 = now();
   const cpu0 = process.cpuUsage();
 
   const progress = o.onProgress
-    ? startProgressTicker({ recorder, shape: o.shape, now, startMs: t0, inFlight: () => inFlight, wholeTarget: false, onProgress: o.onProgress })
+    ? startProgressTicker({ recorder, shape: o.shape, now, startMs: t0, inFlight: () => inFlight.count, wholeTarget: false, onProgress: o.onProgress })
     : null;
 
   tick();
   await sendingDone;
   o.signal?.removeEventListener('abort', onAbort);
   const interrupted = Boolean(o.signal?.aborted);
-  // wait for in-flight requests: the full timeout after a normal end, briefly after Ctrl-C
-  const drainMs = interrupted ? (o.drainMs ?? 2000) : o.timeoutMs + 500;
-  if (interrupted) {
-    // requests still waiting for a connection are not sent after Ctrl-C
-    for (; qHead < queue.length; qHead += 2) recorder.onDropped();
-  }
-  if (inFlight > 0 || qHead < queue.length) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, drainMs);
-      onDrained = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
-  onDrained = null;
-  if (progress) clearInterval(progress);
-  const wallMs = now() - t0;
+  // requests still waiting for a connection are not sent after Ctrl-C
+  if (interrupted) queue.dropAll(drop);
   recorder.counts.scheduled = index;
-  for (; qHead < queue.length; qHead += 2) recorder.onDropped();
-  recorder.counts.abandoned = inFlight;
-  recorder.finish(Math.min(wallMs, Math.max(endMs, 1)));
-  const generator = generatorView(cpu0, wallMs);
-  await Promise.all(all.map((c) => c.close()));
+  const { wallMs, generator } = await finishRun({
+    ...{ clock, t0, cpu0, recorder, inFlight, run: o, endMs },
+    drained: () => queue.length === 0,
+    stopTicker: progress ? () => clearInterval(progress) : null,
+    closeAll: () => {
+      queue.dropAll(drop);
+      return pool.closeAll();
+    },
+  });
 
   const warnings: string[] = [];
   if (exhaustedCount > 0)
     warnings.push(
-      `${exhaustedCount} requests found no free connection (${all.length} open, at most ${o.maxConnections}, growing at most 25% per 100 ms) and waited for one (${recorder.counts.dropped} waited longer than the timeout and were dropped); the target is saturated, or raise --max-connections`,
+      `${exhaustedCount} requests found no free connection (${pool.all.length} open, at most ${o.maxConnections}, growing at most 25% per 100 ms) and waited for one (${recorder.counts.dropped} waited longer than the timeout and were dropped); the target is saturated, or raise --max-connections`,
     );
   return {
     recorder,
@@ -244,12 +190,31 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     activeS: Math.max(endMs, Math.min(lastDoneMs, wallMs)) / 1000,
     interrupted,
     warmupSent,
-    connections: { max: o.maxConnections, opened: all.length, peakInFlight, exhaustedCount },
+    connections: { max: o.maxConnections, opened: pool.all.length, peakInFlight: inFlight.peak, exhaustedCount },
     generator,
     warnings,
   };
 }
 
-function peakTarget(shape: LoadShape): number {
-  return Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
+/** Unrecorded requests over the pool's idle senders, in batches, before the clock starts. */
+async function warmUp(o: OpenModelOptions, pool: ConnectionPool, inFlight: InFlight, clock: RunClock, onBatchDone: (resolve: () => void) => void): Promise<number> {
+  const bodies = o.source.bodies.length;
+  const warmBodies = o.warmupBodies && o.warmupBodies.length > 0 ? o.warmupBodies : o.source.bodies;
+  let warm = o.warmupRequests ?? 0;
+  let sent = 0;
+  const until = clock.now() + (o.warmupMaxMs ?? 300);
+  while (warm > 0 && !o.signal?.aborted && clock.now() < until) {
+    const batch = Math.min(warm, pool.idleCount);
+    await new Promise<void>((resolve) => {
+      onBatchDone(resolve);
+      for (let i = 0; i < batch; i++) {
+        inFlight.started();
+        const b = (warm - i) % warmBodies.length;
+        pool.acquire(0)!.send(b % bodies, 0, 0, 0, warmBodies[b]);
+      }
+    });
+    warm -= batch;
+    sent += batch;
+  }
+  return sent;
 }

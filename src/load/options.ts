@@ -40,6 +40,7 @@ export interface LoadtestFlags {
   /** false with --no-autocannon */
   autocannon?: boolean;
   autocannonConnections?: string;
+  budget?: string;
   /** false with --no-verify */
   verify?: boolean;
   /** false with --no-metrics */
@@ -59,6 +60,8 @@ export interface FindMaxPlan {
   minSamples: number;
   autocannon: boolean;
   autocannonConnections: number;
+  /** the whole search (warm-up, steps, cross-checks) ends within this (seconds) */
+  budgetS: number;
 }
 
 export interface ParsedFlags {
@@ -95,7 +98,8 @@ export const DEFAULTS = {
   requestPoolMax: 20_000,
   requestPoolMin: 100,
   findMaxStartRps: 500,
-  findMaxStepDurationS: 5,
+  findMaxStepDurationS: 2,
+  findMaxBudgetS: 60,
   findMaxSteps: 14,
   findMaxGrowth: 2,
   findMaxResolution: 0.05,
@@ -150,10 +154,11 @@ export function parseLoadtestFlags(f: LoadtestFlags): ParsedFlags {
       minSamples: f.minSamples !== undefined ? parseCount(f.minSamples, '--min-samples', 0) : DEFAULTS.findMaxMinSamples,
       autocannon: f.autocannon !== false,
       autocannonConnections: f.autocannonConnections !== undefined ? parseCount(f.autocannonConnections, '--autocannon-connections', 1) : DEFAULTS.autocannonConnections,
+      budgetS: f.budget !== undefined ? durationS(f.budget, '--budget') : DEFAULTS.findMaxBudgetS,
     };
     model = 'open';
   } else {
-    for (const [flag, v] of [['--start-rps', f.startRps], ['--step-duration', f.stepDuration], ['--max-steps', f.maxSteps], ['--slo-p99', f.sloP99], ['--max-error-rate', f.maxErrorRate], ['--min-samples', f.minSamples]] as const)
+    for (const [flag, v] of [['--start-rps', f.startRps], ['--step-duration', f.stepDuration], ['--max-steps', f.maxSteps], ['--slo-p99', f.sloP99], ['--max-error-rate', f.maxErrorRate], ['--min-samples', f.minSamples], ['--budget', f.budget]] as const)
       if (v !== undefined) throw new UsageError(`${flag} applies to --find-max only`);
   }
   const seed = f.seed !== undefined ? parseCount(f.seed, '--seed', 0) : null;

@@ -5,6 +5,8 @@
  */
 import { createHistogram, percentileMs, recordMs, round3, summarize, SPECTRUM_PERCENTILES, type Histogram } from './histogram.js';
 import type { LoadShape } from './schedule.js';
+import { SplitAccumulator, splitLatency } from './latency-split.js';
+import type { RequestSender } from './sender.js';
 import type { ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
 
 export type ErrorClass = 'connect' | 'timeout' | 'status' | 'mismatch' | 'other';
@@ -15,6 +17,10 @@ export class Recorder {
   readonly corrected: Histogram | null;
   readonly service: Histogram = createHistogram();
   readonly lag: Histogram | null;
+  /** open model: time requests waited for a free connection (those that waited) */
+  readonly wait: Histogram | null;
+  /** where each successful request's latency went (scheduler lag, connection wait, wire, server) */
+  readonly split = new SplitAccumulator();
   readonly counts: LoadCounts = { scheduled: 0, sent: 0, completed: 0, succeeded: 0, failed: 0, dropped: 0, late: 0, abandoned: 0 };
   readonly errors: ErrorStats = { total: 0, rate: 0, connect: 0, timeout: 0, byStatus: {}, mismatch: 0, other: 0, samples: [] };
   /** seconds since start; series arrays are indexed by it */
@@ -37,6 +43,7 @@ export class Recorder {
   ) {
     this.corrected = model === 'open' ? createHistogram() : null;
     this.lag = model === 'open' ? createHistogram() : null;
+    this.wait = model === 'open' ? createHistogram() : null;
     this.maxSecond = Math.max(0, Math.ceil(shape.totalMs / 1000) - 1);
   }
 
@@ -44,13 +51,14 @@ export class Recorder {
    * A request went on the wire at `sentMs` (intended at `intendedMs`; same value in the closed
    * model). `queued`: it waited for a free connection, so its delay is not the scheduler's lag.
    */
-  onSent(sentMs: number, intendedMs: number, queued = false): void {
+  onSent(sentMs: number, intendedMs: number, queued = false, scheduledMs = sentMs): void {
     this.counts.sent++;
     const sec = this.secondOf(sentMs);
     this.sentPerSec[sec] = (this.sentPerSec[sec] ?? 0) + 1;
     if (this.lag) {
       const lagMs = sentMs - intendedMs;
       if (!queued) recordMs(this.lag, lagMs > 0 ? lagMs : 0);
+      else recordMs(this.wait!, sentMs - scheduledMs);
       if (lagMs > this.lateThresholdMs) this.counts.late++;
     }
   }
@@ -59,7 +67,14 @@ export class Recorder {
     this.counts.dropped++;
   }
 
-  onSuccess(doneMs: number, intendedMs: number, sentMs: number): void {
+  /** A successful response at `doneMs` to the request `sender` sent. */
+  onSenderSuccess(doneMs: number, sender: RequestSender): void {
+    const sec = this.onSuccess(doneMs, sender.intendedMs, sender.sentMs);
+    this.split.add(splitLatency(sender.intendedMs, sender.scheduledMs, sender.sentMs, doneMs, sender.serverTiming), sec);
+  }
+
+  /** Returns the second the completion was counted in. */
+  onSuccess(doneMs: number, intendedMs: number, sentMs: number): number {
     this.counts.completed++;
     this.counts.succeeded++;
     const sec = this.roll(doneMs);
@@ -71,6 +86,7 @@ export class Recorder {
     } else {
       recordMs(this.secondHist, doneMs - sentMs);
     }
+    return sec;
   }
 
   onFailure(doneMs: number, kind: ErrorClass, status: number, message: string): void {

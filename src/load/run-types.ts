@@ -1,3 +1,4 @@
+import { realClock, sleepOn, type RunClock } from './clock.js';
 import type { Recorder } from './recorder.js';
 import type { ConnectionStats, GeneratorView } from './types.js';
 
@@ -38,9 +39,13 @@ export interface RunCommon {
   /** stop sending when aborted (Ctrl-C); in-flight requests get `drainMs` to finish */
   signal?: AbortSignal;
   drainMs?: number;
+  /** after a normal end, how long in-flight requests may still finish (default: the timeout + 500 ms) */
+  endDrainMs?: number;
   onProgress?: (p: ProgressSnapshot) => void;
-  /** monotonic clock in ms; default performance.now */
+  /** monotonic clock in ms; default performance.now (ignored when `clock` is given) */
   now?: () => number;
+  /** clock and timers the run is scheduled on (default: the real ones) */
+  clock?: RunClock;
 }
 
 /** Event-loop saturation: above this share of one core the generator, not the target, is the limit. */
@@ -59,14 +64,5 @@ export function generatorView(cpuStart: NodeJS.CpuUsage, wallMs: number): Genera
 
 /** Resolves after `ms`, or at once when `signal` is already aborted / aborts meanwhile. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return sleepOn(realClock, ms, signal);
 }

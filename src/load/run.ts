@@ -6,13 +6,14 @@
 import { performance } from 'node:perf_hooks';
 import { AUTOCANNON_MAX_REQUESTS, runAutocannon } from './autocannon.js';
 import { runClosedModel } from './closed-model.js';
-import { roundRate, searchMaxRate } from './find-max.js';
-import { runOpenModel, type OpenModelOptions } from './open-model.js';
+import { roundRate, searchMaxRate, type FindMaxProgress } from './find-max.js';
+import { runOpenModel } from './open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
 import { Recorder } from './recorder.js';
 import { LoadShape } from './schedule.js';
 import { buildSection } from './section.js';
 import type { RequestSource } from './connection.js';
+import type { SenderFactory } from './sender.js';
 import type { FindMaxPlan, LoadShapePlan } from './options.js';
 import type { ProgressSnapshot, RunOutcome } from './run-types.js';
 import type { AutocannonCrossCheck, FindMaxResult, FindMaxStep, LoadtestConfig, LoadtestSection, ScrapeWindowSends, ServerView, Threshold } from './types.js';
@@ -30,6 +31,8 @@ export interface LoadtestRunInput {
   source: RequestSource;
   /** scheme://host:port of the target (paths come from `source`) */
   origin: string;
+  /** the transport for every run (default: HTTP/1.1 to `origin`); autocannon stays HTTP */
+  senders?: SenderFactory;
   /** GET before and after the run; null: no server view */
   metricsUrl: string | null;
   /**
@@ -44,16 +47,18 @@ export interface LoadtestRunInput {
    */
   warmup?: { durationS: number; bodies: readonly Buffer[] } | null;
   signal?: AbortSignal;
-  /** after Ctrl-C, how long in-flight requests may still finish (default 2 s) */
+  /** after Ctrl-C, how long in-flight requests may still finish (default INTERRUPT_DRAIN_MS) */
   drainMs?: number;
   onProgress?: (p: ProgressSnapshot) => void;
   onStep?: (step: FindMaxStep) => void;
+  /** --find-max: after each step, the steps so far and an estimate of what is left */
+  onSearch?: (p: FindMaxProgress) => void;
+  /** performance.now() when the --find-max budget started (default: when runLoadtest starts) */
+  budgetStartMs?: number;
   /** one-line notes for the user (stderr), e.g. "autocannon cross-check, 16 connections" */
   log?: (line: string) => void;
   /** open model: the schedule itself instead of one built from the plan's stages (loadtest --replay) */
   loadShape?: LoadShape;
-  /** open model: opens each connection (default HTTP/1.1); gRPC: grpc-sender.ts */
-  connect?: OpenModelOptions['connect'];
 }
 
 export interface LoadtestRunResult {
@@ -63,6 +68,7 @@ export interface LoadtestRunResult {
 
 export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunResult> {
   const warnings: string[] = [];
+  const started = input.budgetStartMs ?? performance.now();
   await warmUp(input);
   const before = input.metricsUrl ? await scrape(input.metricsUrl, warnings) : null;
   const wall0 = performance.now();
@@ -72,7 +78,7 @@ export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunR
   let config: LoadtestConfig;
   let findMax: FindMaxResult | undefined;
   if (input.findMax) {
-    const r = await runFindMax(input, input.findMax, sent);
+    const r = await runFindMax(input, input.findMax, sent, started);
     run = r.run;
     config = r.config;
     findMax = r.result;
@@ -120,7 +126,7 @@ function configFor(base: BaseConfig, shape: LoadShapePlan): LoadtestConfig {
   };
 }
 
-function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p: ProgressSnapshot) => void): Promise<RunOutcome> {
+function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p: ProgressSnapshot) => void, endDrainMs?: number): Promise<RunOutcome> {
   const load = input.loadShape && shape.model === 'open' ? input.loadShape : new LoadShape(shape.stages, shape.startTarget);
   const common = {
     origin: input.origin,
@@ -129,6 +135,8 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     shape: load,
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.drainMs !== undefined ? { drainMs: input.drainMs } : {}),
+    ...(endDrainMs !== undefined ? { endDrainMs } : {}),
+    ...(input.senders ? { senders: input.senders } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
   if (shape.model === 'closed') return runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
@@ -138,7 +146,6 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     lateThresholdMs: input.base.lateThresholdMs,
     warmupRequests: Math.min(input.warmupRequests ?? 0, Math.max(200, Math.ceil(Math.max(shape.startTarget, ...shape.stages.map((s) => s.target)) / 10))),
     ...(input.warmup ? { warmupBodies: input.warmup.bodies } : {}),
-    ...(input.connect ? { connect: input.connect } : {}),
   });
 }
 
@@ -162,7 +169,11 @@ async function runFindMax(
   input: LoadtestRunInput,
   plan: FindMaxPlan & { sloP99Ms: number; maxErrorRate: number },
   sent: SendTally,
+  startedMs: number,
 ): Promise<{ run: RunOutcome; config: LoadtestConfig; result: FindMaxResult; warnings: string[] }> {
+  // the budget covers the warm-up (already spent), the search, the cross-check and the probe
+  const checksMs = ((plan.autocannon ? 1 : 0) + 1) * (plan.stepDurationS * 1000 + CHECK_OVERHEAD_MS);
+  const searchBudgetMs = Math.max(0, plan.budgetS * 1000 - (performance.now() - startedMs) - checksMs);
   const stepShape = (rps: number, durationS = plan.stepDurationS): LoadShapePlan => ({
     model: 'open',
     stages: [{ durationS, target: rps }],
@@ -180,7 +191,10 @@ async function runFindMax(
     stepDurationS: plan.stepDurationS,
     maxStepDurationS: plan.stepDurationS * DEFAULTS.findMaxStepExtension,
     minSamples: plan.minSamples,
-    runStep: async (rps, durationS) => sent.add(await runShape(input, stepShape(rps, durationS), input.onProgress), 'measured'),
+    budgetMs: searchBudgetMs,
+    ...(input.onSearch ? { onSearch: input.onSearch } : {}),
+    // a request still out this long after a step's end breaks the SLO anyway: counted as abandoned
+    runStep: async (rps, durationS) => sent.add(await runShape(input, stepShape(rps, durationS), input.onProgress, Math.max(STEP_DRAIN_MIN_MS, 4 * plan.sloP99Ms)), 'measured'),
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.onStep ? { onStep: input.onStep } : {}),
   });
@@ -235,6 +249,12 @@ async function runFindMax(
     warnings.push(
       `find-max re-ran ${retried.length} failed step(s) once (${retried.map((s) => `${s.targetRps} req/s ${s.passed ? 'held' : 'broke again'}`).join(', ')}): a single stall on a busy host can break a step`,
     );
+  if (search.budgetExhausted)
+    warnings.push(
+      `find-max: the ${plan.budgetS} s budget ended the search ${search.gap !== null ? `with ${pct(search.gap)} between the highest rate that held and the lowest that broke (resolution ${pct(DEFAULTS.findMaxResolution)})` : 'before it bracketed the limit'}${search.confirmed ? '' : '; the result was not repeated'}: raise --budget or shorten --step-duration`,
+    );
+  else if (search.highestPassingRps !== null && !search.confirmed && !input.signal?.aborted)
+    warnings.push('find-max: the highest rate that held was not repeated (--max-steps ran out), so it rests on one step');
   const inconclusive = search.steps.filter((s) => s.verdict === 'inconclusive');
   if (inconclusive.length)
     warnings.push(
@@ -252,9 +272,26 @@ async function runFindMax(
       generatorMaxRps,
       autocannon,
       generatorToAutocannonRatio: autocannon && autocannon.rps > 0 ? Math.round((generatorMaxRps / autocannon.rps) * 1000) / 1000 : null,
+      budgetS: plan.budgetS,
+      elapsedS: Math.round((performance.now() - startedMs) / 100) / 10,
+      budgetExhausted: search.budgetExhausted,
+      resolution: DEFAULTS.findMaxResolution,
+      gap: search.gap,
+      confirmed: search.confirmed,
+      limit: search.limit,
     },
     warnings,
   };
+}
+
+/** A find-max step waits at least this long (else 4× the p99 SLO) for its last responses. */
+const STEP_DRAIN_MIN_MS = 1000;
+
+/** Time the autocannon cross-check and the overload probe cost beyond their length. */
+const CHECK_OVERHEAD_MS = 500;
+
+function pct(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
 }
 
 /** Interrupted before the first step measured anything. */

@@ -1,5 +1,6 @@
 /** Turns a run's measurements into the report section (and evaluates thresholds against it). */
-import { percentileMs, round3 } from './histogram.js';
+import { percentileMs, round3, SPECTRUM_PERCENTILES } from './histogram.js';
+import { latencySplitView } from './latency-split.js';
 import { evaluateThresholds, type ThresholdMeasures } from './thresholds.js';
 import type { RunOutcome } from './run-types.js';
 import type { FindMaxResult, LoadtestConfig, LoadtestSection, ServerView, Threshold } from './types.js';
@@ -44,6 +45,7 @@ export function buildSection(run: RunOutcome, config: LoadtestConfig, thresholds
     );
   if (c.abandoned > 0) warnings.push(`${c.abandoned} requests were still in flight when the run ended and were abandoned`);
   const lag = r.lag;
+  const split = latencySplitView(r.split, SPECTRUM_PERCENTILES);
   return {
     config,
     durationS: round3(run.durationS),
@@ -68,6 +70,7 @@ export function buildSection(run: RunOutcome, config: LoadtestConfig, thresholds
     ...(extras.findMax ? { findMax: extras.findMax } : {}),
     ...(extras.server !== undefined ? { server: extras.server } : {}),
     generator: run.generator,
+    ...(split ? { latencySplit: split } : {}),
     warnings,
   };
 }

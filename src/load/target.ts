@@ -1,7 +1,9 @@
 /**
  * The bundled engine as the load target, in its own process so the generator never shares an
  * event loop with it. The child gets its own process group: a terminal Ctrl-C reaches only the
- * load generator, which then drains its in-flight requests and stops the child itself.
+ * load generator, which then drains its in-flight requests and stops the child itself. A node
+ * child also preloads parent-watch.js and gets a stdin pipe from us, so it exits by itself when
+ * this process dies in a way that cannot stop it (SIGKILL, a crash).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { UsageError } from '../util/errors.js';
@@ -30,13 +32,19 @@ export interface SpawnTargetOptions {
 
 const LISTENING = /listening on (https?:\/\/[^\s,]+)/;
 
+const PARENT_WATCH = new URL('./parent-watch.js', import.meta.url).href;
+
 export function startBundledTarget(o: SpawnTargetOptions): Promise<BundledTarget> {
-  const child = spawn(o.command, o.args, {
+  const watched = o.command === process.execPath;
+  const child = spawn(o.command, watched ? ['--import', PARENT_WATCH, ...o.args] : o.args, {
     cwd: o.cwd,
-    env: o.env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: watched ? { ...o.env, AUTHZ_PERF_PARENT_PID: String(process.pid) } : o.env,
+    stdio: [watched ? 'pipe' : 'ignore', 'ignore', 'pipe'],
     detached: true,
   });
+  // the pipe must not keep this process alive; it closes when this process ends
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  child.stdin?.on('error', () => undefined);
   const tail: string[] = [];
   let ready = false;
   return new Promise<BundledTarget>((resolve, reject) => {

@@ -188,7 +188,19 @@ export interface FindMaxStep {
   retries?: number;
   /** the failed attempt that was re-run, when `retries` > 0 (the row's figures are the re-run's) */
   firstAttempt?: { p99Ms: number; errorRate: number; achievedRps: number; samples: number } | null;
+  /** a repeat of a rate that already held (a result counts only when it holds twice) */
+  confirmation?: boolean;
+  /** failed steps: what broke */
+  limit?: FindMaxLimit;
+  /** the generator's CPU share of one core during the step */
+  generatorCpu?: number;
 }
+
+/**
+ * What stopped a find-max step: the p99 SLO, the error rate, requests dropped for want of a
+ * connection, or the generator itself (CPU saturated or its scheduler late).
+ */
+export type FindMaxLimit = 'slo' | 'errors' | 'dropped' | 'generator';
 
 /**
  * passed / failed: the SLO held / broke over at least `minSamples` requests; inconclusive: fewer
@@ -222,6 +234,18 @@ export interface FindMaxResult {
   autocannon: AutocannonCrossCheck | null;
   /** generatorMaxRps / autocannon.rps */
   generatorToAutocannonRatio: number | null;
+  /** the search's time budget and what it used (absent in older reports) */
+  budgetS?: number | null;
+  elapsedS?: number;
+  budgetExhausted?: boolean;
+  /** stop when (lowest failing − highest passing) / highest passing is at most this */
+  resolution?: number;
+  /** that gap at the end; null when no step broke (or none held) */
+  gap?: number | null;
+  /** the highest passing rate held twice */
+  confirmed?: boolean;
+  /** what broke the lowest failing rate */
+  limit?: FindMaxLimit | null;
 }
 
 /** Server-side deltas from Prometheus /metrics scraped before and after the run. */
@@ -271,6 +295,37 @@ export interface GeneratorView {
   saturated: boolean;
 }
 
+/** Mean parts of the latency of a group of requests; they add up to `totalMs`. */
+export interface LatencySplitRow {
+  /** requests in the group */
+  count: number;
+  /** corrected latency (open model) or service time (closed) */
+  totalMs: number;
+  /** intended send time → the scheduler got to it */
+  lagMs: number;
+  /** waiting for a free connection */
+  waitMs: number;
+  /** sent → response, minus the server's reported time (all of it without Server-Timing) */
+  wireMs: number;
+  /** handler time from the target's Server-Timing header; null when it sent none */
+  serverMs: number | null;
+  /** the engine's part of serverMs */
+  engineMs: number | null;
+}
+
+/**
+ * Where the latency went, per request: at each spectrum percentile the mean split of the
+ * requests whose latency is near it (within 9%), and per second the mean split of that second.
+ */
+export interface LatencySplit {
+  /** true when the target reported its own time (`Server-Timing: engine;dur=…, handler;dur=…`) */
+  serverTiming: boolean;
+  percentiles: Array<LatencySplitRow & { percentile: number }>;
+  series: Array<(LatencySplitRow & { second: number }) | null>;
+  /** plain sentences: what the tail is made of */
+  explanation: string[];
+}
+
 export interface LoadtestSection {
   config: LoadtestConfig;
   /** measured wall time of the sending phase */
@@ -293,6 +348,8 @@ export interface LoadtestSection {
   findMax?: FindMaxResult;
   server?: ServerView | null;
   generator: GeneratorView;
+  /** absent in imported sections and older reports */
+  latencySplit?: LatencySplit;
   warnings: string[];
   /** set when the section was imported from another tool's summary (e.g. 'k6') */
   importedFrom?: string;

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import type { Environment } from './types.js';
+import { hostLoad } from '../util/host-load.js';
 
 /** Reads the host's description. The git SHA is looked up in `cwd`; null outside a checkout. */
 export function collectEnvironment(cwd: string, loadGeneratorSharedHost: boolean | null = null): Environment {
@@ -13,6 +14,7 @@ export function collectEnvironment(cwd: string, loadGeneratorSharedHost: boolean
     os: `${os.platform()} ${os.release()} ${os.arch()}`,
     gitSha: gitSha(cwd),
     loadGeneratorSharedHost,
+    hostLoad: hostLoad(cpus.length),
   };
 }
 

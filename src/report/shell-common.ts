@@ -12,7 +12,13 @@ export function environmentPairs(env: Environment): Array<[string, string]> {
     ['OS', env.os],
     ['Git SHA', env.gitSha ?? 'not a git checkout'],
     ['Load generator on target host', sharedHostText(env.loadGeneratorSharedHost)],
+    ...(env.hostLoad ? ([['Host load', hostLoadText(env.hostLoad)]] as Array<[string, string]>) : []),
   ];
+}
+
+function hostLoadText(h: NonNullable<Environment['hostLoad']>): string {
+  const steal = h.cpuStealShare === null ? 'steal n/a' : `CPU steal ${Math.round(h.cpuStealShare * 1000) / 10}%`;
+  return `load average ${h.loadAverage1m} (1 min), ${h.loadAverage5m} (5 min) · ${steal}${h.warning ? ` · WARNING: ${h.warning}` : ''}`;
 }
 
 function sharedHostText(shared: boolean | null): string {
@@ -32,6 +38,7 @@ export function environmentLine(env: Environment): string {
   ];
   if (env.loadGeneratorSharedHost === true) parts.push('load generator shared the host');
   if (env.loadGeneratorSharedHost === false) parts.push('load generator on a separate host');
+  if (env.hostLoad) parts.push(`load ${env.hostLoad.loadAverage1m}${env.hostLoad.cpuStealShare !== null ? `, steal ${Math.round(env.hostLoad.cpuStealShare * 1000) / 10}%` : ''}${env.hostLoad.warning ? ` (WARNING: ${env.hostLoad.warning})` : ''}`);
   return parts.join(' · ');
 }
 

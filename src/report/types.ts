@@ -23,6 +23,8 @@ export const TOOL_NAME = 'authz-perf';
 
 export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'verify' | 'doctor' | 'compare';
 
+import type { HostLoad } from '../util/host-load.js';
+
 export interface Environment {
   cpuModel: string;
   cores: number;
@@ -34,6 +36,8 @@ export interface Environment {
   gitSha: string | null;
   /** loadtest: whether the load generator and the target ran on the same host (null: not applicable) */
   loadGeneratorSharedHost: boolean | null;
+  /** load average and CPU steal while the command ran (absent in older reports) */
+  hostLoad?: HostLoad;
 }
 
 export interface ReportEnvelope<C extends CommandName> {

@@ -103,3 +103,18 @@ test('the full page renders in every format without throwing', () => {
     assert.ok(text.includes('abac-cel'), format);
   }
 });
+
+test('a figure with rme above 5% is marked noisy in terminal, Markdown and HTML, with its repeats', () => {
+  const report = structuredClone(fixture);
+  const tasks = report.bench.scenarios[0]!.tasks;
+  const quiet = tasks.find((t) => t.id === 'check-uncached')!;
+  const noisy = tasks.find((t) => t.id === 'check-cached')!;
+  quiet.rmePercent = 1.25;
+  quiet.repeats = 1;
+  noisy.rmePercent = 31.5;
+  noisy.repeats = 3;
+  for (const text of [benchRenderer.terminal(report, { color: false }), benchRenderer.markdown(report), renderReport(report, 'html', { color: false })]) {
+    assert.match(text, /±31\.5\d*% ⚠ noisy after 3 repeats/);
+    assert.match(text, /±1\.25% \(1 repeat\)/);
+  }
+});

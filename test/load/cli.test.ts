@@ -61,8 +61,8 @@ test('closed model: VUs with think time report service time only', async () => {
     assert.equal(s.config.model, 'closed');
     assert.deepEqual(s.config.thinkTimeMs, [10, 30]);
     assert.equal(s.latency.corrected, null);
-    // 4 VUs × ~1 s / ~20 ms think time ≈ 200 requests
-    assert.ok(s.counts.succeeded > 80 && s.counts.succeeded < 300, `${s.counts.succeeded} requests`);
+    // the exact request count of VUs with think time is asserted on a fake clock (closed-model.test.ts)
+    assert.ok(s.counts.succeeded > 0 && s.counts.succeeded === s.counts.sent - s.counts.abandoned, JSON.stringify(s.counts));
     assert.equal(s.connections.opened, 4);
   } finally {
     await server.close();
@@ -107,10 +107,11 @@ test('--find-max steps the rate up until the SLO breaks; autocannon cross-checks
     assert.ok(broke && broke.targetRps >= 100, JSON.stringify(steps));
     assert.equal(f.highestPassingRps, Math.max(...f.steps.filter((s) => s.passed).map((s) => s.targetRps)));
     assert.equal(f.sloP99Ms, 100);
-    const overloaded = f.steps.find((s) => s.targetRps === 200);
-    if (overloaded) assert.ok(!overloaded.passed && overloaded.achievedRps < 180, `an overloaded step achieves about the capacity (${overloaded.achievedRps})`);
-    assert.ok(f.autocannon && f.autocannon.rps > 50 && f.autocannon.rps < 180, JSON.stringify(f.autocannon));
-    assert.ok(f.generatorToAutocannonRatio! > 0.7, `ratio ${f.generatorToAutocannonRatio}`);
+    // rates against a known capacity are asserted on a fake clock (find-max.test.ts); here the
+    // cross-check only has to have run against the same target
+    assert.ok(f.autocannon && f.autocannon.rps > 0 && f.autocannon.connections === 2, JSON.stringify(f.autocannon));
+    assert.equal(f.generatorToAutocannonRatio, Math.round((f.generatorMaxRps / f.autocannon.rps) * 1000) / 1000);
+    assert.ok(f.limit === 'slo' || f.limit === 'errors' || f.limit === 'dropped' || f.limit === 'generator', String(f.limit));
   } finally {
     await server.close();
   }

@@ -1,7 +1,12 @@
 /** --find-max search logic with simulated steps (no network): growth, bisection, figures. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { roundRate, searchMaxRate } from '../../src/load/find-max.js';
+import { roundRate, searchMaxRate, type FindMaxProgress } from '../../src/load/find-max.js';
+import { runOpenModel } from '../../src/load/open-model.js';
+import { buildRequestSource } from '../../src/load/request-source.js';
+import { FakeClock } from './fake-clock.js';
+import { fakeTarget } from './fake-senders.js';
+import { checkRequest } from './servers.js';
 import { Recorder } from '../../src/load/recorder.js';
 import { LoadShape } from '../../src/load/schedule.js';
 import type { RunOutcome } from '../../src/load/run-types.js';
@@ -175,4 +180,95 @@ test('a step that fails again is concluded broken; a plainly overloaded step is 
   });
   assert.equal(stalled.steps[0]!.retries, 1);
   assert.equal(stalled.steps[0]!.verdict, 'failed', 'stalled on both attempts');
+});
+
+/** A target serving one request at a time, `1000 / capacity` ms each, on a fake clock. */
+function cappedTarget(clock: FakeClock, capacity: number) {
+  let free = 0;
+  return fakeTarget(clock, {
+    serviceMs: (t) => {
+      free = Math.max(free, t) + 1000 / capacity;
+      return free - t;
+    },
+  });
+}
+
+/** The searches on the fake clock: from 100 req/s, doubling, 1 s steps, p99 ≤ 50 ms, errors ≤ 0.1%. */
+const FAKE_CLOCK_SEARCH = { startRps: 100, growth: 2, maxSteps: 30, sloP99Ms: 50, maxErrorRate: 0.001, stepDurationS: 1 } as const;
+
+/** find-max steps as open-model runs on the fake clock against a fake target. */
+function openModelSteps(clock: FakeClock, target: ReturnType<typeof fakeTarget>): (rps: number, durationS: number) => Promise<RunOutcome> {
+  const source = buildRequestSource([checkRequest(0)], null);
+  return (rps, durationS) =>
+    runOpenModel({ origin: 'http://x', timeoutMs: 2000, source, shape: new LoadShape([{ durationS, target: rps }], rps), maxConnections: 256, lateThresholdMs: 10, clock, senders: target.senders });
+}
+
+test('find-max on a target with a known capacity finds it within 10%, inside its budget, confirmed twice', async () => {
+  for (const capacity of [700, 2600]) {
+    const clock = new FakeClock();
+    const target = cappedTarget(clock, capacity);
+    const progress: FindMaxProgress[] = [];
+    const r = await searchMaxRate({
+      ...FAKE_CLOCK_SEARCH,
+      resolution: 0.05,
+      pauseMs: 500,
+      budgetMs: 30_000,
+      clock,
+      onSearch: (p) => progress.push(p),
+      runStep: openModelSteps(clock, target),
+    });
+    const found = r.highestPassingRps!;
+    assert.ok(Math.abs(found - capacity) / capacity <= 0.1, `capacity ${capacity}: found ${found} (${r.steps.map((s) => `${s.targetRps}:${s.verdict}`).join(' ')})`);
+    assert.ok(r.elapsedMs <= 30_000, `${r.elapsedMs} ms`);
+    assert.equal(r.confirmed, true);
+    assert.equal(r.budgetExhausted, false);
+    assert.ok(r.gap! <= 0.05, `gap ${r.gap}`);
+    assert.equal(r.steps.filter((s) => s.targetRps === found && s.verdict === 'passed').length, 2, 'the result held twice');
+    assert.equal(r.limit, 'slo');
+    // progress after every step but the last, with an estimate that reaches 0 steps left at the end
+    assert.equal(progress.length, r.steps.length - 1);
+    assert.ok(progress.every((p, i) => p.stepsDone === i + 1 && p.remainingS >= 0 && p.budgetS === 30));
+  }
+});
+
+test('the budget stops the search before a step that would overrun it, and says so', async () => {
+  const clock = new FakeClock();
+  const target = cappedTarget(clock, 5000);
+  const r = await searchMaxRate({
+    ...FAKE_CLOCK_SEARCH,
+    resolution: 0.01,
+    pauseMs: 500,
+    budgetMs: 6_000,
+    clock,
+    runStep: openModelSteps(clock, target),
+  });
+  assert.equal(r.budgetExhausted, true);
+  assert.ok(r.elapsedMs <= 6_000, `${r.elapsedMs} ms`);
+  assert.ok(r.steps.length >= 2 && r.steps.length <= 4, r.steps.map((s) => s.targetRps).join(' '));
+  assert.equal(r.confirmed, false);
+});
+
+test('a rate that holds once and breaks on the repeat does not count', async () => {
+  const seen = new Map<number, number>();
+  const base = simulate(1000);
+  const r = await searchMaxRate({
+    startRps: 250,
+    growth: 2,
+    maxSteps: 20,
+    resolution: 0.05,
+    sloP99Ms: 50,
+    maxErrorRate: 0.001,
+    retryFailed: false,
+    pauseMs: 0,
+    // 1,000 holds the first time only
+    runStep: (rps) => {
+      const n = (seen.get(rps) ?? 0) + 1;
+      seen.set(rps, n);
+      // the repeat is run as a 5,000 req/s step: far over capacity, it breaks
+      return base(rps === 1000 && n > 1 ? 5000 : rps);
+    },
+  });
+  assert.ok(r.highestPassingRps! < 1000 && r.confirmed, JSON.stringify(r.steps.map((s) => [s.targetRps, s.verdict, s.confirmation ?? false])));
+  const repeat = r.steps.find((s) => s.targetRps === 1000 && s.confirmation);
+  assert.ok(repeat && repeat.verdict === 'failed');
 });

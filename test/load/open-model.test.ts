@@ -1,12 +1,14 @@
-/** The open model against loopback servers: coordinated-omission correction and even pacing. */
+/** The open model on a fake clock with network-free senders: exact send times, stalls, errors, drops. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runOpenModel } from '../../src/load/open-model.js';
+import { runOpenModel, type OpenModelOptions } from '../../src/load/open-model.js';
 import { LoadShape } from '../../src/load/schedule.js';
 import { buildRequestSource } from '../../src/load/request-source.js';
 import { buildSection } from '../../src/load/section.js';
 import type { LoadtestConfig } from '../../src/load/types.js';
 import { checkRequest, startTestServer } from './servers.js';
+import { FakeClock } from './fake-clock.js';
+import { fakeTarget } from './fake-senders.js';
 
 const source = buildRequestSource(Array.from({ length: 50 }, (_, i) => checkRequest(i, 1 + (i % 3))), null);
 
@@ -28,81 +30,134 @@ function config(rps: number, durationS: number, maxConnections: number): Loadtes
   };
 }
 
-test('a 1 s server stall shows in corrected latency but not in service time', async () => {
-  let firstMs: number | null = null;
-  let stallUntil: number | null = null;
-  const server = await startTestServer({
-    delayMs: (t) => {
-      firstMs ??= t;
-      if (stallUntil === null && t - firstMs >= 2000) stallUntil = t + 1000;
-      return stallUntil !== null && t < stallUntil ? stallUntil - t : 0;
-    },
+function fakeRun(clock: FakeClock, senders: OpenModelOptions['senders'], rps: number, durationS: number, maxConnections: number, extra: Partial<OpenModelOptions> = {}) {
+  return runOpenModel({
+    origin: 'http://127.0.0.1:9',
+    timeoutMs: 5000,
+    source,
+    shape: new LoadShape([{ durationS, target: rps }], rps),
+    maxConnections,
+    lateThresholdMs: 10,
+    clock,
+    ...(senders ? { senders } : {}),
+    ...extra,
   });
-  try {
-    const run = await runOpenModel({ origin: server.url, timeoutMs: 5000, source, shape: new LoadShape([{ durationS: 5, target: 200 }], 200), maxConnections: 4, lateThresholdMs: 10 });
-    const s = buildSection(run, config(200, 5, 4), []);
-    assert.equal(s.counts.scheduled, 1000);
-    assert.equal(s.counts.succeeded, 1000, 'every request is answered');
-    assert.equal(s.counts.dropped, 0);
-    assert.ok(s.latency.corrected!.p99Ms! >= 500, `corrected p99 ${s.latency.corrected!.p99Ms} ms should show the 1 s stall`);
-    assert.ok(s.latency.corrected!.maxMs >= 900, `corrected max ${s.latency.corrected!.maxMs} ms`);
-    assert.ok(s.latency.service.p99Ms! < 250, `service p99 ${s.latency.service.p99Ms} ms should not`);
-    assert.ok(s.counts.late >= 100, `requests that waited for a connection are late (${s.counts.late})`);
-    assert.ok(s.connections.exhaustedCount > 0);
-    assert.equal(s.connections.opened, 4);
-    assert.ok(s.warnings.some((w) => w.includes('found no free connection')));
-  } finally {
-    await server.close();
-  }
+}
+
+test('inside capacity every request goes out exactly at its intended time, evenly spread', async () => {
+  const clock = new FakeClock();
+  const target = fakeTarget(clock, { serviceMs: () => 1 });
+  const run = await fakeRun(clock, target.senders, 500, 2, 100);
+  const s = buildSection(run, config(500, 2, 100), []);
+  assert.equal(target.sends.length, 1000);
+  target.sends.forEach((x, i) => {
+    assert.equal(x.intendedMs, i * 2, `request ${i}`);
+    assert.equal(x.sentMs, i * 2, `request ${i}`);
+    assert.equal(x.doneMs, i * 2 + 1);
+    assert.equal(x.bodyIndex, i % 50);
+  });
+  assert.equal(s.counts.scheduled, 1000);
+  assert.equal(s.counts.succeeded, 1000);
+  assert.equal(s.counts.late, 0);
+  assert.equal(s.rates.achievedRps, 500);
+  assert.equal(s.latency.corrected!.maxMs, 1);
+  assert.equal(s.latency.corrected!.minMs, 1);
+  assert.equal(s.scheduler!.lagMaxMs, 0.001, 'lag 0 is recorded as the histogram floor of 1 µs');
+  assert.deepEqual(s.series.map((p) => [p.sentRps, p.completedRps, p.targetRps]), [[500, 500, 500], [500, 500, 500]]);
+  // one request at a time: the two connections opened up front are all it needs
+  assert.equal(s.connections.opened, 2);
+  assert.equal(s.connections.peakInFlight, 1);
 });
 
-test('inside capacity the achieved rate is within 1% of the target and sends are evenly spread', async () => {
-  const server = await startTestServer();
-  try {
-    const run = await runOpenModel({ origin: server.url, timeoutMs: 5000, source, shape: new LoadShape([{ durationS: 2, target: 500 }], 500), maxConnections: 100, lateThresholdMs: 10, warmupRequests: 300 });
-    const s = buildSection(run, config(500, 2, 100), []);
-    assert.equal(s.counts.scheduled, 1000);
-    assert.equal(s.counts.succeeded, 1000);
-    assert.ok(Math.abs(s.rates.achievedRps - 500) <= 5, `achieved ${s.rates.achievedRps} req/s`);
-    assert.equal(s.series.length, 2);
-    for (const p of s.series) {
-      assert.equal(p.targetRps, 500);
-      assert.ok(Math.abs(p.sentRps - 500) <= 75, `second ${p.second}: sent ${p.sentRps}`);
-    }
-    // no bursts: every 100 ms window of server arrivals holds about 50 requests
-    const arrivals = server.arrivals.slice(-1000);
-    const first = arrivals[0]!;
-    const windows = new Array<number>(20).fill(0);
-    for (const t of arrivals) {
-      const w = Math.floor((t - first) / 100);
-      if (w < 20) windows[w]!++;
-    }
-    // (a host busy with other work may deschedule us briefly: the generator then sends the late
-    // requests at once, so allow uneven windows, but nothing like a second's quota of 500 at once,
-    // which is what a per-second burst sender puts into one window)
-    const full = windows.slice(0, 19);
-    assert.ok(full.filter((n) => n >= 25 && n <= 75).length >= 10, `windows: ${full.join(' ')}`);
-    assert.ok(Math.max(...full) <= 150, `windows: ${full.join(' ')}`);
-    assert.ok(s.scheduler!.lagP50Ms < 20, `scheduler lag p50 ${s.scheduler!.lagP50Ms} ms`);
-  } finally {
-    await server.close();
-  }
+test('above 1,000 req/s the scheduler wakes every millisecond and sends what is due, late by under 1 ms', async () => {
+  const clock = new FakeClock();
+  const target = fakeTarget(clock, { serviceMs: () => 1 });
+  await fakeRun(clock, target.senders, 4000, 0.1, 100);
+  assert.equal(target.sends.length, 400);
+  target.sends.forEach((x, i) => {
+    assert.equal(x.intendedMs, i / 4);
+    // the timer sleeps at least 1 ms: the wake-up after request 0 is at 1 ms
+    assert.equal(x.sentMs, Math.ceil(i / 4), `request ${i}`);
+  });
 });
 
-test('errors are counted by class and kept out of latency', async () => {
-  const server = await startTestServer({ status: (n) => (n % 10 === 0 ? 503 : 200) });
-  try {
-    const run = await runOpenModel({ origin: server.url, timeoutMs: 5000, source, shape: new LoadShape([{ durationS: 1, target: 200 }], 200), maxConnections: 50, lateThresholdMs: 10 });
-    const s = buildSection(run, config(200, 1, 50), []);
-    assert.equal(s.counts.completed, 200);
-    assert.equal(s.errors.byStatus['503'], 20);
-    assert.equal(s.errors.total, 20);
-    assert.equal(s.latency.service.count, 180);
-    assert.equal(s.errors.rate, 0.1);
-  } finally {
-    await server.close();
-  }
-  // nothing listening: connect errors
+test('a 1 s stall shows in corrected latency, not in service time; queued requests go out as connections free up', async () => {
+  const clock = new FakeClock();
+  // 200 req/s for 5 s, 1 ms each; everything arriving during [2000, 3000) is answered at 3000 + 1 ms
+  const target = fakeTarget(clock, { serviceMs: (t) => (t >= 2000 && t < 3000 ? 3001 - t : 1) });
+  const run = await fakeRun(clock, target.senders, 200, 5, 4);
+  const s = buildSection(run, config(200, 5, 4), []);
+  assert.equal(s.counts.scheduled, 1000);
+  assert.equal(s.counts.succeeded, 1000, 'every request is answered');
+  assert.equal(s.counts.dropped, 0);
+  assert.equal(s.connections.opened, 4);
+  // the 4 connections take the requests of 2000, 2005, 2010, 2015; the next 196 wait
+  const stalled = target.sends.filter((x) => x.intendedMs >= 2000 && x.intendedMs < 3000);
+  assert.deepEqual(stalled.slice(0, 4).map((x) => [x.sentMs, x.doneMs]), [[2000, 3001], [2005, 3001], [2010, 3001], [2015, 3001]]);
+  // 196 arrive during the stall; 11 more (3000 … 3050) queue behind them while the backlog
+  // drains at 4 per ms
+  assert.equal(s.connections.exhaustedCount, 207);
+  const first = stalled[4]!;
+  assert.deepEqual([first.intendedMs, first.scheduledMs, first.sentMs, first.doneMs], [2020, 2020, 3001, 3002]);
+  // corrected: the request of 2000 waited 1001 ms; service time of the queued ones is 1 ms
+  assert.ok(Math.abs(s.latency.corrected!.maxMs - 1001) <= 1, `corrected max ${s.latency.corrected!.maxMs}`);
+  assert.ok(s.latency.corrected!.p99Ms! >= 500, `corrected p99 ${s.latency.corrected!.p99Ms}`);
+  assert.equal(s.latency.service.p99Ms, 1);
+  assert.equal(s.counts.late, target.sends.filter((x) => x.sentMs - x.intendedMs > 10).length);
+  assert.ok(s.warnings.some((w) => w.includes('207 requests found no free connection')));
+  // the split says where it went: connection wait, not the scheduler
+  const split = s.latencySplit!;
+  const top = split.percentiles.find((p) => p.percentile === 99)!;
+  assert.ok(top.waitMs > 400 && top.lagMs === 0, JSON.stringify(top));
+});
+
+test('errors are counted by class and kept out of latency (fake clock)', async () => {
+  const clock = new FakeClock();
+  const target = fakeTarget(clock, { status: (n) => (n % 10 === 9 ? 503 : 200) });
+  const run = await fakeRun(clock, target.senders, 200, 1, 50);
+  const s = buildSection(run, config(200, 1, 50), []);
+  assert.equal(s.counts.completed, 200);
+  assert.equal(s.errors.byStatus['503'], 20);
+  assert.equal(s.errors.total, 20);
+  assert.equal(s.latency.service.count, 180);
+  assert.equal(s.errors.rate, 0.1);
+});
+
+test('a request waiting longer than the timeout for a connection is dropped, not sent', async () => {
+  const clock = new FakeClock();
+  // one connection, every answer takes 300 ms; 100 req/s for 1 s with a 500 ms timeout
+  const target = fakeTarget(clock, { serviceMs: () => 300 });
+  const run = await fakeRun(clock, target.senders, 100, 1, 1, { timeoutMs: 500 });
+  const c = run.recorder.counts;
+  assert.equal(c.scheduled, 100);
+  assert.equal(c.sent + c.dropped, 100);
+  // each time the connection frees up it takes the oldest request at most 500 ms old; at 1500
+  // the newest (990) is 510 ms old, so the rest of the queue is dropped
+  assert.deepEqual(target.sends.map((x) => x.sentMs), [0, 300, 600, 900, 1200]);
+  assert.deepEqual(target.sends.map((x) => x.intendedMs), [0, 10, 100, 400, 700]);
+  assert.equal(c.dropped, 95);
+});
+
+test('an abort stops sending at once; in-flight requests get the drain time, waiting ones are dropped', async () => {
+  const clock = new FakeClock();
+  const target = fakeTarget(clock, { serviceMs: () => 75 });
+  const abort = new AbortController();
+  clock.setTimer(() => abort.abort(), 500);
+  const run = await fakeRun(clock, target.senders, 100, 10, 2, { signal: abort.signal, drainMs: 20 });
+  assert.equal(run.interrupted, true);
+  assert.equal(run.durationS, 0.5);
+  assert.ok(target.sends.every((x) => x.intendedMs <= 490 && x.sentMs <= 500));
+  // two 75 ms requests at a time over 10 ms arrivals: a backlog builds; it is dropped at the abort
+  const c = run.recorder.counts;
+  assert.equal(c.scheduled, 50);
+  assert.equal(c.sent + c.dropped, 50);
+  assert.ok(c.dropped > 0);
+  // the two in flight (sent at 450 and 460) would finish at 525 and 535, after the 20 ms drain
+  assert.deepEqual(target.sends.filter((x) => x.doneMs === null).map((x) => x.sentMs), [450, 460]);
+  assert.equal(c.abandoned, 2);
+});
+
+test('nothing listening: connect errors (real sockets)', async () => {
   const closed = await startTestServer();
   const url = closed.url;
   await closed.close();

@@ -13,6 +13,8 @@ export interface TestServerOptions {
   status?: (n: number) => number;
   /** /metrics text, per scrape */
   metrics?: (scrape: number) => string;
+  /** extra response headers of a 200 check answer, per request (e.g. Server-Timing) */
+  headers?: (n: number) => Record<string, string>;
 }
 
 export interface TestServer {
@@ -54,7 +56,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
           requestId: 'x',
           results: resources.map((r) => ({ resource: { id: r.resource.id, kind: r.resource.kind }, actions: Object.fromEntries(r.actions.map((a) => [a, 'EFFECT_ALLOW'])) })),
         });
-        res.writeHead(200, { 'content-type': 'application/json' });
+        res.writeHead(200, { 'content-type': 'application/json', ...(o.headers ? o.headers(n) : {}) });
         res.end(body);
       };
       const delay = o.delayMs ? o.delayMs(t) : 0;

@@ -65,7 +65,7 @@ test('gRPC: a server stalling 1 s in every 10 s shows in corrected p99 but not i
   });
   const connector = grpcConnector(server.address, 2);
   try {
-    const run = await runOpenModel({ origin: 'grpc://unused', timeoutMs: 5000, source, shape: new LoadShape([{ durationS: 10, target: 100 }], 100), maxConnections: 4, lateThresholdMs: 10, connect: connector.connect });
+    const run = await runOpenModel({ origin: 'grpc://unused', timeoutMs: 5000, source, shape: new LoadShape([{ durationS: 10, target: 100 }], 100), maxConnections: 4, lateThresholdMs: 10, senders: connector.senders(source, 5000) });
     const s = buildSection(run, config(100, 10, 4), []);
     assert.equal(s.counts.scheduled, 1000);
     assert.equal(s.counts.succeeded, 1000, `every request is answered and its decisions match (${JSON.stringify(s.errors)})`);
@@ -86,7 +86,7 @@ test('gRPC: a decision that differs from the expected one is a mismatch, an unre
   const wrong = buildRequestSource(requests, requests.map((r) => ({ ...answer(r), results: answer(r).results.map((x) => ({ ...x, actions: { view: 'EFFECT_DENY', edit: 'EFFECT_DENY' } })) }) as CheckResponse));
   const connector = grpcConnector(server.address, 1);
   try {
-    const run = await runOpenModel({ origin: 'grpc://unused', timeoutMs: 2000, source: wrong, shape: new LoadShape([{ durationS: 1, target: 50 }], 50), maxConnections: 4, lateThresholdMs: 10, connect: connector.connect });
+    const run = await runOpenModel({ origin: 'grpc://unused', timeoutMs: 2000, source: wrong, shape: new LoadShape([{ durationS: 1, target: 50 }], 50), maxConnections: 4, lateThresholdMs: 10, senders: connector.senders(wrong, 2000) });
     const s = buildSection(run, config(50, 1, 4), []);
     assert.ok(s.errors.mismatch > 0 && s.errors.mismatch < 50, `${s.errors.mismatch} mismatches (even principals' views differ)`);
   } finally {
@@ -95,7 +95,7 @@ test('gRPC: a decision that differs from the expected one is a mismatch, an unre
   }
   const gone = grpcConnector(server.address, 1);
   try {
-    const run = await runOpenModel({ origin: 'grpc://unused', timeoutMs: 1000, source, shape: new LoadShape([{ durationS: 0.5, target: 20 }], 20), maxConnections: 2, lateThresholdMs: 10, connect: gone.connect });
+    const run = await runOpenModel({ origin: 'grpc://unused', timeoutMs: 1000, source, shape: new LoadShape([{ durationS: 0.5, target: 20 }], 20), maxConnections: 2, lateThresholdMs: 10, senders: gone.senders(source, 1000) });
     const s = buildSection(run, config(20, 0.5, 2), []);
     assert.equal(s.counts.succeeded, 0);
     assert.ok(s.errors.connect > 0, JSON.stringify(s.errors));

@@ -14,6 +14,7 @@ import type {
   CelEngineComparison,
   StageBreakdown,
 } from '../../bench/types.js';
+import { NOISY_RME_PERCENT } from '../../bench/types.js';
 import {
   escapeHtml,
   formatBytes,
@@ -58,9 +59,16 @@ function taskRow(t: BenchTaskResult): Cell[] {
     formatDurationNs(t.p999Ns),
     formatDurationNs(t.minNs),
     formatDurationNs(t.maxNs),
-    `±${formatPercentValue(t.rmePercent, 2)}`,
+    rmeText(t),
     formatCount(t.samples),
   ];
+}
+
+/** rme, marked when above NOISY_RME_PERCENT (with the repeats it took, if any). */
+function rmeText(t: BenchTaskResult): string {
+  const rme = `±${formatPercentValue(t.rmePercent, 2)}`;
+  if (t.rmePercent <= NOISY_RME_PERCENT) return t.repeats ? `${rme} (${t.repeats} repeat${t.repeats === 1 ? '' : 's'})` : rme;
+  return `${rme} ⚠ noisy${t.repeats ? ` after ${t.repeats} repeat${t.repeats === 1 ? '' : 's'}` : ''}`;
 }
 
 /**

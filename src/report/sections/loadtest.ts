@@ -5,7 +5,7 @@
 import type { LoadtestReport } from '../types.js';
 import type { Headline, HtmlSection, RenderOptions, SectionRenderer } from '../render-types.js';
 import type { ChartSpec } from '../chart.js';
-import type { FindMaxStep, LoadtestSection, SeriesPoint, ServerView } from '../../load/types.js';
+import type { FindMaxResult, FindMaxStep, LoadtestSection, SeriesPoint, ServerView } from '../../load/types.js';
 import {
   formatBytes,
   formatCount,
@@ -81,6 +81,17 @@ function latencyTable(s: LoadtestSection): TableSpec {
   return { head, rows };
 }
 
+/** Where the latency went near each percentile (absent in older and imported reports). */
+function splitTable(s: LoadtestSection): TableSpec | null {
+  const sp = s.latencySplit;
+  if (!sp || sp.percentiles.length === 0) return null;
+  const label = (p: number): string => (p >= 100 ? 'max' : `p${p}`);
+  return {
+    head: ['near', 'total', 'scheduler lag', 'connection wait', sp.serverTiming ? 'wire and queues' : 'sent → response', 'server (engine)'],
+    rows: sp.percentiles.map((r) => [label(r.percentile), ms(r.totalMs), ms(r.lagMs), ms(r.waitMs), ms(r.wireMs), r.serverMs === null ? '–' : `${ms(r.serverMs)} (${ms(r.engineMs)})`]),
+  };
+}
+
 function errorRows(s: LoadtestSection): Array<[string, string]> {
   const e = s.errors;
   const rows: Array<[string, string]> = [];
@@ -144,8 +155,22 @@ function findMaxPairs(s: LoadtestSection): Array<[string, string]> {
       `${rps(f.autocannon.rps)} with ${f.autocannon.connections} connections (p50 ${ms(f.autocannon.p50Ms)}, p99 ${ms(f.autocannon.p99Ms)} service time)`,
     ]);
   if (f.generatorToAutocannonRatio !== null) pairs.push(['generator / autocannon', `${formatNumber(f.generatorToAutocannonRatio, 3)}×`]);
+  if (f.limit) pairs.push(['limit', LIMIT_TEXT[f.limit]]);
+  if (f.budgetS !== undefined && f.budgetS !== null)
+    pairs.push([
+      'search',
+      `${formatCount(f.steps.length)} steps in ${formatDurationS(f.elapsedS ?? 0)} of a ${formatDurationS(f.budgetS)} budget${f.budgetExhausted ? ' (budget ran out)' : ''}` +
+        `${f.gap !== null && f.gap !== undefined ? ` · gap ${formatPercent(f.gap, 1)} (resolution ${formatPercent(f.resolution ?? 0, 0)})` : ''}${f.confirmed ? ' · the result held twice' : ' · the result was not repeated'}`,
+    ]);
   return pairs;
 }
+
+const LIMIT_TEXT: Record<NonNullable<FindMaxResult['limit']>, string> = {
+  slo: 'the p99 SLO (the target got slower)',
+  errors: 'the error rate (the target failed or timed out)',
+  dropped: 'dropped requests (every connection busy for longer than the timeout)',
+  generator: 'this load generator (its CPU or scheduler could not keep up): the target may hold more',
+};
 
 /** Distributed runs: one row per load generator (the section's figures are their exact merge). */
 function runnersTable(s: LoadtestSection): TableSpec | null {
@@ -283,6 +308,8 @@ function terminal(report: LoadtestReport, options: RenderOptions): string {
   out.push(terminalKeyValue(summaryPairs(s), options));
   out.push('', terminalHeading(s.latency.corrected ? 'Latency (corrected from intended send time, and service time)' : 'Latency (service time)', options));
   out.push(terminalTable(latencyTable(s), options));
+  const split = splitTable(s);
+  if (split) out.push('', terminalHeading('Where the latency went (mean of the requests near each percentile)', options), terminalTable(split, options), ...s.latencySplit!.explanation);
   const errs = errorRows(s);
   if (errs.length) {
     out.push('', terminalHeading('Errors by class', options), terminalTable({ head: ['class', 'count'], rows: errs }, options));
@@ -319,6 +346,8 @@ function markdown(report: LoadtestReport): string {
   if (s.thresholds.length) out.push(s.thresholdsPassed ? '**Thresholds: all passed**' : '**Thresholds: FAILED**', '');
   out.push(markdownKeyValue(summaryPairs(s), ['figure', 'value']), '');
   out.push(`### Latency${s.latency.corrected ? ' (corrected and service time)' : ' (service time)'}`, '', markdownTable(latencyTable(s)), '');
+  const split = splitTable(s);
+  if (split) out.push('### Where the latency went', '', markdownTable(split), '', ...s.latencySplit!.explanation.map((e) => `- ${escapeMarkdown(e)}`), '');
   if (s.thresholds.length)
     out.push('### Thresholds', '', markdownTable({ head: ['threshold', 'source', 'actual', 'result'], rows: thresholdRows(s).map(([e, src, a, ok]) => [e, src, a, ok ? '✅ pass' : '❌ FAIL']) }), '');
   const errs = errorRows(s);
@@ -439,6 +468,8 @@ function html(report: LoadtestReport): HtmlSection {
   const chartSpecs = charts(s);
   const has = (id: string): boolean => chartSpecs.some((c) => c.id === id);
   parts.push(htmlHeading('Latency', 3), htmlTable(latencyTable(s)));
+  const split = splitTable(s);
+  if (split) parts.push(htmlHeading('Where the latency went', 3), htmlTable(split), htmlList(s.latencySplit!.explanation));
   if (has('loadtest-latency-distribution')) parts.push(htmlChart('loadtest-latency-distribution'));
   if (has('loadtest-latency-over-time')) parts.push(htmlChart('loadtest-latency-over-time'));
   if (has('loadtest-rate')) parts.push(htmlHeading('Rate', 3), htmlChart('loadtest-rate'));

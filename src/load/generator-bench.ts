@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:generator`: our open-model generator's maximum rate against wrk's and
+ * autocannon's, on one `authz-perf serve` child, with the same 256 requests and the same number
+ * of connections, measured in one run and interleaved (rounds of wrk, autocannon, ours) so a busy
+ * host slows all three alike. Prints the ratios. A benchmark, not a test: wrk is skipped with one
+ * line when it is not installed.
+ *
+ * Our generator runs an open-model step at 1.5× the best rate wrk or autocannon reached so far,
+ * over the same connections (requests wait for a free one, as in the find-max probe), and
+ * its achieved rate is successes per second while sending.
+ *
+ * Usage: node dist/src/load/generator-bench.js [--connections 16] [--duration 5] [--rounds 2] [--scenario abac-cel] [--sender raw|undici]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runAutocannon } from './autocannon.js';
+import { runOpenModel } from './open-model.js';
+import { rawHttpSenders } from './raw-connection.js';
+import { buildRequestSource, CHECK_PATH } from './request-source.js';
+import { LoadShape } from './schedule.js';
+import { loadScenario, scenarioRequests } from './scenario-requests.js';
+import { startBundledTarget } from './target.js';
+
+interface Measure {
+  tool: string;
+  rps: number;
+  /** generator CPU share of one core (ours only) */
+  cpu: number | null;
+}
+
+function arg(name: string, fallback: number | string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : String(fallback);
+}
+
+/** wrk's Lua script cycling through the pre-formatted requests. */
+function wrkScript(pathName: string, bodies: readonly Buffer[]): string {
+  const lines = bodies.map((b) => {
+    const text = b.toString('utf8');
+    if (text.includes(']==]')) throw new Error('a request body contains ]==]');
+    return `  [==[${text}]==],`;
+  });
+  return [
+    'local bodies = {',
+    ...lines,
+    '}',
+    'local reqs = {}',
+    'local n = 0',
+    'init = function(args)',
+    '  for i, b in ipairs(bodies) do',
+    `    reqs[i] = wrk.format("POST", "${pathName}", { ["Content-Type"] = "application/json" }, b)`,
+    '  end',
+    '  n = #reqs',
+    'end',
+    'local i = 0',
+    'request = function()',
+    '  i = i % n + 1',
+    '  return reqs[i]',
+    'end',
+    '',
+  ].join('\n');
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+}
+
+async function hasWrk(): Promise<boolean> {
+  try {
+    await run('wrk', ['--version']);
+    return true;
+  } catch (err) {
+    // wrk --version exits 1 after printing its version
+    return (err as { code?: unknown }).code === 1;
+  }
+}
+
+async function main(): Promise<void> {
+  const connections = Number(arg('connections', 16));
+  const durationS = Number(arg('duration', 5));
+  const rounds = Number(arg('rounds', 2));
+  const scenarioName = arg('scenario', 'abac-cel');
+  // raw: the raw-socket sender; undici: loadtest's default transport
+  const transport = arg('sender', 'raw');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const scenario = await loadScenario(scenarioName, { cwd: root });
+  const { requests } = await scenarioRequests(scenario, 256, scenario.seed, false);
+  const source = { ...buildRequestSource(requests, null), verify: null };
+  const target = await startBundledTarget({
+    command: process.execPath,
+    args: [path.join(root, 'bin/authz-perf.js'), 'serve', '--scenario', scenarioName, '--host', '127.0.0.1', '--port', '0'],
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-genbench-'));
+  const wrk = await hasWrk();
+  const results: Measure[] = [];
+  try {
+    const script = path.join(dir, 'requests.lua');
+    await writeFile(script, wrkScript(CHECK_PATH, source.bodies));
+    console.log(`target ${target.url} (scenario ${scenarioName}), ${connections} connections, ${durationS} s per tool, ${rounds} rounds, 256 requests, our sender: ${transport}`);
+    if (!wrk) console.log('wrk: skipped (not installed; on Debian: apt-get install -y wrk)');
+    const measureWrk = async (): Promise<Measure> => {
+      const out = await run('wrk', ['-t', '2', '-c', String(connections), '-d', `${durationS}s`, '-s', script, target.url]);
+      const non2xx = Number(/Non-2xx or 3xx responses:\s*(\d+)/.exec(out)?.[1] ?? 0);
+      if (non2xx > 0) console.log(`wrk: ${non2xx} non-2xx responses`);
+      return { tool: 'wrk', rps: Number(/Requests\/sec:\s*([\d.]+)/.exec(out)?.[1] ?? NaN), cpu: null };
+    };
+    const measureAutocannon = async (): Promise<Measure> => {
+      const ac = await runAutocannon({ url: target.url, path: CHECK_PATH, bodies: source.bodies, connections, durationS, timeoutS: 5 });
+      return { tool: 'autocannon', rps: ac.rps, cpu: null };
+    };
+    // offered rate: 1.5× the best any tool reached so far (a closed-loop run gives the first guess)
+    let best = (await measureAutocannon()).rps;
+    const measureOurs = async (): Promise<Measure> => {
+      const rate = Math.round(best * 1.5);
+      const stop = new AbortController();
+      const timer = setTimeout(() => stop.abort(), durationS * 1000);
+      const ours = await runOpenModel({
+        origin: target.url,
+        timeoutMs: 1000,
+        source,
+        shape: new LoadShape([{ durationS, target: rate }], rate),
+        maxConnections: connections,
+        lateThresholdMs: 10,
+        warmupRequests: connections * 4,
+        signal: stop.signal,
+        drainMs: 100,
+        ...(transport === 'raw' ? { senders: rawHttpSenders(target.url, source, 1000) } : {}),
+      });
+      clearTimeout(timer);
+      return { tool: 'authz-perf', rps: ours.recorder.counts.succeeded / ours.activeS, cpu: ours.generator.cpuUtilization };
+    };
+    const tools = [measureOurs, measureAutocannon, ...(wrk ? [measureWrk] : [])];
+    const ratios: Record<string, number[]> = { autocannon: [], wrk: [] };
+    for (let r = 0; r < rounds; r++) {
+      // rotate the order each round, so no tool always runs first or last
+      const order = tools.map((_, i) => tools[(i + r) % tools.length]!);
+      const round: Measure[] = [];
+      for (const measure of order) {
+        const m = await measure();
+        round.push(m);
+        results.push(m);
+        if (m.tool !== 'authz-perf') best = Math.max(best, m.rps);
+      }
+      const ours = round.find((m) => m.tool === 'authz-perf')!;
+      for (const m of round) if (m.tool !== 'authz-perf') ratios[m.tool]!.push(ours.rps / m.rps);
+      console.log(
+        `round ${r + 1}: ${round.map((m) => `${m.tool} ${Math.round(m.rps)} req/s${m.cpu !== null ? ` (generator CPU ${Math.round(m.cpu * 100)}% of a core)` : ''}`).join(' · ')}`,
+      );
+    }
+    for (const [tool, list] of Object.entries(ratios))
+      if (list.length) console.log(`authz-perf / ${tool} per round: ${list.map((x) => x.toFixed(3)).join(', ')} (median ${median(list).toFixed(3)})`);
+  } finally {
+    await target.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const max = (tool: string): number => Math.max(0, ...results.filter((m) => m.tool === tool).map((m) => m.rps));
+  const ours = max('authz-perf');
+  const line = (tool: string): string => `authz-perf / ${tool}, best of ${rounds}: ${(ours / max(tool)).toFixed(3)} (${Math.round(ours)} vs ${Math.round(max(tool))} req/s)`;
+  console.log(line('autocannon'));
+  if (wrk) console.log(line('wrk'));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench:generator: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
