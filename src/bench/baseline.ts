@@ -22,16 +22,6 @@ export interface BaselineFile {
   bench: Pick<BenchSection, 'scenarios'>;
 }
 
-/** Parses `10%`, `10`, `2.5%` into a percentage; rejects anything else. */
-export function parseMaxRegression(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
-  const value = m ? Number(m[1]) : NaN;
-  if (!Number.isFinite(value) || value < 0 || value > 1000) {
-    throw new UsageError(`--max-regression: expected a percentage such as 10% (0-1000), got '${text}'`);
-  }
-  return value;
-}
-
 /** Validates a parsed JSON value as a baseline; `file` is used in error messages. */
 export function parseBaseline(json: string, file: string): BaselineFile {
   let value: unknown;

@@ -7,13 +7,12 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { argsAfterCommand, readInputFile, runAction } from './action.js';
-import { parseIntegerFlag } from './integer-flag.js';
+import { parseDuration, parseInteger, repeatable } from './flags.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { ExplainReport } from '../report/types.js';
 import { InputError, UsageError } from '../util/errors.js';
-import { parseDurationMs } from '../util/duration.js';
 import { PACKAGE_ROOT } from '../util/version.js';
 import { analyzeQueries, analysePlan } from '../query/analyze.js';
 import type { DbAdapter } from '../query/adapter.js';
@@ -48,16 +47,15 @@ function seedSizeText(s: SeedSizes): string {
 }
 
 // no default value for the lists: commander would print `(default: [])` in --help
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function register(program: Command, ctx: CliContext): void {
   const cmd = new Command('explain')
     .description('EXPLAIN-based advice for the decision and audit store: findings with thresholds, index advice verified with HypoPG or a rolled-back index')
     .option('--database-url <url>', 'PostgreSQL server (default: $DATABASE_URL; none: an embedded, seeded PGlite database)')
     .option('--rows <n>', `decisions to seed (audit_logs 2.5×, policies 1/100; default ${count(DEFAULT_PGLITE_SEED_SIZES.decisions)} on PGlite, ${count(DEFAULT_SEED_SIZES.decisions)} for --setup)`)
-    .option('--queries <file.sql>', 'your own queries instead of the bundled catalog (repeatable; `-- name: x` names a statement)', collect)
-    .option('--param <value>', 'value for $1, $2, … in --queries statements (repeatable, in order)', collect)
-    .option('--plan <file.json>', 'analyse a saved EXPLAIN (FORMAT JSON) output without a database (repeatable)', collect)
+    .option('--queries <file.sql>', 'your own queries instead of the bundled catalog (repeatable; `-- name: x` names a statement)', repeatable)
+    .option('--param <value>', 'value for $1, $2, … in --queries statements (repeatable, in order)', repeatable)
+    .option('--plan <file.json>', 'analyse a saved EXPLAIN (FORMAT JSON) output without a database (repeatable)', repeatable)
     .option('--no-analyze', 'plain EXPLAIN: estimates only, nothing executed')
     .option('--timeout <duration>', 'statement_timeout per EXPLAIN (e.g. 5s, 500ms)', '5s')
     .option('--setup', 'create and seed the reference schema on the server (--database-url), then exit')
@@ -68,6 +66,13 @@ export function register(program: Command, ctx: CliContext): void {
     explainAction(ctx, cmd, { ...flags, queries: flags.queries ?? [], param: flags.param ?? [], plan: flags.plan ?? [] })));
   program.addCommand(cmd);
 }
+
+/**
+ * Largest --rows. PGlite holds the seeded tables in this process, about 36 bytes per row (50M rows
+ * took 1.8 GB): 10M ≈ 0.4 GB. A Postgres server holds them itself.
+ */
+const ROWS_MAX_PGLITE = 10_000_000;
+const ROWS_MAX_SERVER = 50_000_000;
 
 export interface ParsedExplainFlags {
   url: string | null;
@@ -81,9 +86,9 @@ export function parseExplainFlags(flags: ExplainFlags, env: NodeJS.ProcessEnv): 
   const url = flags.databaseUrl ?? (env.DATABASE_URL || null);
   let sizes = url ? DEFAULT_SEED_SIZES : DEFAULT_PGLITE_SEED_SIZES;
   if (flags.rows !== undefined) {
-    sizes = seedSizesForRows(parseIntegerFlag('--rows', flags.rows, { min: 100, max: 50_000_000 }));
+    sizes = seedSizesForRows(parseInteger('--rows', flags.rows, { min: 100, max: url ? ROWS_MAX_SERVER : ROWS_MAX_PGLITE }));
   }
-  const timeoutMs = parseDurationMs(flags.timeout, '--timeout');
+  const timeoutMs = parseDuration('--timeout', flags.timeout, { maxMs: 24 * 3_600_000, allowZero: true });
   if (timeoutMs < 1) throw new UsageError('--timeout: must be at least 1ms');
   if (flags.setup && flags.teardown) throw new UsageError('--setup and --teardown cannot be combined');
   if ((flags.setup || flags.teardown) && !url) throw new UsageError(`--${flags.setup ? 'setup' : 'teardown'} needs a server: pass --database-url or set DATABASE_URL`);

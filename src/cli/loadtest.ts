@@ -15,7 +15,8 @@ import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
 import { createProgress, type Progress } from '../util/progress.js';
-import { DEFAULTS, parseLoadtestFlags, requestPoolSize, resolvePlan, type LoadtestFlags, type ParsedFlags, type ResolvedPlan } from '../load/options.js';
+import { DEFAULTS, requestPoolSize, resolvePlan, type ParsedFlags, type ResolvedPlan } from '../load/options.js';
+import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
 import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
 import { LoadShape } from '../load/schedule.js';
@@ -42,7 +43,7 @@ import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
 import { SERVE_CACHE_SIZE_MAX, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
-import { parseIntegerFlag } from './integer-flag.js';
+import { parseInteger, repeatable } from './flags.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
@@ -68,8 +69,6 @@ interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
 export function register(program: Command, ctx: CliContext): void {
   const cmd = new Command('loadtest')
     .description('load test the bundled engine (or --target URL): open model with corrected latency, closed VU model, --find-max, thresholds')
@@ -84,7 +83,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--stages <list>', "load shape DURATION:TARGET,... e.g. '30s:100,1m:500,30s:0' (rate, or VUs with --model closed)")
     .option('--profile <name>', "the scenario's load profile: normal, peak, stress, soak, spike")
     .option('--think-time <range>', 'closed model: pause after each response, e.g. 100ms..500ms')
-    .option('--threshold <expr>', `fail (exit 99) unless it holds, repeatable: 'p99<50ms', 'error_rate<0.1%', 'rps>=4900' (metrics: ${KNOWN_METRICS})`, collect)
+    .option('--threshold <expr>', `fail (exit 99) unless it holds, repeatable: 'p99<50ms', 'error_rate<0.1%', 'rps>=4900' (metrics: ${KNOWN_METRICS})`, repeatable)
     .option('--no-slo', "do not apply the scenario's SLO block as thresholds")
     .option('--find-max', 'step the rate up until the SLO (p99 or error rate) breaks; report the highest rate that held')
     .option('--start-rps <n>', `--find-max: first step (default ${DEFAULTS.findMaxStartRps})`)
@@ -125,7 +124,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   if (flags.importK6 !== undefined) return importK6(ctx, flags, args);
   const parsed = parseLoadtestFlags(flags);
   // checked here with serve's parser and bounds, so a bad value fails before the serve child starts
-  if (flags.cacheSize !== undefined) parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
+  if (flags.cacheSize !== undefined) parseInteger('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
   const engine = flags.engine ?? 'reference';
   if (engine !== 'reference' && engine !== 'cerbos') throw new UsageError(`--engine: expected reference or cerbos, got '${engine}'`);
   if (engine === 'cerbos' && (parsed.targetUrl || flags.inProcess)) throw new UsageError('--engine: cerbos starts the Cerbos PDP itself; it does not combine with --target or --in-process');
@@ -352,14 +351,14 @@ function parseRunnerFlags(flags: CliFlags, parsed: ParsedFlags, envPath: string)
     exportTo = { runner, dir };
   }
   if (flags.parallelism !== undefined && exportTo?.runner !== 'k6') throw new UsageError('--parallelism applies to --export k6 only');
-  const parallelism = flags.parallelism !== undefined ? parseIntegerFlag('--parallelism', flags.parallelism, { min: 1, max: 10_000 }) : 1;
+  const parallelism = flags.parallelism !== undefined ? parseInteger('--parallelism', flags.parallelism, { min: 1, max: 10_000 }) : 1;
   const locust = flags.runner === 'locust';
   if (flags.workers !== undefined && !locust) throw new UsageError('--workers applies to --runner locust only');
   if (!locust) return { exportTo, parallelism, workers: null, locust: null };
   if (exportTo || flags.exportK6 !== undefined) throw new UsageError('--runner locust runs the test; --export / --export-k6 only write it: give one');
   if (parsed.findMax) throw new UsageError('--runner locust runs a fixed load shape; --find-max runs in this process only');
   if (parsed.model === 'closed') throw new UsageError('--runner locust runs the open model (--rps, --stages, an arrival-rate --profile)');
-  const workers = flags.workers !== undefined ? parseIntegerFlag('--workers', flags.workers, { min: 1, max: LOCUST_MAX_WORKERS }) : LOCUST_DEFAULT_WORKERS;
+  const workers = flags.workers !== undefined ? parseInteger('--workers', flags.workers, { min: 1, max: LOCUST_MAX_WORKERS }) : LOCUST_DEFAULT_WORKERS;
   const command = findOnPath('locust', envPath);
   if (!command) throw new UsageError('--runner locust: Locust is not installed (no `locust` on PATH); on Debian: apt-get install -y python3-locust');
   return { exportTo, parallelism, workers, locust: command };

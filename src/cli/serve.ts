@@ -6,12 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { constants as bufferConstants } from 'node:buffer';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { runAction } from './action.js';
-import { parseIntegerFlag } from './integer-flag.js';
+import { parseBytes, parseDuration, parseInteger } from './flags.js';
 import { UsageError } from '../util/errors.js';
-import { parseDurationMs } from '../util/duration.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_CACHE,
@@ -52,8 +52,16 @@ export interface ServeIo {
 }
 
 const DEFAULT_SCENARIO = 'abac-cel';
-/** largest --cache-size (loadtest checks its own --cache-size against it before starting serve) */
-export const SERVE_CACHE_SIZE_MAX = 100_000_000;
+/**
+ * Largest --cache-size (loadtest and doctor check theirs against it before starting serve).
+ * lru-cache allocates about 32 bytes per slot up front (with a TTL), before any entry is stored:
+ * 1M slots ≈ 32 MB, and each stored decision adds its key and value on top.
+ */
+export const SERVE_CACHE_SIZE_MAX = 1_000_000;
+/** Largest --cache-ttl. */
+export const SERVE_CACHE_TTL_MAX_MS = 24 * 3_600_000;
+/** Largest --body-limit: a body is decoded into one string, and V8 strings hold at most this many characters. */
+const BODY_LIMIT_MAX = bufferConstants.MAX_STRING_LENGTH;
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -89,15 +97,15 @@ export function untilSignal(): Promise<void> {
 
 export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: ServeIo): Promise<number> {
   if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
-  const port = parseIntegerFlag('--port', flags.port, { min: 0, max: 65535 });
-  const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseIntegerFlag('--body-limit', flags.bodyLimit, { min: 1, max: 2 ** 31 });
+  const port = parseInteger('--port', flags.port, { min: 0, max: 65535 });
+  const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseBytes('--body-limit', flags.bodyLimit, { min: 1, max: BODY_LIMIT_MAX });
   if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) {
     throw new UsageError(`${flags.cacheSize !== undefined ? '--cache-size' : '--cache-ttl'}: cannot be combined with --no-cache`);
   }
   const cache = flags.cache
     ? {
-        maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX }),
-        ttlMs: flags.cacheTtl === undefined ? DEFAULT_CACHE.ttlMs : parseDurationMs(flags.cacheTtl, '--cache-ttl'),
+        maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : parseInteger('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX }),
+        ttlMs: flags.cacheTtl === undefined ? DEFAULT_CACHE.ttlMs : parseDuration('--cache-ttl', flags.cacheTtl, { maxMs: SERVE_CACHE_TTL_MAX_MS, allowZero: true }),
       }
     : false;
 

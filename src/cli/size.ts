@@ -13,9 +13,8 @@ import { listScenarios, loadScenario } from '../scenario/index.js';
 import { loadPolicySet } from '../engine/index.js';
 import { UsageError } from '../util/errors.js';
 import { calibrationFromReport, defaultCalibration, k8sManifests, planSize, WHAT_IF_LEVELS, type Calibration, type SizeOptions } from '../sizing/index.js';
-import { tryParseDurationMs } from '../util/duration.js';
 import { DEFAULTS } from '../sizing/defaults.js';
-import { parseCores, parseCount, parseFraction, parseLatencyMs, parsePositiveRate, parseRateList } from '../sizing/parse.js';
+import { parseCores, parseCount, parseDuration, parseFraction, parseLatency, parseRate, parseRateList } from './flags.js';
 
 interface SizeFlags extends ReportOutputOptions {
   rps?: string;
@@ -67,6 +66,21 @@ export function register(program: Command, ctx: CliContext): void {
 /** RFC 1123 label: what Kubernetes accepts as a Deployment, HPA or namespace name. */
 const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/**
+ * What the sizing model can answer. rps: 100M req/s is tens of thousands of replicas at any
+ * calibrated per-replica rate, near Kubernetes' limit of 150,000 pods per cluster; beyond it the
+ * replica count means nothing. dbConnections: PostgreSQL's largest max_connections (262,143).
+ */
+export const SIZE_LIMITS = {
+  rps: 100_000_000,
+  p99Ms: 60_000,
+  policies: 1_000_000,
+  cacheSize: 1_000_000_000,
+  cpuPerReplica: 256,
+  dbConnections: 262_143,
+  measureStepMs: 60_000,
+} as const;
+
 /** Parses every flag up front, so bad input fails before any file is read. */
 export function parseSizeFlags(flags: SizeFlags): SizeOptions {
   if (flags.rps === undefined) throw new UsageError('--rps is required: the peak requests per second (e.g. --rps 50000)');
@@ -78,21 +92,24 @@ export function parseSizeFlags(flags: SizeFlags): SizeOptions {
   }
   if (flags.measureStep !== undefined) {
     if (!flags.measure) throw new UsageError('--measure-step applies only with --measure');
-    if (tryParseDurationMs(flags.measureStep) === null || !(tryParseDurationMs(flags.measureStep)! > 0)) {
-      throw new UsageError(`--measure-step: "${flags.measureStep}" must be a positive duration (e.g. 2s, 500ms)`);
+    try {
+      parseDuration('--measure-step', flags.measureStep, { maxMs: SIZE_LIMITS.measureStepMs });
+    } catch {
+      throw new UsageError(`--measure-step: "${flags.measureStep}" must be a positive duration (e.g. 2s, 500ms), at most ${SIZE_LIMITS.measureStepMs / 1000}s`);
     }
   }
-  const options: SizeOptions = { peakRps: parsePositiveRate(flags.rps, '--rps'), ha: Boolean(flags.ha) };
-  if (flags.p99 !== undefined) options.p99TargetMs = parseLatencyMs(flags.p99, '--p99');
+  const L = SIZE_LIMITS;
+  const options: SizeOptions = { peakRps: parseRate('--rps', flags.rps, L.rps), ha: Boolean(flags.ha) };
+  if (flags.p99 !== undefined) options.p99TargetMs = parseLatency('--p99', flags.p99, L.p99Ms);
   if (flags.scenario !== undefined) options.scenario = flags.scenario;
-  if (flags.policies !== undefined) options.policies = parseCount(flags.policies, '--policies');
-  if (flags.cacheSize !== undefined) options.cacheSize = parseCount(flags.cacheSize, '--cache-size');
-  if (flags.cacheHitRate !== undefined) options.cacheHitRate = parseFraction(flags.cacheHitRate, '--cache-hit-rate', false);
-  if (flags.headroom !== undefined) options.headroom = parseFraction(flags.headroom, '--headroom', true);
-  if (flags.cpuPerReplica !== undefined) options.cpuPerReplica = parseCores(flags.cpuPerReplica, '--cpu-per-replica');
-  if (flags.dbMaxConnections !== undefined) options.dbMaxConnections = parseCount(flags.dbMaxConnections, '--db-max-connections', 1);
-  if (flags.poolSize !== undefined) options.poolSize = parseCount(flags.poolSize, '--pool-size', 0);
-  options.whatIfLevels = [...new Set([...(flags.whatIf !== undefined ? parseRateList(flags.whatIf, '--what-if') : WHAT_IF_LEVELS), options.peakRps])];
+  if (flags.policies !== undefined) options.policies = parseCount('--policies', flags.policies, { min: 0, max: L.policies });
+  if (flags.cacheSize !== undefined) options.cacheSize = parseCount('--cache-size', flags.cacheSize, { min: 0, max: L.cacheSize });
+  if (flags.cacheHitRate !== undefined) options.cacheHitRate = parseFraction('--cache-hit-rate', flags.cacheHitRate, false);
+  if (flags.headroom !== undefined) options.headroom = parseFraction('--headroom', flags.headroom, true);
+  if (flags.cpuPerReplica !== undefined) options.cpuPerReplica = parseCores('--cpu-per-replica', flags.cpuPerReplica, L.cpuPerReplica);
+  if (flags.dbMaxConnections !== undefined) options.dbMaxConnections = parseCount('--db-max-connections', flags.dbMaxConnections, { min: 1, max: L.dbConnections });
+  if (flags.poolSize !== undefined) options.poolSize = parseCount('--pool-size', flags.poolSize, { min: 0, max: L.dbConnections });
+  options.whatIfLevels = [...new Set([...(flags.whatIf !== undefined ? parseRateList('--what-if', flags.whatIf, L.rps) : WHAT_IF_LEVELS), options.peakRps])];
   return options;
 }
 

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compareWithBaseline, parseBaseline, parseMaxRegression, type BaselineFile } from '../../src/bench/baseline.js';
+import { compareWithBaseline, parseBaseline, type BaselineFile } from '../../src/bench/baseline.js';
+import { parsePercent } from '../../src/cli/flags.js';
+
+const parseMaxRegression = (text: string): number => parsePercent('--max-regression', text, 1000);
 import type { BenchTaskResult } from '../../src/bench/types.js';
 import { InputError, UsageError } from '../../src/util/errors.js';
 

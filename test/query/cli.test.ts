@@ -32,7 +32,7 @@ describe('explain CLI', { concurrency: true }, () => {
     const cases: Array<[string[], RegExp]> = [
       [['--plan', path.join(tmp, 'nope.json')], /nope\.json: file not found\n?$/],
       [['--plan', path.join(tmp, 'broken.json')], /broken\.json: not valid JSON/],
-      [['--rows', 'lots'], /^authz-perf: --rows: expected an integer between 100 and 50000000, got "lots"/],
+      [['--rows', 'lots'], /^authz-perf: --rows: expected an integer between 100 and 10000000, got "lots"/],
       [['--timeout', '5'], /^authz-perf: --timeout: "5" is not a duration/],
       [['--setup'], /--setup needs a server: pass --database-url or set DATABASE_URL/],
       [['--database-url', 'mysql://x@y/z'], /--database-url: unsupported scheme "mysql:"/],
