@@ -14,6 +14,7 @@ import { InputError, UsageError } from '../util/errors.js';
 import { DEFAULTS, QUICK, parseSlowTask, type BenchRunOptions } from '../bench/options.js';
 import { SEED_RANGE, parseInteger, parseMilliseconds, parsePercent, repeatableList } from './flags.js';
 import { compareWithBaseline, parseBaseline } from '../bench/baseline.js';
+import { loadReport } from '../report/load.js';
 import { runBenchSuite, availableScenarios } from '../bench/suite.js';
 
 interface BenchFlags extends ReportOutputOptions {
@@ -80,7 +81,9 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
     } catch (err) {
       throw new InputError(`cannot read baseline: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: flags.baseline });
     }
-    baseline = { file: flags.baseline, data: parseBaseline(text, flags.baseline) };
+    const data = parseBaseline(text, flags.baseline);
+    loadReport(text, flags.baseline); // the schema check `report` applies (schemaVersion, shape)
+    baseline = { file: flags.baseline, data };
   }
 
   const controller = new AbortController();

@@ -13,8 +13,9 @@ import { listScenarios, loadScenario } from '../scenario/index.js';
 import { loadPolicySet } from '../engine/index.js';
 import { UsageError } from '../util/errors.js';
 import { calibrationFromReport, defaultCalibration, k8sManifests, planSize, WHAT_IF_LEVELS, type Calibration, type SizeOptions } from '../sizing/index.js';
+import type { SizeSection } from '../sizing/types.js';
 import { DEFAULTS } from '../sizing/defaults.js';
-import { parseCores, parseCount, parseDuration, parseFraction, parseLatency, parseRate, parseRateList } from './flags.js';
+import { parseCores, parseCount, parseDuration, parseFraction, parseLatency, parseRate, parseRateList, siText } from './flags.js';
 
 interface SizeFlags extends ReportOutputOptions {
   rps?: string;
@@ -139,6 +140,7 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
     });
   }
   const section = planSize(options, calibration);
+  checkAnswerable(section);
   const report: SizeReport = {
     ...reportEnvelope('size', argsAfterCommand(cmd), startedAt, new Date(), collectEnvironment(ctx.cwd, calibration.kind === 'measure' ? true : null)),
     size: section,
@@ -152,6 +154,24 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
   }
   await emitReport(ctx, report, flags);
   return 0;
+}
+
+/** Kubernetes' documented limit of pods per cluster: a plan needing more replicas answers nothing. */
+const MAX_REPLICAS = 150_000;
+
+/** Exit 2 when the peak or a what-if level needs more replicas (at HPA max) than one cluster runs. */
+function checkAnswerable(section: SizeSection): void {
+  const rows: Array<{ flag: string; rps: number; replicas: number }> = [
+    { flag: '--rps', rps: section.inputs.peakRps, replicas: section.result.hpa.maxReplicas },
+    ...section.whatIf.map((w) => ({ flag: '--what-if', rps: w.peakRps, replicas: w.hpaMaxReplicas })),
+  ];
+  for (const { flag, rps, replicas } of rows) {
+    if (replicas <= MAX_REPLICAS) continue;
+    const limit = Math.floor((rps * MAX_REPLICAS) / replicas);
+    throw new UsageError(
+      `${flag}: ${siText(rps)} req/s needs ${replicas.toLocaleString('en-US')} replicas at this calibration; the model answers up to ${MAX_REPLICAS.toLocaleString('en-US')} (one Kubernetes cluster's pod limit), about ${siText(Number(limit.toPrecision(2)))} req/s`,
+    );
+  }
 }
 
 /** --measure: a deliberately short find-max (seconds, not minutes): enough points for a USL fit. */
