@@ -17,12 +17,12 @@ import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { SEED_RANGE, parseDuration, parseInteger, parseLatency, parseRate, parseUrl } from './flags.js';
 import { LOADTEST_LIMITS } from './loadtest-flags.js';
-import { SERVE_CACHE_SIZE_MAX, SERVE_CACHE_TTL_MAX_MS, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
+import { SERVE_CACHE_SIZE_MAX, SERVE_CACHE_TTL_MAX_MS, startServeChild, type ServeFlags } from './serve.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { DoctorReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
-import { startBundledTarget, type BundledTarget } from '../load/target.js';
+import type { BundledTarget } from '../load/target.js';
 import { sleep } from '../load/run-types.js';
 import { loadScenario } from '../scenario/index.js';
 import type { Scenario } from '../scenario/index.js';
@@ -197,7 +197,7 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
       if (plan.heapSnapshotDir) await mkdir(plan.heapSnapshotDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
         throw new UsageError(`--heap-snapshot: cannot create ${plan.heapSnapshotDir} (${err.code ?? err.message})`);
       });
-      const started = await startServeChild(ctx, flags, scenario!, plan.maxOldSpaceMiB, plan.heapSnapshotDir);
+      const started = await startBundledEngine(ctx, flags, scenario!, plan.maxOldSpaceMiB, plan.heapSnapshotDir);
       child = started;
       killChild = () => started.kill();
       process.once('exit', killChild);
@@ -285,7 +285,7 @@ async function takeHeapSnapshot(child: BundledTarget, dir: string): Promise<stri
   return null;
 }
 
-async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null, heapSnapshotDir: string | null): Promise<BundledTarget> {
+async function startBundledEngine(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null, heapSnapshotDir: string | null): Promise<BundledTarget> {
   const serveFlags: ServeFlags = {
     scenario: scenario.dir ?? flags.scenario!,
     host: '127.0.0.1',
@@ -294,17 +294,10 @@ async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scena
     ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
     ...(flags.cacheTtl !== undefined ? { cacheTtl: flags.cacheTtl } : {}),
   };
-  return startBundledTarget({
-    command: process.execPath,
-    args: [
-      ...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []),
-      ...(heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
-      ...serveChildArgs(serveFlags, ctx.debug),
-    ],
-    cwd: ctx.cwd,
-    env: { ...ctx.env, NO_COLOR: '1' },
-    onLine: (line: string) => serveChildLine(ctx, line),
-  });
+  return startServeChild(ctx, serveFlags, [
+    ...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []),
+    ...(heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
+  ]);
 }
 
 function isLoopback(url: string): boolean {

@@ -17,6 +17,7 @@ import { UsageError } from '../util/errors.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { DEFAULTS, requestPoolSize, resolvePlan, type ParsedFlags, type ResolvedPlan } from '../load/options.js';
 import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
+import { plannedRequests, totalDurationS, warmupRequests } from '../load/plan.js';
 import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
 import { LoadShape } from '../load/schedule.js';
@@ -166,7 +167,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const exportInput = (): Parameters<typeof k6Script>[0] => {
     const shape = plan.shape!;
     return {
-      config: { ...base(parsed.targetUrl ?? 'http://127.0.0.1:3592', !parsed.targetUrl), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: shape.thinkTimeMs, profile: shape.profile },
+      config: { ...base(parsed.targetUrl ?? 'http://127.0.0.1:3592', !parsed.targetUrl), model: shape.model, stages: shape.stages, plannedDurationS: totalDurationS(shape), thinkTimeMs: shape.thinkTimeMs, profile: shape.profile },
       startTarget: shape.startTarget,
       path: source.path,
       bodies: source.bodies,
@@ -195,7 +196,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
     for (const [name, text] of files) await writeOutputFile(path.join(full, name), text, '--export');
     const how =
       runner === 'locust'
-        ? `run: cd ${dir} && locust -f ${LOCUSTFILE} --headless --master --expect-workers N -u N -r N --run-time ${locustRunTimeS(sum(shape), parsed.timeoutMs)}s --host TARGET --authz-results results (+ N workers); then ${TOOL_NAME} report --import-locust ${path.join(dir, 'results')}`
+        ? `run: cd ${dir} && locust -f ${LOCUSTFILE} --headless --master --expect-workers N -u N -r N --run-time ${locustRunTimeS(totalDurationS(shape), parsed.timeoutMs)}s --host TARGET --authz-results results (+ N workers); then ${TOOL_NAME} report --import-locust ${path.join(dir, 'results')}`
         : `run: kubectl apply -f ${path.join(dir, 'configmap.yaml')} -f ${path.join(dir, 'testrun.yaml')}; then ${TOOL_NAME} report --import-k6 RUNNER-LOGS...`;
     ctx.stderr.write(`${runner} export: ${files.map(([n]) => path.join(dir, n)).join(', ')}\n${how}\n`);
     return 0;
@@ -223,7 +224,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
         if (!flags.quiet) ctx.stderr.write(`warm-up: ramp to ${first} req/s over ${warmup.durationS} s from this process (not recorded)\n`);
         await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: interrupt.signal });
       }
-      const config = { ...base(target.url, target.bundled), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: null, profile: shape.profile };
+      const config = { ...base(target.url, target.bundled), model: shape.model, stages: shape.stages, plannedDurationS: totalDurationS(shape), thinkTimeMs: null, profile: shape.profile };
       const locustMetricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
       const before = locustMetricsUrl ? await scrapeMetrics(locustMetricsUrl) : null;
       const section = await runThroughLocust(ctx, { command: runners.locust!, workers: runners.workers, config, startTarget: shape.startTarget, path: source.path, bodies: source.bodies, expected, thresholds: plan.thresholds, signal: interrupt.signal, quiet: flags.quiet === true });
@@ -452,35 +453,12 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
 }
 
 
-/** Requests for the warm-up ramp, from another seed, so the run's own requests start uncached. */
-async function warmupRequests(scenario: Scenario, plan: ResolvedPlan, parsed: ParsedFlags): Promise<{ durationS: number; bodies: Buffer[] } | null> {
-  const first = plan.findMax ? plan.findMax.startRps : plan.shape?.model === 'open' ? Math.max(plan.shape.startTarget, plan.shape.stages[0]?.target ?? 0) : 0;
-  if (!(parsed.warmupS > 0) || !(first > 0)) return null;
-  const count = Math.min(DEFAULTS.requestPoolMax, Math.ceil((first * parsed.warmupS) / 2) + 1000);
-  const { requests } = await scenarioRequests(scenario, count, (plan.seed + 7919) >>> 0, false);
-  return { durationS: parsed.warmupS, bodies: buildRequestSource(requests, null).bodies as Buffer[] };
-}
-
-function plannedRequests(plan: ResolvedPlan): number {
-  if (plan.findMax) return plan.findMax.startRps * plan.findMax.stepDurationS * 8;
-  const shape = plan.shape!;
-  if (shape.model === 'open') return new LoadShape(shape.stages, shape.startTarget).expectedCount;
-  // closed: roughly 1,000 requests per VU-second without think time, fewer with it
-  const peak = Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
-  const perVuRps = shape.thinkTimeMs ? 1000 / Math.max(1, (shape.thinkTimeMs[0] + shape.thinkTimeMs[1]) / 2) : 1000;
-  return peak * perVuRps * sum(shape);
-}
-
-function sum(shape: { stages: Array<{ durationS: number }> }): number {
-  return shape.stages.reduce((s, x) => s + x.durationS, 0);
-}
-
 function describePlan(plan: ResolvedPlan, parsed: ParsedFlags): string {
   if (plan.findMax) return `--find-max from ${plan.findMax.startRps} req/s, ${plan.findMax.stepDurationS} s steps, SLO p99 ≤ ${plan.findMax.sloP99Ms} ms, errors ≤ ${plan.findMax.maxErrorRate * 100}%`;
   const s = plan.shape!;
   const peak = Math.max(s.startTarget, ...s.stages.map((x) => x.target));
   const what = s.model === 'open' ? `open model up to ${peak} req/s` : `closed model up to ${peak} VUs`;
-  return `${what} for ${sum(s)} s${s.profile ? ` (profile ${s.profile})` : ''}${parsed.maxConnections !== DEFAULTS.maxConnections ? `, max ${parsed.maxConnections} connections` : ''}`;
+  return `${what} for ${totalDurationS(s)} s${s.profile ? ` (profile ${s.profile})` : ''}${parsed.maxConnections !== DEFAULTS.maxConnections ? `, max ${parsed.maxConnections} connections` : ''}`;
 }
 
 function showProgress(progress: Progress, p: ProgressSnapshot): void {

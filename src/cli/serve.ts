@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { runAction } from './action.js';
 import { parseBytes, parseDuration, parseInteger } from './flags.js';
+import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { UsageError } from '../util/errors.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
@@ -177,4 +178,15 @@ export function serveChildArgs(flags: ServeFlags, debug: boolean): string[] {
 export function serveChildLine(ctx: CliContext, line: string): void {
   if (ctx.debug) ctx.stderr.write(`[serve] ${line}\n`);
   else if (line.startsWith('authz-perf serve: note: ')) ctx.stderr.write(`${line}\n`);
+}
+
+/** Starts `authz-perf serve` with these flags as a child process; `nodeOptions` go before the script. */
+export function startServeChild(ctx: CliContext, flags: ServeFlags, nodeOptions: string[] = []): Promise<BundledTarget> {
+  return startBundledTarget({
+    command: process.execPath,
+    args: [...nodeOptions, ...serveChildArgs(flags, ctx.debug)],
+    cwd: ctx.cwd,
+    env: { ...ctx.env, NO_COLOR: '1' },
+    onLine: (line: string) => serveChildLine(ctx, line),
+  });
 }

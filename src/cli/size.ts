@@ -7,7 +7,11 @@ import { argsAfterCommand, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
-import type { Report, SizeReport } from '../report/types.js';
+import type { LoadtestReport, Report, SizeReport } from '../report/types.js';
+import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
+import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
+import { startServeChild } from './serve.js';
+import { runLoadtestSession } from '../load/session.js';
 import { loadReport } from '../report/load.js';
 import { listScenarios, loadScenario } from '../scenario/index.js';
 import { loadPolicySet } from '../engine/index.js';
@@ -178,33 +182,46 @@ function checkAnswerable(section: SizeSection): void {
 const MEASURE = { stepDuration: '2s', maxSteps: 8, scenario: 'abac-cel' } as const;
 
 /**
- * Runs `loadtest --find-max` in this process (the bundled engine in its own child process, as
- * loadtest always starts it) and calibrates from its report. Returns the loadtest's exit code
- * instead when it failed; it has already printed why.
+ * A short `loadtest --find-max` of the bundled engine (in its own child process, as loadtest
+ * starts it) through the load room's front door, then the calibration from its section. Ctrl-C
+ * stops it: exit 130.
  */
-async function measureNow(ctx: CliContext, options: SizeOptions, scenario: string, stepDuration: string): Promise<Calibration | number> {
-  const args = ['loadtest', '--find-max', '--scenario', scenario, '--step-duration', stepDuration, '--max-steps', String(MEASURE.maxSteps)];
-  // autocannon's closed-loop run (one more step) is the point that survives a noisy host best
-  args.push('--json', '--no-report', '--quiet');
-  if (options.p99TargetMs !== undefined) args.push('--slo-p99', `${options.p99TargetMs}ms`);
-  ctx.stderr.write(`size: measuring: authz-perf ${args.filter((a) => a !== '--json' && a !== '--no-report' && a !== '--quiet').join(' ')}\n`);
-  let json = '';
-  const capture = { write: (chunk: string): boolean => ((json += chunk), true) };
-  // imported here: main.js imports this module through commands.ts
-  const { main } = await import('./main.js');
-  const code = await main(['node', 'authz-perf', ...args, ...(ctx.debug ? ['--debug'] : [])], {
-    stdout: capture,
-    stderr: ctx.stderr,
-    cwd: ctx.cwd,
-    env: ctx.env,
-  });
-  // 99: some SLO threshold was crossed, which is what find-max is for; the steps are still good
-  if (code !== 0 && code !== 99) return code;
-  const label = `find-max measured now (scenario ${scenario}, ${stepDuration} steps)`;
-  const calibration = calibrationFromReport(loadReport(json, label), label, {
-    ...(options.cacheHitRate !== undefined ? { cacheHitRate: options.cacheHitRate } : {}),
-  });
-  return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, ${stepDuration} steps`, file: null };
+async function measureNow(ctx: CliContext, options: SizeOptions, scenarioName: string, stepDuration: string): Promise<Calibration | number> {
+  const flags: LoadtestFlags = { findMax: true, scenario: scenarioName, stepDuration, maxSteps: String(MEASURE.maxSteps) };
+  if (options.p99TargetMs !== undefined) flags.sloP99 = `${options.p99TargetMs}ms`;
+  const shown = ['--find-max', '--scenario', scenarioName, '--step-duration', stepDuration, '--max-steps', String(MEASURE.maxSteps), ...(flags.sloP99 ? ['--slo-p99', flags.sloP99] : [])];
+  ctx.stderr.write(`size: measuring: authz-perf loadtest ${shown.join(' ')}\n`);
+  const parsed = parseLoadtestFlags(flags);
+  const scenario = await loadScenario(scenarioName, { cwd: ctx.cwd });
+  const interrupt = watchInterrupt(ctx, 'stopping the measurement');
+  const startedAt = new Date();
+  let killChild: (() => void) | null = null;
+  try {
+    const result = await runLoadtestSession({
+      parsed,
+      scenario,
+      signal: interrupt.signal,
+      startTarget: async () => {
+        const child = await startServeChild(ctx, { scenario: scenarioName, host: '127.0.0.1', port: '0', cache: true });
+        killChild = () => child.kill();
+        process.once('exit', killChild);
+        return { url: child.url, bundled: true, stop: () => child.stop() };
+      },
+    });
+    if (result.interrupted) return EXIT_INTERRUPTED;
+    const report: LoadtestReport = {
+      ...reportEnvelope('loadtest', ['--find-max', ...shown.slice(1)], startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
+      loadtest: result.section,
+    };
+    const label = `find-max measured now (scenario ${scenarioName}, ${stepDuration} steps)`;
+    const calibration = calibrationFromReport(report, label, {
+      ...(options.cacheHitRate !== undefined ? { cacheHitRate: options.cacheHitRate } : {}),
+    });
+    return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, ${stepDuration} steps`, file: null };
+  } finally {
+    interrupt.dispose();
+    if (killChild) process.off('exit', killChild);
+  }
 }
 
 /** Reads a saved report through the report layer's loader (file:line:column errors, schema version check). */
