@@ -33,7 +33,7 @@
 export type * from './types.js';
 export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
 export type { PolicySetOptions, Chain, CompiledPrincipalPolicy, CompiledRolePolicy } from './policy-set.js';
-export { readGlobalsFile, parseGlobals } from './globals.js';
+export { readGlobalsFile, parseGlobals, globalsFromYaml } from './globals.js';
 export { parseJwks, UNVERIFIED_NOTICE } from './aux-data.js';
 export type { JwtOptions } from './aux-data.js';
 export type {
@@ -51,6 +51,7 @@ export type {
 export { createEngine, emptyStageTimes, DEFAULT_CACHE } from './engine.js';
 export type { Engine, EngineOptions, CacheOptions, CacheStats, StageTimes, TraceEntry, CheckTrace, CelStats } from './engine.js';
 export type { Activation } from './cel.js';
+export { celEnvironment } from './cel.js';
 export { parsePolicySource, parsePolicyDocuments, walkExpressions, exprPosition } from './policy-source.js';
 export { startServer, DEFAULT_PORT, DEFAULT_BODY_LIMIT_BYTES } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';

@@ -2,14 +2,12 @@
  * scenario.yaml text → Scenario. Every shape error is an InputError at the offending node's
  * `file:line:column`. The YAML forms are documented in scenarios/README.md.
  */
-import { globalsFromYaml } from '../engine/globals.js';
-import type { Globals } from '../engine/types.js';
+import { globalsFromYaml, type AttrValue, type Globals } from '../engine/index.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { InputError } from '../util/errors.js';
 import { YamlReader } from '../util/yaml-reader.js';
 import { tryParseDurationMs, tryParseDurationRangeMs } from '../util/duration.js';
-import type { AttrValue } from '../engine/types.js';
 import { cumulativeWeights } from './random.js';
 import type { AttrGen, LoadProfile, LoadStage, PrincipalMix, RequestMix, ResourceMix, Scenario, Slo, WeightedRoles } from './types.js';
 
