@@ -22,7 +22,7 @@ import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
 import { LoadShape } from '../load/schedule.js';
 import { startBundledTarget, type BundledTarget } from '../load/target.js';
-import { k6Script } from '../load/k6.js';
+import { k6Script } from '../load/k6-export.js';
 import { locustResultFiles, readK6Report } from './k6-import.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';

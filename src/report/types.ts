@@ -18,7 +18,8 @@ import type { DoctorSection } from '../doctor/types.js';
  *     figures, compact), `policies` and `distributions`.
  */
 export const SCHEMA_VERSION = 2;
-export const TOOL_NAME = 'authz-perf';
+export { TOOL_NAME } from '../util/version.js';
+import type { TOOL_NAME } from '../util/version.js';
 
 export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'verify' | 'doctor';
 
