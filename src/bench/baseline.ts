@@ -7,7 +7,7 @@
  *      two 95% confidence half-widths (moe = mean × rme / 100): the intervals do not overlap.
  * Improvements are the mirror image. Everything else is unchanged.
  */
-import { InputError, UsageError } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import type { BaselineComparison, BaselineTaskComparison, BenchSection, BenchTaskResult } from './types.js';
 import { textPosition } from '../util/text-position.js';
 
