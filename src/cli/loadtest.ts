@@ -18,9 +18,9 @@ import { createProgress, type Progress } from '../util/progress.js';
 import { DEFAULTS, requestPoolSize, resolvePlan, type ParsedFlags, type ResolvedPlan } from '../load/options.js';
 import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
 import { plannedRequests, totalDurationS, warmupRequests } from '../load/plan.js';
-import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
+import { buildRequestSource } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
-import { LoadShape } from '../load/schedule.js';
+import { firstTarget, LoadShape, peakTarget } from '../load/schedule.js';
 import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { k6Script } from '../load/k6-export.js';
 import { locustResultFiles, readK6Report } from './k6-import.js';
@@ -38,7 +38,7 @@ import { scrapeMetrics, serverView } from '../load/prometheus.js';
 import type { LoadtestConfig, LoadtestSection, Threshold } from '../load/types.js';
 import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
-import { readGlobalsFile } from '../engine/index.js';
+import { CHECK_PATH, readGlobalsFile } from '../engine/index.js';
 import { startCerbos } from '../targets/cerbos.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
@@ -220,7 +220,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       const shape = plan.shape!;
       if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} through Locust (master + ${runners.workers} workers) → ${target.bundled ? `bundled engine at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
       if (warmup) {
-        const first = Math.max(shape.startTarget, shape.stages[0]?.target ?? 0);
+        const first = firstTarget(shape);
         if (!flags.quiet) ctx.stderr.write(`warm-up: ramp to ${first} req/s over ${warmup.durationS} s from this process (not recorded)\n`);
         await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: interrupt.signal });
       }
@@ -456,7 +456,7 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
 function describePlan(plan: ResolvedPlan, parsed: ParsedFlags): string {
   if (plan.findMax) return `--find-max from ${plan.findMax.startRps} req/s, ${plan.findMax.stepDurationS} s steps, SLO p99 ≤ ${plan.findMax.sloP99Ms} ms, errors ≤ ${plan.findMax.maxErrorRate * 100}%`;
   const s = plan.shape!;
-  const peak = Math.max(s.startTarget, ...s.stages.map((x) => x.target));
+  const peak = peakTarget(s);
   const what = s.model === 'open' ? `open model up to ${peak} req/s` : `closed model up to ${peak} VUs`;
   return `${what} for ${totalDurationS(s)} s${s.profile ? ` (profile ${s.profile})` : ''}${parsed.maxConnections !== DEFAULTS.maxConnections ? `, max ${parsed.maxConnections} connections` : ''}`;
 }

@@ -56,7 +56,7 @@ export { parsePolicySource, parsePolicyDocuments, walkExpressions, exprPosition 
 export { startServer, DEFAULT_PORT, DEFAULT_BODY_LIMIT_BYTES } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';
 export type { ServerMetrics } from './metrics.js';
-export { toCheckRequest, RequestShapeError } from './request.js';
+export { toCheckRequest, RequestShapeError, CHECK_PATH } from './request.js';
 export { loadTestSuites, parseTestSuite, runTestSuites } from './test-suite.js';
 export type { TestSuite, SuiteTest, TestFailure, TestSuiteResults } from './test-suite.js';
 export type {

@@ -5,7 +5,7 @@
  */
 import { TOOL_NAME, VERSION } from '../util/version.js';
 import type { LoadStage, LoadtestConfig, Threshold } from './types.js';
-import { LoadShape } from './schedule.js';
+import { LoadShape, peakTarget } from './schedule.js';
 
 export interface K6ExportInput {
   config: LoadtestConfig;
@@ -70,7 +70,7 @@ function k6Duration(s: number): string {
 
 export function k6Scenario(c: LoadtestConfig, startTarget: number): Record<string, unknown> {
   const stages = c.stages.map((s: LoadStage) => ({ duration: k6Duration(s.durationS), target: Math.round(s.target) }));
-  const peak = Math.max(startTarget, ...c.stages.map((s) => s.target));
+  const peak = peakTarget({ startTarget, stages: c.stages });
   if (c.model === 'closed') return { executor: 'ramping-vus', startVUs: Math.round(startTarget), stages, gracefulRampDown: '5s' };
   // VUs play the role of our connections: pre-allocate what the peak rate needs at ~20 ms each
   const preAllocatedVUs = Math.max(1, Math.min(c.maxConnections, Math.ceil(peak / 50)));

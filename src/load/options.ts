@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../util/errors.js';
 import { sloThresholds } from './thresholds.js';
+import { firstTarget } from './schedule.js';
 import type { LoadModel, LoadStage, Threshold } from './types.js';
 
 export interface FindMaxPlan {
@@ -89,6 +90,11 @@ export interface ResolvedPlan {
   thresholds: Threshold[];
   seed: number;
   findMax: (FindMaxPlan & { sloP99Ms: number; maxErrorRate: number }) | null;
+}
+
+/** The rate a warm-up ramps to: --find-max's first step, or an open-model run's first target (0: none). */
+export function warmupTargetRps(plan: { findMax: { startRps: number } | null; shape: LoadShapePlan | null }): number {
+  return plan.findMax ? plan.findMax.startRps : plan.shape?.model === 'open' ? firstTarget(plan.shape) : 0;
 }
 
 export function resolvePlan(p: ParsedFlags, scenario: ScenarioPlanInfo): ResolvedPlan {

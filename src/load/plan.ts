@@ -1,13 +1,13 @@
 /** How many requests a loadtest prepares, and the warm-up ramp's own requests. */
-import { DEFAULTS, type ParsedFlags, type ResolvedPlan } from './options.js';
+import { DEFAULTS, warmupTargetRps, type ParsedFlags, type ResolvedPlan } from './options.js';
 import { buildRequestSource } from './request-source.js';
-import { LoadShape } from './schedule.js';
+import { LoadShape, peakTarget } from './schedule.js';
 import { scenarioRequests } from './scenario-requests.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Requests for the warm-up ramp, from another seed, so the run's own requests start uncached. */
 export async function warmupRequests(scenario: Scenario, plan: ResolvedPlan, parsed: ParsedFlags): Promise<{ durationS: number; bodies: Buffer[] } | null> {
-  const first = plan.findMax ? plan.findMax.startRps : plan.shape?.model === 'open' ? Math.max(plan.shape.startTarget, plan.shape.stages[0]?.target ?? 0) : 0;
+  const first = warmupTargetRps(plan);
   if (!(parsed.warmupS > 0) || !(first > 0)) return null;
   const count = Math.min(DEFAULTS.requestPoolMax, Math.ceil((first * parsed.warmupS) / 2) + 1000);
   const { requests } = await scenarioRequests(scenario, count, (plan.seed + 7919) >>> 0, false);
@@ -19,7 +19,7 @@ export function plannedRequests(plan: ResolvedPlan): number {
   const shape = plan.shape!;
   if (shape.model === 'open') return new LoadShape(shape.stages, shape.startTarget).expectedCount;
   // closed: roughly 1,000 requests per VU-second without think time, fewer with it
-  const peak = Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
+  const peak = peakTarget(shape);
   const perVuRps = shape.thinkTimeMs ? 1000 / Math.max(1, (shape.thinkTimeMs[0] + shape.thinkTimeMs[1]) / 2) : 1000;
   return peak * perVuRps * totalDurationS(shape);
 }

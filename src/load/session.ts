@@ -5,7 +5,8 @@
  */
 import { requestPoolSize, resolvePlan, DEFAULTS, type ParsedFlags } from './options.js';
 import { plannedRequests, warmupRequests } from './plan.js';
-import { buildRequestSource, CHECK_PATH } from './request-source.js';
+import { buildRequestSource } from './request-source.js';
+import { CHECK_PATH } from '../engine/index.js';
 import { runLoadtest, type LoadtestRunInput, type LoadtestRunResult } from './run.js';
 import { scenarioRequests } from './scenario-requests.js';
 import type { Scenario } from '../scenario/index.js';
