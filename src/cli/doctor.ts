@@ -12,7 +12,6 @@ import http from 'node:http';
 import https from 'node:https';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
-import { wantsColor } from './context.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { SEED_RANGE, parseDuration, parseInteger, parseLatency, parseRate, parseUrl } from './flags.js';

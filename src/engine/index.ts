@@ -1,5 +1,5 @@
 /**
- * The reference engine — public API used by bench, loadtest, size and analyze-cel.
+ * The reference engine — the public API every other room (bench, load, scenario, targets, cel, cli) imports.
  *
  *   loadPolicySet(dir): Promise<PolicySet>
  *       All .yaml/.yml/.json under dir (recursive; Cerbos `*_test.yaml` suites and `testdata/` skipped).

@@ -18,7 +18,7 @@ interface K6Metric {
  * A k6 end-of-test summary as a loadtest section, with the run's length in ms (the envelope's
  * startedAt is that long before now). Accepts handleSummary's `data` (metrics with
  * `values` and thresholds `{ ok }`) and the legacy `--summary-export` file (flat values,
- * threshold booleans that are true when the threshold FAILED — k6 issue #1498).
+ * threshold booleans that are true when the threshold FAILED, the reverse of handleSummary).
  */
 export function importK6Summary(json: unknown, file: string): { section: LoadtestSection; durationMs: number } {
   if (!isObject(json) || !isObject(json.metrics))

@@ -11,7 +11,7 @@ import { tryParseDurationMs, tryParseDurationRangeMs } from '../util/duration.js
 import { cumulativeWeights } from './random.js';
 import type { AttrGen, LoadProfile, LoadStage, PrincipalMix, RequestMix, ResourceMix, Scenario, Slo, WeightedRoles } from './types.js';
 
-/** The SDD targets used when a scenario has no `slo` block (or leaves a field out). */
+/** The SLO used when a scenario has no `slo` block (or leaves a field out). */
 export const DEFAULT_SLO: Slo = { p50Ms: 5, p95Ms: 15, p99Ms: 50, errorRate: 0.001 };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -357,7 +357,7 @@ function memoryRequest(n: Notes, inputs: SizeInputs, calibration: Calibration, k
   return { requestBytes, limitBytes, breakdown };
 }
 
-/** 9. The published SDD profile for this peak, side by side with ours. */
+/** 9. The reference profile for this peak (SDD constants), side by side with ours. */
 function sddComparison(
   n: Notes,
   inputs: SizeInputs,
