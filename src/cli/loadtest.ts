@@ -20,6 +20,7 @@ import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
 import { plannedRequests, totalDurationS, warmupRequests } from '../load/plan.js';
 import { buildRequestSource } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
+import { baseConfig } from '../load/session.js';
 import { firstTarget, LoadShape, peakTarget } from '../load/schedule.js';
 import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { k6Script } from '../load/k6-export.js';
@@ -151,17 +152,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
   const source = buildRequestSource(requests, expected, pathPrefix + CHECK_PATH);
 
-  const base = (targetUrl: string, bundled: boolean): BaseConfig => ({
-    targetUrl,
-    bundledTarget: bundled,
-    ...(engine === 'cerbos' ? { engine: 'cerbos' as const } : {}),
-    scenario: scenario.name,
-    seed: plan.seed,
-    maxConnections: parsed.maxConnections,
-    timeoutMs: parsed.timeoutMs,
-    requestPoolSize: requests.length,
-    lateThresholdMs: DEFAULTS.lateThresholdMs,
-  });
+  const base = (url: string, bundled: boolean): BaseConfig => baseConfig({ url, bundled }, engine === 'cerbos' ? 'cerbos' : null, scenario.name, plan.seed, parsed, requests.length);
 
   // what an export (k6 script, k6-operator, Locust) carries: the plan for the target it will be run against
   const exportInput = (): Parameters<typeof k6Script>[0] => {

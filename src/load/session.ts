@@ -7,7 +7,7 @@ import { requestPoolSize, resolvePlan, DEFAULTS, type ParsedFlags } from './opti
 import { plannedRequests, warmupRequests } from './plan.js';
 import { buildRequestSource } from './request-source.js';
 import { CHECK_PATH } from '../engine/index.js';
-import { runLoadtest, type LoadtestRunInput, type LoadtestRunResult } from './run.js';
+import { runLoadtest, type BaseConfig, type LoadtestRunInput, type LoadtestRunResult } from './run.js';
 import { scenarioRequests } from './scenario-requests.js';
 import type { Scenario } from '../scenario/index.js';
 
@@ -27,6 +27,28 @@ export interface LoadtestSessionInput extends Pick<LoadtestRunInput, 'signal' | 
   startTarget: () => Promise<StartedTarget>;
 }
 
+/** The run's config fields that do not depend on the load shape. */
+export function baseConfig(
+  target: { url: string; bundled: boolean },
+  engine: 'cerbos' | null,
+  scenario: string,
+  seed: number,
+  parsed: Pick<ParsedFlags, 'maxConnections' | 'timeoutMs'>,
+  requestPoolSize: number,
+): BaseConfig {
+  return {
+    targetUrl: target.url,
+    bundledTarget: target.bundled,
+    ...(engine === 'cerbos' ? { engine } : {}),
+    scenario,
+    seed,
+    maxConnections: parsed.maxConnections,
+    timeoutMs: parsed.timeoutMs,
+    requestPoolSize,
+    lateThresholdMs: DEFAULTS.lateThresholdMs,
+  };
+}
+
 export async function runLoadtestSession(input: LoadtestSessionInput): Promise<LoadtestRunResult & { target: StartedTarget }> {
   const { parsed, scenario } = input;
   const plan = resolvePlan(parsed, scenario);
@@ -37,16 +59,7 @@ export async function runLoadtestSession(input: LoadtestSessionInput): Promise<L
   const target = await input.startTarget();
   try {
     const result = await runLoadtest({
-      base: {
-        targetUrl: target.url,
-        bundledTarget: target.bundled,
-        scenario: scenario.name,
-        seed: plan.seed,
-        maxConnections: parsed.maxConnections,
-        timeoutMs: parsed.timeoutMs,
-        requestPoolSize: requests.length,
-        lateThresholdMs: DEFAULTS.lateThresholdMs,
-      },
+      base: baseConfig(target, null, scenario.name, plan.seed, parsed, requests.length),
       shape: plan.shape,
       findMax: plan.findMax,
       thresholds: plan.thresholds,
