@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { serveChildArgs } from '../cli/serve.js';
-import { CHECK_PATH, compareWithBare, type BareComparison } from './http.js';
+import { compareWithBare, type BareComparison } from './http.js';
+import { CHECK_PATH } from '../engine/index.js';
 
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;

@@ -7,7 +7,7 @@
  *      two 95% confidence half-widths (moe = mean × rme / 100): the intervals do not overlap.
  * Improvements are the mirror image. Everything else is unchanged.
  */
-import { InputError, UsageError } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import type { BaselineComparison, BaselineTaskComparison, BenchSection, BenchTaskResult } from './types.js';
 import { textPosition } from '../util/text-position.js';
 
@@ -20,16 +20,6 @@ export interface BaselineFile {
   startedAt: string;
   environment?: { gitSha?: string | null };
   bench: Pick<BenchSection, 'scenarios'>;
-}
-
-/** Parses `10%`, `10`, `2.5%` into a percentage; rejects anything else. */
-export function parseMaxRegression(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
-  const value = m ? Number(m[1]) : NaN;
-  if (!Number.isFinite(value) || value < 0 || value > 1000) {
-    throw new UsageError(`--max-regression: expected a percentage such as 10% (0-1000), got '${text}'`);
-  }
-  return value;
 }
 
 /** Validates a parsed JSON value as a baseline; `file` is used in error messages. */

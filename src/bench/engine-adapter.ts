@@ -17,8 +17,8 @@ import {
   type EngineOptions,
   type PolicySet,
   type StageTimes,
+  celEnvironment,
 } from '../engine/index.js';
-import { celEnvironment } from '../engine/cel.js';
 import { createRequestStream, listScenarios, loadScenario, takeRequests } from '../scenario/index.js';
 import { expressionsFromPolicy } from '../cel/sources.js';
 import type { ExpressionInput } from '../cel/analyze.js';

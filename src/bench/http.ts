@@ -5,8 +5,7 @@
 import { Client } from 'undici';
 import type { TaskDef } from './runner.js';
 import type { HttpBaseline } from './types.js';
-
-export const CHECK_PATH = '/api/check/resources';
+import { CHECK_PATH } from '../engine/index.js';
 
 export interface HttpRoundTrip {
   task: TaskDef;

@@ -1,6 +1,5 @@
 /** Settings of one bench run, resolved from flags (defaults for normal and --quick runs). */
 import { UsageError } from '../util/errors.js';
-import { tryParseDurationMs } from '../util/duration.js';
 import type { BenchSettings } from './types.js';
 
 /** The run's settings as the report records them, plus what only the running process needs. */
@@ -24,17 +23,6 @@ export interface BenchRunOptions extends BenchSettings {
 
 export const DEFAULTS = { timeMs: 1000, iterations: 64, warmupMs: 250, warmupIterations: 16, requests: 256, stageSamples: 5000 } as const;
 export const QUICK = { timeMs: 150, iterations: 16, warmupMs: 30, warmupIterations: 8, requests: 128, stageSamples: 1000 } as const;
-
-/** `500`, `500ms`, `2s` → ms. A bare number is milliseconds here (the flag says MS). */
-export function parseTimeFlag(text: string, flag: string, allowZero: boolean): number {
-  const trimmed = text.trim();
-  if (allowZero && (trimmed === 'off' || trimmed === 'none')) return 0;
-  const ms = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : tryParseDurationMs(trimmed);
-  if (ms === null || !Number.isFinite(ms) || ms < 0 || (!allowZero && ms === 0) || ms > 3_600_000) {
-    throw new UsageError(`${flag}: expected milliseconds or a duration such as 500, 500ms, 2s${allowZero ? ' (or off)' : ''}, got '${text}'`);
-  }
-  return ms;
-}
 
 /** Test hook `TASK_ID:NANOSECONDS`, e.g. `check-uncached:200000`. */
 export function parseSlowTask(text: string): { id: string; extraNs: number } {

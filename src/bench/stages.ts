@@ -1,6 +1,6 @@
 /**
- * Stage breakdown: per-check stage timings (ns) summarised beside the performance SDD's
- * request budget (p99 allowances per stage, out of a 50 ms end-to-end p99 budget).
+ * Stage breakdown: per-check stage timings (ns) summarised beside a fixed request budget: p99
+ * allowances per stage out of a 50 ms end-to-end p99 (reports label it "SDD budget").
  */
 import type { StageBreakdown, StageName, StageRow } from './types.js';
 

@@ -1,6 +1,6 @@
 /**
  * The `bench` section of a report: per scenario, the measured tasks, the engine overhead ratio,
- * the stage breakdown beside the SDD budget, memory, and optionally the CEL engine comparison;
+ * the stage breakdown beside the fixed per-stage p99 budget, memory, and optionally the CEL engine comparison;
  * plus the baseline verdicts when `--baseline` was given.
  *
  * Field names of BenchSection.scenarios, BenchScenarioResult.{scenario,tasks,overheadRatio,memory}
@@ -52,7 +52,7 @@ export interface OverheadRatio {
   /** CEL evaluations the engine performed for the whole set (from traceCheck) */
   evaluations: number;
   evaluationsPerCheck: number;
-  /** the goal from issue 4: ratio ≤ 1.5 */
+  /** the ratio the engine's overhead beyond CEL should stay within: ≤ 1.5 */
   goal: number;
 }
 
@@ -62,7 +62,7 @@ export type StageName = 'parse' | 'cacheLookup' | 'policyLookup' | 'celEval' | '
 export interface StageRow {
   stage: StageName;
   label: string;
-  /** the performance SDD's allowance for this stage at p99, in ms */
+  /** this stage's p99 allowance in the fixed budget (SDD_STAGE_BUDGET), in ms */
   budgetMs: number;
   /** budgetMs as a share of the stages' summed budget (25 ms), 0..1 */
   budgetShare: number;
@@ -77,7 +77,7 @@ export interface StageRow {
 export interface StageBreakdown {
   /** checks measured in the stage pass (cache off, so every stage runs) */
   sampledChecks: number;
-  /** SDD end-to-end p99 budget (50 ms) */
+  /** the budget's end-to-end p99 (50 ms) */
   totalBudgetMs: number;
   stages: StageRow[];
   /** sum of stage means */

@@ -10,7 +10,7 @@ import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { CelAnalysisReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
-import { parseIntegerFlag } from './integer-flag.js';
+import { SEED_RANGE, parseCount, repeatable } from './flags.js';
 import { DEFAULT_ASSUMED_SIZE, DEFAULT_BUDGET_UNITS, type AnalyzeOptions } from '../cel/analyze.js';
 import { parseSizeHints } from '../cel/paths.js';
 import { runAnalyzeCel } from '../cel/command.js';
@@ -33,15 +33,14 @@ export interface AnalyzeCelIo {
   readStdin(): Promise<string>;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('analyze-cel')
     .description('static cost (cel-go estimator), complexity and rewrite advice for CEL conditions and Cerbos policies')
     .argument('[inputs...]', 'expression files (one per line), Cerbos policy files (.yaml/.yml/.json), directories, or - for stdin')
-    .option('--expr <cel>', 'analyse this expression (repeatable)', collect, [])
-    .option('--size-hint <path=n>', 'bound a list/map/string size, e.g. R.attr.tags=100 (repeatable)', collect, [])
+    .option('--expr <cel>', 'analyse this expression (repeatable)', repeatable, [])
+    .option('--size-hint <path=n>', 'bound a list/map/string size, e.g. R.attr.tags=100 (repeatable)', repeatable, [])
     .option('--budget <units>', `cost budget per expression (default ${DEFAULT_BUDGET_UNITS}, the Kubernetes per-call limit); given explicitly it is a gate: exit 1 when any max cost exceeds it or is unbounded`)
     .option('--fail-over <units>', 'exit 1 when any expression\'s max cost exceeds this (or is unbounded)')
     .option('--assumed-size <n>', `size assumed for unbounded values when ranking (default ${DEFAULT_ASSUMED_SIZE})`)
@@ -58,10 +57,17 @@ export function register(program: Command, ctx: CliContext): void {
   );
 }
 
-/** An optional integer flag: its value, or `fallback` when not given. */
-function integerFlag(flag: string, raw: string | undefined, fallback: number, min: number): number {
-  return raw === undefined ? fallback : parseIntegerFlag(flag, raw, { min });
+/** An optional count flag (SI suffixes allowed): its value, or `fallback` when not given. */
+function integerFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  return raw === undefined ? fallback : parseCount(flag, raw, { min, max });
 }
+
+/**
+ * Largest accepted values. --corpus: each generated expression keeps its source, AST and figures
+ * until the report is written (about 15 KB each at the peak), so 1M stays within a default heap;
+ * --list-size: the lists built for --measure inputs hold this many elements per attribute.
+ */
+const ANALYZE_LIMITS = { units: 1e15, assumedSize: 1e9, listSize: 100_000, corpus: 1_000_000 } as const;
 
 /** The command body, with stdin injectable for tests. Resolves to the exit code. */
 export async function analyzeCelCommand(
@@ -74,14 +80,14 @@ export async function analyzeCelCommand(
   const startedAt = new Date();
   const options: AnalyzeOptions = {
     sizeHints: parseSizeHints(flags.sizeHint ?? []),
-    budgetUnits: integerFlag('--budget', flags.budget, DEFAULT_BUDGET_UNITS, 1),
-    assumedSize: integerFlag('--assumed-size', flags.assumedSize, DEFAULT_ASSUMED_SIZE, 1),
+    budgetUnits: integerFlag('--budget', flags.budget, DEFAULT_BUDGET_UNITS, 1, ANALYZE_LIMITS.units),
+    assumedSize: integerFlag('--assumed-size', flags.assumedSize, DEFAULT_ASSUMED_SIZE, 1, ANALYZE_LIMITS.assumedSize),
   };
-  const failOverUnits = flags.failOver === undefined ? null : integerFlag('--fail-over', flags.failOver, 0, 0);
-  const seed = integerFlag('--seed', flags.seed, 1, 0);
-  const listSize = integerFlag('--list-size', flags.listSize, 20, 0);
+  const failOverUnits = flags.failOver === undefined ? null : integerFlag('--fail-over', flags.failOver, 0, 0, ANALYZE_LIMITS.units);
+  const seed = integerFlag('--seed', flags.seed, 1, SEED_RANGE.min, SEED_RANGE.max);
+  const listSize = integerFlag('--list-size', flags.listSize, 20, 0, ANALYZE_LIMITS.listSize);
   if (flags.input && !flags.measure) throw new UsageError('--input: only used with --measure');
-  const corpusSize = flags.corpus === undefined ? null : integerFlag('--corpus', flags.corpus, 0, 1);
+  const corpusSize = flags.corpus === undefined ? null : integerFlag('--corpus', flags.corpus, 0, 1, ANALYZE_LIMITS.corpus);
   if (inputs.length === 0 && (flags.expr ?? []).length === 0 && corpusSize === null) {
     throw new UsageError('analyze-cel: give at least one FILE, DIR or - (stdin), or --expr \'CEL\', or --corpus N');
   }

@@ -14,9 +14,10 @@ import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { BenchReport } from '../report/types.js';
 import { InputError, UsageError } from '../util/errors.js';
-import { DEFAULTS, QUICK, parseSlowTask, parseTimeFlag, type BenchRunOptions } from '../bench/options.js';
-import { parseIntegerFlag } from './integer-flag.js';
-import { compareWithBaseline, parseBaseline, parseMaxRegression } from '../bench/baseline.js';
+import { DEFAULTS, QUICK, parseSlowTask, type BenchRunOptions } from '../bench/options.js';
+import { SEED_RANGE, parseInteger, parseMilliseconds, parsePercent, repeatableList } from './flags.js';
+import { compareWithBaseline, parseBaseline } from '../bench/baseline.js';
+import { loadReport } from '../report/load.js';
 import { runBenchSuite, availableScenarios } from '../bench/suite.js';
 import { policyTestWarnings } from './test.js';
 
@@ -42,12 +43,11 @@ interface BenchFlags extends ReportOutputOptions {
   list?: boolean;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').filter(Boolean)];
 
 export function register(program: Command, ctx: CliContext): void {
   const cmd = new Command('bench')
     .description('benchmark the reference engine per scenario: checks (cached/uncached), each CEL condition, load+compile, engine overhead ratio, stage breakdown, memory')
-    .option('--scenario <name>', 'bundled scenario or scenario folder (repeatable or comma-separated; default: all bundled)', collect)
+    .option('--scenario <name>', 'bundled scenario or scenario folder (repeatable or comma-separated; default: all bundled)', repeatableList)
     .option('--time <ms>', `time budget per task (ms or duration; default ${DEFAULTS.timeMs}, --quick ${QUICK.timeMs})`)
     .option('--iterations <n>', `minimum iterations per task (default ${DEFAULTS.iterations}, --quick ${QUICK.iterations})`)
     .option('--warmup <ms>', `warmup time per task, or off (default ${DEFAULTS.warmupMs}, --quick ${QUICK.warmupMs})`)
@@ -82,7 +82,7 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
     if (!flags.http) throw new UsageError('--engine cerbos: applies to the --http round trip; add --http');
     options.httpTarget = await cerbosHttpTarget(ctx, options.scenarios, options.lenientScopes === true);
   }
-  const maxRegression = parseMaxRegression(flags.maxRegression);
+  const maxRegression = parsePercent('--max-regression', flags.maxRegression, 1000);
   // Read the baseline before measuring: a bad file should fail in a second, not after the run.
   let baseline: { file: string; data: ReturnType<typeof parseBaseline> } | null = null;
   if (flags.baseline) {
@@ -93,7 +93,9 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
     } catch (err) {
       throw new InputError(`cannot read baseline: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: flags.baseline });
     }
-    baseline = { file: flags.baseline, data: parseBaseline(text, flags.baseline) };
+    const data = parseBaseline(text, flags.baseline);
+    loadReport(text, flags.baseline); // the schema check `report` applies (schemaVersion, shape)
+    baseline = { file: flags.baseline, data };
   }
 
   const warnings: string[] = [];
@@ -134,6 +136,9 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
 }
 
 
+/** Largest --time / --warmup per task. */
+const BENCH_TIME_MAX_MS = 3_600_000;
+
 function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Omit<BenchRunOptions, 'onProgress' | 'signal'> {
   const preset = flags.quick ? QUICK : DEFAULTS;
   // A bundled name, or a folder with a scenario.yaml (made absolute: the memory probe runs in a child).
@@ -147,18 +152,18 @@ function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Om
     throw new UsageError(`--scenario: unknown scenario '${s}' (bundled: ${known.join(', ') || 'none'}; or a folder with scenario.yaml)`);
   });
   if (scenarios.length === 0) throw new UsageError('--scenario: no bundled scenarios found');
-  const warmupMs = flags.warmup !== undefined ? parseTimeFlag(flags.warmup, '--warmup', true) : preset.warmupMs;
+  const warmupMs = flags.warmup !== undefined ? parseMilliseconds('--warmup', flags.warmup, { maxMs: BENCH_TIME_MAX_MS, allowZero: true, allowOff: true }) : preset.warmupMs;
   const options: Omit<BenchRunOptions, 'onProgress' | 'signal'> = {
     scenarios,
-    timeMs: flags.time !== undefined ? parseTimeFlag(flags.time, '--time', false) : preset.timeMs,
-    iterations: flags.iterations !== undefined ? parseIntegerFlag('--iterations', flags.iterations, { min: 1, max: 10_000_000 }) : preset.iterations,
+    timeMs: flags.time !== undefined ? parseMilliseconds('--time', flags.time, { maxMs: BENCH_TIME_MAX_MS }) : preset.timeMs,
+    iterations: flags.iterations !== undefined ? parseInteger('--iterations', flags.iterations, { min: 1, max: 10_000_000 }) : preset.iterations,
     warmupMs,
     warmupIterations: warmupMs === 0 ? 0 : preset.warmupIterations,
     quick: Boolean(flags.quick),
     http: Boolean(flags.http),
     celEngines: Boolean(flags.celEngines),
-    seed: parseIntegerFlag('--seed', flags.seed ?? '1', { min: 0, max: 2 ** 31 - 1 }),
-    requests: flags.requests !== undefined ? parseIntegerFlag('--requests', flags.requests, { min: 1, max: 100_000 }) : preset.requests,
+    seed: parseInteger('--seed', flags.seed ?? '1', SEED_RANGE),
+    requests: flags.requests !== undefined ? parseInteger('--requests', flags.requests, { min: 1, max: 100_000 }) : preset.requests,
     stageSamples: preset.stageSamples,
     memory: flags.memory ?? !flags.quick,
   };

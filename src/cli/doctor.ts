@@ -12,19 +12,16 @@ import http from 'node:http';
 import https from 'node:https';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
-import { wantsColor } from './context.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
-import { parseIntegerFlag } from './integer-flag.js';
-import { SERVE_CACHE_SIZE_MAX, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
+import { SEED_RANGE, parseDuration, parseInteger, parseLatency, parseRate, parseUrl } from './flags.js';
+import { LOADTEST_LIMITS } from './loadtest-flags.js';
+import { SERVE_CACHE_SIZE_MAX, SERVE_CACHE_TTL_MAX_MS, startServeChild, type ServeFlags } from './serve.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { DoctorReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
-import { parseDurationMs } from '../util/duration.js';
-import { parseLatencyMs, parsePositiveRate } from '../sizing/parse.js';
-import { parseUrl } from '../load/options.js';
-import { startBundledTarget, type BundledTarget } from '../load/target.js';
+import type { BundledTarget } from '../load/target.js';
 import { sleep } from '../load/run-types.js';
 import { loadScenario } from '../scenario/index.js';
 import type { Scenario } from '../scenario/index.js';
@@ -103,34 +100,34 @@ interface Plan {
 }
 
 function parseFlags(flags: CliFlags, cwd: string): Plan {
-  const targetUrl = flags.target !== undefined ? parseUrl(flags.target, '--target') : null;
+  const targetUrl = flags.target !== undefined ? parseUrl('--target', flags.target) : null;
   const bundled = targetUrl === null;
   if (!bundled) {
     for (const [flag, v] of [['--cache-size', flags.cacheSize], ['--cache-ttl', flags.cacheTtl], ['--max-old-space-size', flags.maxOldSpaceSize], ['--heap-snapshot', flags.heapSnapshot], ['--no-cache', flags.cache === false ? true : undefined]] as const)
       if (v !== undefined) throw new UsageError(`${flag} configures the bundled engine; it does not apply with --target`);
   } else if (flags.scenario === undefined) throw new UsageError('doctor needs --target URL (a running engine) or --scenario NAME (start the bundled engine with its policies)');
   if (flags.cache === false && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) throw new UsageError('--cache-size / --cache-ttl: cannot be combined with --no-cache');
-  if (flags.cacheSize !== undefined) parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
-  if (flags.cacheTtl !== undefined) parseDurationMs(flags.cacheTtl, '--cache-ttl');
-  const rps = flags.load !== undefined ? parsePositiveRate(flags.load, '--load') : null;
+  if (flags.cacheSize !== undefined) parseInteger('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
+  if (flags.cacheTtl !== undefined) parseDuration('--cache-ttl', flags.cacheTtl, { maxMs: SERVE_CACHE_TTL_MAX_MS, allowZero: true });
+  const rps = flags.load !== undefined ? parseRate('--load', flags.load, LOADTEST_LIMITS.rps) : null;
   if (rps !== null && flags.scenario === undefined) throw new UsageError('--load: needs --scenario NAME (the requests to send)');
   if (flags.requestPool !== undefined && rps === null) throw new UsageError('--request-pool applies with --load only');
-  const windowMs = flags.duration !== undefined ? parseDurationMs(flags.duration, '--duration') : DEFAULT_DURATION_S * 1000;
+  const windowMs = flags.duration !== undefined ? parseDuration('--duration', flags.duration, { maxMs: LOADTEST_LIMITS.durationMs, allowZero: true }) : DEFAULT_DURATION_S * 1000;
   if (!(windowMs >= 1000)) throw new UsageError(`--duration: at least 1s (got '${flags.duration}')`);
   if (flags.databaseUrl !== undefined) validateDatabaseUrl(flags.databaseUrl);
-  const intervalMs = flags.interval !== undefined ? parseDurationMs(flags.interval, '--interval') : undefined;
+  const intervalMs = flags.interval !== undefined ? parseDuration('--interval', flags.interval, { maxMs: 3_600_000, allowZero: true }) : undefined;
   if (intervalMs !== undefined && !(intervalMs >= 100)) throw new UsageError(`--interval: at least 100ms (got '${flags.interval}')`);
   return {
     targetUrl,
-    metricsUrl: flags.metricsUrl !== undefined ? parseUrl(flags.metricsUrl, '--metrics-url') : null,
+    metricsUrl: flags.metricsUrl !== undefined ? parseUrl('--metrics-url', flags.metricsUrl) : null,
     windowS: windowMs / 1000,
     intervalS: intervalMs === undefined ? undefined : intervalMs / 1000,
     rps,
-    requestPool: flags.requestPool !== undefined ? parseIntegerFlag('--request-pool', flags.requestPool, { min: 1, max: 1_000_000 }) : undefined,
-    seed: flags.seed !== undefined ? parseIntegerFlag('--seed', flags.seed, { min: 0, max: 2 ** 32 - 1 }) : undefined,
-    sloP99Ms: flags.sloP99 !== undefined ? parseLatencyMs(flags.sloP99, '--slo-p99') : null,
+    requestPool: flags.requestPool !== undefined ? parseInteger('--request-pool', flags.requestPool, { min: 1, max: LOADTEST_LIMITS.requestPool }) : undefined,
+    seed: flags.seed !== undefined ? parseInteger('--seed', flags.seed, SEED_RANGE) : undefined,
+    sloP99Ms: flags.sloP99 !== undefined ? parseLatency('--slo-p99', flags.sloP99, LOADTEST_LIMITS.timeoutMs) : null,
     emits: parseEmits(flags.emit),
-    maxOldSpaceMiB: flags.maxOldSpaceSize !== undefined ? parseIntegerFlag('--max-old-space-size', flags.maxOldSpaceSize, { min: 16, max: 1_048_576 }) : null,
+    maxOldSpaceMiB: flags.maxOldSpaceSize !== undefined ? parseInteger('--max-old-space-size', flags.maxOldSpaceSize, { min: 16, max: 1_048_576 }) : null,
     heapSnapshotDir: flags.heapSnapshot !== undefined ? path.resolve(cwd, flags.heapSnapshot) : null,
   };
 }
@@ -199,7 +196,7 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
       if (plan.heapSnapshotDir) await mkdir(plan.heapSnapshotDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
         throw new UsageError(`--heap-snapshot: cannot create ${plan.heapSnapshotDir} (${err.code ?? err.message})`);
       });
-      const started = await startServeChild(ctx, flags, scenario!, plan.maxOldSpaceMiB, plan.heapSnapshotDir);
+      const started = await startBundledEngine(ctx, flags, scenario!, plan.maxOldSpaceMiB, plan.heapSnapshotDir);
       child = started;
       killChild = () => started.kill();
       process.once('exit', killChild);
@@ -287,7 +284,7 @@ async function takeHeapSnapshot(child: BundledTarget, dir: string): Promise<stri
   return null;
 }
 
-async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null, heapSnapshotDir: string | null): Promise<BundledTarget> {
+async function startBundledEngine(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null, heapSnapshotDir: string | null): Promise<BundledTarget> {
   const serveFlags: ServeFlags = {
     scenario: scenario.dir ?? flags.scenario!,
     host: '127.0.0.1',
@@ -296,17 +293,10 @@ async function startServeChild(ctx: CliContext, flags: CliFlags, scenario: Scena
     ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
     ...(flags.cacheTtl !== undefined ? { cacheTtl: flags.cacheTtl } : {}),
   };
-  return startBundledTarget({
-    command: process.execPath,
-    args: [
-      ...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []),
-      ...(heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
-      ...serveChildArgs(serveFlags, ctx.debug),
-    ],
-    cwd: ctx.cwd,
-    env: { ...ctx.env, NO_COLOR: '1' },
-    onLine: (line: string) => serveChildLine(ctx, line),
-  });
+  return startServeChild(ctx, serveFlags, [
+    ...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []),
+    ...(heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
+  ]);
 }
 
 function isLoopback(url: string): boolean {

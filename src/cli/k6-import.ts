@@ -7,25 +7,31 @@ import path from 'node:path';
 import type { CliContext } from './context.js';
 import { readInputFile } from './action.js';
 import type { LoadtestReport } from '../report/types.js';
-import { reportEnvelope } from '../report/build.js';
+import { importedLoadtestReport } from '../report/build.js';
 import { InputError } from '../util/errors.js';
-import { importK6Summary } from '../load/k6.js';
+import { importK6Summary } from '../load/k6-import.js';
 import { isAuthzPerfK6Summary, k6SummariesIn, mergeK6Summaries } from '../load/k6-operator.js';
 import { LOCUST_RESULT_PATTERN } from '../load/locust/locustfile.js';
 import { mergeLocustResults, type LocustResultFile } from '../load/locust/merge.js';
 import type { LoadtestSection } from '../load/types.js';
-import type { Environment } from '../report/types.js';
 
 /** A k6 end-of-test JSON summary file as a loadtest report (also for `report --import-k6`). */
 export async function readK6Report(ctx: CliContext, file: string): Promise<LoadtestReport> {
-  const text = await readK6Text(ctx, file);
-  let json: unknown;
+  return k6SummaryReport(parseK6Json(await readK6Text(ctx, file), file), file);
+}
+
+/** One k6 end-of-test summary as a loadtest report; it ended `now`. */
+export function k6SummaryReport(json: unknown, file: string, now: Date = new Date(), args = ['--import-k6', file]): LoadtestReport {
+  const { section, durationMs } = importK6Summary(json, file);
+  return importedLoadtestReport(section, args, 'k6 run', new Date(now.getTime() - durationMs), now);
+}
+
+function parseK6Json(text: string, file: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new InputError(`--import-k6: not valid JSON (${(err as Error).message.split('\n')[0]})`, { file });
   }
-  return importK6Summary(json, file);
 }
 
 async function readK6Text(ctx: CliContext, file: string): Promise<string> {
@@ -47,13 +53,8 @@ export async function readK6Reports(ctx: CliContext, files: readonly string[], a
     const text = await readK6Text(ctx, files[0]!);
     const trimmed = text.trimStart();
     if (trimmed.startsWith('{')) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw new InputError(`--import-k6: not valid JSON (${(err as Error).message.split('\n')[0]})`, { file: files[0]! });
-      }
-      if (!isAuthzPerfK6Summary(json)) return { ...importK6Summary(json, files[0]!), args };
+      const json = parseK6Json(text, files[0]!);
+      if (!isAuthzPerfK6Summary(json)) return k6SummaryReport(json, files[0]!, new Date(), args);
     }
   }
   const summaries: Array<{ file: string; json: unknown }> = [];
@@ -92,15 +93,5 @@ export async function locustResultFiles(ctx: CliContext, dir: string): Promise<L
 
 /** A merged section with an envelope; the environment is the runners', which we do not know. */
 export function importedReport(section: LoadtestSection, args: string[], tool = section.importedFrom ?? 'external', now: Date = new Date()): LoadtestReport {
-  const environment: Environment = {
-    cpuModel: `unknown (${section.runners?.length ?? 1} ${tool} runners)`,
-    cores: 0,
-    totalMemoryBytes: 0,
-    nodeVersion: '',
-    os: 'unknown',
-    gitSha: null,
-    loadGeneratorSharedHost: null,
-  };
-  const started = new Date(now.getTime() - section.durationS * 1000);
-  return { ...reportEnvelope('loadtest', args, started, now, environment), loadtest: section };
+  return importedLoadtestReport(section, args, `${section.runners?.length ?? 1} ${tool} runners`, new Date(now.getTime() - section.durationS * 1000), now);
 }

@@ -16,14 +16,16 @@ import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
 import { createProgress, type Progress } from '../util/progress.js';
-import { DEFAULTS, parseLoadtestFlags, resolvePlan, type LoadtestFlags, type ParsedFlags } from '../load/options.js';
+import { DEFAULTS, resolvePlan, type ParsedFlags } from '../load/options.js';
+import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
 import { describePlan, plannedDurationS as sum, poolSizeFor, warmupRequests } from '../load/plan.js';
-import { buildRequestSource, CHECK_PATH } from '../load/request-source.js';
+import { buildRequestSource } from '../load/request-source.js';
 import { runLoadtest, type BaseConfig } from '../load/run.js';
-import { LoadShape } from '../load/schedule.js';
+import { baseConfig } from '../load/session.js';
+import { firstTarget, LoadShape, peakTarget } from '../load/schedule.js';
 import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { preflightTarget } from '../load/preflight.js';
-import { k6Script } from '../load/k6.js';
+import { k6Script } from '../load/k6-export.js';
 import { locustResultFiles, readK6Report } from './k6-import.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -39,7 +41,7 @@ import { scrapeMetrics, serverView } from '../load/prometheus.js';
 import type { LoadtestConfig, LoadtestSection, Threshold } from '../load/types.js';
 import { KNOWN_METRICS } from '../load/thresholds.js';
 import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
-import { readGlobalsFile } from '../engine/index.js';
+import { CHECK_PATH, readGlobalsFile } from '../engine/index.js';
 import { startCerbos } from '../targets/cerbos.js';
 import { checkGrpcFlags, grpcListenLine, grpcTarget, type StartedTarget } from './loadtest-grpc.js';
 import { grpcConnector } from '../load/grpc-sender.js';
@@ -50,7 +52,7 @@ import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep } from '../load/types.js';
 import type { FindMaxProgress } from '../load/find-max.js';
 import { SERVE_CACHE_SIZE_MAX, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
-import { parseIntegerFlag } from './integer-flag.js';
+import { parseInteger, repeatable } from './flags.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
@@ -85,8 +87,6 @@ interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
 export function register(program: Command, ctx: CliContext): void {
   const cmd = new Command('loadtest')
     .description('load test the bundled engine (or --target URL): open model with corrected latency, closed VU model, --find-max, thresholds')
@@ -101,7 +101,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--stages <list>', "load shape DURATION:TARGET,... e.g. '30s:100,1m:500,30s:0' (rate, or VUs with --model closed)")
     .option('--profile <name>', "the scenario's load profile: normal, peak, stress, soak, spike")
     .option('--think-time <range>', 'closed model: pause after each response, e.g. 100ms..500ms')
-    .option('--threshold <expr>', `fail (exit 99) unless it holds, repeatable: 'p99<50ms', 'error_rate<0.1%', 'rps>=4900' (metrics: ${KNOWN_METRICS})`, collect)
+    .option('--threshold <expr>', `fail (exit 99) unless it holds, repeatable: 'p99<50ms', 'error_rate<0.1%', 'rps>=4900' (metrics: ${KNOWN_METRICS})`, repeatable)
     .option('--no-slo', "do not apply the scenario's SLO block as thresholds")
     .option('--find-max', 'step the rate up until the SLO (p99 or error rate) breaks; report the highest rate that held')
     .option('--start-rps <n>', `--find-max: first step (default ${DEFAULTS.findMaxStartRps})`)
@@ -152,7 +152,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const parsed = parseLoadtestFlags(recordedTiming ? { ...flags, rps: '1' } : flags);
   if (recordedTiming) parsed.rps = null;
   // checked here with serve's parser and bounds, so a bad value fails before the serve child starts
-  if (flags.cacheSize !== undefined) parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
+  if (flags.cacheSize !== undefined) parseInteger('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
   const engine = flags.engine ?? 'reference';
   if (engine !== 'reference' && engine !== 'cerbos') throw new UsageError(`--engine: expected reference or cerbos, got '${engine}'`);
   if (engine === 'cerbos' && (parsed.targetUrl || flags.inProcess)) throw new UsageError('--engine: cerbos starts the Cerbos PDP itself; it does not combine with --target or --in-process');
@@ -182,17 +182,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
   const source = buildRequestSource(requests, expected, pathPrefix + CHECK_PATH);
 
-  const base = (targetUrl: string, bundled: boolean): BaseConfig => ({
-    targetUrl,
-    bundledTarget: bundled,
-    ...(engine === 'cerbos' ? { engine: 'cerbos' as const } : {}),
-    scenario: scenario.name,
-    seed: plan.seed,
-    maxConnections: parsed.maxConnections,
-    timeoutMs: parsed.timeoutMs,
-    requestPoolSize: requests.length,
-    lateThresholdMs: DEFAULTS.lateThresholdMs,
-  });
+  const base = (url: string, bundled: boolean): BaseConfig => baseConfig({ url, bundled }, engine === 'cerbos' ? 'cerbos' : null, scenario.name, plan.seed, parsed, requests.length);
 
   // what an export (k6 script, k6-operator, Locust) carries: the plan for the target it will be run against
   const exportInput = (): Parameters<typeof k6Script>[0] => {
@@ -252,7 +242,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       const shape = plan.shape!;
       if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} through Locust (master + ${runners.workers} workers) → ${target.bundled ? `bundled engine at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
       if (warmup) {
-        const first = Math.max(shape.startTarget, shape.stages[0]?.target ?? 0);
+        const first = firstTarget(shape);
         if (!flags.quiet) ctx.stderr.write(`warm-up: ramp to ${first} req/s over ${warmup.durationS} s from this process (not recorded)\n`);
         await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: interrupt.signal });
       }
@@ -402,14 +392,14 @@ function parseRunnerFlags(flags: CliFlags, parsed: ParsedFlags, envPath: string)
     exportTo = { runner, dir };
   }
   if (flags.parallelism !== undefined && exportTo?.runner !== 'k6') throw new UsageError('--parallelism applies to --export k6 only');
-  const parallelism = flags.parallelism !== undefined ? parseIntegerFlag('--parallelism', flags.parallelism, { min: 1, max: 10_000 }) : 1;
+  const parallelism = flags.parallelism !== undefined ? parseInteger('--parallelism', flags.parallelism, { min: 1, max: 10_000 }) : 1;
   const locust = flags.runner === 'locust';
   if (flags.workers !== undefined && !locust) throw new UsageError('--workers applies to --runner locust only');
   if (!locust) return { exportTo, parallelism, workers: null, locust: null };
   if (exportTo || flags.exportK6 !== undefined) throw new UsageError('--runner locust runs the test; --export / --export-k6 only write it: give one');
   if (parsed.findMax) throw new UsageError('--runner locust runs a fixed load shape; --find-max runs in this process only');
   if (parsed.model === 'closed') throw new UsageError('--runner locust runs the open model (--rps, --stages, an arrival-rate --profile)');
-  const workers = flags.workers !== undefined ? parseIntegerFlag('--workers', flags.workers, { min: 1, max: LOCUST_MAX_WORKERS }) : LOCUST_DEFAULT_WORKERS;
+  const workers = flags.workers !== undefined ? parseInteger('--workers', flags.workers, { min: 1, max: LOCUST_MAX_WORKERS }) : LOCUST_DEFAULT_WORKERS;
   const command = findOnPath('locust', envPath);
   if (!command) throw new UsageError('--runner locust: Locust is not installed (no `locust` on PATH); on Debian: apt-get install -y python3-locust');
   return { exportTo, parallelism, workers, locust: command };

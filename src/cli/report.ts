@@ -19,6 +19,7 @@ import { REPORT_FORMATS, renderReport, reportHeadlines, type ReportFormat } from
 import { assertSameCommand, compareReports, DEFAULT_THRESHOLD_PERCENT } from '../report/compare.js';
 import { renderComparison } from '../report/render-compare.js';
 import { readK6Reports, readLocustReport } from './k6-import.js';
+import { parsePercent } from './flags.js';
 
 interface ReportFlags {
   format?: string;
@@ -48,11 +49,7 @@ export function parseFormat(value: string | undefined, json: boolean | undefined
 
 export function parseThreshold(value: string | undefined): number {
   if (value === undefined) return DEFAULT_THRESHOLD_PERCENT;
-  const n = Number(value.replace(/%$/, ''));
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1000) {
-    throw new UsageError(`--threshold must be a percentage between 0 and 1000, e.g. 2 or 2% (got '${value}')`);
-  }
-  return n;
+  return parsePercent('--threshold', value, 1000);
 }
 
 /** Loads the named files (`-` = stdin, at most once); stdin is injectable for tests. */

@@ -8,12 +8,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { constants as bufferConstants } from 'node:buffer';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { runAction } from './action.js';
-import { parseIntegerFlag } from './integer-flag.js';
+import { parseBytes, parseDuration, parseInteger } from './flags.js';
+import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { UsageError } from '../util/errors.js';
-import { parseDurationMs } from '../util/duration.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_EVAL_BUDGET_MS,
@@ -92,8 +93,16 @@ export interface ServeIo {
 }
 
 const DEFAULT_SCENARIO = 'abac-cel';
-/** largest --cache-size (loadtest checks its own --cache-size against it before starting serve) */
-export const SERVE_CACHE_SIZE_MAX = 100_000_000;
+/**
+ * Largest --cache-size (loadtest and doctor check theirs against it before starting serve).
+ * lru-cache allocates about 32 bytes per slot up front (with a TTL), before any entry is stored:
+ * 1M slots ≈ 32 MB, and each stored decision adds its key and value on top.
+ */
+export const SERVE_CACHE_SIZE_MAX = 1_000_000;
+/** Largest --cache-ttl. */
+export const SERVE_CACHE_TTL_MAX_MS = 24 * 3_600_000;
+/** Largest --body-limit: a body is decoded into one string, and V8 strings hold at most this many characters. */
+const BODY_LIMIT_MAX = bufferConstants.MAX_STRING_LENGTH;
 const WORKERS_MAX = 256;
 /** --cache-max-bytes range: 64 KiB (entries of 256 bytes) to 64 GiB */
 const CACHE_MAX_BYTES_MIN = 64 * 1024;
@@ -144,20 +153,20 @@ export function untilSignal(): Promise<void> {
 
 export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: ServeIo): Promise<number> {
   if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
-  const port = parseIntegerFlag('--port', flags.port, { min: 0, max: 65535 });
-  const grpcPort = flags.grpcPort === undefined ? null : parseIntegerFlag('--grpc-port', flags.grpcPort, { min: 0, max: 65535 });
+  const port = parseInteger('--port', flags.port, { min: 0, max: 65535 });
+  const grpcPort = flags.grpcPort === undefined ? null : parseInteger('--grpc-port', flags.grpcPort, { min: 0, max: 65535 });
   const guards = serverGuardOptions(flags);
-  const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseIntegerFlag('--body-limit', flags.bodyLimit, { min: 1, max: 2 ** 31 });
+  const bodyLimitBytes = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseBytes('--body-limit', flags.bodyLimit, { min: 1, max: BODY_LIMIT_MAX });
   if (!flags.cache && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined || flags.cacheMaxBytes !== undefined)) {
     const flag = flags.cacheSize !== undefined ? '--cache-size' : flags.cacheTtl !== undefined ? '--cache-ttl' : '--cache-max-bytes';
     throw new UsageError(`${flag}: cannot be combined with --no-cache`);
   }
   const cache = flags.cache
     ? {
-        maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : parseIntegerFlag('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX }),
-        ttlMs: flags.cacheTtl === undefined ? DEFAULT_CACHE.ttlMs : parseDurationMs(flags.cacheTtl, '--cache-ttl'),
+        maxEntries: flags.cacheSize === undefined ? DEFAULT_CACHE.maxEntries : parseInteger('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX }),
+        ttlMs: flags.cacheTtl === undefined ? DEFAULT_CACHE.ttlMs : parseDuration('--cache-ttl', flags.cacheTtl, { maxMs: SERVE_CACHE_TTL_MAX_MS, allowZero: true }),
         maxBytes:
-          flags.cacheMaxBytes === undefined ? DEFAULT_CACHE_MAX_BYTES : parseIntegerFlag('--cache-max-bytes', flags.cacheMaxBytes, { min: CACHE_MAX_BYTES_MIN, max: CACHE_MAX_BYTES_MAX }),
+          flags.cacheMaxBytes === undefined ? DEFAULT_CACHE_MAX_BYTES : parseBytes('--cache-max-bytes', flags.cacheMaxBytes, { min: CACHE_MAX_BYTES_MIN, max: CACHE_MAX_BYTES_MAX }),
       }
     : false;
 
@@ -231,7 +240,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
 /** Request limits, evaluation budget and load shedding from the serve flags. */
 function serverGuardOptions(flags: ServeFlags): Pick<ServerOptions, 'limits' | 'evalBudgetMs' | 'maxInflight'> {
   const count = (flag: string, raw: string | undefined, fallback: number, max: number): number =>
-    raw === undefined ? fallback : parseIntegerFlag(flag, raw, { min: 1, max });
+    raw === undefined ? fallback : parseInteger(flag, raw, { min: 1, max });
   const limits: RequestLimits = {
     maxResources: count('--max-resources', flags.maxResources, DEFAULT_REQUEST_LIMITS.maxResources, 1_000_000),
     maxActions: count('--max-actions', flags.maxActions, DEFAULT_REQUEST_LIMITS.maxActions, 1_000_000),
@@ -239,7 +248,7 @@ function serverGuardOptions(flags: ServeFlags): Pick<ServerOptions, 'limits' | '
     maxStringBytes: count('--max-string-bytes', flags.maxStringBytes, DEFAULT_REQUEST_LIMITS.maxStringBytes, 2 ** 31),
   };
   const budget = flags.evalBudget?.trim();
-  const budgetMs = budget === undefined ? DEFAULT_EVAL_BUDGET_MS : budget === '0' ? 0 : parseDurationMs(budget, '--eval-budget');
+  const budgetMs = budget === undefined ? DEFAULT_EVAL_BUDGET_MS : budget === '0' ? 0 : parseDuration('--eval-budget', budget, { maxMs: 3_600_000 });
   return {
     limits,
     evalBudgetMs: budgetMs === 0 ? Infinity : budgetMs,
@@ -252,7 +261,7 @@ export function parseWorkers(raw: string | undefined): number {
   if (raw === undefined) return 1;
   if (raw === 'auto') return Math.min(WORKERS_MAX, availableParallelism());
   if (!/^\d+$/.test(raw)) throw new UsageError(`--workers: expected an integer between 1 and ${WORKERS_MAX} or "auto", got "${raw}"`);
-  return parseIntegerFlag('--workers', raw, { min: 1, max: WORKERS_MAX });
+  return parseInteger('--workers', raw, { min: 1, max: WORKERS_MAX });
 }
 
 const SERVE_WORKER = fileURLToPath(new URL('./serve-worker.js', import.meta.url));
@@ -303,4 +312,15 @@ export function serveChildArgs(flags: ServeFlags, debug: boolean): string[] {
 export function serveChildLine(ctx: CliContext, line: string): void {
   if (ctx.debug) ctx.stderr.write(`[serve] ${line}\n`);
   else if (line.startsWith('authz-perf serve: note: ')) ctx.stderr.write(`${line}\n`);
+}
+
+/** Starts `authz-perf serve` with these flags as a child process; `nodeOptions` go before the script. */
+export function startServeChild(ctx: CliContext, flags: ServeFlags, nodeOptions: string[] = []): Promise<BundledTarget> {
+  return startBundledTarget({
+    command: process.execPath,
+    args: [...nodeOptions, ...serveChildArgs(flags, ctx.debug)],
+    cwd: ctx.cwd,
+    env: { ...ctx.env, NO_COLOR: '1' },
+    onLine: (line: string) => serveChildLine(ctx, line),
+  });
 }

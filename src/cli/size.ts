@@ -7,15 +7,19 @@ import { argsAfterCommand, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
-import type { Report, SizeReport } from '../report/types.js';
+import type { LoadtestReport, Report, SizeReport } from '../report/types.js';
+import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
+import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
+import { startServeChild } from './serve.js';
+import { runLoadtestSession } from '../load/session.js';
 import { loadReport } from '../report/load.js';
 import { listScenarios, loadScenario } from '../scenario/index.js';
 import { loadPolicySet } from '../engine/index.js';
 import { UsageError } from '../util/errors.js';
 import { calibrationFromReport, defaultCalibration, k8sManifests, planSize, WHAT_IF_LEVELS, type Calibration, type SizeOptions } from '../sizing/index.js';
-import { tryParseDurationMs } from '../util/duration.js';
+import type { SizeSection } from '../sizing/types.js';
 import { DEFAULTS } from '../sizing/defaults.js';
-import { parseCores, parseCount, parseFraction, parseLatencyMs, parsePositiveRate, parseRateList } from '../sizing/parse.js';
+import { parseCores, parseCount, parseDuration, parseFraction, parseLatency, parseRate, parseRateList, siText } from './flags.js';
 
 interface SizeFlags extends ReportOutputOptions {
   rps?: string;
@@ -67,6 +71,21 @@ export function register(program: Command, ctx: CliContext): void {
 /** RFC 1123 label: what Kubernetes accepts as a Deployment, HPA or namespace name. */
 const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/**
+ * What the sizing model can answer. rps: 100M req/s is tens of thousands of replicas at any
+ * calibrated per-replica rate, near Kubernetes' limit of 150,000 pods per cluster; beyond it the
+ * replica count means nothing. dbConnections: PostgreSQL's largest max_connections (262,143).
+ */
+export const SIZE_LIMITS = {
+  rps: 100_000_000,
+  p99Ms: 60_000,
+  policies: 1_000_000,
+  cacheSize: 1_000_000_000,
+  cpuPerReplica: 256,
+  dbConnections: 262_143,
+  measureStepMs: 60_000,
+} as const;
+
 /** Parses every flag up front, so bad input fails before any file is read. */
 export function parseSizeFlags(flags: SizeFlags): SizeOptions {
   if (flags.rps === undefined) throw new UsageError('--rps is required: the peak requests per second (e.g. --rps 50000)');
@@ -78,21 +97,24 @@ export function parseSizeFlags(flags: SizeFlags): SizeOptions {
   }
   if (flags.measureStep !== undefined) {
     if (!flags.measure) throw new UsageError('--measure-step applies only with --measure');
-    if (tryParseDurationMs(flags.measureStep) === null || !(tryParseDurationMs(flags.measureStep)! > 0)) {
-      throw new UsageError(`--measure-step: "${flags.measureStep}" must be a positive duration (e.g. 2s, 500ms)`);
+    try {
+      parseDuration('--measure-step', flags.measureStep, { maxMs: SIZE_LIMITS.measureStepMs });
+    } catch {
+      throw new UsageError(`--measure-step: "${flags.measureStep}" must be a positive duration (e.g. 2s, 500ms), at most ${SIZE_LIMITS.measureStepMs / 1000}s`);
     }
   }
-  const options: SizeOptions = { peakRps: parsePositiveRate(flags.rps, '--rps'), ha: Boolean(flags.ha) };
-  if (flags.p99 !== undefined) options.p99TargetMs = parseLatencyMs(flags.p99, '--p99');
+  const L = SIZE_LIMITS;
+  const options: SizeOptions = { peakRps: parseRate('--rps', flags.rps, L.rps), ha: Boolean(flags.ha) };
+  if (flags.p99 !== undefined) options.p99TargetMs = parseLatency('--p99', flags.p99, L.p99Ms);
   if (flags.scenario !== undefined) options.scenario = flags.scenario;
-  if (flags.policies !== undefined) options.policies = parseCount(flags.policies, '--policies');
-  if (flags.cacheSize !== undefined) options.cacheSize = parseCount(flags.cacheSize, '--cache-size');
-  if (flags.cacheHitRate !== undefined) options.cacheHitRate = parseFraction(flags.cacheHitRate, '--cache-hit-rate', false);
-  if (flags.headroom !== undefined) options.headroom = parseFraction(flags.headroom, '--headroom', true);
-  if (flags.cpuPerReplica !== undefined) options.cpuPerReplica = parseCores(flags.cpuPerReplica, '--cpu-per-replica');
-  if (flags.dbMaxConnections !== undefined) options.dbMaxConnections = parseCount(flags.dbMaxConnections, '--db-max-connections', 1);
-  if (flags.poolSize !== undefined) options.poolSize = parseCount(flags.poolSize, '--pool-size', 0);
-  options.whatIfLevels = [...new Set([...(flags.whatIf !== undefined ? parseRateList(flags.whatIf, '--what-if') : WHAT_IF_LEVELS), options.peakRps])];
+  if (flags.policies !== undefined) options.policies = parseCount('--policies', flags.policies, { min: 0, max: L.policies });
+  if (flags.cacheSize !== undefined) options.cacheSize = parseCount('--cache-size', flags.cacheSize, { min: 0, max: L.cacheSize });
+  if (flags.cacheHitRate !== undefined) options.cacheHitRate = parseFraction('--cache-hit-rate', flags.cacheHitRate, false);
+  if (flags.headroom !== undefined) options.headroom = parseFraction('--headroom', flags.headroom, true);
+  if (flags.cpuPerReplica !== undefined) options.cpuPerReplica = parseCores('--cpu-per-replica', flags.cpuPerReplica, L.cpuPerReplica);
+  if (flags.dbMaxConnections !== undefined) options.dbMaxConnections = parseCount('--db-max-connections', flags.dbMaxConnections, { min: 1, max: L.dbConnections });
+  if (flags.poolSize !== undefined) options.poolSize = parseCount('--pool-size', flags.poolSize, { min: 0, max: L.dbConnections });
+  options.whatIfLevels = [...new Set([...(flags.whatIf !== undefined ? parseRateList('--what-if', flags.whatIf, L.rps) : WHAT_IF_LEVELS), options.peakRps])];
   return options;
 }
 
@@ -122,6 +144,7 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
     });
   }
   const section = planSize(options, calibration);
+  checkAnswerable(section);
   const report: SizeReport = {
     ...reportEnvelope('size', argsAfterCommand(cmd), startedAt, new Date(), collectEnvironment(ctx.cwd, calibration.kind === 'measure' ? true : null)),
     size: section,
@@ -137,37 +160,68 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
   return 0;
 }
 
+/** Kubernetes' documented limit of pods per cluster: a plan needing more replicas answers nothing. */
+const MAX_REPLICAS = 150_000;
+
+/** Exit 2 when the peak or a what-if level needs more replicas (at HPA max) than one cluster runs. */
+function checkAnswerable(section: SizeSection): void {
+  const rows: Array<{ flag: string; rps: number; replicas: number }> = [
+    { flag: '--rps', rps: section.inputs.peakRps, replicas: section.result.hpa.maxReplicas },
+    ...section.whatIf.map((w) => ({ flag: '--what-if', rps: w.peakRps, replicas: w.hpaMaxReplicas })),
+  ];
+  for (const { flag, rps, replicas } of rows) {
+    if (replicas <= MAX_REPLICAS) continue;
+    const limit = Math.floor((rps * MAX_REPLICAS) / replicas);
+    throw new UsageError(
+      `${flag}: ${siText(rps)} req/s needs ${replicas.toLocaleString('en-US')} replicas at this calibration; the model answers up to ${MAX_REPLICAS.toLocaleString('en-US')} (one Kubernetes cluster's pod limit), about ${siText(Number(limit.toPrecision(2)))} req/s`,
+    );
+  }
+}
+
 /** --measure: a deliberately short find-max (seconds, not minutes): enough points for a USL fit. */
 const MEASURE = { stepDuration: '2s', maxSteps: 8, scenario: 'abac-cel' } as const;
 
 /**
- * Runs `loadtest --find-max` in this process (the bundled engine in its own child process, as
- * loadtest always starts it) and calibrates from its report. Returns the loadtest's exit code
- * instead when it failed; it has already printed why.
+ * A short `loadtest --find-max` of the bundled engine (in its own child process, as loadtest
+ * starts it) through the load room's front door, then the calibration from its section. Ctrl-C
+ * stops it: exit 130.
  */
-async function measureNow(ctx: CliContext, options: SizeOptions, scenario: string, stepDuration: string): Promise<Calibration | number> {
-  const args = ['loadtest', '--find-max', '--scenario', scenario, '--step-duration', stepDuration, '--max-steps', String(MEASURE.maxSteps)];
-  // autocannon's closed-loop run (one more step) is the point that survives a noisy host best
-  args.push('--json', '--no-report', '--quiet');
-  if (options.p99TargetMs !== undefined) args.push('--slo-p99', `${options.p99TargetMs}ms`);
-  ctx.stderr.write(`size: measuring: authz-perf ${args.filter((a) => a !== '--json' && a !== '--no-report' && a !== '--quiet').join(' ')}\n`);
-  let json = '';
-  const capture = { write: (chunk: string): boolean => ((json += chunk), true) };
-  // imported here: main.js imports this module through commands.ts
-  const { main } = await import('./main.js');
-  const code = await main(['node', 'authz-perf', ...args, ...(ctx.debug ? ['--debug'] : [])], {
-    stdout: capture,
-    stderr: ctx.stderr,
-    cwd: ctx.cwd,
-    env: ctx.env,
-  });
-  // 99: some SLO threshold was crossed, which is what find-max is for; the steps are still good
-  if (code !== 0 && code !== 99) return code;
-  const label = `find-max measured now (scenario ${scenario}, ${stepDuration} steps)`;
-  const calibration = calibrationFromReport(loadReport(json, label), label, {
-    ...(options.cacheHitRate !== undefined ? { cacheHitRate: options.cacheHitRate } : {}),
-  });
-  return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, ${stepDuration} steps`, file: null };
+async function measureNow(ctx: CliContext, options: SizeOptions, scenarioName: string, stepDuration: string): Promise<Calibration | number> {
+  const flags: LoadtestFlags = { findMax: true, scenario: scenarioName, stepDuration, maxSteps: String(MEASURE.maxSteps) };
+  if (options.p99TargetMs !== undefined) flags.sloP99 = `${options.p99TargetMs}ms`;
+  const shown = ['--find-max', '--scenario', scenarioName, '--step-duration', stepDuration, '--max-steps', String(MEASURE.maxSteps), ...(flags.sloP99 ? ['--slo-p99', flags.sloP99] : [])];
+  ctx.stderr.write(`size: measuring: authz-perf loadtest ${shown.join(' ')}\n`);
+  const parsed = parseLoadtestFlags(flags);
+  const scenario = await loadScenario(scenarioName, { cwd: ctx.cwd });
+  const interrupt = watchInterrupt(ctx, 'stopping the measurement');
+  const startedAt = new Date();
+  let killChild: (() => void) | null = null;
+  try {
+    const result = await runLoadtestSession({
+      parsed,
+      scenario,
+      signal: interrupt.signal,
+      startTarget: async () => {
+        const child = await startServeChild(ctx, { scenario: scenarioName, host: '127.0.0.1', port: '0', cache: true });
+        killChild = () => child.kill();
+        process.once('exit', killChild);
+        return { url: child.url, bundled: true, stop: () => child.stop() };
+      },
+    });
+    if (result.interrupted) return EXIT_INTERRUPTED;
+    const report: LoadtestReport = {
+      ...reportEnvelope('loadtest', ['--find-max', ...shown.slice(1)], startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
+      loadtest: result.section,
+    };
+    const label = `find-max measured now (scenario ${scenarioName}, ${stepDuration} steps)`;
+    const calibration = calibrationFromReport(report, label, {
+      ...(options.cacheHitRate !== undefined ? { cacheHitRate: options.cacheHitRate } : {}),
+    });
+    return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, ${stepDuration} steps`, file: null };
+  } finally {
+    interrupt.dispose();
+    if (killChild) process.off('exit', killChild);
+  }
 }
 
 /** Reads a saved report through the report layer's loader (file:line:column errors, schema version check). */

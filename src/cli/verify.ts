@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { argsAfterCommand, runAction } from './action.js';
-import { parseIntegerFlag } from './integer-flag.js';
+import { SEED_RANGE, parseInteger } from './flags.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -52,10 +52,10 @@ async function verifyAction(ctx: CliContext, cmd: Command, flags: VerifyFlags): 
   if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
   if (flags.scenario === undefined && flags.policies === undefined) throw new UsageError('--scenario or --policies is required: the requests and policies to check');
   if (flags.seed !== undefined && flags.scenario === undefined) throw new UsageError('--seed applies only with --scenario (a request stream)');
-  const count = flags.requests === undefined ? DEFAULT_REQUESTS : parseIntegerFlag('--requests', flags.requests, { min: 1, max: 1_000_000 });
-  const seedFlag = flags.seed === undefined ? undefined : parseIntegerFlag('--seed', flags.seed, { min: 0, max: 2 ** 32 - 1 });
-  const concurrency = parseIntegerFlag('--concurrency', flags.concurrency, { min: 1, max: 256 });
-  const maxDifferences = parseIntegerFlag('--show', flags.show, { min: 0, max: 10_000 });
+  const count = flags.requests === undefined ? DEFAULT_REQUESTS : parseInteger('--requests', flags.requests, { min: 1, max: 1_000_000 });
+  const seedFlag = flags.seed === undefined ? undefined : parseInteger('--seed', flags.seed, SEED_RANGE);
+  const concurrency = parseInteger('--concurrency', flags.concurrency, { min: 1, max: 256 });
+  const maxDifferences = parseInteger('--show', flags.show, { min: 0, max: 10_000 });
 
   const startedAt = new Date();
   let options: VerifyOptions;

@@ -5,11 +5,11 @@
  */
 import { has, histogramBucketBound, histogramDelta, histogramQuantile, increase, total, type HistogramDelta, type LabelFilter, type Scrape } from './prom.js';
 import type { CacheFigures, CollectedMetrics, EngineFlavour, EventLoopFigures, GcKindFigures, LatencyFigures, MemoryFigures, WindowPoint } from './types.js';
+import { CHECK_PATH } from '../engine/index.js';
 
 /** What collect() fills in; the front door adds SLO, load, CEL profile and database figures. */
 export type ScrapedFigures = Pick<CollectedMetrics, 'flavour' | 'windowS' | 'scrapes' | 'engineCores' | 'requests' | 'latency' | 'serverCpu' | 'cache' | 'cel' | 'memory' | 'eventLoop'>;
 
-const CHECK_ROUTE = '/api/check/resources';
 /** GOMEMLIMIT's "unset" value (math.MaxInt64) */
 const GO_NO_MEMLIMIT = 9e18;
 
@@ -20,7 +20,7 @@ export function detectFlavour(s: Scrape): EngineFlavour {
 }
 
 const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
-const isCheck: LabelFilter = (l) => l.route === CHECK_ROUTE;
+const isCheck: LabelFilter = (l) => l.route === CHECK_PATH;
 const notOk = (code: string | undefined): boolean => code !== undefined && !/^2\d\d$/.test(code) && code !== 'OK';
 
 export function collect(scrapes: readonly Scrape[]): { figures: ScrapedFigures; series: WindowPoint[] } {

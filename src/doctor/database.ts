@@ -29,18 +29,19 @@ export interface DatabaseBaseline {
   tables: Map<string, TableRow>;
 }
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+/** A Postgres count or bigint (the driver may hand it over as a string); NULL as 0. */
+const pgNumber = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 async function readStatements(db: DbAdapter): Promise<{ rows: Map<string, StatementRow> | null; reason: string | null }> {
   const installed = await db.query<{ n: number | string }>("SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'pg_stat_statements'");
-  if (num(installed.rows[0]?.n) === 0)
+  if (pgNumber(installed.rows[0]?.n) === 0)
     return { rows: null, reason: db.kind === 'pglite' ? 'embedded PGlite does not ship the extension' : 'the extension is not created in this database' };
   try {
     const r = await db.query<Record<string, unknown>>(
       'SELECT queryid::text AS queryid, query, calls, total_exec_time AS total_ms, rows FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())',
     );
     const rows = new Map<string, StatementRow>();
-    for (const x of r.rows) rows.set(String(x.queryid), { queryid: String(x.queryid), query: String(x.query), calls: num(x.calls), total_ms: num(x.total_ms), rows: num(x.rows) });
+    for (const x of r.rows) rows.set(String(x.queryid), { queryid: String(x.queryid), query: String(x.query), calls: pgNumber(x.calls), total_ms: pgNumber(x.total_ms), rows: pgNumber(x.rows) });
     return { rows, reason: null };
   } catch (err) {
     // e.g. "pg_stat_statements must be loaded via shared_preload_libraries"
@@ -53,7 +54,7 @@ async function readTables(db: DbAdapter): Promise<Map<string, TableRow>> {
     "SELECT schemaname || '.' || relname AS name, seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan, n_live_tup AS live FROM pg_stat_user_tables",
   );
   const out = new Map<string, TableRow>();
-  for (const x of r.rows) out.set(String(x.name), { name: String(x.name), seq_scan: num(x.seq_scan), seq_tup_read: num(x.seq_tup_read), idx_scan: num(x.idx_scan), live: num(x.live) });
+  for (const x of r.rows) out.set(String(x.name), { name: String(x.name), seq_scan: pgNumber(x.seq_scan), seq_tup_read: pgNumber(x.seq_tup_read), idx_scan: pgNumber(x.idx_scan), live: pgNumber(x.live) });
   return out;
 }
 
@@ -87,9 +88,9 @@ export async function readDatabase(db: DbAdapter, before: DatabaseBaseline): Pro
       ORDER BY query_start`,
   );
   const activity: ActivityFigures[] = act.rows.map((x) => ({
-    pid: num(x.pid),
+    pid: pgNumber(x.pid),
     state: String(x.state),
-    durationMs: round(num(x.ms)),
+    durationMs: round(pgNumber(x.ms)),
     waitEvent: x.wait_event_type ? `${String(x.wait_event_type)}:${String(x.wait_event ?? '')}` : null,
     query: String(x.query ?? ''),
   }));
@@ -116,10 +117,10 @@ export async function readDatabase(db: DbAdapter, before: DatabaseBaseline): Pro
     statements,
     statementsAbsentReason: statements === null ? (s.reason ?? before.absentReason) : null,
     activity,
-    connections: num(c.n),
-    maxConnections: num(c.max),
-    waitingOnLocks: num(c.locks),
-    idleInTransaction: num(c.idle_tx),
+    connections: pgNumber(c.n),
+    maxConnections: pgNumber(c.max),
+    waitingOnLocks: pgNumber(c.locks),
+    idleInTransaction: pgNumber(c.idle_tx),
     tableScans: tableScans.slice(0, 10),
   };
 }

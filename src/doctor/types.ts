@@ -6,7 +6,7 @@
 
 export type Severity = 'critical' | 'warning' | 'info';
 
-/** The playbook a rule belongs to (the performance design document's two playbooks and its checklist). */
+/** The playbook a rule belongs to: high latency, memory pressure, or the general checklist. */
 export type Playbook = 'high-latency' | 'memory-pressure' | 'checklist';
 
 /** Which metric names the target exposes: our `serve`, Cerbos, or neither (process metrics only). */

@@ -1,5 +1,5 @@
 /**
- * The reference engine — public API used by bench, loadtest, size and analyze-cel.
+ * The reference engine — the public API every other room (bench, load, scenario, targets, cel, cli) imports.
  *
  *   loadPolicySet(dir): Promise<PolicySet>
  *       All .yaml/.yml/.json under dir (recursive; Cerbos `*_test.yaml` suites and `testdata/` skipped).
@@ -36,7 +36,7 @@ export type * from './types.js';
 export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
 export { principalValue, resourceValue, policyTreeFiles } from './policy-set.js';
 export type { PolicySetOptions, Chain, CompiledPrincipalPolicy, CompiledRolePolicy } from './policy-set.js';
-export { readGlobalsFile, parseGlobals } from './globals.js';
+export { readGlobalsFile, parseGlobals, globalsFromYaml } from './globals.js';
 export { parseJwks, UNVERIFIED_NOTICE } from './aux-data.js';
 export type { JwtOptions } from './aux-data.js';
 export type {
@@ -60,7 +60,7 @@ export { parsePolicySource, parsePolicyDocuments, walkExpressions, exprPosition 
 export { startServer, DEFAULT_PORT, DEFAULT_BODY_LIMIT_BYTES } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';
 export type { ServerMetrics } from './metrics.js';
-export { toCheckRequest, RequestShapeError } from './request.js';
+export { toCheckRequest, RequestShapeError, CHECK_PATH } from './request.js';
 export { DEFAULT_REQUEST_LIMITS, RequestLimitError, checkJsonLimits, checkCountLimits } from './request-limits.js';
 export type { RequestLimits } from './request-limits.js';
 export { DEFAULT_EVAL_BUDGET_MS, BudgetExceededError, checkWithinBudget } from './budget.js';

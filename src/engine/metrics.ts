@@ -12,6 +12,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from './engine.js';
+import { CHECK_PATH } from './request.js';
 import type { CheckResponse } from './types.js';
 
 export interface ServerMetrics {
@@ -235,7 +236,7 @@ export function createServerMetrics(engine: Engine, options: ServerMetricsOption
     registers: [registry],
     collect() {
       this.reset();
-      if (checkOk > 0) this.inc({ route: CHECK_ROUTE, code: '200' }, checkOk);
+      if (checkOk > 0) this.inc({ route: CHECK_PATH, code: '200' }, checkOk);
       for (const [route, codes] of httpCounts) for (const [code, n] of codes) this.inc({ route, code: String(code) }, n);
     },
   });
@@ -264,7 +265,7 @@ export function createServerMetrics(engine: Engine, options: ServerMetricsOption
       }
     },
     observeHttp(route, code) {
-      if (code === 200 && route === CHECK_ROUTE) {
+      if (code === 200 && route === CHECK_PATH) {
         checkOk++;
         return;
       }
@@ -299,5 +300,3 @@ function registerGuardMetrics(registry: Registry, guards: () => GuardCounts): vo
   });
 }
 
-/** The route label of the check API. */
-export const CHECK_ROUTE = '/api/check/resources';

@@ -3,6 +3,10 @@
  * field (`resources[2].actions[0]`), so a 400 tells the client exactly what to fix.
  */
 import type { Attributes, AuxData, CheckRequest, ResourceEntry } from './types.js';
+import { isObject } from '../util/json-values.js';
+
+/** Where Cerbos (and `authz-perf serve`) answer CheckResources requests. */
+export const CHECK_PATH = '/api/check/resources';
 
 export class RequestShapeError extends Error {
   override readonly name: string = 'RequestShapeError';
@@ -14,9 +18,6 @@ export class RequestShapeError extends Error {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function own(o: Record<string, unknown>, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;

@@ -13,10 +13,9 @@
  */
 import { stringify } from 'yaml';
 import { InputError } from '../util/errors.js';
-import { VERSION } from '../util/version.js';
-import { TOOL_NAME } from '../report/types.js';
+import { TOOL_NAME, VERSION } from '../util/version.js';
 import { BUCKET_LOW_JS, BUCKET_SCHEME, bucketLowUs, type BucketHistogram } from './bucket-merge.js';
-import { k6Scenario, type K6ExportInput, K6_MAX_EMBEDDED_REQUESTS } from './k6.js';
+import { k6Scenario, type K6ExportInput, K6_MAX_EMBEDDED_REQUESTS } from './k6-export.js';
 import { LoadShape } from './schedule.js';
 import { parseThreshold } from './thresholds.js';
 import { mergeRunnerResults, parseRunPlan, runPlanOf, RUNNER_RESULT_FORMAT, type RunnerResult, type RunPlan } from './runner-results.js';

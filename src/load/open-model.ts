@@ -14,7 +14,7 @@ import type { RequestSource } from './connection.js';
 import { httpSenders } from './senders.js';
 import { finishRun, InFlight } from './finish-run.js';
 import { Recorder, type ErrorClass } from './recorder.js';
-import type { LoadShape } from './schedule.js';
+import { peakTarget, type LoadShape } from './schedule.js';
 import type { RequestSender, SenderEvents, SenderFactory } from './sender.js';
 import { startProgressTicker } from './progress-ticker.js';
 import { type RunCommon, type RunOutcome } from './run-types.js';
@@ -49,11 +49,6 @@ const MAX_QUEUED = 1_000_000;
 /** Connections opened up front: enough for the peak rate at ~2 ms each, at least 2. */
 export function initialConnections(peakRps: number, maxConnections: number): number {
   return Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRps / 500))));
-}
-
-/** The highest target of a load shape (rate or VUs). */
-export function peakTarget(shape: { startTarget: number; stages: ReadonlyArray<{ target: number }> }): number {
-  return Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
 }
 
 export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {

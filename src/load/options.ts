@@ -1,52 +1,11 @@
 /**
- * `loadtest` flags → a run plan. Parsed in two passes so bad input fails before anything starts:
- * parseLoadtestFlags checks every flag on its own; resolvePlan then combines them with the
- * scenario (named profiles, SLO, seed). Both throw UsageError naming the flag.
+ * A `loadtest` run plan: the parsed flags (ParsedFlags, from cli/loadtest-flags.ts) combined with
+ * the scenario (named profiles, SLO, seed) by resolvePlan, which throws UsageError naming the flag.
  */
 import { UsageError } from '../util/errors.js';
-import { parseDurationMs, tryParseDurationRangeMs } from '../util/duration.js';
-import { parseCount, parseFraction, parseLatencyMs, parsePositiveRate } from '../sizing/parse.js';
-import { parseStages } from './schedule.js';
-import { parseThreshold, sloThresholds } from './thresholds.js';
+import { sloThresholds } from './thresholds.js';
+import { firstTarget } from './schedule.js';
 import type { LoadModel, LoadStage, Threshold } from './types.js';
-
-/** Flag values as commander hands them over. */
-export interface LoadtestFlags {
-  scenario?: string;
-  target?: string;
-  rps?: string;
-  vus?: string;
-  model?: string;
-  duration?: string;
-  rampUp?: string;
-  stages?: string;
-  profile?: string;
-  thinkTime?: string;
-  maxConnections?: string;
-  timeout?: string;
-  seed?: string;
-  requestPool?: string;
-  warmup?: string;
-  threshold?: string[];
-  /** false with --no-slo */
-  slo?: boolean;
-  findMax?: boolean;
-  startRps?: string;
-  stepDuration?: string;
-  maxSteps?: string;
-  sloP99?: string;
-  maxErrorRate?: string;
-  minSamples?: string;
-  /** false with --no-autocannon */
-  autocannon?: boolean;
-  autocannonConnections?: string;
-  budget?: string;
-  /** false with --no-verify */
-  verify?: boolean;
-  /** false with --no-metrics */
-  metrics?: boolean;
-  metricsUrl?: string;
-}
 
 export interface FindMaxPlan {
   startRps: number;
@@ -111,99 +70,6 @@ export const DEFAULTS = {
   maxErrorRate: 0.001,
 } as const;
 
-const durationS = (text: string, flag: string): number => {
-  const ms = parseDurationMs(text, flag);
-  if (!(ms > 0)) throw new UsageError(`${flag}: must be longer than 0 (got '${text}')`);
-  return ms / 1000;
-};
-
-export function parseLoadtestFlags(f: LoadtestFlags): ParsedFlags {
-  const rps = f.rps !== undefined ? parsePositiveRate(f.rps, '--rps') : null;
-  const vus = f.vus !== undefined ? parseCount(f.vus, '--vus', 1) : null;
-  if (rps !== null && vus !== null) throw new UsageError('--rps (open model) and --vus (closed model) exclude each other; give one');
-  let model: LoadModel | null = rps !== null ? 'open' : vus !== null ? 'closed' : null;
-  if (f.model !== undefined) {
-    if (f.model !== 'open' && f.model !== 'closed') throw new UsageError(`--model must be open or closed (got '${f.model}')`);
-    if (model !== null && model !== f.model) throw new UsageError(`--model ${f.model} conflicts with ${rps !== null ? '--rps' : '--vus'}`);
-    model = f.model;
-  }
-  const stages = f.stages !== undefined ? parseStages(f.stages, (d) => durationS(d, '--stages'), '--stages') : null;
-  const shapes = [rps !== null || vus !== null ? (rps !== null ? '--rps' : '--vus') : null, stages ? '--stages' : null, f.profile !== undefined ? '--profile' : null, f.findMax ? '--find-max' : null].filter(
-    (x): x is string => x !== null,
-  );
-  if (shapes.length > 1) throw new UsageError(`${shapes.join(' and ')} exclude each other: give one load shape`);
-  if (shapes.length === 0) throw new UsageError('give a load shape: --rps N (open model), --vus N (closed model), --stages, --profile NAME or --find-max');
-  if (stages && model === null) model = 'open';
-  if ((f.duration !== undefined || f.rampUp !== undefined) && (stages || f.profile !== undefined))
-    throw new UsageError(`--duration and --ramp-up apply to --rps/--vus; ${stages ? '--stages' : '--profile'} sets its own durations`);
-  let thinkTimeMs: [number, number] | null = null;
-  if (f.thinkTime !== undefined) {
-    thinkTimeMs = tryParseDurationRangeMs(f.thinkTime);
-    if (!thinkTimeMs) throw new UsageError(`--think-time: expected a duration or MIN..MAX, e.g. 100ms..500ms (got '${f.thinkTime}')`);
-    if (model === 'open' || f.findMax) throw new UsageError('--think-time applies to the closed model (--vus); the open model has no think time');
-  }
-  let findMax: FindMaxPlan | null = null;
-  if (f.findMax) {
-    if (f.model === 'closed') throw new UsageError('--find-max steps an arrival rate: it runs the open model only');
-    findMax = {
-      startRps: f.startRps !== undefined ? parsePositiveRate(f.startRps, '--start-rps') : DEFAULTS.findMaxStartRps,
-      stepDurationS: f.stepDuration !== undefined ? durationS(f.stepDuration, '--step-duration') : DEFAULTS.findMaxStepDurationS,
-      maxSteps: f.maxSteps !== undefined ? parseCount(f.maxSteps, '--max-steps', 1) : DEFAULTS.findMaxSteps,
-      sloP99Ms: f.sloP99 !== undefined ? parseLatencyMs(f.sloP99, '--slo-p99') : null,
-      maxErrorRate: f.maxErrorRate !== undefined ? parseFraction(f.maxErrorRate, '--max-error-rate', false) : null,
-      minSamples: f.minSamples !== undefined ? parseCount(f.minSamples, '--min-samples', 0) : DEFAULTS.findMaxMinSamples,
-      autocannon: f.autocannon !== false,
-      autocannonConnections: f.autocannonConnections !== undefined ? parseCount(f.autocannonConnections, '--autocannon-connections', 1) : DEFAULTS.autocannonConnections,
-      budgetS: f.budget !== undefined ? durationS(f.budget, '--budget') : DEFAULTS.findMaxBudgetS,
-    };
-    model = 'open';
-  } else {
-    for (const [flag, v] of [['--start-rps', f.startRps], ['--step-duration', f.stepDuration], ['--max-steps', f.maxSteps], ['--slo-p99', f.sloP99], ['--max-error-rate', f.maxErrorRate], ['--min-samples', f.minSamples], ['--budget', f.budget]] as const)
-      if (v !== undefined) throw new UsageError(`${flag} applies to --find-max only`);
-  }
-  const seed = f.seed !== undefined ? parseCount(f.seed, '--seed', 0) : null;
-  return {
-    model,
-    rps,
-    vus,
-    durationS: f.duration !== undefined ? durationS(f.duration, '--duration') : DEFAULTS.durationS,
-    rampUpS: f.rampUp !== undefined ? parseDurationMs(f.rampUp, '--ramp-up') / 1000 : 0,
-    stages,
-    profile: f.profile ?? null,
-    thinkTimeMs,
-    maxConnections: f.maxConnections !== undefined ? parseCount(f.maxConnections, '--max-connections', 1) : DEFAULTS.maxConnections,
-    timeoutMs: f.timeout !== undefined ? positiveMs(f.timeout, '--timeout') : DEFAULTS.timeoutMs,
-    seed,
-    requestPool: f.requestPool !== undefined ? parseCount(f.requestPool, '--request-pool', 1) : null,
-    warmupS: f.warmup === undefined ? DEFAULTS.warmupS : f.warmup.trim() === '0' ? 0 : parseDurationMs(f.warmup, '--warmup') / 1000,
-    thresholds: (f.threshold ?? []).map((t) => parseThreshold(t)),
-    useSlo: f.slo !== false,
-    findMax,
-    verify: f.verify !== false,
-    metrics: f.metrics !== false,
-    metricsUrl: f.metricsUrl !== undefined ? parseUrl(f.metricsUrl, '--metrics-url') : null,
-    targetUrl: f.target !== undefined ? parseUrl(f.target, '--target') : null,
-  };
-}
-
-function positiveMs(text: string, flag: string): number {
-  const ms = parseDurationMs(text, flag);
-  if (!(ms > 0)) throw new UsageError(`${flag}: must be longer than 0 (got '${text}')`);
-  return ms;
-}
-
-/** `http://host:port[/base]` without a trailing slash. */
-export function parseUrl(text: string, flag: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`${flag}: '${text}' is not a URL (e.g. http://127.0.0.1:3592)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag}: only http:// and https:// URLs are supported (got '${text}')`);
-  return url.href.replace(/\/+$/, '');
-}
-
 /** What resolvePlan needs from a scenario (a subset of Scenario, so tests can pass literals). */
 export interface ScenarioPlanInfo {
   name: string;
@@ -227,6 +93,11 @@ export interface ResolvedPlan {
   thresholds: Threshold[];
   seed: number;
   findMax: (FindMaxPlan & { sloP99Ms: number; maxErrorRate: number }) | null;
+}
+
+/** The rate a warm-up ramps to: --find-max's first step, or an open-model run's first target (0: none). */
+export function warmupTargetRps(plan: { findMax: { startRps: number } | null; shape: LoadShapePlan | null }): number {
+  return plan.findMax ? plan.findMax.startRps : plan.shape?.model === 'open' ? firstTarget(plan.shape) : 0;
 }
 
 export function resolvePlan(p: ParsedFlags, scenario: ScenarioPlanInfo): ResolvedPlan {

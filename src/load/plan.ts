@@ -4,8 +4,7 @@
  */
 import { DEFAULTS, requestPoolSize, type ParsedFlags, type ResolvedPlan } from './options.js';
 import { buildRequestSource } from './request-source.js';
-import { LoadShape } from './schedule.js';
-import { peakTarget } from './open-model.js';
+import { LoadShape, peakTarget } from './schedule.js';
 import { scenarioRequests } from './scenario-requests.js';
 import type { Scenario } from '../scenario/index.js';
 

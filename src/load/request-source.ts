@@ -4,10 +4,8 @@
  * decision is compared; without them a 2xx must still be a check response with one result per
  * resource. A body already verified for an index is remembered, so repeats cost a string compare.
  */
-import type { CheckRequest, CheckResponse } from '../engine/index.js';
+import { CHECK_PATH, type CheckRequest, type CheckResponse } from '../engine/index.js';
 import type { RequestSource } from './connection.js';
-
-export const CHECK_PATH = '/api/check/resources';
 
 export function buildRequestSource(requests: readonly CheckRequest[], expected: readonly CheckResponse[] | null, path = CHECK_PATH): RequestSource {
   const bodies = requests.map((r) => Buffer.from(JSON.stringify(r)));

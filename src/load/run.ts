@@ -10,14 +10,14 @@ import { roundRate, searchMaxRate, type FindMaxProgress } from './find-max.js';
 import { runOpenModel } from './open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
 import { Recorder } from './recorder.js';
-import { LoadShape } from './schedule.js';
+import { LoadShape, peakTarget } from './schedule.js';
 import { buildSection } from './section.js';
 import type { RequestSource } from './connection.js';
 import type { SenderFactory } from './sender.js';
 import type { FindMaxPlan, LoadShapePlan } from './options.js';
 import type { ProgressSnapshot, RunOutcome } from './run-types.js';
 import type { AutocannonCrossCheck, FindMaxResult, FindMaxStep, LoadtestConfig, LoadtestSection, ScrapeWindowSends, ServerView, Threshold } from './types.js';
-import { DEFAULTS } from './options.js';
+import { DEFAULTS, warmupTargetRps } from './options.js';
 
 /** Config fields that do not depend on the load shape. */
 export type BaseConfig = Omit<LoadtestConfig, 'model' | 'stages' | 'plannedDurationS' | 'thinkTimeMs' | 'profile'>;
@@ -108,7 +108,7 @@ export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunR
 
 async function warmUp(input: LoadtestRunInput): Promise<void> {
   const w = input.warmup;
-  const first = input.findMax ? input.findMax.startRps : input.shape?.model === 'open' ? Math.max(input.shape.startTarget, input.shape.stages[0]?.target ?? 0) : 0;
+  const first = warmupTargetRps(input);
   if (!w || !(w.durationS > 0) || !(first > 0) || w.bodies.length === 0 || input.signal?.aborted) return;
   input.log?.(`warm-up: ramp to ${first} req/s over ${w.durationS} s (not recorded)`);
   const source = { ...input.source, bodies: w.bodies, verify: null };
@@ -144,7 +144,7 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     ...common,
     maxConnections: input.base.maxConnections,
     lateThresholdMs: input.base.lateThresholdMs,
-    warmupRequests: Math.min(input.warmupRequests ?? 0, Math.max(200, Math.ceil(Math.max(shape.startTarget, ...shape.stages.map((s) => s.target)) / 10))),
+    warmupRequests: Math.min(input.warmupRequests ?? 0, Math.max(200, Math.ceil(peakTarget(shape) / 10))),
     ...(input.warmup ? { warmupBodies: input.warmup.bodies } : {}),
   });
 }

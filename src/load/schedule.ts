@@ -10,6 +10,22 @@
 import type { LoadStage } from './types.js';
 import { UsageError } from '../util/errors.js';
 
+/** Any load shape: where it starts and its stages' targets. */
+export interface ShapeTargets {
+  startTarget: number;
+  stages: ReadonlyArray<{ target: number }>;
+}
+
+/** The highest target of the shape (rate or VUs). */
+export function peakTarget(shape: ShapeTargets): number {
+  return Math.max(shape.startTarget, ...shape.stages.map((s) => s.target));
+}
+
+/** The target of the run's first stage, or where it starts when that is higher. */
+export function firstTarget(shape: ShapeTargets): number {
+  return Math.max(shape.startTarget, shape.stages[0]?.target ?? 0);
+}
+
 interface Segment {
   startMs: number;
   durationMs: number;

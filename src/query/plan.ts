@@ -4,6 +4,7 @@
  */
 import { InputError } from '../util/errors.js';
 import type { PlanNodeSummary } from './types.js';
+import { num } from '../util/json-values.js';
 
 /** The raw node as PostgreSQL prints it (only the keys the rules read). */
 export type RawPlanNode = Record<string, unknown> & { 'Node Type': string; Plans?: RawPlanNode[] };
@@ -38,9 +39,6 @@ export interface ParsedPlan {
   queryText: string | null;
 }
 
-export function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
 export function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }

@@ -3,7 +3,8 @@
  * SQL text when known) in, findings out — each naming its node, that node's share of total
  * time and the figures that triggered it.
  */
-import { num, str, timeShare, totalActualRows, type ParsedPlan, type PlanNode } from './plan.js';
+import { str, timeShare, totalActualRows, type ParsedPlan, type PlanNode } from './plan.js';
+import { num } from '../util/json-values.js';
 import { columnPredicates, wrappedColumns } from './predicates.js';
 import type { Finding, RuleId, Severity } from './types.js';
 

@@ -1,4 +1,5 @@
-import { SCHEMA_VERSION, TOOL_NAME, type CommandName, type Environment, type ReportEnvelope } from './types.js';
+import { SCHEMA_VERSION, TOOL_NAME, type CommandName, type Environment, type LoadtestReport, type ReportEnvelope } from './types.js';
+import type { LoadtestSection } from '../load/types.js';
 import { VERSION } from '../util/version.js';
 
 /** The envelope every report starts with; the command adds its own section. */
@@ -19,4 +20,21 @@ export function reportEnvelope<C extends CommandName>(
     finishedAt: finishedAt.toISOString(),
     environment,
   };
+}
+
+/**
+ * A loadtest section another tool measured (k6, Locust) with its envelope. The environment is
+ * the runners', which we do not know: `runners` describes them (e.g. "k6 run").
+ */
+export function importedLoadtestReport(section: LoadtestSection, args: string[], runners: string, startedAt: Date, finishedAt: Date): LoadtestReport {
+  const environment: Environment = {
+    cpuModel: `unknown (${runners})`,
+    cores: 0,
+    totalMemoryBytes: 0,
+    nodeVersion: '',
+    os: 'unknown',
+    gitSha: null,
+    loadGeneratorSharedHost: null,
+  };
+  return { ...reportEnvelope('loadtest', args, startedAt, finishedAt, environment), loadtest: section };
 }

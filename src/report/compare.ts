@@ -5,7 +5,7 @@
 import type { Environment, Report } from './types.js';
 import type { Headline } from './render-types.js';
 import { InputError } from '../util/errors.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../util/format.js';
 
 /** 'unchanged' when the change is within ±thresholdPercent. */
 export type Verdict = 'better' | 'worse' | 'unchanged';

@@ -4,6 +4,6 @@
  *
  *   import { formatDurationNs, terminalTable, markdownTable, htmlTable, escapeHtml } from '../helpers.js';
  */
-export * from './format.js';
+export * from '../util/format.js';
 export * from './html.js';
 export * from './table.js';

@@ -3,7 +3,7 @@ import type { ReportComparison, HeadlineComparison, ComparedRun } from './compar
 import type { RenderOptions } from './render-types.js';
 import type { ChartSpec } from './chart.js';
 import type { ReportFormat } from './render.js';
-import { formatChangePercent, formatTimestamp, formatValue } from './format.js';
+import { formatChangePercent, formatTimestamp, formatValue } from '../util/format.js';
 import { markdownCode, markdownTable, paint, terminalTable } from './table.js';
 import { htmlTable } from './table.js';
 import { escapeHtml, htmlBadge, htmlChart, htmlStatCards, rawHtml } from './html.js';

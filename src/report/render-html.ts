@@ -11,7 +11,7 @@ import { chartJsSource } from './chartjs-source.js';
 import { HTML_RUNTIME } from './html-runtime.js';
 import { escapeHtml, htmlChart } from './html.js';
 import { htmlKeyValue } from './table.js';
-import { formatBytes, formatElapsed, formatTimestamp } from './format.js';
+import { formatBytes, formatElapsed, formatTimestamp } from '../util/format.js';
 import { stringifyReport } from './json-text.js';
 import { commandTitle, environmentLine, environmentPairs, INTERRUPTED_NOTICE, runPairs } from './shell-common.js';
 import { HTML_STYLES } from './html-styles.js';

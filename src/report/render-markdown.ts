@@ -1,6 +1,6 @@
 /** The Markdown shell: title, run line, environment in a collapsible <details>, then the section. */
 import type { Report } from './types.js';
-import { formatElapsed, formatTimestamp } from './format.js';
+import { formatElapsed, formatTimestamp } from '../util/format.js';
 import { markdownCode, markdownTable } from './table.js';
 import { commandTitle, environmentPairs, INTERRUPTED_NOTICE } from './shell-common.js';
 

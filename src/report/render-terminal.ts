@@ -2,7 +2,7 @@
 import type { Report } from './types.js';
 import type { RenderOptions } from './render-types.js';
 import { paint } from './table.js';
-import { formatElapsed, formatTimestamp } from './format.js';
+import { formatElapsed, formatTimestamp } from '../util/format.js';
 import { commandTitle, environmentLine, INTERRUPTED_NOTICE } from './shell-common.js';
 
 export function renderTerminalPage(report: Report, sectionText: string, options: RenderOptions): string {

@@ -1,6 +1,6 @@
 /** Pieces the three shells share: environment description, run summary, interrupted notice. */
 import type { Environment, Report } from './types.js';
-import { formatBytes, formatElapsed, formatTimestamp } from './format.js';
+import { formatBytes, formatElapsed, formatTimestamp } from '../util/format.js';
 
 /** Label/value rows describing the host a report was produced on. */
 export function environmentPairs(env: Environment): Array<[string, string]> {

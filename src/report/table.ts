@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { RenderOptions } from './render-types.js';
 import { escapeHtml, isRawHtml, type RawHtml } from './html.js';
-import { MISSING } from './format.js';
+import { MISSING } from '../util/format.js';
 
 /** A cell: text, a number (printed as is: format it first), or null/undefined (printed as "–"). */
 export type Cell = string | number | null | undefined;

@@ -19,7 +19,8 @@ import type { CompareSection } from '../compare/types.js';
  *     figures, compact), `policies` and `distributions`.
  */
 export const SCHEMA_VERSION = 2;
-export const TOOL_NAME = 'authz-perf';
+export { TOOL_NAME } from '../util/version.js';
+import type { TOOL_NAME } from '../util/version.js';
 
 export type CommandName = 'bench' | 'loadtest' | 'analyze-cel' | 'explain' | 'size' | 'verify' | 'doctor' | 'compare';
 

@@ -2,18 +2,16 @@
  * scenario.yaml text → Scenario. Every shape error is an InputError at the offending node's
  * `file:line:column`. The YAML forms are documented in scenarios/README.md.
  */
-import { globalsFromYaml } from '../engine/globals.js';
-import type { Globals } from '../engine/types.js';
+import { globalsFromYaml, type AttrValue, type Globals } from '../engine/index.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { InputError } from '../util/errors.js';
 import { YamlReader } from '../util/yaml-reader.js';
 import { tryParseDurationMs, tryParseDurationRangeMs } from '../util/duration.js';
-import type { AttrValue } from '../engine/types.js';
 import { cumulativeWeights } from './random.js';
 import type { AttrGen, LoadProfile, LoadStage, PrincipalMix, RequestMix, ResourceMix, Scenario, Slo, WeightedRoles } from './types.js';
 
-/** The SDD targets used when a scenario has no `slo` block (or leaves a field out). */
+/** The SLO used when a scenario has no `slo` block (or leaves a field out). */
 export const DEFAULT_SLO: Slo = { p50Ms: 5, p95Ms: 15, p99Ms: 50, errorRate: 0.001 };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

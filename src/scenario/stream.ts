@@ -4,7 +4,7 @@
  * roles and attributes); a `repeatShare` of requests re-sends one of the last `repeatWindow` fresh
  * requests (with a new requestId) so a decision cache sees realistic hits.
  */
-import type { AttrValue, CheckRequest, Principal, ResourceEntry } from '../engine/types.js';
+import type { AttrValue, CheckRequest, Principal, ResourceEntry } from '../engine/index.js';
 import { Random, cumulativeWeights } from './random.js';
 import type { AttrGen, ResourceMix, Scenario } from './types.js';
 

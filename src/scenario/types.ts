@@ -1,5 +1,5 @@
 /** A bundled or user scenario: policies, request mix, SLOs and named load shapes (scenarios/NAME/scenario.yaml). */
-import type { AttrValue, Globals } from '../engine/types.js';
+import type { AttrValue, Globals } from '../engine/index.js';
 
 export interface LoadStage {
   durationS: number;

@@ -1,8 +1,8 @@
 /**
  * Documented constants: used only where nothing was measured, and always labelled as such in the
- * output. The capacity defaults are the performance SDD's own fixed constants, so an uncalibrated
- * run reproduces the SDD's calculator; the memory defaults are a Node.js engine process's typical
- * figures, to be replaced by `--from` a bench/loadtest report or `--measure`.
+ * output. The capacity defaults are fixed reference constants (250m CPU per 1,000 RPS, 10,000 RPS
+ * per replica, 1 KB per policy; reports label them "SDD"), so an uncalibrated run reproduces that
+ * reference calculation; the memory defaults are a Node.js engine process's typical figures, to be replaced by `--from` a bench/loadtest report or `--measure`.
  */
 import type { SddProfileName } from './types.js';
 
@@ -27,7 +27,7 @@ export interface SddProfile {
   range: string;
 }
 
-/** The SDD's deployment profiles: small < 5k, medium 5–25k, large 25–100k, xlarge > 100k RPS. */
+/** The reference deployment profiles: small < 5k, medium 5–25k, large 25–100k, xlarge > 100k RPS. */
 export const SDD_PROFILES: readonly SddProfile[] = [
   { name: 'small', fromRps: 0, toRps: 5_000, range: '< 5k RPS' },
   { name: 'medium', fromRps: 5_000, toRps: 25_000, range: '5k–25k RPS' },

@@ -1,6 +1,6 @@
 /**
  * The `size` section of a report: the inputs, where the capacity figures came from (calibration),
- * the sizing result with every step of its working, the SDD profile comparison and the what-if
+ * the sizing result with every step of its working, the reference-profile comparison and the what-if
  * table. Rates are requests per second, CPU in millicores, memory in bytes, times in ms.
  */
 

@@ -7,6 +7,7 @@
  *     (compilation errors such as invalid CEL).
  * Paths in these messages are relative to the store folder.
  */
+import { num } from '../util/json-values.js';
 
 export interface StartupFailure {
   /** relative to the policy folder, when Cerbos named one */
@@ -68,8 +69,8 @@ function collectLocated(value: Json, out: Array<Omit<StartupFailure, 'more'>>): 
     str(value['error']) ??
     str(value['desc']) ??
     (duplicateOf !== undefined ? `duplicate definition of ${str(value['policy']) ?? 'a policy'} (also in ${duplicateOf})` : 'invalid policy');
-  const line = num(position?.['line']);
-  const column = num(position?.['column']);
+  const line = num(position?.['line']) ?? undefined;
+  const column = num(position?.['column']) ?? undefined;
   out.push({ file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}), message: oneLine(message) });
 }
 
@@ -87,10 +88,6 @@ function oneLine(text: string): string {
 
 function str(v: Json | undefined): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function num(v: Json | undefined): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
 function obj(v: Json | undefined): JsonObject | undefined {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { Scalar, stringify } from 'yaml';
-import type { GlobalValue, Globals } from '../engine/types.js';
+import type { GlobalValue, Globals } from '../engine/index.js';
 import { InputError } from '../util/errors.js';
 import { requireCerbos, type CerbosBinary } from './cerbos-binary.js';
 import { readLines } from '../util/lines.js';

@@ -5,7 +5,7 @@
  * order, whatever order the answers arrive in.
  */
 import { Pool } from 'undici';
-import type { CheckRequest, CheckResponse, Effect, Engine } from '../engine/index.js';
+import { CHECK_PATH, type CheckRequest, type CheckResponse, type Effect, type Engine } from '../engine/index.js';
 
 export interface CompareOptions {
   requests: readonly CheckRequest[];
@@ -55,7 +55,6 @@ export interface DifferentialResult {
   differences: DecisionDifference[];
 }
 
-const CHECK_PATH = '/api/check/resources';
 
 export async function compareWithCerbos(options: CompareOptions): Promise<DifferentialResult> {
   const { requests, engine } = options;

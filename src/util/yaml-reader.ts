@@ -1,6 +1,6 @@
 /**
- * Typed reads of a parsed YAML document (the `yaml` package's node tree), shared by the policy,
- * scenario and test-suite parsers: every failure is an InputError at the offending node's
+ * Typed reads of a parsed YAML document (the `yaml` package's node tree), shared by the policy
+ * parser (engine/policy-source.ts) and the scenario parser: every failure is an InputError at the offending node's
  * file:line:column.
  */
 import { isMap, isScalar, type LineCounter, type Node as YamlNode, type YAMLMap } from 'yaml';

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compareWithBaseline, parseBaseline, parseMaxRegression, type BaselineFile } from '../../src/bench/baseline.js';
+import { compareWithBaseline, parseBaseline, type BaselineFile } from '../../src/bench/baseline.js';
+import { parsePercent } from '../../src/cli/flags.js';
 import type { BenchTaskResult } from '../../src/bench/types.js';
 import { InputError, UsageError } from '../../src/util/errors.js';
+
+const parseMaxRegression = (text: string): number => parsePercent('--max-regression', text, 1000);
 
 function task(id: string, meanNs: number, rmePercent: number): BenchTaskResult {
   return { id, name: id, opsPerSec: 1e9 / meanNs, meanNs, p50Ns: meanNs, p75Ns: meanNs, p99Ns: meanNs * 2, p999Ns: meanNs * 3, minNs: meanNs / 2, maxNs: meanNs * 4, rmePercent, samples: 1000 };

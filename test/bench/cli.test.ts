@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -130,6 +130,9 @@ test('bad flags and inputs: one line naming the flag or file, exit 2, before any
   const broken = path.join(dir, 'broken.json');
   writeFileSync(notBench, JSON.stringify({ command: 'loadtest' }));
   writeFileSync(broken, '{\n  "command": "bench",\n  oops\n}\n');
+  // a bench report that `report` refuses (schemaVersion 0) is refused as a baseline too
+  const versionZero = path.join(dir, 'version0.json');
+  writeFileSync(versionZero, JSON.stringify({ ...JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/bench-report.json'), 'utf8')), schemaVersion: 0 }));
   const cases: Array<[string[], RegExp, NodeJS.ProcessEnv?]> = [
     [['--time', 'soon'], /^authz-perf: --time: expected milliseconds/],
     [['--time', '0'], /^authz-perf: --time: /],
@@ -143,6 +146,7 @@ test('bad flags and inputs: one line naming the flag or file, exit 2, before any
     [['--baseline', path.join(dir, 'missing.json')], /^authz-perf: .*missing\.json: cannot read baseline: ENOENT/],
     [['--baseline', notBench], /^authz-perf: .*other\.json: not a bench report/],
     [['--baseline', broken], /^authz-perf: .*broken\.json:3:3: not valid JSON/],
+    [['--baseline', versionZero], /^authz-perf: .*version0\.json(:\d+:\d+)?: report .*version0\.json has an unknown schemaVersion 0/],
     [[], /^authz-perf: AUTHZ_PERF_BENCH_SLOW_TASK: expected TASK_ID:NANOSECONDS/, { AUTHZ_PERF_BENCH_SLOW_TASK: 'slow' }],
     [['--bogus'], /^authz-perf: unknown option '--bogus'/],
   ];

@@ -5,7 +5,7 @@ import { benchRenderer } from '../../src/report/sections/bench.js';
 import { renderReport } from '../../src/report/render.js';
 import type { BenchReport } from '../../src/report/types.js';
 import type { Headline } from '../../src/report/render-types.js';
-import { formatBytes, formatDurationNs, formatNumber, formatSi } from '../../src/report/format.js';
+import { formatBytes, formatDurationNs, formatNumber, formatSi } from '../../src/util/format.js';
 import { compareWithBaseline } from '../../src/bench/baseline.js';
 
 // A real run, saved: `authz-perf bench --quick --cel-engines --memory --http --scenario abac-cel,heavy-cel --json`.

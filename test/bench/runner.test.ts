@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runTasks, spinNs } from '../../src/bench/runner.js';
-import { httpRoundTripTask, CHECK_PATH } from '../../src/bench/http.js';
+import { httpRoundTripTask } from '../../src/bench/http.js';
+import { CHECK_PATH } from '../../src/engine/index.js';
 
 const tiny = { timeMs: 10, iterations: 20, warmupMs: 0, warmupIterations: 0 };
 

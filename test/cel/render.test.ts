@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { celAnalysisRenderer } from '../../src/report/sections/analyze-cel.js';
 import type { CelAnalysisReport } from '../../src/report/types.js';
-import { formatCount } from '../../src/report/format.js';
+import { formatCount } from '../../src/util/format.js';
 
 const report = JSON.parse(
   readFileSync(new URL('../../../test/fixtures/analyze-cel-report.json', import.meta.url), 'utf8'),

@@ -36,7 +36,7 @@ test('usage errors are one line and exit 2', async () => {
     [['report'], /^authz-perf: give a report file to render/],
     [['report', 'a.json', 'b.json', 'c.json'], /^authz-perf: give one report file, or two to compare \(got 3\)/],
     [['report', 'a.json', '--format', 'pdf'], /^authz-perf: --format must be one of terminal, md, html, json \(got 'pdf'\)/],
-    [['report', 'a.json', '--threshold', 'lots'], /^authz-perf: --threshold must be a percentage/],
+    [['report', 'a.json', '--threshold', 'lots'], /^authz-perf: --threshold: expected a percentage/],
     [['report', 'a.json', '--json', '--format', 'md'], /^authz-perf: --json conflicts with --format md/],
   ];
   for (const [args, message] of cases) {

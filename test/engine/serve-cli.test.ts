@@ -74,8 +74,8 @@ test('bad flags are usage errors naming the flag (exit 2)', async () => {
   for (const [args, pattern] of [
     [['--port', '70000'], /^authz-perf: --port: expected an integer between 0 and 65535, got "70000"\n$/],
     [['--port', '+80'], /^authz-perf: --port: expected an integer between 0 and 65535, got "\+80"\n$/],
-    [['--body-limit', '1e3'], /^authz-perf: --body-limit: expected an integer between 1 and 2147483648, got "1e3"\n$/],
-    [['--cache-size', '0'], /^authz-perf: --cache-size: expected an integer between 1 and 100000000, got "0"\n$/],
+    [['--body-limit', '1e3'], /^authz-perf: --body-limit: expected a byte size between 1 and 536870888 \(e\.g\. 1048576, 512KiB, 1MiB\), got "1e3"\n$/],
+    [['--cache-size', '0'], /^authz-perf: --cache-size: expected an integer between 1 and 1000000, got "0"\n$/],
     [['--cache-ttl', 'soon'], /^authz-perf: --cache-ttl: "soon" is not a duration/],
     [['--no-cache', '--cache-size', '10'], /^authz-perf: --cache-size: cannot be combined with --no-cache/],
     [['--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, multi-tenant, outputs-schemas, rbac-simple/],

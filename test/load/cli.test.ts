@@ -44,7 +44,7 @@ test('a typo in a metric name exits 2 with one line, before anything runs', asyn
     [['--rps', 'fast'], /--rps: "fast" must be a positive number/],
     [['--vus', '2', '--think-time', '5ms..1ms'], /--think-time: expected/],
     [['--profile', 'nope'], /scenario rbac-simple has no load profile 'nope'; it has normal, peak, smoke, soak, spike, stress/],
-    [['--rps', '10', '--cache-size', '1e3'], /^authz-perf: --cache-size: expected an integer between 1 and 100000000, got "1e3"\n$/],
+    [['--rps', '10', '--cache-size', '1e3'], /^authz-perf: --cache-size: expected an integer between 1 and 1000000, got "1e3"\n$/],
   ] as const) {
     const e = await runCli(['loadtest', '--target', 'http://127.0.0.1:9', ...args, ...quiet]);
     assert.equal(e.code, 2, `${args.join(' ')}: ${e.stderr}`);

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { importK6Summary, k6Script } from '../../src/load/k6.js';
+import { k6Script } from '../../src/load/k6-export.js';
+import { k6SummaryReport as importK6Summary } from '../../src/cli/k6-import.js';
 import { parseThreshold } from '../../src/load/thresholds.js';
 import { validateReportShape } from '../../src/report/schema.js';
 import { InputError } from '../../src/util/errors.js';

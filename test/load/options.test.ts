@@ -1,7 +1,8 @@
 /** Flag parsing and plan resolution: shapes, profiles, SLO defaults, conflicts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLoadtestFlags, resolvePlan, type ScenarioPlanInfo } from '../../src/load/options.js';
+import { resolvePlan, type ScenarioPlanInfo } from '../../src/load/options.js';
+import { parseLoadtestFlags } from '../../src/cli/loadtest-flags.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const scenario: ScenarioPlanInfo = {

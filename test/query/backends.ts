@@ -12,7 +12,7 @@ import type { SeedSizes } from '../../src/query/schema.js';
 import { fileDataDirCache } from '../../src/query/pglite-cache.js';
 import type { QueryInput } from '../../src/query/runner.js';
 import { PACKAGE_ROOT } from '../../src/util/version.js';
-import { queriesFromSql } from '../../src/cli/explain.js';
+import { queriesFromSql } from '../../src/query/inputs.js';
 
 export interface Backend {
   name: 'pglite' | 'postgres';

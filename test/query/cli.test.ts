@@ -29,14 +29,17 @@ describe('explain CLI', { concurrency: true }, () => {
 
   test('bad input: one clear line each, exit 2, no stack', async () => {
     writeFileSync(path.join(tmp, 'broken.json'), '{"Plan": ');
+    writeFileSync(path.join(tmp, 'empty.sql'), '-- only a comment\n');
     const cases: Array<[string[], RegExp]> = [
       [['--plan', path.join(tmp, 'nope.json')], /nope\.json: file not found\n?$/],
       [['--plan', path.join(tmp, 'broken.json')], /broken\.json: not valid JSON/],
-      [['--rows', 'lots'], /^authz-perf: --rows: expected an integer between 100 and 50000000, got "lots"/],
+      [['--rows', 'lots'], /^authz-perf: --rows: expected an integer between 100 and 10000000, got "lots"/],
       [['--timeout', '5'], /^authz-perf: --timeout: "5" is not a duration/],
       [['--setup'], /--setup needs a server: pass --database-url or set DATABASE_URL/],
       [['--database-url', 'mysql://x@y/z'], /--database-url: unsupported scheme "mysql:"/],
       [['--param', 'x'], /--param fills \$1/],
+      // an empty input set fails before the database is opened or seeded
+      [['--queries', path.join(tmp, 'empty.sql')], /^authz-perf: .*empty\.sql: no SQL statements found\n$/],
       [['--database-url', 'postgres://postgres@127.0.0.1:1/test'], /^authz-perf: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/test: connection refused/],
     ];
     for (const [args, message] of cases) {

@@ -23,7 +23,7 @@ import {
   formatPercentValue,
   formatSi,
   formatValue,
-} from '../../src/report/format.js';
+} from '../../src/util/format.js';
 
 export interface FixtureReport {
   name: string;

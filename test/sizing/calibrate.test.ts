@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { calibrationFromReport, defaultCalibration, DEFAULT_SOURCE } from '../../src/sizing/index.js';
 import { InputError } from '../../src/util/errors.js';
-import { concurrencyLevels } from '../../src/sizing/calibrate.js';
+import { concurrencyLevels } from '../../src/sizing/calibrate-loadtest.js';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;

@@ -138,6 +138,13 @@ const BAD: Array<[string[], RegExp]> = [
   [['--rps', '5', '--format', 'k8s', '--name', 'Authz_Engine'], /^authz-perf: --name: "Authz_Engine" must be a Kubernetes name: lowercase letters, digits and '-'/],
   [['--rps', '5', '--namespace', '-x'], /^authz-perf: --namespace: "-x" must be a Kubernetes name/],
   [['--rps', '5', '--scenario', 'nope'], /^authz-perf: --scenario: unknown scenario 'nope' \(accepted: abac-cel, heavy-cel, multi-tenant, outputs-schemas, rbac-simple/],
+  // outside what the model can answer
+  [['--rps', '1e30'], /^authz-perf: --rps: "1e30" must be a positive number of requests per second up to 100M /],
+  [['--rps', '5', '--what-if', '1e300'], /^authz-perf: --what-if: "1e300" must be a positive number of requests per second up to 100M /],
+  [['--rps', '100M', '--cpu-per-replica', '100m'], /^authz-perf: --rps: 100M req\/s needs 535,715 replicas at this calibration; the model answers up to 150,000 /],
+  [['--rps', '5', '--cpu-per-replica', '100m', '--what-if', '90M'], /^authz-perf: --what-if: 90M req\/s needs [\d,]+ replicas/],
+  [['--rps', '5', '--db-max-connections', '1M'], /^authz-perf: --db-max-connections: "1M" must be a whole number ≥ 1 and ≤ 262143 /],
+  [['--rps', '5', '--p99', '2m'], /^authz-perf: --p99: "2m" must be a positive latency .*at most 1m$/m],
 ];
 
 test('bad flags exit 2 with one line naming the flag and what it accepts', async () => {

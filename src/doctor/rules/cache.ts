@@ -1,5 +1,5 @@
 /** High Latency playbook step 1: decision-cache hit rate (checklist: > 90 %), size and TTL. */
-import { formatBytes, formatCount, formatDurationS } from '../../report/format.js';
+import { formatBytes, formatCount, formatDurationS } from '../../util/format.js';
 import type { CollectedMetrics, Finding } from '../types.js';
 import { THRESHOLDS } from './thresholds.js';
 import { gauge, pct, windowed } from './evidence.js';

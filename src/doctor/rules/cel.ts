@@ -1,5 +1,5 @@
 /** High Latency playbook step 2: CEL expressions that are slow at run time, joined with analyze-cel's static cost. */
-import { formatCount, formatDurationNs } from '../../report/format.js';
+import { formatCount, formatDurationNs } from '../../util/format.js';
 import type { CelExpressionStat, CollectedMetrics, Finding } from '../types.js';
 import { THRESHOLDS } from './thresholds.js';
 import { gauge, pct, windowed } from './evidence.js';

@@ -1,5 +1,5 @@
 /** High Latency playbook steps 3–4: slow statements (pg_stat_statements), long queries, sequential scans, connections. */
-import { formatCount, formatDurationMs } from '../../report/format.js';
+import { formatCount, formatDurationMs } from '../../util/format.js';
 import type { CollectedMetrics, Finding } from '../types.js';
 import { THRESHOLDS } from './thresholds.js';
 import { gauge, pct, windowed } from './evidence.js';

@@ -1,5 +1,5 @@
 /** Checklist: event-loop delay of a Node engine (a blocked loop delays every request, whatever its cost). */
-import { formatDurationMs } from '../../report/format.js';
+import { formatDurationMs } from '../../util/format.js';
 import type { CollectedMetrics, Finding } from '../types.js';
 import { THRESHOLDS } from './thresholds.js';
 import { windowed } from './evidence.js';

@@ -1,5 +1,5 @@
 /** Checklist: p99 against the SLO (High Latency playbook's symptom: p99 > 100 ms), and the error rate. */
-import { formatCount, formatDurationMs } from '../../report/format.js';
+import { formatCount, formatDurationMs } from '../../util/format.js';
 import type { CollectedMetrics, Finding } from '../types.js';
 import { THRESHOLDS } from './thresholds.js';
 import { pct, windowed } from './evidence.js';

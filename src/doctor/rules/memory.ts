@@ -1,5 +1,5 @@
 /** Memory Pressure playbook: heap against its limit, GC time and pauses, heap vs external memory; Go GC for Cerbos. */
-import { formatBytes, formatCount, formatDurationMs } from '../../report/format.js';
+import { formatBytes, formatCount, formatDurationMs } from '../../util/format.js';
 import type { CollectedMetrics, Finding } from '../types.js';
 import { THRESHOLDS } from './thresholds.js';
 import { gauge, pct, windowed } from './evidence.js';

@@ -1,5 +1,5 @@
 /** Checklist: CPU saturation of the server and of the load generator, and load above capacity. */
-import { formatCount } from '../../report/format.js';
+import { formatCount } from '../../util/format.js';
 import type { CollectedMetrics, Finding } from '../types.js';
 import { THRESHOLDS } from './thresholds.js';
 import { pct, windowed } from './evidence.js';

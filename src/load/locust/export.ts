@@ -3,7 +3,7 @@
  * shape, the thresholds, the expected decisions) and its requirements, written into one folder.
  */
 import type { CheckResponse } from '../../engine/index.js';
-import { TOOL_NAME } from '../../report/types.js';
+import { TOOL_NAME } from '../../util/version.js';
 import { VERSION } from '../../util/version.js';
 import { runPlanOf, type RunPlan } from '../runner-results.js';
 import type { LoadtestConfig, Threshold } from '../types.js';

@@ -1,6 +1,6 @@
 /**
- * Number, duration, byte and percent formatting shared by every renderer (terminal, Markdown,
- * HTML). Pure functions; output is locale-independent (en-US style separators) so reports read
+ * Number, duration, byte and percent formatting shared by the renderers (terminal, Markdown,
+ * HTML), the sizing model's working text and the doctor's findings. Pure functions; output is locale-independent (en-US style separators) so reports read
  * the same on every machine and tests can match them.
  */
 

@@ -15,7 +15,7 @@ import {
   formatSi,
   formatTimestamp,
   formatValue,
-} from '../../src/report/format.js';
+} from '../../src/util/format.js';
 
 test('durations pick the unit that fits, with three significant digits', () => {
   assert.equal(formatDurationNs(850), '850 ns');

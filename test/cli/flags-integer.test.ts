@@ -1,8 +1,8 @@
-/** The one integer-flag parser: what it accepts round-trips, everything else is a UsageError (exit 2). */
+/** Integer flags (flags.ts parseInteger): what it accepts round-trips, everything else is a UsageError (exit 2). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseIntegerFlag } from '../../src/cli/integer-flag.js';
+import { parseInteger as parseIntegerFlag } from '../../src/cli/flags.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const ACCEPTED = /^\d+(?:_\d+)*$/;
