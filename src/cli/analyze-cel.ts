@@ -10,7 +10,7 @@ import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { CelAnalysisReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
-import { SEED_RANGE, parseCount, repeatable } from './flags.js';
+import { SEED_RANGE, parseInteger, repeatable } from './flags.js';
 import { DEFAULT_ASSUMED_SIZE, DEFAULT_BUDGET_UNITS, type AnalyzeOptions } from '../cel/analyze.js';
 import { parseSizeHints } from '../cel/paths.js';
 import { runAnalyzeCel } from '../cel/command.js';
@@ -57,17 +57,17 @@ export function register(program: Command, ctx: CliContext): void {
   );
 }
 
-/** An optional count flag (SI suffixes allowed): its value, or `fallback` when not given. */
-function integerFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  return raw === undefined ? fallback : parseCount(flag, raw, { min, max });
+/** An optional integer flag: its value, or `fallback` when not given. */
+function integerFlag(flag: string, raw: string | undefined, fallback: number, min: number, max?: number): number {
+  return raw === undefined ? fallback : parseInteger(flag, raw, max === undefined ? { min } : { min, max });
 }
 
 /**
- * Largest accepted values. --corpus: each generated expression keeps its source, AST and figures
- * until the report is written (about 15 KB each at the peak), so 1M stays within a default heap;
- * --list-size: the lists built for --measure inputs hold this many elements per attribute.
+ * Largest accepted values of the flags that size what this process holds. --corpus: the generated
+ * expressions and their figures stay in memory until the report is written; --list-size: the
+ * lists built for --measure inputs hold this many elements per attribute.
  */
-const ANALYZE_LIMITS = { units: 1e15, assumedSize: 1e9, listSize: 100_000, corpus: 1_000_000 } as const;
+const ANALYZE_LIMITS = { listSize: 100_000, corpus: 1_000_000 } as const;
 
 /** The command body, with stdin injectable for tests. Resolves to the exit code. */
 export async function analyzeCelCommand(
@@ -80,10 +80,10 @@ export async function analyzeCelCommand(
   const startedAt = new Date();
   const options: AnalyzeOptions = {
     sizeHints: parseSizeHints(flags.sizeHint ?? []),
-    budgetUnits: integerFlag('--budget', flags.budget, DEFAULT_BUDGET_UNITS, 1, ANALYZE_LIMITS.units),
-    assumedSize: integerFlag('--assumed-size', flags.assumedSize, DEFAULT_ASSUMED_SIZE, 1, ANALYZE_LIMITS.assumedSize),
+    budgetUnits: integerFlag('--budget', flags.budget, DEFAULT_BUDGET_UNITS, 1),
+    assumedSize: integerFlag('--assumed-size', flags.assumedSize, DEFAULT_ASSUMED_SIZE, 1),
   };
-  const failOverUnits = flags.failOver === undefined ? null : integerFlag('--fail-over', flags.failOver, 0, 0, ANALYZE_LIMITS.units);
+  const failOverUnits = flags.failOver === undefined ? null : integerFlag('--fail-over', flags.failOver, 0, 0);
   const seed = integerFlag('--seed', flags.seed, 1, SEED_RANGE.min, SEED_RANGE.max);
   const listSize = integerFlag('--list-size', flags.listSize, 20, 0, ANALYZE_LIMITS.listSize);
   if (flags.input && !flags.measure) throw new UsageError('--input: only used with --measure');

@@ -229,7 +229,9 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
         sendError(res, 422, err.message);
         metrics.observeHttp(CHECK_PATH, 422);
       },
-    ).finally(done);
+    )
+      .catch(fail)
+      .finally(done);
   };
 
   /** Answers 200 with Server-Timing; `t0` is when the handler started (performance.now). */

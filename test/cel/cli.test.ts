@@ -175,7 +175,7 @@ test('usage errors name the flag and exit 2', async () => {
     [['--expr', 'a', '--budget', '-5'], /--budget: expected an integer ≥ 1/],
     [['--expr', 'a', '--fail-over', 'lots'], /--fail-over/],
     [['--expr', 'a', '--input', 'x.json'], /--input: only used with --measure/],
-    [['--corpus', '0'], /--corpus: expected an integer ≥ 1/],
+    [['--corpus', '0'], /--corpus: expected an integer between 1 and 1000000/],
     [[], /give at least one FILE/],
     [['no/such/file.cel'], /no\/such\/file\.cel: no such file or directory/],
   ];

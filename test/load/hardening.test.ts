@@ -107,10 +107,10 @@ test('SIGKILL of a loadtest leaves no engine child behind', { skip: process.plat
   }
 });
 
-test('Ctrl-C during a --vus 100000 run stops it and writes the partial report', { timeout: 60_000 }, async () => {
+test('Ctrl-C during a --vus 10000 run (the largest --vus) stops it and writes the partial report', { timeout: 60_000 }, async () => {
   const server = await startTestServer();
   const out = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-vus-'));
-  const cli = spawn(process.execPath, [bin, 'loadtest', '--target', server.url, '--vus', '100000', '--think-time', '1s', '--duration', '60s', '--no-slo', '--no-metrics', '--no-verify', '--scenario', 'rbac-simple', '--request-pool', '50', '--quiet', '--out', out], {
+  const cli = spawn(process.execPath, [bin, 'loadtest', '--target', server.url, '--vus', '10000', '--think-time', '1s', '--duration', '60s', '--no-slo', '--no-metrics', '--no-verify', '--scenario', 'rbac-simple', '--request-pool', '50', '--quiet', '--out', out], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
