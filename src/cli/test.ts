@@ -60,8 +60,9 @@ export async function policyTestWarnings(
   command: string,
   where: { policyDir: string; testsDir?: string | null; lenientScopeSearch?: boolean },
 ): Promise<string[]> {
-  const { preflightPolicyTests } = await import('../policytest/index.js');
-  const outcome = await preflightPolicyTests(where.policyDir, where.testsDir ?? null, where.lenientScopeSearch === true);
+  // in a worker thread, so the suites' engines leave no type feedback in the measuring isolate
+  const { preflightInWorker } = await import('../policytest/preflight-worker.js');
+  const outcome = await preflightInWorker({ policyDir: where.policyDir, testsDir: where.testsDir ?? null, lenientScopeSearch: where.lenientScopeSearch === true });
   if (outcome === null) return [];
   ctx.stderr.write(`${command}: ${outcome.line}\n`);
   return outcome.warning === undefined ? [] : [outcome.warning];

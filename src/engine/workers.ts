@@ -4,6 +4,7 @@
  * answers their /metrics with every worker's metrics summed by prom-client's AggregatorRegistry.
  * A worker asks the primary over IPC, because only the primary can reach all workers.
  */
+import { workerExecArgv } from '../util/exec-argv.js';
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
@@ -45,19 +46,6 @@ export function isClusterWorker(): boolean {
   return cluster.isWorker;
 }
 
-/**
- * The primary's node options without the ones that say what to run (`-e SCRIPT`, `--input-type`):
- * a primary started as `node -e …` would otherwise start its workers as copies of itself.
- */
-export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const a = execArgv[i]!;
-    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') i++;
-    else if (!a.startsWith('--input-type=') && !a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
-  }
-  return out;
-}
 
 /**
  * Forks `count` workers running `script` with `args` and resolves once all listen; rejects with

@@ -62,7 +62,7 @@ test('serve --workers rejects values that are not a count or auto (exit 2)', asy
 });
 
 test('workers do not inherit what the primary was told to run (-e, --input-type)', async () => {
-  const { workerExecArgv } = await import('../../src/engine/workers.js');
+  const { workerExecArgv } = await import('../../src/util/exec-argv.js');
   assert.deepEqual(workerExecArgv(['--max-old-space-size=256', '--input-type=module', '-e', 'code', '--expose-gc']), ['--max-old-space-size=256', '--expose-gc']);
   assert.deepEqual(workerExecArgv(['--input-type', 'module', '--eval', 'x']), []);
 });
