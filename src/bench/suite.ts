@@ -259,7 +259,8 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   }
 
   let httpBaseline: HttpBaseline | undefined;
-  if (options.http && !options.signal?.aborted) {
+  // the bare baseline compares our serve with node:http; another engine (--engine cerbos) has none
+  if (options.http && !options.httpTarget && !options.signal?.aborted) {
     progress(`${label}: serve vs a bare node:http server (${BARE_ROUNDS} alternating rounds, autocannon, ${BARE_CONNECTIONS} connections)`);
     try {
       const pairs = sc.requests.map((r): [string, string] => [JSON.stringify(r), JSON.stringify(uncached.check(r))]);

@@ -6,7 +6,6 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { describeUserError, isUserError } from '../util/errors.js';
-import { workerExecArgv } from '../util/exec-argv.js';
 import { preflightPolicyTests, type PreflightOutcome } from './index.js';
 
 interface PreflightInput {
@@ -20,7 +19,9 @@ type PreflightReply = { ok: PreflightOutcome | null } | { userError: string } | 
 /** preflightPolicyTests in a worker thread; a user error (a policy that does not load) becomes a warning. */
 export function preflightInWorker(input: PreflightInput): Promise<PreflightOutcome | null> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: input, execArgv: workerExecArgv(process.execArgv) });
+    // no node options: the worker needs none, and the parent's preload (a child process's
+    // watchdog) or `-e` script must not run again in the worker
+    const worker = new Worker(new URL(import.meta.url), { workerData: input, execArgv: [] });
     let replied = false;
     worker.once('message', (reply: PreflightReply) => {
       replied = true;
