@@ -16,7 +16,6 @@ import {
   MAX_ROLE_DEPTH,
   auxDataValue,
   buildChain,
-  expandRoles,
   newActivation,
   principalValue,
   resourceValue,
@@ -38,7 +37,7 @@ import {
   type Scope,
 } from './policy-set.js';
 import { celSafeAttr } from './safe-attr.js';
-import { principalPolicyMetaName } from './meta.js';
+import { metaRoles, principalPolicyMetaName } from './meta.js';
 import { SchemaValidator, type SchemaEnforcement } from './schemas.js';
 import type { Globals, RuleOutput, CheckRequest, CheckResponse, Effect, MatchMeta, Principal, ResourceEntry, ResourceRef, ResourceResult } from './types.js';
 
@@ -544,6 +543,8 @@ class DecisionEngine implements Engine {
     let group = chain.inheritedRoles.size > 0 ? (chain.inheritedRoles.get(role) ?? this.single) : this.single;
     let customs: string[] | null = null;
     for (let i = 0; i <= last; i++) {
+      // a scope whose role policy decides the role counts for effectiveDerivedRoles too
+      if (i > this.deepest) this.deepest = i;
       const rolesAt = chain.roleLevels[i];
       if (rolesAt !== undefined) {
         if (customs === null) {
@@ -566,7 +567,6 @@ class DecisionEngine implements Engine {
           }
         }
       }
-      if (i > this.deepest) this.deepest = i;
       const outcome = this.levelOutcome(chain, i, group);
       if (outcome !== NONE) return outcome;
     }
@@ -778,13 +778,13 @@ class DecisionEngine implements Engine {
   }
 
   /**
-   * includeMeta's effectiveDerivedRoles: active derived roles of the chain's resource policies,
-   * sorted, for the principal's roles and the parent roles of its custom roles.
+   * includeMeta's effectiveDerivedRoles: active derived roles of the resource policies at the scopes
+   * the check reached (0..deepest), sorted, for the roles metaRoles gives.
    */
   private metaDerivedRoles(chain: Chain): string[] {
     const names = new Set<string>();
     const own = this.pairRoles;
-    this.pairRoles = expandRoles(chain, own);
+    this.pairRoles = metaRoles(chain, own);
     try {
       for (let i = 0; i <= this.deepest && i < chain.resourceLevels.length; i++) for (const name of this.effectiveDerivedRoles(chain.resourceLevels[i]!.scope)) names.add(name);
     } finally {

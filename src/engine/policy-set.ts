@@ -856,8 +856,8 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
   const policies = set.resourceIndex.get(`${kind}\0${resourceVersion}`);
   // Custom roles, as Cerbos 0.55 decides them (resources of the default version): a role policy at
   // a scope covers the kinds its rules name; it gates a role there when it covers this kind, or when
-  // that scope's resource policy names the role or one of its parent roles (then an action it does
-  // not list is denied). At the requested scope, a covering policy hands the decision to the parent
+  // that scope's resource policy names the role or one of the parent roles the requested scope's
+  // role policy gives it (then an action it does not list is denied). At the requested scope, a covering policy hands the decision to the parent
   // roles; one that neither covers nor gates lets the role decide as itself and its parents. For
   // other versions the role policy at the requested scope only names the parents.
   const covers = (policy: CompiledRolePolicy): boolean => policy.rules.some((r) => r.resource.test(kind));
@@ -876,6 +876,7 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
     }
   }
   // role policies of the requested scope itself: a lenient search does not carry them down
+  const ownRoles = resourceVersion === 'default' && scopes[0] === resourceScope ? set.roleIndex.get(resourceScope) : undefined;
   const roleLevels = scopes.map((s, i): Map<string, RoleAt> | undefined => {
     const roles = resourceVersion === 'default' && (i > 0 || s === resourceScope) ? set.roleIndex.get(s) : undefined;
     if (roles === undefined) return undefined;
@@ -883,7 +884,9 @@ export function buildChain(set: PolicySet, kind: string, resourceVersion: string
     const at = new Map<string, RoleAt>();
     for (const [role, policy] of roles) {
       const covering = covers(policy);
-      const named = level.namesAnyRole || level.namedRoles.has(role) || policy.parentRoles.some((p) => level.namedRoles.has(p));
+      // parent roles count only as the role policy at the requested scope gives them
+      const parents = i === 0 ? policy.parentRoles : (ownRoles?.get(role)?.parentRoles ?? []);
+      const named = level.namesAnyRole || level.namedRoles.has(role) || parents.some((p) => level.namedRoles.has(p));
       at.set(role, { policy, covers: covering, gates: covering || named });
     }
     return at;
