@@ -5,7 +5,6 @@
  * highest rate holding the SLO, latency at a common rate, CPU per 1,000 checks, RSS and decision
  * agreement per action, as one report. Exit 1 when decisions differ, 130 on Ctrl-C.
  */
-import { setMaxListeners } from 'node:events';
 import { DEFAULTS } from '../load/options.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
@@ -155,9 +154,6 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
   const reference = createEngine(await loadPolicySet(scenario.policyDir, { lenientScopeSearch: scenario.lenientScopeSearch === true }), { cache: false, globals: scenario.globals });
 
   const interrupt = watchInterrupt(ctx, 'stopping the engines, then writing the report');
-  // one signal for the whole run: each find-max step, common-rate run and concurrent decision
-  // request listens on it while it runs (Node warns past 10 listeners)
-  setMaxListeners(64, interrupt.signal);
   const connectors: GrpcConnector[] = [];
   const startedAt = new Date();
   try {

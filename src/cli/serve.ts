@@ -78,6 +78,8 @@ export interface ServeFlags {
   schemaEnforcement?: SchemaEnforcement;
   /** rebuild and swap in the policies when files in the policy folder change */
   watch?: boolean;
+  /** false: skip the policy test suites (a serve child: the command that started it runs them itself) */
+  policyTests?: boolean;
 }
 
 /** What a running `serve` offers: one server, or the workers of a cluster sharing its port. */
@@ -192,7 +194,7 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
     createEngine(await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient }), { cache, celTiming: true, globals, schemaEnforcement: flags.schemaEnforcement ?? 'none' });
   const engine = new SwappableEngine(await build());
   const policySet = engine.policySet;
-  if (!isClusterWorker())
+  if (!isClusterWorker() && flags.policyTests !== false)
     for (const warning of await policyTestWarnings(ctx, 'authz-perf serve', { policyDir, testsDir, lenientScopeSearch: lenient })) ctx.stderr.write(`authz-perf serve: warning: ${warning}\n`);
   const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
   if (flags.jwksId !== undefined && flags.jwks === undefined) throw new UsageError('--jwks-id: needs --jwks FILE');
@@ -305,7 +307,7 @@ export function serveChildArgs(flags: ServeFlags, debug: boolean): string[] {
     `try { process.exitCode = await serveCommand(ctx, JSON.parse(process.argv[1]), { untilStopped: untilSignal }); }`,
     `catch (err) { process.exitCode = reportError(ctx, err); }`,
   ].join('\n');
-  return ['--input-type=module', '-e', script, JSON.stringify(flags)];
+  return ['--input-type=module', '-e', script, JSON.stringify({ ...flags, policyTests: false })];
 }
 
 /** A line the serve child wrote: every line with --debug, otherwise only serve's notes (e.g. files Cerbos would refuse). */

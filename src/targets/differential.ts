@@ -4,6 +4,7 @@
  * the in-process engine; the effect of every action is compared. Results and counts are in request
  * order, whatever order the answers arrive in.
  */
+import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { CHECK_PATH, type CheckRequest, type CheckResponse, type Effect, type Engine } from '../engine/index.js';
 
@@ -63,6 +64,12 @@ export async function compareWithCerbos(options: CompareOptions): Promise<Differ
   const url = new URL(options.cerbosUrl);
   const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
   const basePath = url.pathname.replace(/\/+$/, '');
+  // every request in flight listens on a signal; one listener on the caller's relays it to them
+  const local = new AbortController();
+  setMaxListeners(concurrency + 1, local.signal);
+  const relay = (): void => local.abort(options.signal?.reason);
+  if (options.signal?.aborted) relay();
+  else options.signal?.addEventListener('abort', relay, { once: true });
 
   const kept = new DifferenceBuffer(maxDifferences);
   const perAction = new Map<string, ActionAgreement>();
@@ -74,7 +81,7 @@ export async function compareWithCerbos(options: CompareOptions): Promise<Differ
   const compareOne = async (index: number): Promise<void> => {
     const req = requests[index]!;
     const requestId = req.requestId ?? `differential-${index}`;
-    const answer = await askCerbos(pool, basePath, cerbosBody(req, requestId), options.signal);
+    const answer = await askCerbos(pool, basePath, cerbosBody(req, requestId), local.signal);
     if (!answer.ok) cerbosErrors++;
     let ours: CheckResponse | null = null;
     let oursError: string | undefined;
@@ -122,7 +129,7 @@ export async function compareWithCerbos(options: CompareOptions): Promise<Differ
   const worker = async (): Promise<void> => {
     try {
       while (!failed && next < requests.length) {
-        options.signal?.throwIfAborted();
+        local.signal.throwIfAborted();
         await compareOne(next++);
       }
     } catch (err) {
@@ -133,6 +140,7 @@ export async function compareWithCerbos(options: CompareOptions): Promise<Differ
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
   } finally {
+    options.signal?.removeEventListener('abort', relay);
     await pool.close();
   }
   return {
