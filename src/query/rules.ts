@@ -154,13 +154,19 @@ function hasLimitAbove(n: PlanNode): boolean {
   return false;
 }
 
+/** EXPLAIN's `Sort Key` as text; a saved plan may hold anything there, so only strings count. */
+function sortKeys(raw: unknown): string {
+  const keys = Array.isArray(raw) ? raw.filter((k): k is string => typeof k === 'string') : [];
+  return keys.length > 0 ? keys.join(', ') : '?';
+}
+
 function sortSpill(ctx: Ctx, n: PlanNode): Finding | null {
   if (n.nodeType !== 'Sort' && n.nodeType !== 'Incremental Sort') return null;
   const type = str(n.raw['Sort Space Type']);
   const method = str(n.raw['Sort Method']) ?? '';
   if (type !== 'Disk' && !method.includes('external')) return null;
   const usedKb = num(n.raw['Sort Space Used']);
-  const keys = Array.isArray(n.raw['Sort Key']) ? (n.raw['Sort Key'] as string[]).join(', ') : '?';
+  const keys = sortKeys(n.raw['Sort Key']);
   const share = timeShare(ctx.plan, n);
   return finding(ctx, 'sort-spill', (share ?? 0) >= THRESHOLDS.criticalShare ? 'critical' : 'warning', n,
     `Sort spilled to disk (${method || 'external'}${usedKb !== null ? `, ${fmt(usedKb)} kB` : ''})`,

@@ -15,6 +15,15 @@ test('sort spilled to disk (saved plan): names the Sort node, its share and the 
   assert.ok(fs[0]!.timeShare! > 0);
 });
 
+test('a saved plan whose Sort Key holds non-strings: the keys that are text are named, the rest ignored', () => {
+  const raw = node('Sort', { 'Sort Key': [{}, 'decided_at DESC', 7], 'Sort Method': 'external merge', 'Sort Space Type': 'Disk', 'Sort Space Used': 2048, 'Actual Total Time': 10 });
+  const fs = byRule(runRules(plan(raw)), 'sort-spill');
+  assert.equal(fs.length, 1);
+  assert.match(fs[0]!.evidence, /Sort Key: decided_at DESC$/);
+  const none = byRule(runRules(plan(node('Sort', { 'Sort Key': [{}], 'Sort Space Type': 'Disk', 'Actual Total Time': 10 }))), 'sort-spill');
+  assert.match(none[0]!.evidence, /Sort Key: \?$/);
+});
+
 test('hash batches > 1 (saved plan)', () => {
   const fs = byRule(runRules(fixturePlan('hash-batches')), 'hash-batches');
   assert.equal(fs.length, 1);
