@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorClass } from './recorder.js';
 import type { RequestSender, SenderEvents, SenderFactory, ServerTiming } from './sender.js';
 import { parseServerTiming } from './server-timing.js';
+import type { CheckResponse } from '../engine/index.js';
 
 /** What to send: pre-serialised bodies cycled by index, and an optional response check. */
 export interface RequestSource {
@@ -18,6 +19,14 @@ export interface RequestSource {
   bodies: readonly Buffer[];
   /** null when the response body is acceptable, else a short reason (a decision mismatch) */
   verify: ((bodyIndex: number, body: string) => string | null) | null;
+  /** what `verify` checks, as data (request-source.ts verifierOf rebuilds it in a generator thread) */
+  check?: ResponseCheck;
+}
+
+/** Per body: the number of resources, and the expected response when decisions are compared. */
+export interface ResponseCheck {
+  resourceCounts: readonly number[];
+  expected: readonly CheckResponse[] | null;
 }
 
 /** HTTP/1.1 senders to `origin` through undici (https:// targets; the raw sender covers http://). */

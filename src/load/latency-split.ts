@@ -75,6 +75,29 @@ export class SplitAccumulator {
   get requests(): number {
     return this.count;
   }
+
+  /** The running sums, for a worker thread to hand to the merging thread (structured-cloneable). */
+  state(): SplitState {
+    return { count: this.count, byGroup: this.byGroup, bySecond: this.bySecond.map((s) => s ?? null) };
+  }
+
+  /** Adds another accumulator's sums: the result is what one accumulator of all requests holds. */
+  merge(o: SplitState): void {
+    this.count += o.count;
+    for (let i = 0; i < this.byGroup.length; i++) this.byGroup[i]! += o.byGroup[i]!;
+    o.bySecond.forEach((src, second) => {
+      if (!src) return;
+      let s = this.bySecond[second];
+      if (!s) s = this.bySecond[second] = new Float64Array(FIELDS);
+      for (let i = 0; i < FIELDS; i++) s[i]! += src[i]!;
+    });
+  }
+}
+
+export interface SplitState {
+  count: number;
+  byGroup: Float64Array;
+  bySecond: Array<Float64Array | null>;
 }
 
 function groupOf(totalMs: number): number {

@@ -8,6 +8,7 @@ import { AUTOCANNON_MAX_REQUESTS, runAutocannon } from './autocannon.js';
 import { runClosedModel } from './closed-model.js';
 import { roundRate, searchMaxRate, type FindMaxProgress } from './find-max.js';
 import { runOpenModel } from './open-model.js';
+import { runThreadedOpenModel } from './threaded-open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
 import { Recorder } from './recorder.js';
 import { LoadShape, peakTarget } from './schedule.js';
@@ -139,14 +140,31 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     ...(input.senders ? { senders: input.senders } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
-  if (shape.model === 'closed') return runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
-  return runOpenModel({
+  const threads = input.base.generatorThreads ?? 1;
+  if (shape.model === 'closed') {
+    const closed = runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
+    return threads <= 1 ? closed : closed.then((run) => ({ ...run, warnings: [...run.warnings, `--generator-threads ${threads} applies to the open model: the closed model ran in one thread`] }));
+  }
+  const open = {
     ...common,
     maxConnections: input.base.maxConnections,
     lateThresholdMs: input.base.lateThresholdMs,
     warmupRequests: Math.min(input.warmupRequests ?? 0, Math.max(200, Math.ceil(peakTarget(shape) / 10))),
     ...(input.warmup ? { warmupBodies: input.warmup.bodies } : {}),
-  });
+  };
+  if (threads <= 1) return runOpenModel(open);
+  const single = threadsUnsupported(input);
+  if (single) return runOpenModel(open).then((run) => ({ ...run, warnings: [...run.warnings, `--generator-threads ${threads}: ${single}, so one thread sent the load`] }));
+  const { senders: _senders, ...rest } = open;
+  return runThreadedOpenModel({ ...rest, threads });
+}
+
+/** Why a run cannot be spread over generator threads, or null. */
+function threadsUnsupported(input: LoadtestRunInput): string | null {
+  if (input.senders) return 'the transport (gRPC) is opened by the main thread only';
+  if (input.loadShape) return 'a replayed schedule stays in the main thread';
+  if (input.source.verify && !input.source.check) return 'the response check cannot be handed to a thread';
+  return null;
 }
 
 class SendTally {
