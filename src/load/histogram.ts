@@ -27,16 +27,6 @@ export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(us < 1 ? 1 : us);
 }
 
-/** HdrHistogram's compressed encoding (to hand a histogram to another thread). */
-export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
-}
-
-/** The histogram encodeHistogram encoded; add() it into one from createHistogram. */
-export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, false);
-}
-
 export function percentileMs(h: Histogram, percentile: number): number {
   return h.totalCount === 0 ? 0 : h.getValueAtPercentile(percentile) / 1000;
 }

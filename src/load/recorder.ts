@@ -3,8 +3,9 @@
  * (corrected, service, scheduler lag), counts, errors by class and the per-second series.
  * Failed requests are counted by class and kept out of the latency histograms.
  */
-import { createHistogram, decodeHistogram, encodeHistogram, percentileMs, recordMs, round3, summarize, SPECTRUM_PERCENTILES, type Histogram } from './histogram.js';
+import { createHistogram, percentileMs, recordMs, round3, summarize, SPECTRUM_PERCENTILES, type Histogram } from './histogram.js';
 import type { LoadShape } from './schedule.js';
+import { bucketsOfHistogram, histogramOfBuckets, type BucketHistogram } from './bucket-merge.js';
 import { SplitAccumulator, splitLatency, type SplitState } from './latency-split.js';
 import type { RequestSender } from './sender.js';
 import type { ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
@@ -15,22 +16,22 @@ const MAX_ERROR_SAMPLES = 5;
 
 /**
  * Everything a Recorder holds, structured-cloneable: what a generator thread hands back so the
- * main thread can merge the threads' recorders exactly (histograms as HdrHistogram's compressed
- * encoding; per-second latency histograms kept so per-second percentiles are merged too).
+ * main thread can merge the threads' recorders exactly (histograms as bucket counts with their
+ * exact min and max; per-second latency histograms kept so per-second percentiles merge too).
  */
 export interface RecorderState {
   counts: LoadCounts;
   errors: ErrorStats;
-  corrected: string | null;
-  service: string;
-  lag: string | null;
-  wait: string | null;
+  corrected: BucketHistogram | null;
+  service: BucketHistogram;
+  lag: BucketHistogram | null;
+  wait: BucketHistogram | null;
   sentPerSec: number[];
   completedPerSec: number[];
   errorsPerSec: number[];
   concurrencyPerSec: number[];
   /** per-second latency histograms (null: no successful request that second) */
-  seconds: Array<string | null>;
+  seconds: Array<BucketHistogram | null>;
   split: SplitState;
 }
 
@@ -55,7 +56,7 @@ export class Recorder {
   /** completions after the sending phase are folded into its last second */
   private readonly maxSecond: number;
   /** per-second latency histograms, kept only when the state is to be merged elsewhere */
-  private readonly keptSeconds: Array<string | null> | null;
+  private readonly keptSeconds: Array<BucketHistogram | null> | null;
 
   constructor(
     readonly model: LoadModel,
@@ -185,12 +186,12 @@ export class Recorder {
 
   /** This recorder's contents for merging in another thread; call after finish(). */
   state(): RecorderState {
-    const enc = (h: Histogram | null): string | null => (h ? encodeHistogram(h) : null);
+    const enc = (h: Histogram | null): BucketHistogram | null => (h ? bucketsOfHistogram(h) : null);
     return {
       counts: { ...this.counts },
       errors: { ...this.errors, byStatus: { ...this.errors.byStatus }, samples: [...this.errors.samples] },
       corrected: enc(this.corrected),
-      service: encodeHistogram(this.service),
+      service: bucketsOfHistogram(this.service),
       lag: enc(this.lag),
       wait: enc(this.wait),
       sentPerSec: dense(this.sentPerSec),
@@ -209,8 +210,9 @@ export class Recorder {
    */
   static merged(model: LoadModel, shape: LoadShape, lateThresholdMs: number, states: readonly RecorderState[]): Recorder {
     const r = new Recorder(model, shape, lateThresholdMs, () => 0);
-    const add = (into: Histogram | null, enc: string | null): void => {
-      if (into && enc) into.add(decodeHistogram(enc));
+    // histogramOfBuckets builds the same layout as createHistogram: add() copies counts, min and max
+    const add = (into: Histogram | null, b: BucketHistogram | null): void => {
+      if (into && b && b.buckets.length > 0) into.add(histogramOfBuckets(b));
     };
     const sum = (into: number[], from: readonly number[]): void => {
       from.forEach((v, i) => (into[i] = (into[i] ?? 0) + v));
@@ -228,10 +230,8 @@ export class Recorder {
       sum(r.completedPerSec, s.completedPerSec);
       sum(r.errorsPerSec, s.errorsPerSec);
       sum(r.concurrencyPerSec, s.concurrencyPerSec);
-      s.seconds.forEach((enc, i) => {
-        if (!enc) return;
-        const h = (seconds[i] ??= createHistogram());
-        h.add(decodeHistogram(enc));
+      s.seconds.forEach((b, i) => {
+        if (b) add((seconds[i] ??= createHistogram()), b);
       });
       n = Math.max(n, s.concurrencyPerSec.length, s.seconds.length);
       r.split.merge(s.split);
@@ -248,7 +248,7 @@ export class Recorder {
 
   private closeSecond(): void {
     const h = this.secondHist;
-    if (this.keptSeconds) this.keptSeconds[this.currentSecond] = h.totalCount > 0 ? encodeHistogram(h) : null;
+    if (this.keptSeconds) this.keptSeconds[this.currentSecond] = h.totalCount > 0 ? bucketsOfHistogram(h) : null;
     this.quantilesPerSec[this.currentSecond] =
       h.totalCount > 0 ? [round3(percentileMs(h, 50)), round3(percentileMs(h, 90)), round3(percentileMs(h, 99))] : null;
     this.concurrencyPerSec[this.currentSecond] = this.concurrency();
