@@ -6,7 +6,7 @@
 import { createHistogram, percentileMs, recordMs, round3, summarize, SPECTRUM_PERCENTILES, type Histogram } from './histogram.js';
 import type { LoadShape } from './schedule.js';
 import { bucketsOfHistogram, histogramOfBuckets, type BucketHistogram } from './bucket-merge.js';
-import { SplitAccumulator, splitLatency, type SplitState } from './latency-split.js';
+import { SplitAccumulator, type SplitState } from './latency-split.js';
 import type { RequestSender } from './sender.js';
 import type { ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
 
@@ -97,7 +97,7 @@ export class Recorder {
   /** A successful response at `doneMs` to the request `sender` sent. */
   onSenderSuccess(doneMs: number, sender: RequestSender): void {
     const sec = this.onSuccess(doneMs, sender.intendedMs, sender.sentMs);
-    this.split.add(splitLatency(sender.intendedMs, sender.scheduledMs, sender.sentMs, doneMs, sender.serverTiming), sec);
+    this.split.addRequest(sender.intendedMs, sender.scheduledMs, sender.sentMs, doneMs, sender.serverTiming, sec);
   }
 
   /** Returns the second the completion was counted in. */

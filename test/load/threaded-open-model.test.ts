@@ -14,6 +14,9 @@ import { buildRequestSource } from '../../src/load/request-source.js';
 import type { RunOutcome } from '../../src/load/run-types.js';
 import { parseThreadStat } from '../../src/load/thread-cpu.js';
 import { checkRequest, startTestServer } from './servers.js';
+import { parseLoadtestFlags } from '../../src/cli/loadtest-flags.js';
+import { runLoadtestSession } from '../../src/load/session.js';
+import { loadScenario, startInProcessTarget } from '../../src/load/scenario-requests.js';
 import { FakeClock } from './fake-clock.js';
 import { fakeTarget, type SendLog } from './fake-senders.js';
 
@@ -235,4 +238,26 @@ test('a response check that is only a function cannot go to a thread: refused be
     }),
     /response check given as data/,
   );
+});
+
+test("2 generator threads against the bundled engine: the achieved rate equals serve's own /metrics count within 1%, every decision checked in the threads", { timeout: 60_000 }, async () => {
+  const scenario = await loadScenario('rbac-simple', { cwd: process.cwd() });
+  const parsed = parseLoadtestFlags({ rps: '150', duration: '2s', warmup: '0', generatorThreads: '2' });
+  const result = await runLoadtestSession({
+    parsed,
+    scenario,
+    startTarget: async () => {
+      const t = await startInProcessTarget(scenario);
+      return { url: t.url, bundled: true, stop: () => t.close() };
+    },
+  });
+  const s = result.section;
+  assert.equal(s.config.generatorThreads, 2);
+  assert.equal(s.generator.threads?.length, 2);
+  assert.equal(s.counts.sent, 300);
+  assert.equal(s.counts.failed, 0, 'every decision matched the in-process engine (checked inside the threads)');
+  const v = s.server!;
+  const serverMeasured = v.requests! - v.sent!.warmup;
+  assert.equal(v.sent!.measured, 300);
+  assert.ok(Math.abs(serverMeasured - s.counts.succeeded) / serverMeasured <= 0.01, `server ${serverMeasured} vs generator ${s.counts.succeeded}`);
 });
