@@ -9,8 +9,8 @@
  * over the same connections (requests wait for a free one, as in the find-max probe), and
  * its achieved rate is successes per second while sending.
  *
- * Before the rounds each tool runs once unmeasured (autocannon's run is the first guess of the
- * rate, ours a warm-up at that rate), so no tool's first round pays for its JIT warming up.
+ * Before the rounds autocannon and ours run once unmeasured (autocannon's run is the first guess
+ * of the rate, ours a warm-up at that rate, at least 3 s), so no round pays for JIT warm-up.
  * `--threads N` runs ours over N generator threads (--generator-threads); on one host the threads
  * and the target share the cores.
  *
@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAutocannon } from './autocannon.js';
 import { runOpenModel } from './open-model.js';
-import { runThreadedOpenModel } from './threaded-open-model.js';
+import { GeneratorThreads } from './threaded-open-model.js';
 import { rawHttpSenders } from './raw-connection.js';
 import { buildRequestSource } from './request-source.js';
 import { CHECK_PATH } from '../engine/index.js';
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-genbench-'));
   const wrk = await hasWrk();
   const results: Measure[] = [];
+  const pool = threads > 1 ? new GeneratorThreads(threads) : null;
   try {
     const script = path.join(dir, 'requests.lua');
     await writeFile(script, wrkScript(CHECK_PATH, source.bodies));
@@ -141,14 +142,16 @@ async function main(): Promise<void> {
         drainMs: 100,
       };
       const ours =
-        threads > 1
-          ? await runThreadedOpenModel({ ...options, threads, transport })
+        pool
+          ? await pool.run({ ...options, threads, transport })
           : await runOpenModel({ ...options, ...(transport === 'raw' ? { senders: rawHttpSenders(target.url, source, 1000) } : {}) });
       clearTimeout(timer);
       return { tool: 'authz-perf', rps: ours.recorder.counts.succeeded / ours.activeS, cpu: ours.generator.cpuUtilization };
     };
-    // unmeasured: our generator's JIT warms up as autocannon's did in its first-guess run
-    await measureOurs(Math.min(2, durationS));
+    // unmeasured, as long as autocannon's first-guess run: our generator's JIT (and undici's
+    // WebAssembly HTTP parser) takes seconds to reach full speed; autocannon parses with Node's
+    // built-in native parser and wrk is native, so neither needs this
+    await measureOurs(Math.max(3, durationS));
     const tools = [measureOurs, measureAutocannon, ...(wrk ? [measureWrk] : [])];
     const ratios: Record<string, number[]> = { autocannon: [], wrk: [] };
     for (let r = 0; r < rounds; r++) {
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
       if (list.length) console.log(`authz-perf / ${tool} per round: ${list.map((x) => x.toFixed(3)).join(', ')} (median ${median(list).toFixed(3)})`);
     console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
+    await pool?.close();
     await target.stop();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,10 +1,11 @@
 /**
- * A generator thread (worker_threads entry): runs the open model on its shard of the schedule
- * (every Nth intended send) with its own connections and recorder, and hands back the recorder's
- * state for the main thread to merge. The clock starts when the main thread says, so all threads
- * share one t0. CPU is this thread's own.
+ * A generator thread (worker_threads entry): for each run it is given, it runs the open model on
+ * its shard of the schedule (every Nth intended send) with its own connections and recorder, and
+ * hands back the recorder's state for the main thread to merge. The clock starts when the main
+ * thread says, so all threads share one t0. CPU is this thread's own. The thread stays for the
+ * next run (its JIT stays warm) until the main thread terminates it.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { runOpenModel } from './open-model.js';
 import { rawHttpSenders } from './raw-connection.js';
@@ -12,30 +13,36 @@ import { undiciSenders, type RequestSource } from './connection.js';
 import { verifierOf } from './request-source.js';
 import { LoadShape } from './schedule.js';
 import { threadCpuUsage } from './thread-cpu.js';
-import type { FromThread, GeneratorThreadData, ToThread } from './thread-protocol.js';
+import type { FromThread, ThreadRun, ToThread } from './thread-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('generator-thread.js runs as a worker thread');
-const data = workerData as GeneratorThreadData;
 const post = (m: FromThread): void => port.postMessage(m);
-
 const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-const source: RequestSource = {
-  path: data.path,
-  bodies: data.bodies.map(buf),
-  verify: data.check ? verifierOf(data.check) : null,
-};
-const stop = new AbortController();
-let release: ((t0: number) => void) | null = null;
-let startAtMs: number | null = null;
+const sources = new Map<number, RequestSource>();
+
+/** The run in progress: its stop signal and the start gate. */
+interface Current {
+  runId: number;
+  stop: AbortController;
+  release: ((t0: number) => void) | null;
+  startAtMs: number | null;
+}
+let current: Current | null = null;
 
 port.on('message', (m: ToThread) => {
-  if (m.type === 'stop') {
-    stop.abort();
-    release?.(performance.now());
-  } else if (m.type === 'start') {
-    startAtMs = m.atEpochMs - performance.timeOrigin;
-    if (release) waitUntil(startAtMs, release);
+  if (m.type === 'source') sources.set(m.id, { path: m.path, bodies: m.bodies.map(buf), verify: m.check ? verifierOf(m.check) : null });
+  else if (m.type === 'run') {
+    runOne(m.run).catch((err: unknown) => post({ type: 'error', runId: m.run.runId, message: err instanceof Error ? err.message : String(err) }));
+  } else if (current && m.runId === current.runId) {
+    const c = current;
+    if (m.type === 'stop') {
+      c.stop.abort();
+      c.release?.(performance.now());
+    } else {
+      c.startAtMs = m.atEpochMs - performance.timeOrigin;
+      if (c.release) waitUntil(c.startAtMs, c.release);
+    }
   }
 });
 
@@ -45,34 +52,41 @@ function waitUntil(t: number, done: (t0: number) => void): void {
   else done(t);
 }
 
-async function main(): Promise<void> {
-  const senders = data.transport === 'raw' ? rawHttpSenders(data.origin, source, data.timeoutMs) : undiciSenders(data.origin, source, data.timeoutMs);
+async function runOne(r: ThreadRun): Promise<void> {
+  const source = sources.get(r.sourceId);
+  if (!source) throw new Error(`unknown request source ${r.sourceId}`);
+  const c: Current = { runId: r.runId, stop: new AbortController(), release: null, startAtMs: null };
+  current = c;
+  const warmupBodies = r.warmupSourceId !== null ? sources.get(r.warmupSourceId)?.bodies : undefined;
+  const senders = r.transport === 'raw' ? rawHttpSenders(r.origin, source, r.timeoutMs) : undiciSenders(r.origin, source, r.timeoutMs);
   const run = await runOpenModel({
-    origin: data.origin,
-    timeoutMs: data.timeoutMs,
+    origin: r.origin,
+    timeoutMs: r.timeoutMs,
     source,
-    shape: new LoadShape(data.stages, data.startTarget),
-    maxConnections: data.maxConnections,
-    lateThresholdMs: data.lateThresholdMs,
-    warmupRequests: data.warmupRequests,
-    ...(data.warmupBodies ? { warmupBodies: data.warmupBodies.map(buf) } : {}),
-    signal: stop.signal,
-    ...(data.drainMs !== null ? { drainMs: data.drainMs } : {}),
-    ...(data.endDrainMs !== null ? { endDrainMs: data.endDrainMs } : {}),
+    shape: new LoadShape(r.stages, r.startTarget),
+    maxConnections: r.maxConnections,
+    lateThresholdMs: r.lateThresholdMs,
+    warmupRequests: r.warmupRequests,
+    ...(warmupBodies ? { warmupBodies } : {}),
+    signal: c.stop.signal,
+    ...(r.drainMs !== null ? { drainMs: r.drainMs } : {}),
+    ...(r.endDrainMs !== null ? { endDrainMs: r.endDrainMs } : {}),
     senders,
-    shard: data.shard,
+    shard: r.shard,
     cpuUsage: threadCpuUsage,
     startAt: () =>
       new Promise<number>((resolve) => {
-        if (stop.signal.aborted) return resolve(performance.now());
-        release = resolve;
-        if (startAtMs !== null) waitUntil(startAtMs, resolve);
-        post({ type: 'ready' });
+        if (c.stop.signal.aborted) return resolve(performance.now());
+        c.release = resolve;
+        if (c.startAtMs !== null) waitUntil(c.startAtMs, resolve);
+        post({ type: 'ready', runId: r.runId });
       }),
-    ...(data.progress ? { onProgress: (progress) => post({ type: 'progress', progress }) } : {}),
+    ...(r.progress ? { onProgress: (progress) => post({ type: 'progress', runId: r.runId, progress }) } : {}),
   });
+  if (current === c) current = null;
   post({
     type: 'done',
+    runId: r.runId,
     outcome: {
       recorder: run.recorder.state(),
       durationS: run.durationS,
@@ -85,5 +99,3 @@ async function main(): Promise<void> {
     },
   });
 }
-
-main().catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));

@@ -8,7 +8,7 @@ import { AUTOCANNON_MAX_REQUESTS, runAutocannon } from './autocannon.js';
 import { runClosedModel } from './closed-model.js';
 import { roundRate, searchMaxRate, type FindMaxProgress } from './find-max.js';
 import { runOpenModel } from './open-model.js';
-import { runThreadedOpenModel } from './threaded-open-model.js';
+import { GeneratorThreads, runThreadedOpenModel } from './threaded-open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
 import { Recorder } from './recorder.js';
 import { LoadShape, peakTarget } from './schedule.js';
@@ -60,6 +60,11 @@ export interface LoadtestRunInput {
   log?: (line: string) => void;
   /** open model: the schedule itself instead of one built from the plan's stages (loadtest --replay) */
   loadShape?: LoadShape;
+  /**
+   * generator threads to run on when base.generatorThreads > 1 (default: runLoadtest starts them
+   * for all its runs, warm-up, steps and probe alike, and ends them when it returns)
+   */
+  generatorPool?: GeneratorThreads;
 }
 
 export interface LoadtestRunResult {
@@ -68,6 +73,17 @@ export interface LoadtestRunResult {
 }
 
 export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunResult> {
+  const threads = input.base.generatorThreads ?? 1;
+  if (threads <= 1 || input.generatorPool || threadsUnsupported(input)) return runLoadtestOn(input);
+  const pool = new GeneratorThreads(threads);
+  try {
+    return await runLoadtestOn({ ...input, generatorPool: pool });
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runLoadtestOn(input: LoadtestRunInput): Promise<LoadtestRunResult> {
   const warnings: string[] = [];
   const started = input.budgetStartMs ?? performance.now();
   await warmUp(input);
@@ -156,7 +172,7 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
   const single = threadsUnsupported(input);
   if (single) return runOpenModel(open).then((run) => ({ ...run, warnings: [...run.warnings, `--generator-threads ${threads}: ${single}, so one thread sent the load`] }));
   const { senders: _senders, ...rest } = open;
-  return runThreadedOpenModel({ ...rest, threads });
+  return runThreadedOpenModel({ ...rest, threads, ...(input.generatorPool ? { pool: input.generatorPool } : {}) });
 }
 
 /** Why a run cannot be spread over generator threads, or null. */

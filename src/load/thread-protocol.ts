@@ -7,12 +7,13 @@ import type { ConnectionStats, GeneratorView, LoadStage } from './types.js';
 /** HTTP/1.1 transports a thread can open on its own (a SenderFactory is a function: it cannot cross). */
 export type ThreadTransport = 'undici' | 'raw';
 
-export interface GeneratorThreadData {
+/** One open-model run on one thread: its shard of the schedule over its share of the connections. */
+export interface ThreadRun {
+  runId: number;
   origin: string;
-  path: string;
-  bodies: Uint8Array[];
-  /** null: responses are not checked */
-  check: ResponseCheck | null;
+  /** sources sent before with a `source` message */
+  sourceId: number;
+  warmupSourceId: number | null;
   stages: LoadStage[];
   startTarget: number;
   shard: { index: number; count: number };
@@ -20,7 +21,6 @@ export interface GeneratorThreadData {
   lateThresholdMs: number;
   timeoutMs: number;
   warmupRequests: number;
-  warmupBodies: Uint8Array[] | null;
   drainMs: number | null;
   endDrainMs: number | null;
   transport: ThreadTransport;
@@ -30,10 +30,13 @@ export interface GeneratorThreadData {
 
 /** main → thread */
 export type ToThread =
-  /** start the clock at this absolute time (performance.timeOrigin + performance.now(), ms) */
-  | { type: 'start'; atEpochMs: number }
+  /** request bodies (and their check, null: responses are not checked), kept for later runs */
+  | { type: 'source'; id: number; path: string; bodies: Uint8Array[]; check: ResponseCheck | null }
+  | { type: 'run'; run: ThreadRun }
+  /** start run `runId`'s clock at this absolute time (performance.timeOrigin + performance.now(), ms) */
+  | { type: 'start'; runId: number; atEpochMs: number }
   /** stop sending (Ctrl-C); in-flight requests get drainMs */
-  | { type: 'stop' };
+  | { type: 'stop'; runId: number };
 
 /** A thread's RunOutcome without the recorder object (its state instead). */
 export interface ThreadOutcome {
@@ -50,7 +53,7 @@ export interface ThreadOutcome {
 /** thread → main */
 export type FromThread =
   /** warm-up done: waiting for `start` */
-  | { type: 'ready' }
-  | { type: 'progress'; progress: ProgressSnapshot }
-  | { type: 'done'; outcome: ThreadOutcome }
-  | { type: 'error'; message: string };
+  | { type: 'ready'; runId: number }
+  | { type: 'progress'; runId: number; progress: ProgressSnapshot }
+  | { type: 'done'; runId: number; outcome: ThreadOutcome }
+  | { type: 'error'; runId: number; message: string };

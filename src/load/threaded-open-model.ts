@@ -5,8 +5,9 @@
  * over its share of --max-connections with its own recorder. The threads warm up, then start on
  * one shared clock time; at the end their recorders are merged exactly (histograms added, counts
  * and per-second figures summed; recorder.ts Recorder.merged). Generator CPU is each thread's own
- * and their sum. Ctrl-C (the signal) stops every thread, which drains and reports; a thread that
- * has not reported STOP_GRACE_MS after the drain is left out with a warning. Every thread is
+ * and their sum. The threads are started once per loadtest and reused by every run of it
+ * (GeneratorThreads). Ctrl-C (the signal) stops every thread, which drains and reports; a thread
+ * that has not reported STOP_GRACE_MS after the drain is left out with a warning. Every thread is
  * terminated on every way out.
  */
 import { Worker } from 'node:worker_threads';
@@ -15,7 +16,8 @@ import { INTERRUPT_DRAIN_MS } from './finish-run.js';
 import { Recorder } from './recorder.js';
 import { SATURATION_CPU_SHARE, type ProgressSnapshot, type RunOutcome } from './run-types.js';
 import type { OpenModelOptions } from './open-model.js';
-import type { FromThread, GeneratorThreadData, ThreadOutcome, ThreadTransport, ToThread } from './thread-protocol.js';
+import type { ResponseCheck } from './connection.js';
+import type { FromThread, ThreadOutcome, ThreadTransport, ToThread } from './thread-protocol.js';
 import type { GeneratorView } from './types.js';
 import { threadExecArgv } from '../util/exec-argv.js';
 
@@ -23,6 +25,8 @@ export interface ThreadedOpenModelOptions extends Omit<OpenModelOptions, 'sender
   threads: number;
   /** default undici (loadtest's transport) */
   transport?: ThreadTransport;
+  /** started threads to run on (they stay warm between runs); default: threads started for this run */
+  pool?: GeneratorThreads;
 }
 
 /** After a stop, a thread gets its drain time plus this long to report before it is left out. */
@@ -35,82 +39,157 @@ export function shareOf(total: number, threads: number, k: number, min = 1): num
   return Math.max(min, Math.floor(total / threads) + (k < total % threads ? 1 : 0));
 }
 
+/** One open-model run over generator threads (started for it, or `o.pool`'s). */
 export async function runThreadedOpenModel(o: ThreadedOpenModelOptions): Promise<RunOutcome> {
-  const n = o.threads;
-  const workers: Worker[] = [];
-  const outcomes: Array<ThreadOutcome | null> = new Array<ThreadOutcome | null>(n).fill(null);
-  const latest: Array<ProgressSnapshot | null> = new Array<ProgressSnapshot | null>(n).fill(null);
-  const send = (m: ToThread): void => {
-    for (const w of workers) w.postMessage(m);
-  };
-  let onAbort: (() => void) | null = null;
-  let graceTimer: ReturnType<typeof setTimeout> | null = null;
+  if (o.pool) return o.pool.run(o);
+  const pool = new GeneratorThreads(o.threads);
   try {
+    return await pool.run(o);
+  } finally {
+    await pool.close();
+  }
+}
+
+type Listener = (k: number, m: FromThread) => void;
+
+/**
+ * N generator threads, started once and reused run after run (a thread's JIT takes seconds to
+ * reach full speed: a find-max search on fresh threads each step would measure cold threads).
+ * Request sources are sent to the threads once each. A thread that fails or exits ends the pool:
+ * the run in progress and any later one reject. close() terminates every thread.
+ */
+export class GeneratorThreads {
+  private readonly workers: Worker[] = [];
+  private readonly listeners = new Set<Listener>();
+  private readonly failures = new Set<(err: Error) => void>();
+  private readonly checked = new WeakMap<readonly Buffer[], number>();
+  private readonly unchecked = new WeakMap<readonly Buffer[], number>();
+  private nextSource = 1;
+  private nextRun = 1;
+  private broken: Error | null = null;
+  private closing = false;
+
+  constructor(readonly count: number) {
+    const execArgv = threadExecArgv(process.execArgv);
+    for (let k = 0; k < count; k++) {
+      const w = new Worker(new URL('./generator-thread.js', import.meta.url), { execArgv });
+      w.on('message', (m: FromThread) => {
+        for (const l of this.listeners) l(k, m);
+      });
+      w.on('error', (err) => this.fail(new Error(`generator thread ${k + 1}: ${err.message}`)));
+      w.on('exit', (code) => this.fail(new Error(`generator thread ${k + 1} exited (code ${code})`)));
+      this.workers.push(w);
+    }
+  }
+
+  async run(o: Omit<ThreadedOpenModelOptions, 'pool'>): Promise<RunOutcome> {
+    if (this.broken) throw this.broken;
+    const n = this.count;
     const check = o.source.verify ? (o.source.check ?? null) : null;
     if (o.source.verify && !check) throw new Error('generator threads need a response check given as data (RequestSource.check)');
-    const bodies = o.source.bodies.map((b) => new Uint8Array(b));
-    const warmupBodies = o.warmupBodies && o.warmupBodies.length > 0 ? o.warmupBodies.map((b) => new Uint8Array(b)) : null;
-    const execArgv = threadExecArgv(process.execArgv);
-    for (let k = 0; k < n; k++) {
-      const data: GeneratorThreadData = {
-        origin: o.origin,
-        path: o.source.path,
-        bodies,
-        check,
-        stages: [...o.shape.stages],
-        startTarget: o.shape.startTarget,
-        shard: { index: k, count: n },
-        maxConnections: shareOf(o.maxConnections, n, k),
-        lateThresholdMs: o.lateThresholdMs,
-        timeoutMs: o.timeoutMs,
-        warmupRequests: shareOf(o.warmupRequests ?? 0, n, k, 0),
-        warmupBodies,
-        drainMs: o.drainMs ?? null,
-        endDrainMs: o.endDrainMs ?? null,
-        transport: o.transport ?? 'undici',
-        progress: o.onProgress !== undefined,
-      };
-      workers.push(new Worker(new URL('./generator-thread.js', import.meta.url), { workerData: data, execArgv }));
-    }
-
-    await new Promise<void>((resolve, reject) => {
-      let ready = 0;
-      let done = 0;
-      const finishOne = (): void => {
-        if (++done === n) resolve();
-      };
-      workers.forEach((w, k) => {
-        w.on('message', (m: FromThread) => {
+    const sourceId = this.register(o.source.path, o.source.bodies, check);
+    const warmupSourceId = o.warmupBodies && o.warmupBodies.length > 0 ? this.register(o.source.path, o.warmupBodies, null) : null;
+    const runId = this.nextRun++;
+    const outcomes: Array<ThreadOutcome | null> = new Array<ThreadOutcome | null>(n).fill(null);
+    const latest: Array<ProgressSnapshot | null> = new Array<ProgressSnapshot | null>(n).fill(null);
+    const send = (m: ToThread): void => {
+      for (const w of this.workers) w.postMessage(m);
+    };
+    let listener: Listener | null = null;
+    let onFailure: ((err: Error) => void) | null = null;
+    let onAbort: (() => void) | null = null;
+    let graceTimer: ReturnType<typeof setTimeout> | null = null;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let ready = 0;
+        let done = 0;
+        listener = (k, m) => {
+          if (m.runId !== runId) return;
           if (m.type === 'ready') {
-            if (++ready === n) send({ type: 'start', atEpochMs: performance.timeOrigin + performance.now() + START_AHEAD_MS });
+            if (++ready === n) send({ type: 'start', runId, atEpochMs: performance.timeOrigin + performance.now() + START_AHEAD_MS });
           } else if (m.type === 'progress') {
             latest[k] = m.progress;
             if (k === 0) o.onProgress?.(combineProgress(latest));
           } else if (m.type === 'done') {
             outcomes[k] = m.outcome;
-            finishOne();
+            if (++done === n) resolve();
           } else reject(new Error(`generator thread ${k + 1}: ${m.message}`));
-        });
-        w.on('error', (err) => reject(new Error(`generator thread ${k + 1}: ${err.message}`)));
-        w.on('exit', (code) => {
-          if (!outcomes[k]) reject(new Error(`generator thread ${k + 1} exited (code ${code}) before reporting`));
-        });
+        };
+        onFailure = reject;
+        this.listeners.add(listener);
+        this.failures.add(onFailure);
+        this.workers.forEach((w, k) =>
+          w.postMessage({
+            type: 'run',
+            run: {
+              runId,
+              origin: o.origin,
+              sourceId,
+              warmupSourceId,
+              stages: [...o.shape.stages],
+              startTarget: o.shape.startTarget,
+              shard: { index: k, count: n },
+              maxConnections: shareOf(o.maxConnections, n, k),
+              lateThresholdMs: o.lateThresholdMs,
+              timeoutMs: o.timeoutMs,
+              warmupRequests: shareOf(o.warmupRequests ?? 0, n, k, 0),
+              drainMs: o.drainMs ?? null,
+              endDrainMs: o.endDrainMs ?? null,
+              transport: o.transport ?? 'undici',
+              progress: o.onProgress !== undefined,
+            },
+          } satisfies ToThread),
+        );
+        onAbort = (): void => {
+          send({ type: 'stop', runId });
+          // a thread still silent after its drain is left out rather than holding up the report
+          graceTimer = setTimeout(resolve, (o.drainMs ?? INTERRUPT_DRAIN_MS) + STOP_GRACE_MS);
+        };
+        if (o.signal?.aborted) onAbort();
+        else o.signal?.addEventListener('abort', onAbort, { once: true });
       });
-      onAbort = (): void => {
-        send({ type: 'stop' });
-        // a thread still silent after its drain is left out rather than holding up the report
-        graceTimer = setTimeout(resolve, (o.drainMs ?? INTERRUPT_DRAIN_MS) + STOP_GRACE_MS);
-      };
-      if (o.signal?.aborted) onAbort();
-      else o.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  } finally {
-    if (onAbort) o.signal?.removeEventListener('abort', onAbort);
-    if (graceTimer) clearTimeout(graceTimer);
-    await Promise.all(workers.map((w) => w.terminate()));
+    } catch (err) {
+      // a failed run leaves threads in an unknown state: none is used again
+      await this.close();
+      throw err;
+    } finally {
+      if (listener) this.listeners.delete(listener);
+      if (onFailure) this.failures.delete(onFailure);
+      if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+      if (graceTimer) clearTimeout(graceTimer);
+    }
+    // a thread that did not report is still busy with this run: the pool cannot run another
+    if (outcomes.some((x) => x === null)) await this.close();
+    return mergeOutcomes(o, outcomes, Boolean(o.signal?.aborted));
   }
-  return mergeOutcomes(o, outcomes, Boolean(o.signal?.aborted));
+
+  /** Terminates every thread (idempotent); later runs reject. */
+  async close(): Promise<void> {
+    if (!this.broken) this.broken = new Error('the generator threads were closed');
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private fail(err: Error): void {
+    if (this.closing) return;
+    this.broken ??= err;
+    for (const f of this.failures) f(err);
+  }
+
+  /** The id of these bodies on the threads, sending them the first time. */
+  private register(path: string, bodies: readonly Buffer[], check: GeneratorSourceCheck): number {
+    const map = check ? this.checked : this.unchecked;
+    const known = map.get(bodies);
+    if (known !== undefined) return known;
+    const id = this.nextSource++;
+    map.set(bodies, id);
+    const message: ToThread = { type: 'source', id, path, bodies: bodies.map((b) => new Uint8Array(b)), check };
+    for (const w of this.workers) w.postMessage(message);
+    return id;
+  }
 }
+
+type GeneratorSourceCheck = ResponseCheck | null;
 
 /**
  * The progress line of all threads, from each one's latest snapshot (sent once a second, thread 1

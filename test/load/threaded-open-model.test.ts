@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runOpenModel, type OpenModelOptions } from '../../src/load/open-model.js';
-import { combineProgress, mergeGenerators, runThreadedOpenModel, shareOf } from '../../src/load/threaded-open-model.js';
+import { combineProgress, GeneratorThreads, mergeGenerators, runThreadedOpenModel, shareOf } from '../../src/load/threaded-open-model.js';
 import { Recorder } from '../../src/load/recorder.js';
 import { LoadShape } from '../../src/load/schedule.js';
 import { buildRequestSource } from '../../src/load/request-source.js';
@@ -260,4 +260,23 @@ test("2 generator threads against the bundled engine: the achieved rate equals s
   const serverMeasured = v.requests! - v.sent!.warmup;
   assert.equal(v.sent!.measured, 300);
   assert.ok(Math.abs(serverMeasured - s.counts.succeeded) / serverMeasured <= 0.01, `server ${serverMeasured} vs generator ${s.counts.succeeded}`);
+});
+
+test('threads are started once and reused run after run; a closed pool refuses runs', async () => {
+  const server = await startTestServer();
+  const pool = new GeneratorThreads(2);
+  try {
+    const src = buildRequestSource(Array.from({ length: 10 }, (_, i) => checkRequest(i, 1)), null);
+    const run = () =>
+      pool.run({ origin: server.url, timeoutMs: 5000, source: src, shape: new LoadShape([{ durationS: 0.5, target: 200 }], 200), maxConnections: 4, lateThresholdMs: 10, warmupRequests: 0, threads: 2 });
+    const a = await run();
+    const b = await run();
+    assert.deepEqual([a.recorder.counts.sent, b.recorder.counts.sent], [100, 100]);
+    assert.equal(server.arrivals.length, 200);
+    await pool.close();
+    await assert.rejects(run(), /closed/);
+  } finally {
+    await pool.close();
+    await server.close();
+  }
 });
