@@ -74,7 +74,7 @@ export interface LoadtestRunResult {
 
 export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunResult> {
   const threads = input.base.generatorThreads ?? 1;
-  if (threads <= 1 || input.generatorPool || threadsUnsupported(input)) return runLoadtestOn(input);
+  if (threads <= 1 || input.generatorPool || input.shape?.model === 'closed' || threadsUnsupported(input)) return runLoadtestOn(input);
   const pool = new GeneratorThreads(threads);
   try {
     return await runLoadtestOn({ ...input, generatorPool: pool });

@@ -72,7 +72,7 @@ export class GeneratorThreads {
   constructor(readonly count: number) {
     const execArgv = threadExecArgv(process.execArgv);
     for (let k = 0; k < count; k++) {
-      const w = new Worker(new URL('./generator-thread.js', import.meta.url), { execArgv });
+      const w = startThread(execArgv);
       w.on('message', (m: FromThread) => {
         for (const l of this.listeners) l(k, m);
       });
@@ -190,6 +190,20 @@ export class GeneratorThreads {
 }
 
 type GeneratorSourceCheck = ResponseCheck | null;
+
+/**
+ * A generator thread with this process's node options (e.g. --cpu-prof, --enable-source-maps),
+ * or with none when one of them applies to whole processes only (--max-old-space-size).
+ */
+function startThread(execArgv: string[]): Worker {
+  const url = new URL('./generator-thread.js', import.meta.url);
+  try {
+    return new Worker(url, { execArgv });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(url, { execArgv: [] });
+  }
+}
 
 /**
  * The progress line of all threads, from each one's latest snapshot (sent once a second, thread 1
