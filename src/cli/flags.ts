@@ -63,6 +63,15 @@ export function parseCount(flag: string, raw: string, range: Required<Range>): n
   return v;
 }
 
+/** An integer in [min, max], or `auto` for `auto` (e.g. one per core): `--generator-threads 2|auto`. */
+export function parseIntegerOrAuto(flag: string, raw: string, range: Required<Range>, auto: number): number {
+  if (raw.trim() === 'auto') return auto;
+  const n = INTEGER.test(raw) ? Number(raw.replaceAll('_', '')) : NaN;
+  if (!Number.isSafeInteger(n) || n < range.min || n > range.max)
+    throw new UsageError(`${flag}: expected an integer between ${range.min} and ${range.max} or "auto" (${auto}), got "${raw}"`);
+  return n;
+}
+
 /** A rate > 0 up to `max`: `50000`, `50k`, `1M` requests per second. */
 export function parseRate(flag: string, raw: string, max: number): number {
   const v = tryParseSiNumber(raw);

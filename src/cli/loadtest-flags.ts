@@ -8,7 +8,8 @@ import { parseStages } from '../load/schedule.js';
 import { parseThreshold } from '../load/thresholds.js';
 import { DEFAULTS, type FindMaxPlan, type ParsedFlags } from '../load/options.js';
 import type { LoadModel } from '../load/types.js';
-import { SEED_RANGE, parseCount, parseDuration, parseFraction, parseInteger, parseLatency, parseRate, parseUrl } from './flags.js';
+import os from 'node:os';
+import { SEED_RANGE, parseCount, parseIntegerOrAuto, parseDuration, parseFraction, parseInteger, parseLatency, parseRate, parseUrl } from './flags.js';
 
 /**
  * Largest accepted values, from what one load-generator process can hold:
@@ -65,6 +66,12 @@ export interface LoadtestFlags {
   /** false with --no-metrics */
   metrics?: boolean;
   metricsUrl?: string;
+  generatorThreads?: string;
+}
+
+/** --generator-threads: at most 4 per core (more only share the cores); `auto` = one per core. */
+export function generatorThreadsRange(cores = os.availableParallelism()): { min: number; max: number; auto: number } {
+  return { min: 1, max: Math.max(1, cores) * 4, auto: Math.max(1, cores) };
 }
 
 
@@ -117,6 +124,9 @@ export function parseLoadtestFlags(f: LoadtestFlags): ParsedFlags {
       if (v !== undefined) throw new UsageError(`${flag} applies to --find-max only`);
   }
   const seed = f.seed !== undefined ? parseInteger('--seed', f.seed, SEED_RANGE) : null;
+  const threadRange = generatorThreadsRange();
+  const generatorThreads = f.generatorThreads !== undefined ? parseIntegerOrAuto('--generator-threads', f.generatorThreads, threadRange, threadRange.auto) : 1;
+  if (generatorThreads > 1 && model === 'closed') throw new UsageError('--generator-threads applies to the open model (--rps, --stages, --find-max); the closed model runs in one thread');
   return {
     model,
     rps,
@@ -138,6 +148,7 @@ export function parseLoadtestFlags(f: LoadtestFlags): ParsedFlags {
     metrics: f.metrics !== false,
     metricsUrl: f.metricsUrl !== undefined ? parseUrl('--metrics-url', f.metricsUrl) : null,
     targetUrl: f.target !== undefined ? parseUrl('--target', f.target) : null,
+    generatorThreads,
   };
 }
 

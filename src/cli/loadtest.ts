@@ -113,6 +113,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--min-samples <n>', `--find-max: fewest requests for a step's verdict; low-rate steps are extended up to ${DEFAULTS.findMaxStepExtension}× --step-duration to reach it, else inconclusive (default ${DEFAULTS.findMaxMinSamples})`)
     .option('--no-autocannon', '--find-max: skip the autocannon cross-check')
     .option('--autocannon-connections <n>', `--find-max: autocannon connections (default ${DEFAULTS.autocannonConnections})`)
+    .option('--generator-threads <n|auto>', 'open model: worker threads sending the schedule, each every Nth request over its share of --max-connections, histograms merged exactly (for targets one core cannot saturate; auto = one per core, at most 4 per core; default 1)')
     .option('--max-connections <n>', `open model: connection limit; requests finding all busy wait for one, and are dropped after --timeout (default ${DEFAULTS.maxConnections})`)
     .option('--timeout <d>', `request timeout (default ${DEFAULTS.timeoutMs / 1000}s)`)
     .option('--seed <n>', "request stream seed (default: the scenario's)")

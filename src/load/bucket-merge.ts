@@ -13,6 +13,7 @@
  * The same bucket function is written in Python (the Locust file) and JavaScript (the k6 script);
  * BUCKET_LOW_PY and BUCKET_LOW_JS below are those sources, tested against bucketLowUs.
  */
+import type { JsHistogram } from 'hdr-histogram-js';
 import { createHistogram, type Histogram } from './histogram.js';
 
 /** Name of the bucket layout in runner result files. */
@@ -58,6 +59,24 @@ export function bucketsOfValues(values: readonly number[]): BucketHistogram {
     if (us > maxUs) maxUs = us;
   }
   return { minUs, maxUs, buckets: sortedPairs(counts) };
+}
+
+/**
+ * The bucket counts of one of our HdrHistograms with its exact min and max: how a generator thread
+ * hands its histograms to the main thread (plain data; histogramOfBuckets rebuilds it exactly).
+ */
+export function bucketsOfHistogram(h: Histogram): BucketHistogram {
+  if (h.totalCount === 0) return { minUs: 0, maxUs: 0, buckets: [] };
+  // our histograms are the pure-JS build (histogram.ts), which has the iterator
+  const js = h as unknown as JsHistogram;
+  const it = js.recordedValuesIterator;
+  it.reset();
+  const buckets: Array<[number, number]> = [];
+  while (it.hasNext()) {
+    const v = it.next();
+    buckets.push([js.lowestEquivalentValue(v.valueIteratedTo), v.countAddedInThisIterationStep]);
+  }
+  return { minUs: h.minNonZeroValue, maxUs: h.maxValue, buckets };
 }
 
 /** Adds any number of bucket histograms (associative and commutative; the empty one is neutral). */

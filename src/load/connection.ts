@@ -6,10 +6,10 @@
  */
 import { Client } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorClass } from './recorder.js';
 import type { RequestSender, SenderEvents, SenderFactory, ServerTiming } from './sender.js';
 import { parseServerTiming } from './server-timing.js';
+import type { CheckResponse } from '../engine/index.js';
 
 /** What to send: pre-serialised bodies cycled by index, and an optional response check. */
 export interface RequestSource {
@@ -18,6 +18,14 @@ export interface RequestSource {
   bodies: readonly Buffer[];
   /** null when the response body is acceptable, else a short reason (a decision mismatch) */
   verify: ((bodyIndex: number, body: string) => string | null) | null;
+  /** what `verify` checks, as data (request-source.ts verifierOf rebuilds it in a generator thread) */
+  check?: ResponseCheck;
+}
+
+/** Per body: the number of resources, and the expected response when decisions are compared. */
+export interface ResponseCheck {
+  resourceCounts: readonly number[];
+  expected: readonly CheckResponse[] | null;
 }
 
 /** HTTP/1.1 senders to `origin` through undici (https:// targets; the raw sender covers http://). */
@@ -71,19 +79,30 @@ export class Connection implements Dispatcher.DispatchHandler, RequestSender {
     this.client.dispatch(this.options, this);
   }
 
-  onRequestStart(): void {}
+  // undici's own handler interface (onConnect … onComplete): undici calls it directly, where a
+  // handler of the newer onRequestStart … interface is wrapped per request and the response
+  // headers become an object; here they stay the parser's raw name/value buffers
+  onConnect(): void {}
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode;
-    const timing = headers['server-timing'];
-    if (timing !== undefined) this.serverTiming = parseServerTiming(timing);
+    let timing: string | null = null;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      if (isServerTimingName(rawHeaders[i]!)) {
+        const value = rawHeaders[i + 1]!.toString('latin1');
+        timing = timing === null ? value : `${timing},${value}`;
+      }
+    }
+    if (timing !== null) this.serverTiming = parseServerTiming(timing);
+    return true;
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     if (this.source.verify || this.status < 200 || this.status >= 300) this.chunks.push(chunk);
+    return true;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     const status = this.status;
     this.busy = false;
     if (status < 200 || status >= 300) {
@@ -100,7 +119,7 @@ export class Connection implements Dispatcher.DispatchHandler, RequestSender {
     this.events.onDone(this, true, 'other', status, '');
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     this.busy = false;
     this.events.onDone(this, false, classifyError(err), 0, err.message || String(err));
   }
@@ -115,6 +134,19 @@ export class Connection implements Dispatcher.DispatchHandler, RequestSender {
     c.length = 0;
     return text;
   }
+}
+
+const SERVER_TIMING = Buffer.from('server-timing', 'latin1');
+
+/** `name` is `Server-Timing` in any letter case (compared without making a string). */
+function isServerTimingName(name: Buffer): boolean {
+  if (name.length !== SERVER_TIMING.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    // ASCII letters to lower case; '-' (0x2d) is unchanged by | 0x20
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== SERVER_TIMING[i]) return false;
+  }
+  return true;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);

@@ -71,7 +71,7 @@ export async function finishRun(f: FinishInput): Promise<{ wallMs: number; gener
   const wallMs = f.clock.now() - f.t0;
   f.recorder.counts.abandoned = f.inFlight.count;
   f.recorder.finish(Math.min(wallMs, Math.max(f.endMs, 1)));
-  const generator = generatorView(f.cpu0, wallMs);
+  const generator = generatorView(f.cpu0, wallMs, o.cpuUsage);
   await f.closeAll();
   return { wallMs, generator };
 }

@@ -54,6 +54,26 @@ export class SplitAccumulator {
     addTo(s, 0, p);
   }
 
+  /**
+   * add(splitLatency(…), second) without the intermediate object: once per response on the
+   * generator's hot path. The same arithmetic as splitLatency.
+   */
+  addRequest(intendedMs: number, scheduledMs: number, sentMs: number, doneMs: number, timing: ServerTiming | null, second: number): void {
+    const lagMs = Math.max(0, scheduledMs - intendedMs);
+    const waitMs = Math.max(0, sentMs - Math.max(scheduledMs, intendedMs));
+    const serviceMs = Math.max(0, doneMs - sentMs);
+    const handler = timing === null ? null : (timing.handlerMs ?? timing.engineMs);
+    const serverMs = handler === null ? null : Math.min(handler, serviceMs);
+    const engineMs = timing === null || timing.engineMs === null ? null : Math.min(timing.engineMs, serverMs ?? serviceMs);
+    const wireMs = serviceMs - (serverMs ?? 0);
+    const totalMs = lagMs + waitMs + serviceMs;
+    this.count++;
+    addValues(this.byGroup, groupOf(totalMs) * FIELDS, totalMs, lagMs, waitMs, wireMs, serverMs, engineMs);
+    let s = this.bySecond[second];
+    if (!s) s = this.bySecond[second] = new Float64Array(FIELDS);
+    addValues(s, 0, totalMs, lagMs, waitMs, wireMs, serverMs, engineMs);
+  }
+
   /** The mean split of the requests in the group holding the `percentile`-th total latency. */
   atPercentile(percentile: number): SplitRow | null {
     if (this.count === 0) return null;
@@ -75,6 +95,29 @@ export class SplitAccumulator {
   get requests(): number {
     return this.count;
   }
+
+  /** The running sums, for a worker thread to hand to the merging thread (structured-cloneable). */
+  state(): SplitState {
+    return { count: this.count, byGroup: this.byGroup, bySecond: this.bySecond.map((s) => s ?? null) };
+  }
+
+  /** Adds another accumulator's sums: the result is what one accumulator of all requests holds. */
+  merge(o: SplitState): void {
+    this.count += o.count;
+    for (let i = 0; i < this.byGroup.length; i++) this.byGroup[i]! += o.byGroup[i]!;
+    o.bySecond.forEach((src, second) => {
+      if (!src) return;
+      let s = this.bySecond[second];
+      if (!s) s = this.bySecond[second] = new Float64Array(FIELDS);
+      for (let i = 0; i < FIELDS; i++) s[i]! += src[i]!;
+    });
+  }
+}
+
+export interface SplitState {
+  count: number;
+  byGroup: Float64Array;
+  bySecond: Array<Float64Array | null>;
 }
 
 function groupOf(totalMs: number): number {
@@ -84,16 +127,20 @@ function groupOf(totalMs: number): number {
 }
 
 function addTo(a: Float64Array, o: number, p: SplitParts): void {
+  addValues(a, o, p.totalMs, p.lagMs, p.waitMs, p.wireMs, p.serverMs, p.engineMs);
+}
+
+function addValues(a: Float64Array, o: number, totalMs: number, lagMs: number, waitMs: number, wireMs: number, serverMs: number | null, engineMs: number | null): void {
   a[o]! += 1;
-  a[o + 1]! += p.totalMs;
-  a[o + 2]! += p.lagMs;
-  a[o + 3]! += p.waitMs;
-  a[o + 4]! += p.wireMs;
-  if (p.serverMs !== null) {
-    a[o + 5]! += p.serverMs;
+  a[o + 1]! += totalMs;
+  a[o + 2]! += lagMs;
+  a[o + 3]! += waitMs;
+  a[o + 4]! += wireMs;
+  if (serverMs !== null) {
+    a[o + 5]! += serverMs;
     a[o + 7]! += 1;
   }
-  if (p.engineMs !== null) a[o + 6]! += p.engineMs;
+  if (engineMs !== null) a[o + 6]! += engineMs;
 }
 
 function rowOf(a: Float64Array, o: number): SplitRow | null {

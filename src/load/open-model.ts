@@ -36,6 +36,17 @@ export interface OpenModelOptions extends RunCommon {
   warmupMaxMs?: number;
   /** the transport (default: HTTP/1.1 connections to `origin`) */
   senders?: SenderFactory;
+  /**
+   * Send only requests shard.index, shard.index + shard.count, … of the schedule (one generator
+   * thread's share: the shards together are exactly the whole schedule, at the same times and with
+   * the same bodies). The recorder keeps its per-second histograms for merging.
+   */
+  shard?: { index: number; count: number };
+  /**
+   * Called after the warm-up; resolves to the run clock's start time (threads agree on one start).
+   * Default: now.
+   */
+  startAt?: () => Promise<number>;
 }
 
 /** At most this many sends per scheduler wake-up, so I/O and Ctrl-C are never starved. */
@@ -79,11 +90,13 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     },
   };
   const pool = new ConnectionPool(() => (o.senders ?? httpSenders(o.origin, o.source, o.timeoutMs))(events), o.maxConnections);
-  const recorder = new Recorder('open', o.shape, o.lateThresholdMs, () => pool.busyCount);
+  const shardCount = o.shard?.count ?? 1;
+  const recorder = new Recorder('open', o.shape, o.lateThresholdMs, () => pool.busyCount, o.shard !== undefined);
 
   const bodies = o.source.bodies.length;
-  let index = 0;
-  let nextMs = o.shape.timeOfMs(0);
+  const firstIndex = o.shard?.index ?? 0;
+  let index = firstIndex;
+  let nextMs = o.shape.timeOfMs(index);
   let timer: TimerHandle | null = null;
   let stopped = false;
   let endMs = 0;
@@ -121,7 +134,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
         exhaustedCount++;
         recorder.onDropped();
       }
-      index++;
+      index += shardCount;
       nextMs = o.shape.timeOfMs(index);
     }
     if (nextMs === Infinity) return stop(o.shape.totalMs);
@@ -146,12 +159,12 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener('abort', onAbort, { once: true });
 
-  pool.prefill(initialConnections(peakTarget(o.shape), o.maxConnections));
+  pool.prefill(initialConnections(peakTarget(o.shape) / shardCount, o.maxConnections));
   const warmupSent = await warmUp(o, pool, inFlight, clock, (resolve) => (warming = resolve));
   warming = null;
   inFlight.peak = inFlight.count;
-  t0 = now();
-  const cpu0 = process.cpuUsage();
+  t0 = o.startAt ? await o.startAt() : now();
+  const cpu0 = o.cpuUsage ? o.cpuUsage() : process.cpuUsage();
 
   const progress = o.onProgress
     ? startProgressTicker({ recorder, shape: o.shape, now, startMs: t0, inFlight: () => inFlight.count, wholeTarget: false, onProgress: o.onProgress })
@@ -163,7 +176,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   const interrupted = Boolean(o.signal?.aborted);
   // requests still waiting for a connection are not sent after Ctrl-C
   if (interrupted) queue.dropAll(drop);
-  recorder.counts.scheduled = index;
+  recorder.counts.scheduled = Math.ceil((index - firstIndex) / shardCount);
   const { wallMs, generator } = await finishRun({
     ...{ clock, t0, cpu0, recorder, inFlight, run: o, endMs },
     drained: () => queue.length === 0,

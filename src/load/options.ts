@@ -46,6 +46,8 @@ export interface ParsedFlags {
   metricsUrl: string | null;
   /** --target, normalised (no trailing slash); null: start the bundled engine */
   targetUrl: string | null;
+  /** open model: worker threads sharing the schedule (--generator-threads; default 1) */
+  generatorThreads?: number;
 }
 
 export const DEFAULTS = {

@@ -5,13 +5,35 @@
  */
 import { createHistogram, percentileMs, recordMs, round3, summarize, SPECTRUM_PERCENTILES, type Histogram } from './histogram.js';
 import type { LoadShape } from './schedule.js';
-import { SplitAccumulator, splitLatency } from './latency-split.js';
+import { bucketsOfHistogram, histogramOfBuckets, type BucketHistogram } from './bucket-merge.js';
+import { SplitAccumulator, type SplitState } from './latency-split.js';
 import type { RequestSender } from './sender.js';
 import type { ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
 
 export type ErrorClass = 'connect' | 'timeout' | 'status' | 'mismatch' | 'other';
 
 const MAX_ERROR_SAMPLES = 5;
+
+/**
+ * Everything a Recorder holds, structured-cloneable: what a generator thread hands back so the
+ * main thread can merge the threads' recorders exactly (histograms as bucket counts with their
+ * exact min and max; per-second latency histograms kept so per-second percentiles merge too).
+ */
+export interface RecorderState {
+  counts: LoadCounts;
+  errors: ErrorStats;
+  corrected: BucketHistogram | null;
+  service: BucketHistogram;
+  lag: BucketHistogram | null;
+  wait: BucketHistogram | null;
+  sentPerSec: number[];
+  completedPerSec: number[];
+  errorsPerSec: number[];
+  concurrencyPerSec: number[];
+  /** per-second latency histograms (null: no successful request that second) */
+  seconds: Array<BucketHistogram | null>;
+  split: SplitState;
+}
 
 export class Recorder {
   readonly corrected: Histogram | null;
@@ -33,6 +55,8 @@ export class Recorder {
   private currentSecond = 0;
   /** completions after the sending phase are folded into its last second */
   private readonly maxSecond: number;
+  /** per-second latency histograms, kept only when the state is to be merged elsewhere */
+  private readonly keptSeconds: Array<BucketHistogram | null> | null;
 
   constructor(
     readonly model: LoadModel,
@@ -40,7 +64,10 @@ export class Recorder {
     readonly lateThresholdMs: number,
     /** current connections (open) or VUs (closed), sampled once a second */
     private readonly concurrency: () => number,
+    /** keep each second's latency histogram for state() (a generator thread's recorder) */
+    keepSeconds = false,
   ) {
+    this.keptSeconds = keepSeconds ? [] : null;
     this.corrected = model === 'open' ? createHistogram() : null;
     this.lag = model === 'open' ? createHistogram() : null;
     this.wait = model === 'open' ? createHistogram() : null;
@@ -70,7 +97,7 @@ export class Recorder {
   /** A successful response at `doneMs` to the request `sender` sent. */
   onSenderSuccess(doneMs: number, sender: RequestSender): void {
     const sec = this.onSuccess(doneMs, sender.intendedMs, sender.sentMs);
-    this.split.add(splitLatency(sender.intendedMs, sender.scheduledMs, sender.sentMs, doneMs, sender.serverTiming), sec);
+    this.split.addRequest(sender.intendedMs, sender.scheduledMs, sender.sentMs, doneMs, sender.serverTiming, sec);
   }
 
   /** Returns the second the completion was counted in. */
@@ -157,8 +184,71 @@ export class Recorder {
     return { corrected: this.corrected ? summarize(this.corrected) : null, service: summarize(this.service) };
   }
 
+  /** This recorder's contents for merging in another thread; call after finish(). */
+  state(): RecorderState {
+    const enc = (h: Histogram | null): BucketHistogram | null => (h ? bucketsOfHistogram(h) : null);
+    return {
+      counts: { ...this.counts },
+      errors: { ...this.errors, byStatus: { ...this.errors.byStatus }, samples: [...this.errors.samples] },
+      corrected: enc(this.corrected),
+      service: bucketsOfHistogram(this.service),
+      lag: enc(this.lag),
+      wait: enc(this.wait),
+      sentPerSec: dense(this.sentPerSec),
+      completedPerSec: dense(this.completedPerSec),
+      errorsPerSec: dense(this.errorsPerSec),
+      concurrencyPerSec: dense(this.concurrencyPerSec),
+      seconds: this.keptSeconds ? Array.from(this.keptSeconds, (x) => x ?? null) : [],
+      split: this.split.state(),
+    };
+  }
+
+  /**
+   * One recorder holding the union of the given states (threads that each sent a share of one
+   * schedule): histograms added bucket by bucket, counts and per-second figures summed, per-second
+   * percentiles from the added per-second histograms. Already finished.
+   */
+  static merged(model: LoadModel, shape: LoadShape, lateThresholdMs: number, states: readonly RecorderState[]): Recorder {
+    const r = new Recorder(model, shape, lateThresholdMs, () => 0);
+    // histogramOfBuckets builds the same layout as createHistogram: add() copies counts, min and max
+    const add = (into: Histogram | null, b: BucketHistogram | null): void => {
+      if (into && b && b.buckets.length > 0) into.add(histogramOfBuckets(b));
+    };
+    const sum = (into: number[], from: readonly number[]): void => {
+      from.forEach((v, i) => (into[i] = (into[i] ?? 0) + v));
+    };
+    const seconds: Histogram[] = [];
+    let n = 0;
+    for (const s of states) {
+      for (const k of Object.keys(r.counts) as Array<keyof LoadCounts>) r.counts[k] += s.counts[k];
+      mergeErrors(r.errors, s.errors);
+      add(r.corrected, s.corrected);
+      add(r.service, s.service);
+      add(r.lag, s.lag);
+      add(r.wait, s.wait);
+      sum(r.sentPerSec, s.sentPerSec);
+      sum(r.completedPerSec, s.completedPerSec);
+      sum(r.errorsPerSec, s.errorsPerSec);
+      sum(r.concurrencyPerSec, s.concurrencyPerSec);
+      s.seconds.forEach((b, i) => {
+        if (b) add((seconds[i] ??= createHistogram()), b);
+      });
+      n = Math.max(n, s.concurrencyPerSec.length, s.seconds.length);
+      r.split.merge(s.split);
+    }
+    for (let i = 0; i < n; i++) {
+      const h = seconds[i];
+      r.quantilesPerSec[i] = h && h.totalCount > 0 ? [round3(percentileMs(h, 50)), round3(percentileMs(h, 90)), round3(percentileMs(h, 99))] : null;
+      r.concurrencyPerSec[i] ??= 0;
+    }
+    r.currentSecond = n;
+    r.errors.rate = r.counts.completed > 0 ? r.errors.total / r.counts.completed : 0;
+    return r;
+  }
+
   private closeSecond(): void {
     const h = this.secondHist;
+    if (this.keptSeconds) this.keptSeconds[this.currentSecond] = h.totalCount > 0 ? bucketsOfHistogram(h) : null;
     this.quantilesPerSec[this.currentSecond] =
       h.totalCount > 0 ? [round3(percentileMs(h, 50)), round3(percentileMs(h, 90)), round3(percentileMs(h, 99))] : null;
     this.concurrencyPerSec[this.currentSecond] = this.concurrency();
@@ -170,6 +260,21 @@ export class Recorder {
     const sec = ms > 0 ? Math.floor(ms / 1000) : 0;
     return sec < this.maxSecond ? sec : this.maxSecond;
   }
+}
+
+function mergeErrors(into: ErrorStats, e: ErrorStats): void {
+  into.total += e.total;
+  into.connect += e.connect;
+  into.timeout += e.timeout;
+  into.mismatch += e.mismatch;
+  into.other += e.other;
+  for (const [status, n] of Object.entries(e.byStatus)) into.byStatus[status] = (into.byStatus[status] ?? 0) + n;
+  for (const line of e.samples) if (into.samples.length < MAX_ERROR_SAMPLES && !into.samples.includes(line)) into.samples.push(line);
+}
+
+/** A per-second array without holes (missing seconds are 0). */
+function dense(xs: readonly number[]): number[] {
+  return Array.from(xs, (x) => x ?? 0);
 }
 
 function pointMs(h: Histogram, p: number): number {

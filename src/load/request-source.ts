@@ -5,19 +5,24 @@
  * resource. A body already verified for an index is remembered, so repeats cost a string compare.
  */
 import { CHECK_PATH, type CheckRequest, type CheckResponse } from '../engine/index.js';
-import type { RequestSource } from './connection.js';
+import type { RequestSource, ResponseCheck } from './connection.js';
 
 export function buildRequestSource(requests: readonly CheckRequest[], expected: readonly CheckResponse[] | null, path = CHECK_PATH): RequestSource {
   const bodies = requests.map((r) => Buffer.from(JSON.stringify(r)));
-  const resourceCounts = requests.map((r) => r.resources.length);
-  const verified: Array<string | undefined> = new Array<string | undefined>(requests.length);
-  const verify = (index: number, body: string): string | null => {
+  const check: ResponseCheck = { resourceCounts: requests.map((r) => r.resources.length), expected };
+  return { path, bodies, verify: verifierOf(check), check };
+}
+
+/** The response check of a source, from its data (also in a generator thread). */
+export function verifierOf(check: ResponseCheck): (index: number, body: string) => string | null {
+  const { resourceCounts, expected } = check;
+  const verified: Array<string | undefined> = new Array<string | undefined>(resourceCounts.length);
+  return (index: number, body: string): string | null => {
     if (verified[index] === body) return null;
     const reason = checkResponse(body, resourceCounts[index]!, expected ? expected[index]! : null);
     if (reason === null) verified[index] = body;
     return reason;
   };
-  return { path, bodies, verify };
 }
 
 /** null when `body` is a check response matching `expected` (when given), else a short reason. */

@@ -46,13 +46,16 @@ export interface RunCommon {
   now?: () => number;
   /** clock and timers the run is scheduled on (default: the real ones) */
   clock?: RunClock;
+  /** the generator's CPU time so far (default process.cpuUsage; a generator thread's own) */
+  cpuUsage?: () => NodeJS.CpuUsage;
 }
 
 /** Event-loop saturation: above this share of one core the generator, not the target, is the limit. */
 export const SATURATION_CPU_SHARE = 0.9;
 
-export function generatorView(cpuStart: NodeJS.CpuUsage, wallMs: number): GeneratorView {
-  const d = process.cpuUsage(cpuStart);
+export function generatorView(cpuStart: NodeJS.CpuUsage, wallMs: number, cpuUsage?: () => NodeJS.CpuUsage): GeneratorView {
+  const now = cpuUsage ? cpuUsage() : process.cpuUsage();
+  const d = { user: now.user - cpuStart.user, system: now.system - cpuStart.system };
   const cpuSeconds = (d.user + d.system) / 1e6;
   const cpuUtilization = wallMs > 0 ? cpuSeconds / (wallMs / 1000) : 0;
   return {

@@ -8,6 +8,7 @@ import { AUTOCANNON_MAX_REQUESTS, runAutocannon } from './autocannon.js';
 import { runClosedModel } from './closed-model.js';
 import { roundRate, searchMaxRate, type FindMaxProgress } from './find-max.js';
 import { runOpenModel } from './open-model.js';
+import { GeneratorThreads, runThreadedOpenModel } from './threaded-open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
 import { Recorder } from './recorder.js';
 import { LoadShape, peakTarget } from './schedule.js';
@@ -59,6 +60,11 @@ export interface LoadtestRunInput {
   log?: (line: string) => void;
   /** open model: the schedule itself instead of one built from the plan's stages (loadtest --replay) */
   loadShape?: LoadShape;
+  /**
+   * generator threads to run on when base.generatorThreads > 1 (default: runLoadtest starts them
+   * for all its runs, warm-up, steps and probe alike, and ends them when it returns)
+   */
+  generatorPool?: GeneratorThreads;
 }
 
 export interface LoadtestRunResult {
@@ -67,6 +73,17 @@ export interface LoadtestRunResult {
 }
 
 export async function runLoadtest(input: LoadtestRunInput): Promise<LoadtestRunResult> {
+  const threads = input.base.generatorThreads ?? 1;
+  if (threads <= 1 || input.generatorPool || input.shape?.model === 'closed' || threadsUnsupported(input)) return runLoadtestOn(input);
+  const pool = new GeneratorThreads(threads);
+  try {
+    return await runLoadtestOn({ ...input, generatorPool: pool });
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runLoadtestOn(input: LoadtestRunInput): Promise<LoadtestRunResult> {
   const warnings: string[] = [];
   const started = input.budgetStartMs ?? performance.now();
   await warmUp(input);
@@ -139,14 +156,31 @@ function runShape(input: LoadtestRunInput, shape: LoadShapePlan, onProgress?: (p
     ...(input.senders ? { senders: input.senders } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
-  if (shape.model === 'closed') return runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
-  return runOpenModel({
+  const threads = input.base.generatorThreads ?? 1;
+  if (shape.model === 'closed') {
+    const closed = runClosedModel({ ...common, thinkTimeMs: shape.thinkTimeMs, seed: input.base.seed });
+    return threads <= 1 ? closed : closed.then((run) => ({ ...run, warnings: [...run.warnings, `--generator-threads ${threads} applies to the open model: the closed model ran in one thread`] }));
+  }
+  const open = {
     ...common,
     maxConnections: input.base.maxConnections,
     lateThresholdMs: input.base.lateThresholdMs,
     warmupRequests: Math.min(input.warmupRequests ?? 0, Math.max(200, Math.ceil(peakTarget(shape) / 10))),
     ...(input.warmup ? { warmupBodies: input.warmup.bodies } : {}),
-  });
+  };
+  if (threads <= 1) return runOpenModel(open);
+  const single = threadsUnsupported(input);
+  if (single) return runOpenModel(open).then((run) => ({ ...run, warnings: [...run.warnings, `--generator-threads ${threads}: ${single}, so one thread sent the load`] }));
+  const { senders: _senders, ...rest } = open;
+  return runThreadedOpenModel({ ...rest, threads, ...(input.generatorPool ? { pool: input.generatorPool } : {}) });
+}
+
+/** Why a run cannot be spread over generator threads, or null. */
+function threadsUnsupported(input: LoadtestRunInput): string | null {
+  if (input.senders) return 'the transport (gRPC) is opened by the main thread only';
+  if (input.loadShape) return 'a replayed schedule stays in the main thread';
+  if (input.source.verify && !input.source.check) return 'the response check cannot be handed to a thread';
+  return null;
 }
 
 class SendTally {

@@ -35,7 +35,12 @@ export function buildSection(run: RunOutcome, config: LoadtestConfig, thresholds
   const a = run.activeS > 0 ? run.activeS : d;
   const results = evaluateThresholds(thresholds, measuresOf(run));
   const warnings = [...run.warnings, ...(extras.warnings ?? [])];
-  if (run.generator.saturated)
+  const threads = run.generator.threads;
+  if (run.generator.saturated && threads)
+    warnings.push(
+      `a load generator thread used ${Math.round(Math.max(...threads.map((t) => t.cpuUtilization)) * 100)}% of a core (threads: ${threads.map((t) => `${Math.round(t.cpuUtilization * 100)}%`).join(', ')}): its event loop was saturated, so these figures show the generator's limit, not the target's`,
+    );
+  else if (run.generator.saturated)
     warnings.push(
       `the load generator used ${(run.generator.cpuUtilization * 100).toFixed(0)}% of a core: its event loop was saturated, so these figures show the generator's limit, not the target's`,
     );

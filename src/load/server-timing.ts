@@ -9,6 +9,43 @@ import type { ServerTiming } from './sender.js';
 export function parseServerTiming(header: string | readonly string[] | undefined): ServerTiming | null {
   if (header === undefined) return null;
   const text = typeof header === 'string' ? header : header.join(',');
+  return parseCanonical(text) ?? parseGeneral(text);
+}
+
+const ENGINE = 'engine;dur=';
+const HANDLER = ', handler;dur=';
+
+/**
+ * The exact form our serve sends (`engine;dur=0.012, handler;dur=0.034`), read without splitting
+ * (one per response on the generator's hot path); null for anything else, which the general
+ * parser then reads.
+ */
+function parseCanonical(text: string): ServerTiming | null {
+  if (!text.startsWith(ENGINE)) return null;
+  const engineEnd = decimalEnd(text, ENGINE.length);
+  if (engineEnd < 0 || !text.startsWith(HANDLER, engineEnd)) return null;
+  const handlerStart = engineEnd + HANDLER.length;
+  const handlerEnd = decimalEnd(text, handlerStart);
+  if (handlerEnd !== text.length) return null;
+  return { engineMs: Number(text.slice(ENGINE.length, engineEnd)), handlerMs: Number(text.slice(handlerStart, handlerEnd)) };
+}
+
+/** End of the decimal `\d+(\.\d+)?` starting at `i`, or -1 when there is none. */
+function decimalEnd(text: string, i: number): number {
+  const start = i;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  if (i === start) return -1;
+  if (text.charCodeAt(i) !== 0x2e) return i;
+  const fraction = ++i;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  return i === fraction ? -1 : i;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function parseGeneral(text: string): ServerTiming | null {
   let engineMs: number | null = null;
   let handlerMs: number | null = null;
   for (const entry of text.split(',')) {

@@ -33,7 +33,7 @@ export function baseConfig(
   engine: 'cerbos' | null,
   scenario: string,
   seed: number,
-  parsed: Pick<ParsedFlags, 'maxConnections' | 'timeoutMs'>,
+  parsed: Pick<ParsedFlags, 'maxConnections' | 'timeoutMs' | 'generatorThreads'>,
   requestPoolSize: number,
 ): BaseConfig {
   return {
@@ -46,6 +46,7 @@ export function baseConfig(
     timeoutMs: parsed.timeoutMs,
     requestPoolSize,
     lateThresholdMs: DEFAULTS.lateThresholdMs,
+    ...(parsed.generatorThreads !== undefined && parsed.generatorThreads > 1 ? { generatorThreads: parsed.generatorThreads } : {}),
   };
 }
 

@@ -39,6 +39,8 @@ export interface LoadtestConfig {
   requestPoolSize: number;
   /** a request sent this much later than intended counts as late */
   lateThresholdMs: number;
+  /** open model: worker threads sharing the schedule (absent: 1) */
+  generatorThreads?: number;
 }
 
 /**
@@ -290,7 +292,19 @@ export interface ScrapeWindowSends {
 
 export interface GeneratorView {
   cpuSeconds: number;
-  /** CPU seconds / wall seconds of the generator process (1 = one core: the event loop is saturated) */
+  /** CPU seconds / wall seconds of the generator process (1 = one core: the event loop is saturated);
+   * with generator threads, their sum (it can exceed 1) */
+  cpuUtilization: number;
+  /** a generator thread's event loop was saturated */
+  saturated: boolean;
+  /** --generator-threads > 1: each thread's own CPU (absent: one thread) */
+  threads?: ThreadCpu[];
+}
+
+/** One generator thread's CPU over the run. */
+export interface ThreadCpu {
+  cpuSeconds: number;
+  /** share of one core */
   cpuUtilization: number;
   saturated: boolean;
 }

@@ -14,3 +14,19 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
   }
   return out;
 }
+
+/**
+ * workerExecArgv without preloads (`--import`, `--require`, `-r`): a worker thread started by a
+ * process that was itself started with a preload (a serve child's parent watch) must not run it
+ * again.
+ */
+export function threadExecArgv(execArgv: readonly string[]): string[] {
+  const args = workerExecArgv(execArgv);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--import' || a === '--require' || a === '-r' || a === '--loader' || a === '--experimental-loader') i++;
+    else if (!/^--(import|require|loader|experimental-loader)=/.test(a)) out.push(a);
+  }
+  return out;
+}

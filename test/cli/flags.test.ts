@@ -9,6 +9,7 @@ import {
   parseCount,
   parseDuration,
   parseFraction,
+  parseIntegerOrAuto,
   parseLatency,
   parseMilliseconds,
   parseRate,
@@ -18,7 +19,7 @@ import {
   siText,
   tryParseSiNumber,
 } from '../../src/cli/flags.js';
-import { parseLoadtestFlags } from '../../src/cli/loadtest-flags.js';
+import { generatorThreadsRange, parseLoadtestFlags } from '../../src/cli/loadtest-flags.js';
 
 // the ranges these flags have in `size`
 const MAX_RPS = 1e8;
@@ -189,4 +190,29 @@ test('loadtest numeric flags have maxima: --rps 1e12, --vus 1000000 and stage ta
   rejectsNaming('--vus', /≤ 10k/, () => parseLoadtestFlags({ vus: '1000000' }));
   rejectsNaming('--stages', /at most 1000000 requests per second/, () => parseLoadtestFlags({ stages: '10s:2000000' }));
   rejectsNaming('--duration', /at most 24h/, () => parseLoadtestFlags({ rps: '10', duration: '25h' }));
+});
+
+test('property: an integer-or-auto flag takes auto and integers in its range, and names the range otherwise', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 }), fc.oneof(fc.integer({ min: -5, max: 300 }).map(String), fc.string({ maxLength: 6 })), (max, auto, text) => {
+      const range = { min: 1, max };
+      assert.equal(parseIntegerOrAuto('--generator-threads', 'auto', range, auto), auto);
+      const n = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (n >= 1 && n <= max) assert.equal(parseIntegerOrAuto('--generator-threads', text, range, auto), n);
+      else if (text.trim() !== 'auto') rejectsNaming('--generator-threads', new RegExp(`between 1 and ${max} or "auto"`), () => parseIntegerOrAuto('--generator-threads', text, range, auto));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('--generator-threads: 1 by default, auto is one per core, at most 4 per core, open model only', () => {
+  const r = generatorThreadsRange();
+  assert.equal(parseLoadtestFlags({ rps: '10' }).generatorThreads, 1);
+  assert.equal(parseLoadtestFlags({ rps: '10', generatorThreads: 'auto' }).generatorThreads, r.auto);
+  assert.equal(parseLoadtestFlags({ findMax: true, generatorThreads: '2' }).generatorThreads, 2);
+  assert.equal(parseLoadtestFlags({ rps: '10', generatorThreads: String(r.max) }).generatorThreads, r.max);
+  rejectsNaming('--generator-threads', new RegExp(`between 1 and ${r.max}`), () => parseLoadtestFlags({ rps: '10', generatorThreads: String(r.max + 1) }));
+  rejectsNaming('--generator-threads', /between 1 and/, () => parseLoadtestFlags({ rps: '10', generatorThreads: '0' }));
+  assert.throws(() => parseLoadtestFlags({ vus: '10', generatorThreads: '2' }), /--generator-threads applies to the open model/);
+  assert.deepEqual(generatorThreadsRange(2), { min: 1, max: 8, auto: 2 });
 });

@@ -8,6 +8,7 @@ import {
   BUCKET_LOW_PY,
   bucketLowUs,
   bucketProblem,
+  bucketsOfHistogram,
   bucketsOfValues,
   histogramOfBuckets,
   mergeBuckets,
@@ -109,4 +110,19 @@ test('bucketProblem accepts what the runners write and names what is wrong other
   assert.match(bucketProblem({ ...ok, minUs: 7 }) ?? '', /minUs/);
   assert.match(bucketProblem({ ...ok, buckets: [[5, -1]] }) ?? '', /bad bucket/);
   assert.match(bucketProblem('x') ?? '', /not an object/);
+});
+
+test('property: a histogram read back as buckets (a generator thread hands these over) equals the buckets of its values, and rebuilds and adds exactly', () => {
+  fc.assert(
+    fc.property(fc.array(runnerValues, { minLength: 1, maxLength: 4 }), (threads) => {
+      const merged = createHistogram();
+      for (const values of threads) {
+        const b = bucketsOfHistogram(unionHistogram(values));
+        assert.deepEqual(b, bucketsOfValues(values));
+        if (b.buckets.length > 0) merged.add(histogramOfBuckets(b));
+      }
+      assert.deepEqual(summarize(merged), summarize(unionHistogram(threads.flat())));
+    }),
+    { numRuns: 200 },
+  );
 });

@@ -114,3 +114,21 @@ test('a real stub server sending Server-Timing: server time is read and never ex
     await plain.close();
   }
 });
+
+test('property: addRequest (the hot path, no intermediate object) sums exactly what add(splitLatency(…)) sums', () => {
+  const ms = fc.double({ min: 0, max: 5000, noNaN: true });
+  const timing = fc.option(fc.record({ engineMs: fc.option(ms, { nil: null }), handlerMs: fc.option(ms, { nil: null }) }), { nil: null });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(ms, ms, ms, ms, timing, fc.integer({ min: 0, max: 5 })), { maxLength: 40 }), (reqs) => {
+      const a = new SplitAccumulator();
+      const b = new SplitAccumulator();
+      for (const [i, d1, d2, d3, t, second] of reqs) {
+        const [intended, scheduled, sent, done] = [i, i + d1, i + d1 + d2, i + d1 + d2 + d3];
+        a.add(splitLatency(intended, scheduled, sent, done, t), second);
+        b.addRequest(intended, scheduled, sent, done, t, second);
+      }
+      assert.deepEqual(b.state(), a.state());
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -68,7 +68,9 @@ function summaryPairs(s: LoadtestSection): Array<[string, string]> {
   if (!s.importedFrom) {
     if (!s.runners?.length) pairs.push(['connections', `${formatCount(s.connections.opened)} opened (max ${formatCount(s.connections.max)}) · peak in flight ${formatCount(s.connections.peakInFlight)}`]);
     if (s.scheduler) pairs.push(['scheduler lag', `p50 ${ms(s.scheduler.lagP50Ms)} · p99 ${ms(s.scheduler.lagP99Ms)} · max ${ms(s.scheduler.lagMaxMs)}`]);
-    pairs.push(['generator CPU', `${formatPercent(s.generator.cpuUtilization, 0)} of a core${s.runners?.length ? ' (busiest runner)' : ''}${s.generator.saturated ? ' (SATURATED)' : ''}`]);
+    const threads = s.generator.threads;
+    const perThread = threads?.length ? ` over ${threads.length} threads (${threads.map((t) => formatPercent(t.cpuUtilization, 0)).join(' + ')})` : '';
+    pairs.push(['generator CPU', `${formatPercent(s.generator.cpuUtilization, 0)} of a core${perThread}${s.runners?.length ? ' (busiest runner)' : ''}${s.generator.saturated ? ' (SATURATED)' : ''}`]);
   }
   return pairs;
 }
