@@ -2,13 +2,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { describeUserError, InputError, isUserError, UsageError } from '../util/errors.js';
+import { InputError, reportError, UsageError } from '../util/errors.js';
 
-/**
- * Exit code of an unexpected error (a bug, not the user's input): EX_SOFTWARE from sysexits.h,
- * so CI can tell a crash from a failed gate (1).
- */
-export const EXIT_SOFTWARE = 70;
+export { EXIT_SOFTWARE, reportError } from '../util/errors.js';
 
 /**
  * Wraps a subcommand body: its resolved number becomes the exit code; user errors print one
@@ -26,19 +22,6 @@ export function runAction<A extends unknown[]>(
       ctx.exitCode = reportError(ctx, err);
     }
   };
-}
-
-export function reportError(ctx: CliContext, err: unknown): number {
-  if (isUserError(err)) {
-    ctx.stderr.write(`authz-perf: ${describeUserError(err)}\n`);
-    if (ctx.debug && err.stack) ctx.stderr.write(`${err.stack}\n`);
-    return err.exitCode;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  ctx.stderr.write(`authz-perf: unexpected error: ${message.split('\n')[0]}\n`);
-  if (ctx.debug && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
-  else ctx.stderr.write('authz-perf: re-run with --debug for the stack trace\n');
-  return EXIT_SOFTWARE;
 }
 
 /** argv after the subcommand's name, as given (commander keeps it on the root program, untyped). */

@@ -19,7 +19,7 @@ import { SEED_RANGE, parseInteger, parseMilliseconds, parsePercent, repeatableLi
 import { compareWithBaseline, parseBaseline } from '../bench/baseline.js';
 import { loadReport } from '../report/load.js';
 import { runBenchSuite, availableScenarios } from '../bench/suite.js';
-import { policyTestWarnings } from './test.js';
+import { policyTestWarnings } from '../policytest/warnings.js';
 
 interface BenchFlags extends ReportOutputOptions {
   /** engine globals file */
@@ -99,7 +99,7 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
   }
 
   const warnings: string[] = [];
-  for (const s of options.scenarios) warnings.push(...(await policyTestWarnings(ctx, 'bench', await loadScenario(s, { cwd: ctx.cwd }))));
+  for (const s of options.scenarios) warnings.push(...(await policyTestWarnings(ctx.stderr, 'bench', await loadScenario(s, { cwd: ctx.cwd }))));
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);

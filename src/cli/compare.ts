@@ -6,6 +6,7 @@
  * agreement per action, as one report. Exit 1 when decisions differ, 130 on Ctrl-C.
  */
 import { DEFAULTS } from '../load/options.js';
+import { WARMUP_SEED_OFFSET } from '../load/plan.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,8 @@ import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
 import { argsAfterCommand, runAction } from './action.js';
 import { SEED_RANGE, parseCount, parseInteger } from './flags.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
-import { serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
+import { serveChildOptions } from './serve.js';
+import { grpcListenLine, startServeChild } from '../load/serve-child.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { CompareReport } from '../report/types.js';
@@ -24,13 +26,11 @@ import type { CpuBudget, EngineName, Protocol } from '../compare/types.js';
 import { createEngine, loadPolicySet } from '../engine/index.js';
 import { buildRequestSource } from '../load/request-source.js';
 import { loadScenario, scenarioRequests } from '../load/scenario-requests.js';
-import { startBundledTarget } from '../load/target.js';
 import { requireCerbos, startCerbos } from '../targets/cerbos.js';
 import { compareWithCerbos } from '../targets/differential.js';
 import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import { UsageError } from '../util/errors.js';
 import { grpcConnector, type GrpcConnector } from '../load/grpc-sender.js';
-import { grpcListenLine } from './loadtest-grpc.js';
 import { tryParseDurationMs } from '../util/duration.js';
 import { VERSION } from '../util/version.js';
 
@@ -113,7 +113,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
   log(`compare: ${engines.join(' vs ')} on ${scenario.name} over ${protocols.join(', ')}; ${cpuBudget.how}`);
   const { requests, expected } = await scenarioRequests(scenario, poolSize, seed, true);
   const source = buildRequestSource(requests, expected);
-  const warmup = await scenarioRequests(scenario, 2000, (seed + 7919) >>> 0, false);
+  const warmup = await scenarioRequests(scenario, 2000, (seed + WARMUP_SEED_OFFSET) >>> 0, false);
   const warmupBodies = buildRequestSource(warmup.requests, null).bodies;
 
   const pinned = cpuBudget.cpuList;
@@ -122,21 +122,13 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
       const c = await startCerbos({ ...cerbosOptionsFor(scenario), binary: cerbosBinary!, ...(pinned !== null ? { cpuList: pinned, env: { GOMAXPROCS: String(cpus) } } : {}) });
       return { version: c.version, pid: c.pid, httpUrl: c.httpUrl, grpcAddress: c.grpcAddress, metricsUrl: `${c.httpUrl}/_cerbos/metrics`, stop: () => c.stop() };
     }
-    const serveFlags: ServeFlags = { scenario: scenario.dir, host: '127.0.0.1', port: '0', cache: true, ...(protocols.includes('grpc') ? { grpcPort: '0' } : {}) };
-    const args = serveChildArgs(serveFlags, ctx.debug);
     let grpcAddress: string | null = null;
-    const child = await startBundledTarget({
-      command: pinned !== null ? 'taskset' : process.execPath,
-      args: pinned !== null ? ['-c', pinned, process.execPath, ...args] : args,
-      cwd: ctx.cwd,
-      env: { ...ctx.env, NO_COLOR: '1' },
+    const child = await startServeChild(ctx, serveChildOptions(ctx, { scenario: scenario.dir, cache: true, ...(protocols.includes('grpc') ? { grpcPort: '0' } : {}) }), {
+      cpuList: pinned,
       onLine: (line) => {
         grpcAddress ??= grpcListenLine(line) ?? null;
-        serveChildLine(ctx, line);
       },
     });
-    const kill = (): void => child.kill();
-    process.once('exit', kill);
     return {
       version: VERSION,
       pid: child.pid,
@@ -145,10 +137,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
         return grpcAddress;
       },
       metricsUrl: `${child.url}/metrics`,
-      stop: async () => {
-        process.off('exit', kill);
-        await child.stop();
-      },
+      stop: () => child.stop(),
     };
   };
   const reference = createEngine(await loadPolicySet(scenario.policyDir, { lenientScopeSearch: scenario.lenientScopeSearch === true }), { cache: false, globals: scenario.globals });

@@ -16,11 +16,14 @@ import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { SEED_RANGE, parseDuration, parseInteger, parseLatency, parseRate, parseUrl } from './flags.js';
 import { LOADTEST_LIMITS } from './loadtest-flags.js';
-import { SERVE_CACHE_SIZE_MAX, SERVE_CACHE_TTL_MAX_MS, startServeChild, type ServeFlags } from './serve.js';
+import { serveChildOptions } from './serve.js';
+import { startServeChild } from '../load/serve-child.js';
+import type { ServeOptions } from '../serve/run.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { DoctorReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
+import { isLoopback } from '../util/net.js';
 import type { BundledTarget } from '../load/target.js';
 import { sleep } from '../load/run-types.js';
 import { loadScenario } from '../scenario/index.js';
@@ -97,6 +100,8 @@ interface Plan {
   maxOldSpaceMiB: number | null;
   /** absolute folder for the bundled engine's heap snapshot */
   heapSnapshotDir: string | null;
+  /** the bundled engine's options (null with --target) */
+  serve: ServeOptions | null;
 }
 
 function parseFlags(flags: CliFlags, cwd: string): Plan {
@@ -107,8 +112,14 @@ function parseFlags(flags: CliFlags, cwd: string): Plan {
       if (v !== undefined) throw new UsageError(`${flag} configures the bundled engine; it does not apply with --target`);
   } else if (flags.scenario === undefined) throw new UsageError('doctor needs --target URL (a running engine) or --scenario NAME (start the bundled engine with its policies)');
   if (flags.cache === false && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) throw new UsageError('--cache-size / --cache-ttl: cannot be combined with --no-cache');
-  if (flags.cacheSize !== undefined) parseInteger('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
-  if (flags.cacheTtl !== undefined) parseDuration('--cache-ttl', flags.cacheTtl, { maxMs: SERVE_CACHE_TTL_MAX_MS, allowZero: true });
+  const serve = bundled
+    ? serveChildOptions({ cwd }, {
+        scenario: flags.scenario!,
+        cache: flags.cache !== false,
+        ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
+        ...(flags.cacheTtl !== undefined ? { cacheTtl: flags.cacheTtl } : {}),
+      })
+    : null;
   const rps = flags.load !== undefined ? parseRate('--load', flags.load, LOADTEST_LIMITS.rps) : null;
   if (rps !== null && flags.scenario === undefined) throw new UsageError('--load: needs --scenario NAME (the requests to send)');
   if (flags.requestPool !== undefined && rps === null) throw new UsageError('--request-pool applies with --load only');
@@ -119,6 +130,7 @@ function parseFlags(flags: CliFlags, cwd: string): Plan {
   if (intervalMs !== undefined && !(intervalMs >= 100)) throw new UsageError(`--interval: at least 100ms (got '${flags.interval}')`);
   return {
     targetUrl,
+    serve,
     metricsUrl: flags.metricsUrl !== undefined ? parseUrl('--metrics-url', flags.metricsUrl) : null,
     windowS: windowMs / 1000,
     intervalS: intervalMs === undefined ? undefined : intervalMs / 1000,
@@ -188,7 +200,6 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
   const startedAt = new Date();
   let stopTarget: (() => Promise<void>) | null = null;
   let child: BundledTarget | null = null;
-  let killChild: (() => void) | null = null;
   let db: DbAdapter | null = null;
   try {
     let targetUrl = plan.targetUrl;
@@ -196,10 +207,13 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
       if (plan.heapSnapshotDir) await mkdir(plan.heapSnapshotDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
         throw new UsageError(`--heap-snapshot: cannot create ${plan.heapSnapshotDir} (${err.code ?? err.message})`);
       });
-      const started = await startBundledEngine(ctx, flags, scenario!, plan.maxOldSpaceMiB, plan.heapSnapshotDir);
+      const started = await startServeChild(ctx, plan.serve!, {
+        nodeOptions: [
+          ...(plan.maxOldSpaceMiB !== null ? [`--max-old-space-size=${plan.maxOldSpaceMiB}`] : []),
+          ...(plan.heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${plan.heapSnapshotDir}`] : []),
+        ],
+      });
       child = started;
-      killChild = () => started.kill();
-      process.once('exit', killChild);
       stopTarget = () => started.stop();
       targetUrl = started.url;
       log?.(`doctor: started the bundled engine at ${targetUrl} (scenario ${scenario!.name})`);
@@ -257,11 +271,9 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
     interrupt.dispose();
     await db?.close().catch(() => undefined);
     await stopTarget?.();
-    if (killChild) process.off('exit', killChild);
   }
 }
 
-/** `authz-perf serve` of this same build in its own process (loading only the serve command), as loadtest does. */
 /**
  * SIGUSR2 makes the serve child (started with --heapsnapshot-signal) write a heap snapshot into its
  * --diagnostic-dir; the write blocks its event loop, so /health answers again once it is complete.
@@ -282,24 +294,4 @@ async function takeHeapSnapshot(child: BundledTarget, dir: string): Promise<stri
     }
   }
   return null;
-}
-
-async function startBundledEngine(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null, heapSnapshotDir: string | null): Promise<BundledTarget> {
-  const serveFlags: ServeFlags = {
-    scenario: scenario.dir ?? flags.scenario!,
-    host: '127.0.0.1',
-    port: '0',
-    cache: flags.cache !== false,
-    ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
-    ...(flags.cacheTtl !== undefined ? { cacheTtl: flags.cacheTtl } : {}),
-  };
-  return startServeChild(ctx, serveFlags, [
-    ...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []),
-    ...(heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
-  ]);
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }

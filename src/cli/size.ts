@@ -10,7 +10,8 @@ import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport, Report, SizeReport } from '../report/types.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
 import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
-import { startServeChild } from './serve.js';
+import { serveChildOptions } from './serve.js';
+import { startServeChild } from '../load/serve-child.js';
 import { runLoadtestSession } from '../load/session.js';
 import { loadReport } from '../report/load.js';
 import { listScenarios, loadScenario } from '../scenario/index.js';
@@ -195,16 +196,13 @@ async function measureNow(ctx: CliContext, options: SizeOptions, scenarioName: s
   const scenario = await loadScenario(scenarioName, { cwd: ctx.cwd });
   const interrupt = watchInterrupt(ctx, 'stopping the measurement');
   const startedAt = new Date();
-  let killChild: (() => void) | null = null;
   try {
     const result = await runLoadtestSession({
       parsed,
       scenario,
       signal: interrupt.signal,
       startTarget: async () => {
-        const child = await startServeChild(ctx, { scenario: scenarioName, host: '127.0.0.1', port: '0', cache: true });
-        killChild = () => child.kill();
-        process.once('exit', killChild);
+        const child = await startServeChild(ctx, serveChildOptions(ctx, { scenario: scenarioName, cache: true }));
         return { url: child.url, bundled: true, stop: () => child.stop() };
       },
     });
@@ -220,7 +218,6 @@ async function measureNow(ctx: CliContext, options: SizeOptions, scenarioName: s
     return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, ${stepDuration} steps`, file: null };
   } finally {
     interrupt.dispose();
-    if (killChild) process.off('exit', killChild);
   }
 }
 

@@ -7,9 +7,9 @@ import { createHistogram, percentileMs, recordMs, round3, summarize, SPECTRUM_PE
 import type { LoadShape } from './schedule.js';
 import { SplitAccumulator, splitLatency } from './latency-split.js';
 import type { RequestSender } from './sender.js';
-import type { ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
+import type { ErrorClass, ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
 
-export type ErrorClass = 'connect' | 'timeout' | 'status' | 'mismatch' | 'other';
+export type { ErrorClass } from './types.js';
 
 const MAX_ERROR_SAMPLES = 5;
 

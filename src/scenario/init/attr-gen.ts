@@ -4,7 +4,7 @@
  * conditions use it (the CEL analyzer's inferred shape).
  */
 import type { Shape } from '../../cel/measure.js';
-import type { AttrValue } from '../../engine/types.js';
+import type { AttrValue } from '../../engine/index.js';
 
 /** A generator as written in scenario.yaml: a plain scalar, or a one-key-and-options map. */
 export type GenSpec = AttrValue;

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { loadTestSuites, type TestSuite } from '../../policytest/index.js';
-import type { AttrValue, CheckRequest, GlobalValue } from '../../engine/types.js';
+import type { AttrValue, CheckRequest, GlobalValue } from '../../engine/index.js';
 import { InputError } from '../../util/errors.js';
 import { observationsFromLog, type DecisionLog } from './audit-log.js';
 import { draftScenario } from './draft.js';
