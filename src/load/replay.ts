@@ -5,7 +5,7 @@
  * as for any open-model run.
  */
 import type { CheckRequest } from '../engine/index.js';
-import { parseDecisionLog } from '../scenario/init/index.js';
+import { parseDecisionLog } from '../scenario-init/index.js';
 import { UsageError } from '../util/errors.js';
 import type { LoadShapePlan, ParsedFlags, ResolvedPlan } from './options.js';
 import { LoadShape } from './schedule.js';

@@ -6,7 +6,7 @@
 import type { CheckRequest } from '../engine/index.js';
 import { loadTestSuites } from '../policytest/index.js';
 import { createRequestStream, takeRequests, type Scenario } from '../scenario/index.js';
-import { observationsFromSuites } from '../scenario/init/observations.js';
+import { observationsFromSuites } from '../scenario-init/observations.js';
 
 export function scenarioRequests(scenario: Scenario, count: number, seed: number): CheckRequest[] {
   return takeRequests(createRequestStream(scenario, { seed }), count);

@@ -3,8 +3,8 @@
  * repository's fixtures or decision log hold, or, for an attribute nobody sets, from how the
  * conditions use it (the CEL analyzer's inferred shape).
  */
-import type { Shape } from '../../cel/measure.js';
-import type { AttrValue } from '../../engine/index.js';
+import type { Shape } from '../cel/measure.js';
+import type { AttrValue } from '../engine/index.js';
 
 /** A generator as written in scenario.yaml: a plain scalar, or a one-key-and-options map. */
 export type GenSpec = AttrValue;

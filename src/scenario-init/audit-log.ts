@@ -5,9 +5,9 @@
  * Cerbos versions put `inputs` at the top level). Access-log lines and PlanResources decisions are
  * skipped. Each CheckResources call becomes the check request that was sent.
  */
-import { RequestShapeError, toCheckRequest } from '../../engine/index.js';
-import type { CheckRequest } from '../../engine/index.js';
-import { InputError } from '../../util/errors.js';
+import { RequestShapeError, toCheckRequest } from '../engine/index.js';
+import type { CheckRequest } from '../engine/index.js';
+import { InputError } from '../util/errors.js';
 import type { Observation } from './observations.js';
 
 export interface LoggedCall {
