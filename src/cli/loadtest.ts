@@ -6,7 +6,6 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
@@ -24,6 +23,7 @@ import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
 import { isLoopback } from '../util/net.js';
+import { findOnPath } from '../util/which.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { DEFAULTS, resolvePlan, type ParsedFlags } from '../load/options.js';
 import { prepareLoadtest, runLoadtestSession } from '../load/session.js';
@@ -286,20 +286,6 @@ function parseRunnerFlags(flags: CliFlags, parsed: ParsedFlags, envPath: string)
   const command = findOnPath('locust', envPath);
   if (!command) throw new UsageError('--runner locust: Locust is not installed (no `locust` on PATH); on Debian: apt-get install -y python3-locust');
   return { exportTo, parallelism, workers, locust: command };
-}
-
-function findOnPath(name: string, envPath: string): string | null {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promise<number> {
