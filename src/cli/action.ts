@@ -51,12 +51,20 @@ export async function readProcessStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Reads an input file (relative to the working directory); a failure is an InputError naming it. */
-export async function readInputFile(ctx: CliContext, file: string): Promise<string> {
+/**
+ * Reads a text file relative to the working directory; `fail` makes the error for a file it cannot
+ * read from the reason ('no such file', 'is a directory', else the error code) and the code.
+ */
+export async function readTextOr(ctx: CliContext, file: string, fail: (reason: string, code: string | undefined) => Error): Promise<string> {
   try {
     return await readFile(path.resolve(ctx.cwd, file), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? (err as Error).message}`, { file });
+    throw fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (err as Error).message), code);
   }
+}
+
+/** Reads an input file (relative to the working directory); a failure is an InputError naming it. */
+export function readInputFile(ctx: CliContext, file: string): Promise<string> {
+  return readTextOr(ctx, file, (reason, code) => new InputError(code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? reason}`, { file }));
 }

@@ -2,9 +2,8 @@
  * Other load generators' results → loadtest reports: a k6 end-of-test summary, several k6-operator
  * runners' summaries (merged exactly), a folder of Locust workers' result files (merged exactly).
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { CliContext } from './context.js';
+import { readTextOr } from './action.js';
 import type { LoadtestReport } from '../report/types.js';
 import { importedLoadtestReport } from '../report/build.js';
 import { InputError } from '../util/errors.js';
@@ -33,13 +32,8 @@ function parseK6Json(text: string, file: string): unknown {
   }
 }
 
-async function readK6Text(ctx: CliContext, file: string): Promise<string> {
-  try {
-    return await readFile(path.resolve(ctx.cwd, file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`--import-k6: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`, { file });
-  }
+function readK6Text(ctx: CliContext, file: string): Promise<string> {
+  return readTextOr(ctx, file, (reason, code) => new InputError(`--import-k6: cannot read (${code === 'ENOENT' ? reason : (code ?? reason)})`, { file }));
 }
 
 /**

@@ -1,9 +1,7 @@
 /** `authz-perf size`: flags → calibration (--from REPORT | defaults) → planSize → report or k8s YAML. */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { argsAfterCommand, runAction } from './action.js';
+import { argsAfterCommand, readTextOr, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -127,7 +125,7 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
     if (typeof measured === 'number') return measured;
     calibration = measured;
   } else if (flags.from !== undefined) {
-    calibration = await calibrationFromSaved(await readReport(path.resolve(ctx.cwd, flags.from), flags.from), flags.from, options);
+    calibration = await calibrationFromSaved(await readReport(ctx, flags.from), flags.from, options);
   }
   const section = planAnswerableSize(options, calibration);
   const report: SizeReport = {
@@ -181,13 +179,7 @@ async function measureNow(ctx: CliContext, options: SizeOptions, scenarioName: s
 }
 
 /** Reads a saved report through the report layer's loader (file:line:column errors, schema version check). */
-async function readReport(file: string, shown: string): Promise<Report> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--from ${shown}: cannot read the report (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`);
-  }
-  return loadReport(text, shown);
+async function readReport(ctx: CliContext, file: string): Promise<Report> {
+  const text = await readTextOr(ctx, file, (reason, code) => new UsageError(`--from ${file}: cannot read the report (${code === 'ENOENT' ? reason : (code ?? reason)})`));
+  return loadReport(text, file);
 }
