@@ -36,6 +36,7 @@ import { policyTestWarnings } from '../policytest/warnings.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
 import type { FindMaxStep, LoadtestSection } from '../load/types.js';
 import type { FindMaxProgress } from '../load/find-max.js';
+import { progressLine, searchLine, stepLine } from '../load/progress-text.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
@@ -297,18 +298,6 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
 
 
 function showProgress(progress: Progress, p: ProgressSnapshot): void {
-  const line = `${Math.round(p.elapsedS)}s · target ${Math.round(p.target)} · ${p.rateRps}/s · p50 ${p.p50Ms.toFixed(2)}ms p99 ${p.p99Ms.toFixed(2)}ms · ${p.errors} errors${p.dropped ? ` · ${p.dropped} dropped` : ''} · ${p.inFlight} in flight`;
-  if (progress.live) progress.update(p.plannedS > 0 ? Math.min(1, p.elapsedS / p.plannedS) : 0, line);
-  else if (Math.round(p.elapsedS) % 5 === 0) progress.log(line);
-}
-
-function stepLine(s: FindMaxStep): string {
-  const retry = s.firstAttempt ? ` (re-run after a first attempt with p99 ${s.firstAttempt.p99Ms}ms, errors ${(s.firstAttempt.errorRate * 100).toFixed(2)}%)` : '';
-  const verdict = s.verdict === 'inconclusive' ? `inconclusive (${s.samples} requests)` : s.passed ? 'held' : 'broke';
-  return `find-max: target ${s.targetRps} req/s for ${s.durationS ?? '?'}s → achieved ${s.achievedRps} · p50 ${s.p50Ms}ms · p99 ${s.p99Ms}ms · errors ${(s.errorRate * 100).toFixed(2)}% · ${verdict}${retry}`;
-}
-
-function searchLine(p: FindMaxProgress): string {
-  const bracket = p.low !== null || p.high !== null ? ` · held ${p.low ?? '–'}, broke ${p.high ?? '–'} req/s` : '';
-  return `find-max: ${p.stepsDone} step${p.stepsDone === 1 ? '' : 's'} in ${p.elapsedS} s${p.budgetS !== null ? ` of ${p.budgetS} s` : ''}${bracket} · about ${p.stepsLeft} more (~${p.remainingS} s)`;
+  if (progress.live) progress.update(p.plannedS > 0 ? Math.min(1, p.elapsedS / p.plannedS) : 0, progressLine(p));
+  else if (Math.round(p.elapsedS) % 5 === 0) progress.log(progressLine(p));
 }
