@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { serveChildArgs } from '../cli/serve.js';
+import { serveChildArgs } from '../load/serve-child.js';
+import { serveDefaults } from '../serve/run.js';
 import { compareWithBare, type BareComparison } from './http.js';
 import { CHECK_PATH } from '../engine/index.js';
 
@@ -65,8 +66,8 @@ export async function measureBareRatio(o: BareCompareOptions): Promise<BareCompa
     writeFileSync(file, JSON.stringify(o.pairs));
     const bare = spawn(process.execPath, [BARE_SERVER, file], { stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(bare);
-    const flags = { scenario: o.scenario, port: '0', host: '127.0.0.1', cache: true, ...(o.globalsFile !== undefined ? { globals: o.globalsFile } : {}), ...(o.lenientScopes ? { lenientScopes: true } : {}) };
-    const serve = spawn(process.execPath, serveChildArgs(flags, false), { stdio: ['pipe', 'ignore', 'pipe'] });
+    const options = { ...serveDefaults(process.cwd()), scenario: o.scenario, ...(o.globalsFile !== undefined ? { globalsFile: o.globalsFile } : {}), lenientScopes: o.lenientScopes === true };
+    const serve = spawn(process.execPath, serveChildArgs(options, false), { stdio: ['pipe', 'ignore', 'pipe'] });
     children.push(serve);
     const port = await waitFor(bare, bare.stdout, /^(\d+)\n/, 'bare server');
     const serveUrl = await waitFor(serve, serve.stderr, /listening on (http:\/\/\S+)/, 'serve');

@@ -4,9 +4,7 @@
  * roles, actions) and compare each with a stored copy. No hashing, no lookup, no response. A
  * hit's cost is reported against this floor.
  */
-import { buildChain, type PolicySet } from '../engine/policy-set.js';
-import { matches, mixInt, mixStrings, sameStrings, snapshot, type PolicyKey } from '../engine/decision-key.js';
-import type { CheckRequest } from '../engine/types.js';
+import { buildChain, matches, mixInt, mixStrings, sameStrings, snapshot, type CheckRequest, type PolicyKey, type PolicySet } from '../engine/index.js';
 
 interface FloorEntry {
   key: PolicyKey;

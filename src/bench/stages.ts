@@ -1,12 +1,12 @@
 /**
  * Stage breakdown: per-check stage timings (ns) summarised beside a fixed request budget: p99
- * allowances per stage out of a 50 ms end-to-end p99 (reports label it "SDD budget").
+ * allowances per stage out of a 50 ms end-to-end p99 (reports label it "stage budget").
  */
 import type { StageBreakdown, StageName, StageRow } from './types.js';
 
-export const SDD_TOTAL_BUDGET_MS = 50;
+export const LATENCY_BUDGET_MS = 50;
 
-export const SDD_STAGE_BUDGET: ReadonlyArray<{ stage: StageName; label: string; budgetMs: number }> = [
+export const STAGE_BUDGET: ReadonlyArray<{ stage: StageName; label: string; budgetMs: number }> = [
   { stage: 'parse', label: 'request parsing / canonicalisation', budgetMs: 2 },
   { stage: 'cacheLookup', label: 'L1 cache lookup', budgetMs: 1 },
   { stage: 'policyLookup', label: 'policy / rule retrieval', budgetMs: 5 },
@@ -35,7 +35,7 @@ export class StageRecorder {
 
   record(stagesNs: Readonly<Record<StageName, number>>): void {
     if (this.n >= this.capacity) return;
-    for (const { stage } of SDD_STAGE_BUDGET) this.data[stage][this.n] = stagesNs[stage];
+    for (const { stage } of STAGE_BUDGET) this.data[stage][this.n] = stagesNs[stage];
     this.n++;
   }
 
@@ -60,18 +60,18 @@ function mean(a: Float64Array): number {
 }
 
 export function summariseStages(data: Record<StageName, Float64Array>, n: number): StageBreakdown {
-  const budgetSum = SDD_STAGE_BUDGET.reduce((s, b) => s + b.budgetMs, 0);
+  const budgetSum = STAGE_BUDGET.reduce((s, b) => s + b.budgetMs, 0);
   const totals = new Float64Array(n);
   const means = new Map<StageName, number>();
   const p99s = new Map<StageName, number>();
-  for (const { stage } of SDD_STAGE_BUDGET) {
+  for (const { stage } of STAGE_BUDGET) {
     const values = data[stage].slice(0, n);
     for (let i = 0; i < n; i++) totals[i]! += values[i]!;
     means.set(stage, mean(values));
     p99s.set(stage, percentile(values.sort(), 0.99));
   }
   const totalMeanNs = [...means.values()].reduce((s, v) => s + v, 0);
-  const stages: StageRow[] = SDD_STAGE_BUDGET.map(({ stage, label, budgetMs }) => {
+  const stages: StageRow[] = STAGE_BUDGET.map(({ stage, label, budgetMs }) => {
     const meanNs = means.get(stage)!;
     const p99Ns = p99s.get(stage)!;
     return {
@@ -87,7 +87,7 @@ export function summariseStages(data: Record<StageName, Float64Array>, n: number
   });
   return {
     sampledChecks: n,
-    totalBudgetMs: SDD_TOTAL_BUDGET_MS,
+    totalBudgetMs: LATENCY_BUDGET_MS,
     stages,
     totalMeanNs,
     totalP99Ns: percentile(totals.sort(), 0.99),

@@ -62,7 +62,7 @@ export type StageName = 'parse' | 'cacheLookup' | 'policyLookup' | 'celEval' | '
 export interface StageRow {
   stage: StageName;
   label: string;
-  /** this stage's p99 allowance in the fixed budget (SDD_STAGE_BUDGET), in ms */
+  /** this stage's p99 allowance in the fixed budget (STAGE_BUDGET), in ms */
   budgetMs: number;
   /** budgetMs as a share of the stages' summed budget (25 ms), 0..1 */
   budgetShare: number;

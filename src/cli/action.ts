@@ -2,13 +2,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { describeUserError, InputError, isUserError, UsageError } from '../util/errors.js';
+import { InputError, reportError, UsageError } from '../util/errors.js';
 
-/**
- * Exit code of an unexpected error (a bug, not the user's input): EX_SOFTWARE from sysexits.h,
- * so CI can tell a crash from a failed gate (1).
- */
-export const EXIT_SOFTWARE = 70;
+export { EXIT_SOFTWARE, reportError } from '../util/errors.js';
 
 /**
  * Wraps a subcommand body: its resolved number becomes the exit code; user errors print one
@@ -26,19 +22,6 @@ export function runAction<A extends unknown[]>(
       ctx.exitCode = reportError(ctx, err);
     }
   };
-}
-
-export function reportError(ctx: CliContext, err: unknown): number {
-  if (isUserError(err)) {
-    ctx.stderr.write(`authz-perf: ${describeUserError(err)}\n`);
-    if (ctx.debug && err.stack) ctx.stderr.write(`${err.stack}\n`);
-    return err.exitCode;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  ctx.stderr.write(`authz-perf: unexpected error: ${message.split('\n')[0]}\n`);
-  if (ctx.debug && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
-  else ctx.stderr.write('authz-perf: re-run with --debug for the stack trace\n');
-  return EXIT_SOFTWARE;
 }
 
 /** argv after the subcommand's name, as given (commander keeps it on the root program, untyped). */
@@ -68,12 +51,20 @@ export async function readProcessStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Reads an input file (relative to the working directory); a failure is an InputError naming it. */
-export async function readInputFile(ctx: CliContext, file: string): Promise<string> {
+/**
+ * Reads a text file relative to the working directory; `fail` makes the error for a file it cannot
+ * read from the reason ('no such file', 'is a directory', else the error code) and the code.
+ */
+export async function readTextOr(ctx: CliContext, file: string, fail: (reason: string, code: string | undefined) => Error): Promise<string> {
   try {
     return await readFile(path.resolve(ctx.cwd, file), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? (err as Error).message}`, { file });
+    throw fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (err as Error).message), code);
   }
+}
+
+/** Reads an input file (relative to the working directory); a failure is an InputError naming it. */
+export function readInputFile(ctx: CliContext, file: string): Promise<string> {
+  return readTextOr(ctx, file, (reason, code) => new InputError(code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? reason}`, { file }));
 }

@@ -1,14 +1,12 @@
 /** `authz-perf bench`: flags → runBenchSuite → baseline save/compare → report. */
-import { loadScenario, type Scenario } from '../scenario/index.js';
-import { requireCerbos, startCerbos } from '../targets/cerbos.js';
-import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
+import { loadScenario } from '../scenario/index.js';
+import { cerbosHttpTarget } from '../bench/cerbos-target.js';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED } from './interrupt.js';
-import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
+import { argsAfterCommand, readTextOr, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -19,7 +17,7 @@ import { SEED_RANGE, parseInteger, parseMilliseconds, parsePercent, repeatableLi
 import { compareWithBaseline, parseBaseline } from '../bench/baseline.js';
 import { loadReport } from '../report/load.js';
 import { runBenchSuite, availableScenarios } from '../bench/suite.js';
-import { policyTestWarnings } from './test.js';
+import { policyTestWarnings } from '../policytest/warnings.js';
 
 interface BenchFlags extends ReportOutputOptions {
   /** engine globals file */
@@ -80,26 +78,20 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
   if (flags.engine !== undefined && flags.engine !== 'reference') {
     if (flags.engine !== 'cerbos') throw new UsageError(`--engine: expected reference or cerbos, got '${flags.engine}'`);
     if (!flags.http) throw new UsageError('--engine cerbos: applies to the --http round trip; add --http');
-    options.httpTarget = await cerbosHttpTarget(ctx, options.scenarios, options.lenientScopes === true);
+    options.httpTarget = await cerbosHttpTarget(options.scenarios, { cwd: ctx.cwd, env: ctx.env, lenient: options.lenientScopes === true });
   }
   const maxRegression = parsePercent('--max-regression', flags.maxRegression, 1000);
   // Read the baseline before measuring: a bad file should fail in a second, not after the run.
   let baseline: { file: string; data: ReturnType<typeof parseBaseline> } | null = null;
   if (flags.baseline) {
-    const file = path.resolve(ctx.cwd, flags.baseline);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new InputError(`cannot read baseline: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: flags.baseline });
-    }
+    const text = await readTextOr(ctx, flags.baseline, (reason, code) => new InputError(`cannot read baseline: ${code ?? reason}`, { file: flags.baseline }));
     const data = parseBaseline(text, flags.baseline);
     loadReport(text, flags.baseline); // the schema check `report` applies (schemaVersion, shape)
     baseline = { file: flags.baseline, data };
   }
 
   const warnings: string[] = [];
-  for (const s of options.scenarios) warnings.push(...(await policyTestWarnings(ctx, 'bench', await loadScenario(s, { cwd: ctx.cwd }))));
+  for (const s of options.scenarios) warnings.push(...(await policyTestWarnings(ctx.stderr, 'bench', await loadScenario(s, { cwd: ctx.cwd }))));
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -134,7 +126,6 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
   if (report.interrupted) return EXIT_INTERRUPTED;
   return report.bench.baseline && report.bench.baseline.regressions > 0 ? 1 : 0;
 }
-
 
 /** Largest --time / --warmup per task. */
 const BENCH_TIME_MAX_MS = 3_600_000;
@@ -172,19 +163,4 @@ function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Om
   const slow = ctx.env.AUTHZ_PERF_BENCH_SLOW_TASK;
   if (slow) options.slowTask = parseSlowTask(slow);
   return options;
-}
-
-/** Starts the real Cerbos PDP on a scenario's policies and globals for the --http round trip. */
-async function cerbosHttpTarget(ctx: CliContext, scenarioArgs: readonly string[], lenient: boolean): Promise<NonNullable<BenchRunOptions['httpTarget']>> {
-  const binary = await requireCerbos({ env: ctx.env });
-  const byName = new Map<string, Scenario>();
-  for (const arg of scenarioArgs) {
-    const s = await loadScenario(arg, { cwd: ctx.cwd });
-    byName.set(s.name, s);
-  }
-  return async ({ name, policyDir }) => {
-    const scenario = byName.get(name);
-    const cerbos = await startCerbos({ ...(scenario ? cerbosOptionsFor(scenario) : { policyDir }), ...(lenient ? { lenientScopeSearch: true } : {}), binary });
-    return { origin: cerbos.httpUrl, label: `Cerbos ${cerbos.version}`, close: () => cerbos.stop() };
-  };
 }

@@ -3,33 +3,28 @@
  * doctor room's front door (observe, optional load and Postgres, rules) → report. Exit 1 when a
  * finding is critical, 130 after Ctrl-C / SIGTERM.
  */
-import { mkdir, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
-import http from 'node:http';
-import https from 'node:https';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { SEED_RANGE, parseDuration, parseInteger, parseLatency, parseRate, parseUrl } from './flags.js';
 import { LOADTEST_LIMITS } from './loadtest-flags.js';
-import { SERVE_CACHE_SIZE_MAX, SERVE_CACHE_TTL_MAX_MS, startServeChild, type ServeFlags } from './serve.js';
+import { serveChildOptions } from './serve.js';
+import type { ServeOptions } from '../serve/run.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { DoctorReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
-import type { BundledTarget } from '../load/target.js';
-import { sleep } from '../load/run-types.js';
+import { isLoopback } from '../util/net.js';
 import { loadScenario } from '../scenario/index.js';
 import type { Scenario } from '../scenario/index.js';
-import { openServer, validateDatabaseUrl } from '../query/database.js';
-import type { DbAdapter } from '../query/adapter.js';
-import { runDoctor } from '../doctor/run.js';
 import { EMIT_KINDS, emitArtefact, type EmitKind } from '../doctor/emit.js';
+import { runDoctorSession } from '../doctor/session.js';
 import { THRESHOLDS } from '../doctor/rules/index.js';
+import { validateDatabaseUrl } from '../query/database.js';
 
 export const EXIT_CRITICAL = 1;
 
@@ -97,6 +92,8 @@ interface Plan {
   maxOldSpaceMiB: number | null;
   /** absolute folder for the bundled engine's heap snapshot */
   heapSnapshotDir: string | null;
+  /** the bundled engine's options (null with --target) */
+  serve: ServeOptions | null;
 }
 
 function parseFlags(flags: CliFlags, cwd: string): Plan {
@@ -107,8 +104,14 @@ function parseFlags(flags: CliFlags, cwd: string): Plan {
       if (v !== undefined) throw new UsageError(`${flag} configures the bundled engine; it does not apply with --target`);
   } else if (flags.scenario === undefined) throw new UsageError('doctor needs --target URL (a running engine) or --scenario NAME (start the bundled engine with its policies)');
   if (flags.cache === false && (flags.cacheSize !== undefined || flags.cacheTtl !== undefined)) throw new UsageError('--cache-size / --cache-ttl: cannot be combined with --no-cache');
-  if (flags.cacheSize !== undefined) parseInteger('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
-  if (flags.cacheTtl !== undefined) parseDuration('--cache-ttl', flags.cacheTtl, { maxMs: SERVE_CACHE_TTL_MAX_MS, allowZero: true });
+  const serve = bundled
+    ? serveChildOptions({ cwd }, {
+        scenario: flags.scenario!,
+        cache: flags.cache !== false,
+        ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
+        ...(flags.cacheTtl !== undefined ? { cacheTtl: flags.cacheTtl } : {}),
+      })
+    : null;
   const rps = flags.load !== undefined ? parseRate('--load', flags.load, LOADTEST_LIMITS.rps) : null;
   if (rps !== null && flags.scenario === undefined) throw new UsageError('--load: needs --scenario NAME (the requests to send)');
   if (flags.requestPool !== undefined && rps === null) throw new UsageError('--request-pool applies with --load only');
@@ -119,6 +122,7 @@ function parseFlags(flags: CliFlags, cwd: string): Plan {
   if (intervalMs !== undefined && !(intervalMs >= 100)) throw new UsageError(`--interval: at least 100ms (got '${flags.interval}')`);
   return {
     targetUrl,
+    serve,
     metricsUrl: flags.metricsUrl !== undefined ? parseUrl('--metrics-url', flags.metricsUrl) : null,
     windowS: windowMs / 1000,
     intervalS: intervalMs === undefined ? undefined : intervalMs / 1000,
@@ -144,99 +148,37 @@ function parseEmits(values: string[] | undefined): Array<{ kind: EmitKind; file:
   return out;
 }
 
-/** GET a metrics page (node:http: a scrape must not share the load generator's connection pools). */
-export function fetchText(url: string, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const get = url.startsWith('https:') ? https.get : http.get;
-    const req = get(url, { timeout: timeoutMs, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`${url} answered HTTP ${res.statusCode}`));
-        else resolve(Buffer.concat(chunks).toString('utf8'));
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within ${timeoutMs} ms`)));
-    req.on('error', (err) => reject(new Error(`${url}: ${err.message}`)));
-  });
-}
-
-/** TARGET/metrics (serve), else TARGET/_cerbos/metrics (Cerbos); a usage error when neither answers. */
-async function findMetricsUrl(target: string): Promise<string> {
-  const reasons: string[] = [];
-  for (const p of ['/metrics', '/_cerbos/metrics']) {
-    const url = `${target}${p}`;
-    try {
-      await fetchText(url);
-      return url;
-    } catch (err) {
-      reasons.push((err as Error).message.split('\n')[0] ?? '');
-    }
-  }
-  throw new UsageError(`--target: no Prometheus metrics at ${target}/metrics or ${target}/_cerbos/metrics (${reasons.join('; ')}); give --metrics-url`);
-}
-
 export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlags): Promise<number> {
   const args = argsAfterCommand(cmd);
   const plan = parseFlags(flags, ctx.cwd);
   const scenario: Scenario | null = flags.scenario !== undefined ? await loadScenario(flags.scenario, { cwd: ctx.cwd }) : null;
   const log = flags.quiet ? undefined : (line: string): void => void ctx.stderr.write(`${line}\n`);
-
   const interrupt = watchInterrupt(ctx, 'finishing the window early and writing the report');
-
   const startedAt = new Date();
-  let stopTarget: (() => Promise<void>) | null = null;
-  let child: BundledTarget | null = null;
-  let killChild: (() => void) | null = null;
-  let db: DbAdapter | null = null;
   try {
-    let targetUrl = plan.targetUrl;
-    if (targetUrl === null) {
-      if (plan.heapSnapshotDir) await mkdir(plan.heapSnapshotDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-        throw new UsageError(`--heap-snapshot: cannot create ${plan.heapSnapshotDir} (${err.code ?? err.message})`);
-      });
-      const started = await startBundledEngine(ctx, flags, scenario!, plan.maxOldSpaceMiB, plan.heapSnapshotDir);
-      child = started;
-      killChild = () => started.kill();
-      process.once('exit', killChild);
-      stopTarget = () => started.stop();
-      targetUrl = started.url;
-      log?.(`doctor: started the bundled engine at ${targetUrl} (scenario ${scenario!.name})`);
-    }
-    const metricsUrl = plan.metricsUrl ?? (await findMetricsUrl(targetUrl));
-    if (flags.databaseUrl !== undefined) db = await openServer(flags.databaseUrl);
-    const slo = plan.sloP99Ms !== null
-      ? { p99Ms: plan.sloP99Ms, errorRate: scenario?.slo.errorRate ?? THRESHOLDS.errorRate, source: '--slo-p99' }
-      : scenario
-        ? { p99Ms: scenario.slo.p99Ms, errorRate: scenario.slo.errorRate, source: `scenario ${scenario.name}` }
-        : { p99Ms: THRESHOLDS.sloP99Ms, errorRate: THRESHOLDS.errorRate, source: 'checklist default' };
-    const result = await runDoctor(
+    const result = await runDoctorSession(
       {
-        targetUrl,
-        metricsUrl,
-        bundled: plan.targetUrl === null,
+        targetUrl: plan.targetUrl,
+        serve: plan.serve,
+        maxOldSpaceMiB: plan.maxOldSpaceMiB,
+        heapSnapshotDir: plan.heapSnapshotDir,
+        metricsUrl: plan.metricsUrl,
+        sloP99Ms: plan.sloP99Ms,
         windowS: plan.windowS,
         ...(plan.intervalS !== undefined ? { intervalS: plan.intervalS } : {}),
-        slo,
+        databaseUrl: flags.databaseUrl ?? null,
         scenario,
         load: plan.rps !== null ? { rps: plan.rps, ...(plan.seed !== undefined ? { seed: plan.seed } : {}), ...(plan.requestPool !== undefined ? { requestPool: plan.requestPool } : {}) } : null,
-        database: db,
         celProfileBudgetMs: flags.celProfile === false ? 0 : 3000,
         hostCores: os.availableParallelism(),
         cwd: ctx.cwd,
         signal: interrupt.signal,
         ...(log ? { log } : {}),
       },
-      { fetchText, now: () => performance.now(), sleep },
+      ctx,
     );
-    if (plan.heapSnapshotDir && child && !result.interrupted) {
-      const file = await takeHeapSnapshot(child, plan.heapSnapshotDir);
-      result.section.notes.push(file ? `heap snapshot of the engine at the end of the window: ${path.relative(ctx.cwd, file) || file}` : 'the heap snapshot was not written within 60 s');
-      if (file) log?.(`doctor: heap snapshot ${path.relative(ctx.cwd, file) || file}`);
-    }
     const report: DoctorReport = {
-      ...reportEnvelope('doctor', args, startedAt, new Date(), collectEnvironment(ctx.cwd, plan.targetUrl === null || isLoopback(targetUrl) ? true : null)),
+      ...reportEnvelope('doctor', args, startedAt, new Date(), collectEnvironment(ctx.cwd, plan.targetUrl === null || isLoopback(result.targetUrl) ? true : null)),
       ...(result.interrupted ? { interrupted: true } : {}),
       doctor: result.section,
     };
@@ -255,51 +197,5 @@ export async function doctorAction(ctx: CliContext, cmd: Command, flags: CliFlag
     return 0;
   } finally {
     interrupt.dispose();
-    await db?.close().catch(() => undefined);
-    await stopTarget?.();
-    if (killChild) process.off('exit', killChild);
   }
-}
-
-/** `authz-perf serve` of this same build in its own process (loading only the serve command), as loadtest does. */
-/**
- * SIGUSR2 makes the serve child (started with --heapsnapshot-signal) write a heap snapshot into its
- * --diagnostic-dir; the write blocks its event loop, so /health answers again once it is complete.
- * Resolves to the file, or null after 60 s.
- */
-async function takeHeapSnapshot(child: BundledTarget, dir: string): Promise<string | null> {
-  const before = new Set(await readdir(dir));
-  process.kill(child.pid, 'SIGUSR2');
-  for (let waited = 0; waited < 60_000; waited += 250) {
-    await sleep(250);
-    const file = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
-    if (file === undefined) continue;
-    try {
-      await fetchText(`${child.url}/health`, 60_000);
-      return path.join(dir, file);
-    } catch {
-      return null;
-    }
-  }
-  return null;
-}
-
-async function startBundledEngine(ctx: CliContext, flags: CliFlags, scenario: Scenario, maxOldSpaceMiB: number | null, heapSnapshotDir: string | null): Promise<BundledTarget> {
-  const serveFlags: ServeFlags = {
-    scenario: scenario.dir ?? flags.scenario!,
-    host: '127.0.0.1',
-    port: '0',
-    cache: flags.cache !== false,
-    ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
-    ...(flags.cacheTtl !== undefined ? { cacheTtl: flags.cacheTtl } : {}),
-  };
-  return startServeChild(ctx, serveFlags, [
-    ...(maxOldSpaceMiB !== null ? [`--max-old-space-size=${maxOldSpaceMiB}`] : []),
-    ...(heapSnapshotDir !== null ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
-  ]);
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }

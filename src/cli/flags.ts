@@ -14,6 +14,7 @@
  */
 import { UsageError } from '../util/errors.js';
 import { tryParseDurationMs } from '../util/duration.js';
+import { siText } from '../util/format.js';
 
 export interface Range {
   /** smallest accepted value (inclusive) */
@@ -32,14 +33,6 @@ export function tryParseSiNumber(text: string): number | null {
   if (!m) return null;
   const value = Number(m[1]) * 10 ** Number(m[2] ?? 0) * SI[m[3] ?? '']!;
   return Number.isFinite(value) ? value : null;
-}
-
-/** `100000000` → `100M`, `1500` → `1.5k`: how ranges of counts and rates are shown. */
-export function siText(n: number): string {
-  for (const [suffix, scale] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
-    if (n >= scale && Number.isInteger((n / scale) * 1000)) return `${n / scale}${suffix}`;
-  }
-  return String(n);
 }
 
 /** An integer: digits, optionally grouped with `_` (`--port`, `--seed`, `--iterations`). */
@@ -206,3 +199,18 @@ export function repeatableList(value: string, previous: string[] | undefined): s
 
 /** Seeds are 32-bit: the seeded generators keep `seed >>> 0`. */
 export const SEED_RANGE = { min: 0, max: 2 ** 32 - 1 } as const;
+
+/** A comma-separated list of accepted names, each once (`--engines reference,cerbos`). */
+export function parseList<T extends string>(flag: string, raw: string, accepted: readonly T[]): T[] {
+  const items = [...new Set(raw.split(',').map((x) => x.trim()).filter(Boolean))];
+  const bad = items.find((x) => !accepted.includes(x as T));
+  if (bad !== undefined || items.length === 0) throw new UsageError(`${flag}: expected a comma-separated list of ${accepted.join(', ')}, got '${raw}'`);
+  return items as T[];
+}
+
+/** A duration between `minMs` and `maxS`, in seconds (`--step-duration 1.5s`). */
+export function parseDurationS(flag: string, raw: string, maxS: number, minMs = 200): number {
+  const ms = tryParseDurationMs(raw);
+  if (ms === null || ms < minMs || ms > maxS * 1000) throw new UsageError(`${flag}: expected a duration between ${minMs}ms and ${maxS}s (e.g. 1.5s, 500ms), got '${raw}'`);
+  return ms / 1000;
+}

@@ -2,17 +2,15 @@
  * Other load generators' results → loadtest reports: a k6 end-of-test summary, several k6-operator
  * runners' summaries (merged exactly), a folder of Locust workers' result files (merged exactly).
  */
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { CliContext } from './context.js';
-import { readInputFile } from './action.js';
+import { readTextOr } from './action.js';
 import type { LoadtestReport } from '../report/types.js';
 import { importedLoadtestReport } from '../report/build.js';
 import { InputError } from '../util/errors.js';
 import { importK6Summary } from '../load/k6-import.js';
 import { isAuthzPerfK6Summary, k6SummariesIn, mergeK6Summaries } from '../load/k6-operator.js';
-import { LOCUST_RESULT_PATTERN } from '../load/locust/locustfile.js';
-import { mergeLocustResults, type LocustResultFile } from '../load/locust/merge.js';
+import { mergeLocustResults } from '../load/locust/merge.js';
+import { locustResultFiles } from '../load/locust/results.js';
 import type { LoadtestSection } from '../load/types.js';
 
 /** A k6 end-of-test JSON summary file as a loadtest report (also for `report --import-k6`). */
@@ -34,13 +32,8 @@ function parseK6Json(text: string, file: string): unknown {
   }
 }
 
-async function readK6Text(ctx: CliContext, file: string): Promise<string> {
-  try {
-    return await readFile(path.resolve(ctx.cwd, file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`--import-k6: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`, { file });
-  }
+function readK6Text(ctx: CliContext, file: string): Promise<string> {
+  return readTextOr(ctx, file, (reason, code) => new InputError(`--import-k6: cannot read (${code === 'ENOENT' ? reason : (code ?? reason)})`, { file }));
 }
 
 /**
@@ -65,30 +58,7 @@ export async function readK6Reports(ctx: CliContext, files: readonly string[], a
 
 /** The Locust workers' result files (worker-K.json) of a folder, merged into one loadtest section. */
 export async function readLocustReport(ctx: CliContext, dir: string, args: string[]): Promise<LoadtestReport> {
-  return importedReport(mergeLocustResults(await locustResultFiles(ctx, dir)).section, args, 'locust');
-}
-
-export async function locustResultFiles(ctx: CliContext, dir: string): Promise<LocustResultFile[]> {
-  const full = path.resolve(ctx.cwd, dir);
-  let names: string[];
-  try {
-    names = (await readdir(full)).filter((n) => LOCUST_RESULT_PATTERN.test(n)).sort();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`--import-locust: cannot read the folder (${code === 'ENOENT' ? 'no such folder' : (code ?? (err as Error).message)})`, { file: dir });
-  }
-  if (names.length === 0) throw new InputError('--import-locust: no worker result files (worker-K.json) in this folder', { file: dir });
-  const out: LocustResultFile[] = [];
-  for (const name of names) {
-    const file = path.join(dir, name);
-    const text = await readInputFile(ctx, file);
-    try {
-      out.push({ file, json: JSON.parse(text) as unknown });
-    } catch (err) {
-      throw new InputError(`not valid JSON (${(err as Error).message.split('\n')[0]})`, { file });
-    }
-  }
-  return out;
+  return importedReport(mergeLocustResults(await locustResultFiles(ctx.cwd, dir)).section, args, 'locust');
 }
 
 /** A merged section with an envelope; the environment is the runners', which we do not know. */

@@ -1,6 +1,7 @@
 /**
- * `authz-perf loadtest`: flags → target (the bundled engine in a child process, --in-process, or
- * --target URL) → requests from the scenario → open / closed model or --find-max → report.
+ * `authz-perf loadtest`: flags → the load room's front door (load/session.ts: requests from the
+ * scenario or a decision log, the target, the open / closed model or --find-max) → report.
+ * Exports (--export-k6, --export) and --import-k6 write or read files and run nothing.
  * Exit 99 when a threshold is crossed, 130 after Ctrl-C / SIGTERM (the partial report is written).
  */
 import path from 'node:path';
@@ -11,56 +12,37 @@ import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
 import { wantsColor } from './context.js';
 import { argsAfterCommand, runAction, writeOutputFile } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
+import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
+import { checkGrpcFlags } from './loadtest-grpc.js';
+import { checkReplayFlags, readReplay } from './loadtest-replay.js';
+import { readK6Report } from './k6-import.js';
+import { parseInteger, repeatable } from './flags.js';
+import { serveChildOptions } from './serve.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport } from '../report/types.js';
 import { UsageError } from '../util/errors.js';
+import { isLoopback } from '../util/net.js';
+import { findOnPath } from '../util/which.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { DEFAULTS, resolvePlan, type ParsedFlags } from '../load/options.js';
-import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
-import { describePlan, plannedDurationS as sum, poolSizeFor, warmupRequests } from '../load/plan.js';
-import { buildRequestSource } from '../load/request-source.js';
-import { runLoadtest, type BaseConfig } from '../load/run.js';
-import { baseConfig } from '../load/session.js';
-import { firstTarget, LoadShape, peakTarget } from '../load/schedule.js';
-import { startBundledTarget, type BundledTarget } from '../load/target.js';
-import { preflightTarget } from '../load/preflight.js';
-import { k6Script } from '../load/k6-export.js';
-import { locustResultFiles, readK6Report } from './k6-import.js';
-import { accessSync, constants as fsConstants } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
-import { TOOL_NAME } from '../report/types.js';
-import { k6OperatorFiles } from '../load/k6-operator.js';
-import { locustExportFiles, type LocustExportInput } from '../load/locust/export.js';
-import { LOCUST_RESULT_PATTERN, LOCUSTFILE } from '../load/locust/locustfile.js';
-import { mergeLocustResults } from '../load/locust/merge.js';
-import { locustRunTimeS, runLocust } from '../load/locust/run.js';
-import { runOpenModel } from '../load/open-model.js';
-import { scrapeMetrics, serverView } from '../load/prometheus.js';
-import type { LoadtestConfig, LoadtestSection, Threshold } from '../load/types.js';
+import { prepareLoadtest, runLoadtestSession } from '../load/session.js';
+import { startLoadTarget, type TargetSpec } from '../load/start-target.js';
+import { k6ScriptExport, runnerExport } from '../load/export.js';
 import { KNOWN_METRICS } from '../load/thresholds.js';
-import { loadScenario, scenarioRequests, startInProcessTarget } from '../load/scenario-requests.js';
-import { CHECK_PATH, readGlobalsFile } from '../engine/index.js';
-import { startCerbos } from '../targets/cerbos.js';
-import { checkGrpcFlags, grpcListenLine, grpcTarget, type StartedTarget } from './loadtest-grpc.js';
-import { grpcConnector } from '../load/grpc-sender.js';
-import { checkReplayFlags, loadReplay } from './loadtest-replay.js';
-import { policyTestWarnings } from './test.js';
-import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
+import { loadScenario } from '../load/scenario-requests.js';
+import { readGlobalsFile } from '../engine/index.js';
+import { policyTestWarnings } from '../policytest/warnings.js';
 import type { ProgressSnapshot } from '../load/run-types.js';
-import type { FindMaxStep } from '../load/types.js';
+import type { FindMaxStep, LoadtestSection } from '../load/types.js';
 import type { FindMaxProgress } from '../load/find-max.js';
-import { SERVE_CACHE_SIZE_MAX, serveChildArgs, serveChildLine, type ServeFlags } from './serve.js';
-import { parseInteger, repeatable } from './flags.js';
+import { progressLine, searchLine, stepLine } from '../load/progress-text.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Exit codes of this command beyond 0/2 (see README). */
 export const EXIT_THRESHOLDS = 99;
 /** a run in which no request succeeded failed, whatever the thresholds say */
 export const EXIT_ALL_FAILED = 1;
-/** the --target check before a run waits at most this long (or --timeout, when shorter) */
-const PREFLIGHT_TIMEOUT_MS = 5000;
 
 interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
@@ -152,8 +134,17 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const recordedTiming = flags.replay !== undefined && flags.rps === undefined;
   const parsed = parseLoadtestFlags(recordedTiming ? { ...flags, rps: '1' } : flags);
   if (recordedTiming) parsed.rps = null;
-  // checked here with serve's parser and bounds, so a bad value fails before the serve child starts
-  if (flags.cacheSize !== undefined) parseInteger('--cache-size', flags.cacheSize, { min: 1, max: SERVE_CACHE_SIZE_MAX });
+  // a bundled name or a path relative to ctx.cwd (the bundled serve child runs in ctx.cwd too)
+  const scenarioArg = flags.scenario ?? 'abac-cel';
+  // serve's flags, checked with serve's parser and bounds so a bad value fails before anything starts
+  const serveOptions = serveChildOptions(ctx, {
+    scenario: scenarioArg,
+    cache: flags.cache !== false,
+    ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
+    ...(flags.globals !== undefined ? { globals: flags.globals } : {}),
+    ...(flags.lenientScopes ? { lenientScopes: true } : {}),
+    ...(flags.protocol === 'grpc' ? { grpcPort: '0' } : {}),
+  });
   const engine = flags.engine ?? 'reference';
   if (engine !== 'reference' && engine !== 'cerbos') throw new UsageError(`--engine: expected reference or cerbos, got '${engine}'`);
   if (engine === 'cerbos' && (parsed.targetUrl || flags.inProcess)) throw new UsageError('--engine: cerbos starts the Cerbos PDP itself; it does not combine with --target or --in-process');
@@ -165,136 +156,53 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   const grpc = flags.protocol === 'grpc';
   if (grpc) checkGrpcFlags(flags, parsed);
 
-  // a bundled name or a path relative to ctx.cwd (the bundled serve child runs in ctx.cwd too)
-  const scenarioArg = flags.scenario ?? 'abac-cel';
-  const globalsFile = flags.globals === undefined ? undefined : path.resolve(ctx.cwd, flags.globals);
   const loaded = await loadScenario(scenarioArg, { cwd: ctx.cwd });
   const scenario: Scenario = {
     ...loaded,
-    ...(globalsFile !== undefined ? { globals: await readGlobalsFile(globalsFile) } : {}),
+    ...(flags.globals !== undefined ? { globals: await readGlobalsFile(path.resolve(ctx.cwd, flags.globals)) } : {}),
     ...(flags.lenientScopes ? { lenientScopeSearch: true } : {}),
   };
-  const replay = flags.replay !== undefined ? await loadReplay(ctx, flags, parsed, resolvePlan({ ...parsed, findMax: null }, scenario)) : null;
-  const plan = replay?.plan ?? resolvePlan(parsed, scenario);
+  const replay = flags.replay !== undefined ? await readReplay(ctx, flags, parsed, resolvePlan({ ...parsed, findMax: null }, scenario)) : null;
   // the suites check the policies the bundled engine or Cerbos is started with; --target runs neither
-  const warnings = parsed.targetUrl ? [] : await policyTestWarnings(ctx, 'loadtest', scenario);
-  const poolSize = poolSizeFor(parsed, plan);
-  const wantExpected = parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6';
-  const { requests, expected } = await scenarioRequests(scenario, poolSize, plan.seed, wantExpected, replay?.requests);
-  const pathPrefix = parsed.targetUrl ? new URL(parsed.targetUrl).pathname.replace(/\/+$/, '') : '';
-  const source = buildRequestSource(requests, expected, pathPrefix + CHECK_PATH);
+  const warnings = parsed.targetUrl ? [] : await policyTestWarnings(ctx.stderr, 'loadtest', scenario);
+  const exporting = flags.exportK6 !== undefined || runners.exportTo !== null;
+  const prepared = await prepareLoadtest({ parsed, scenario, replay, verify: parsed.verify && flags.exportK6 === undefined && runners.exportTo?.runner !== 'k6' });
+  const engineName = engine === 'cerbos' ? 'cerbos' : null;
+  if (exporting) return writeExport(ctx, flags, runners, () => k6ScriptExport(prepared, parsed, scenario.name, engineName), (to) => runnerExport(prepared, parsed, scenario.name, engineName, to));
 
-  const base = (url: string, bundled: boolean): BaseConfig => baseConfig({ url, bundled }, engine === 'cerbos' ? 'cerbos' : null, scenario.name, plan.seed, parsed, requests.length);
-
-  // what an export (k6 script, k6-operator, Locust) carries: the plan for the target it will be run against
-  const exportInput = (): Parameters<typeof k6Script>[0] => {
-    const shape = plan.shape!;
-    return {
-      config: { ...base(parsed.targetUrl ?? 'http://127.0.0.1:3592', !parsed.targetUrl), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: shape.thinkTimeMs, profile: shape.profile },
-      startTarget: shape.startTarget,
-      path: source.path,
-      bodies: source.bodies,
-      thresholds: plan.thresholds,
-      generatedAt: new Date(),
-    };
-  };
-
-  if (flags.exportK6 !== undefined) {
-    const text = k6Script(exportInput());
-    const file = path.resolve(ctx.cwd, flags.exportK6);
-    await writeOutputFile(file, text, '--export-k6');
-    ctx.stderr.write(`k6 script: ${path.relative(ctx.cwd, file) || file} (run: k6 run -e TARGET=http://HOST:PORT ${flags.exportK6})\n`);
-    return 0;
-  }
-
-  if (runners.exportTo) {
-    const input = exportInput();
-    const shape = plan.shape!;
-    const { runner, dir } = runners.exportTo;
-    const files =
-      runner === 'locust'
-        ? locustExportFiles({ ...input, expected })
-        : k6OperatorFiles({ ...input, parallelism: runners.parallelism, name: k6ResourceName(scenario.name) });
-    const full = path.resolve(ctx.cwd, dir);
-    for (const [name, text] of files) await writeOutputFile(path.join(full, name), text, '--export');
-    const how =
-      runner === 'locust'
-        ? `run: cd ${dir} && locust -f ${LOCUSTFILE} --headless --master --expect-workers N -u N -r N --run-time ${locustRunTimeS(sum(shape), parsed.timeoutMs)}s --host TARGET --authz-results results (+ N workers); then ${TOOL_NAME} report --import-locust ${path.join(dir, 'results')}`
-        : `run: kubectl apply -f ${path.join(dir, 'configmap.yaml')} -f ${path.join(dir, 'testrun.yaml')}; then ${TOOL_NAME} report --import-k6 RUNNER-LOGS...`;
-    ctx.stderr.write(`${runner} export: ${files.map(([n]) => path.join(dir, n)).join(', ')}\n${how}\n`);
-    return 0;
-  }
-
-  const warmup = await warmupRequests(scenario, plan, parsed);
   // Ctrl-C / SIGTERM: stop sending, drain briefly, write what was measured
   const interrupt = watchInterrupt(ctx, 'waiting briefly for in-flight requests, then writing the report');
-
   const startedAt = new Date();
-  let target: StartedTarget | null = null;
-  let killChild: (() => void) | null = null;
   const progress = flags.quiet ? null : createProgress({ stream: ctx.stderr, color: wantsColor(ctx, ctx.stderr) });
+  const announce = flags.quiet ? undefined : (line: string): void => void ctx.stderr.write(`${line}\n`);
+  const spec: TargetSpec = parsed.targetUrl
+    ? { kind: 'url', url: parsed.targetUrl, protocol: grpc ? 'grpc' : 'http' }
+    : engine === 'cerbos'
+      ? { kind: 'cerbos', scenario }
+      : flags.inProcess
+        ? { kind: 'in-process', scenario }
+        : { kind: 'serve', options: serveOptions };
   try {
-    target = await startTarget(ctx, flags, parsed, scenarioArg, scenario, (t) => {
-      killChild = () => t.kill();
-      process.once('exit', killChild);
-    });
-    const origin = new URL(target.url).origin;
-    if (!target.bundled) await preflightTarget({ origin, path: source.path, body: source.bodies[0]!, timeoutMs: Math.min(parsed.timeoutMs, PREFLIGHT_TIMEOUT_MS) });
-    if (runners.workers !== null) {
-      const shape = plan.shape!;
-      if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} through Locust (master + ${runners.workers} workers) → ${target.bundled ? `bundled engine at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
-      if (warmup) {
-        const first = firstTarget(shape);
-        if (!flags.quiet) ctx.stderr.write(`warm-up: ramp to ${first} req/s over ${warmup.durationS} s from this process (not recorded)\n`);
-        await runOpenModel({ origin, timeoutMs: parsed.timeoutMs, source: { ...source, bodies: warmup.bodies, verify: null }, shape: new LoadShape([{ durationS: warmup.durationS, target: first }], 0), maxConnections: parsed.maxConnections, lateThresholdMs: DEFAULTS.lateThresholdMs, signal: interrupt.signal });
-      }
-      const config = { ...base(target.url, target.bundled), model: shape.model, stages: shape.stages, plannedDurationS: sum(shape), thinkTimeMs: null, profile: shape.profile };
-      const locustMetricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
-      const before = locustMetricsUrl ? await scrapeMetrics(locustMetricsUrl) : null;
-      const section = await runThroughLocust(ctx, { command: runners.locust!, workers: runners.workers, config, startTarget: shape.startTarget, path: source.path, bodies: source.bodies, expected, thresholds: plan.thresholds, signal: interrupt.signal, quiet: flags.quiet === true });
-      if (locustMetricsUrl && before) {
-        const after = await scrapeMetrics(locustMetricsUrl);
-        const problem = before.error ?? after.error;
-        if (problem) section.warnings.push(`no server-side view: ${problem}`);
-        // the window also holds Locust's start-up, when the target idles: utilisation is over the
-        // measured span, CPU seconds and requests per CPU second over the whole window
-        const sent = section.counts.sent;
-        section.server = before.samples && after.samples ? serverView(locustMetricsUrl, before.samples, after.samples, section.durationS, { measured: sent, warmup: 0, probe: 0, autocannon: 0, total: sent }) : null;
-      }
-      const report: LoadtestReport = {
-        ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
-        ...(interrupt.signal.aborted ? { interrupted: true } : {}),
-        ...(warnings.length > 0 ? { warnings } : {}),
-        loadtest: section,
-      };
-      await emitReport(ctx, report, flags);
-      if (interrupt.signal.aborted) return EXIT_INTERRUPTED;
-      return thresholdExit(ctx, section);
-    }
-    const metricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
-    if (!flags.quiet) ctx.stderr.write(`loadtest: ${describePlan(plan, parsed)} → ${target.bundled ? `${engine === 'cerbos' ? 'Cerbos PDP' : 'bundled engine'} at ${target.url}` : target.url} (scenario ${scenario.name}, ${requests.length} prepared requests)\n`);
-    const connector = grpc ? grpcConnector(target.grpcAddress!) : null;
-    const result = await runLoadtest({
-      ...(connector ? { senders: connector.senders(source, base(target.url, target.bundled).timeoutMs) } : {}),
-      ...(replay?.loadShape ? { loadShape: replay.loadShape } : {}),
-      base: { ...base(target.url, target.bundled), ...(connector ? { targetUrl: `grpc://${target.grpcAddress}` } : {}) },
-      shape: plan.shape,
-      findMax: plan.findMax,
-      thresholds: plan.thresholds,
-      source,
-      origin,
-      metricsUrl,
-      warmupRequests: 1000,
-      warmup,
+    const result = await runLoadtestSession({
+      parsed,
+      scenario,
+      prepared,
+      replayShape: replay?.loadShape ?? null,
+      engine: engineName,
+      protocol: grpc ? 'grpc' : 'http',
+      startTarget: () => startLoadTarget(spec, { stderr: ctx.stderr, env: ctx.env, debug: ctx.debug, ...(announce ? { log: announce } : {}) }),
+      locust: runners.workers !== null ? { command: runners.locust!, workers: runners.workers, env: ctx.env, debug: ctx.debug, log: (line) => void ctx.stderr.write(`${line}\n`) } : null,
+      ...(announce ? { announce } : {}),
       budgetStartMs: actionStartMs,
       signal: interrupt.signal,
       ...(progress ? { onProgress: (p: ProgressSnapshot) => showProgress(progress, p) } : {}),
       ...(progress ? { onStep: (s: FindMaxStep) => progress.log(stepLine(s)) } : {}),
       ...(progress ? { onSearch: (p: FindMaxProgress) => progress.log(searchLine(p)) } : {}),
       log: (line) => progress?.log(line),
-    }).finally(() => connector?.close());
+    });
     progress?.done();
-    const sharedHost = target.bundled || isLoopback(target.url) ? true : null;
+    // Locust workers run on this host; a target on another host has the machine to itself
+    const sharedHost = runners.workers !== null || result.target.bundled || isLoopback(result.target.url) ? true : null;
     const report: LoadtestReport = {
       ...reportEnvelope('loadtest', args, startedAt, new Date(), collectEnvironment(ctx.cwd, sharedHost)),
       ...(result.interrupted ? { interrupted: true } : {}),
@@ -307,54 +215,29 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   } finally {
     progress?.done();
     interrupt.dispose();
-    await target?.stop();
-    if (killChild) process.off('exit', killChild);
   }
 }
 
-async function startTarget(
+/** --export-k6 FILE or --export RUNNER DIR: the files written, and how to run them on stderr. */
+async function writeExport(
   ctx: CliContext,
   flags: CliFlags,
-  parsed: ParsedFlags,
-  scenarioArg: string,
-  scenario: Scenario,
-  onChild: (t: BundledTarget) => void,
-): Promise<StartedTarget> {
-  if (parsed.targetUrl && flags.protocol === 'grpc') return grpcTarget(parsed.targetUrl);
-  if (parsed.targetUrl) return { url: parsed.targetUrl, bundled: false, stop: async () => undefined };
-  if (flags.engine === 'cerbos') {
-    // the real PDP on the same policies and globals; our engine still checks every decision
-    const cerbos = await startCerbos(cerbosOptionsFor(scenario));
-    if (!flags.quiet) ctx.stderr.write(`loadtest: started Cerbos ${cerbos.version} (pid ${cerbos.pid}) on ${scenario.policyDir}\n`);
-    return { url: cerbos.httpUrl, bundled: true, stop: () => cerbos.stop(), metricsPath: '/_cerbos/metrics', grpcAddress: cerbos.grpcAddress };
+  runners: RunnerFlags,
+  k6Script: () => string,
+  runnerFiles: (to: { runner: 'k6' | 'locust'; dir: string; parallelism: number }) => { files: Array<[string, string]>; how: string },
+): Promise<number> {
+  if (flags.exportK6 !== undefined) {
+    const file = path.resolve(ctx.cwd, flags.exportK6);
+    await writeOutputFile(file, k6Script(), '--export-k6');
+    ctx.stderr.write(`k6 script: ${path.relative(ctx.cwd, file) || file} (run: k6 run -e TARGET=http://HOST:PORT ${flags.exportK6})\n`);
+    return 0;
   }
-  if (flags.inProcess) {
-    const t = await startInProcessTarget(scenario);
-    return { url: t.url, bundled: true, stop: () => t.close() };
-  }
-  const serveFlags: ServeFlags = {
-    scenario: scenarioArg,
-    host: '127.0.0.1',
-    port: '0',
-    cache: flags.cache !== false,
-    ...(flags.cacheSize !== undefined ? { cacheSize: flags.cacheSize } : {}),
-    ...(flags.globals !== undefined ? { globals: path.resolve(ctx.cwd, flags.globals) } : {}),
-    ...(flags.lenientScopes ? { lenientScopes: true } : {}),
-    ...(flags.protocol === 'grpc' ? { grpcPort: '0' } : {}),
-  };
-  let grpcAddress: string | undefined;
-  const child = await startBundledTarget({
-    command: process.execPath,
-    args: serveChildArgs(serveFlags, ctx.debug),
-    cwd: ctx.cwd,
-    env: { ...ctx.env, NO_COLOR: '1' },
-    onLine: (line: string) => {
-      grpcAddress ??= grpcListenLine(line);
-      serveChildLine(ctx, line);
-    },
-  });
-  onChild(child);
-  return { url: child.url, bundled: true, stop: () => child.stop(), ...(grpcAddress ? { grpcAddress } : {}) };
+  const { runner, dir } = runners.exportTo!;
+  const { files, how } = runnerFiles({ runner, dir, parallelism: runners.parallelism });
+  const full = path.resolve(ctx.cwd, dir);
+  for (const [name, text] of files) await writeOutputFile(path.join(full, name), text, '--export');
+  ctx.stderr.write(`${runner} export: ${files.map(([n]) => path.join(dir, n)).join(', ')}\n${how}\n`);
+  return 0;
 }
 
 function thresholdExit(ctx: CliContext, section: LoadtestSection): number {
@@ -407,86 +290,6 @@ function parseRunnerFlags(flags: CliFlags, parsed: ParsedFlags, envPath: string)
   return { exportTo, parallelism, workers, locust: command };
 }
 
-function findOnPath(name: string, envPath: string): string | null {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-/** Kubernetes names: lower-case letters, digits and dashes. */
-function k6ResourceName(scenario: string): string {
-  const name = `authz-perf-${scenario}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+$/, '');
-  return name.slice(0, 50);
-}
-
-interface LocustRunRequest {
-  command: string;
-  workers: number;
-  config: LoadtestConfig;
-  startTarget: number;
-  path: string;
-  bodies: readonly Buffer[];
-  expected: LocustExportInput['expected'];
-  thresholds: readonly Threshold[];
-  signal: AbortSignal;
-  quiet: boolean;
-}
-
-/**
- * Exports the test into a temporary folder, runs Locust there (master + workers on 127.0.0.1),
- * and merges the workers' result files. The folder is removed afterwards (kept with --debug).
- */
-async function runThroughLocust(ctx: CliContext, r: LocustRunRequest): Promise<LoadtestSection> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-locust-'));
-  const resultsDir = path.join(dir, 'results');
-  try {
-    const files = locustExportFiles({ config: r.config, startTarget: r.startTarget, path: r.path, bodies: r.bodies, expected: r.expected, thresholds: r.thresholds, generatedAt: new Date() });
-    for (const [name, text] of files) await writeOutputFile(path.join(dir, name), text, '--runner locust');
-    const written = async (): Promise<number> => {
-      try {
-        return (await readdir(resultsDir)).filter((n) => LOCUST_RESULT_PATTERN.test(n)).length;
-      } catch {
-        return 0;
-      }
-    };
-    const outcome = await runLocust({
-      command: r.command,
-      dir,
-      resultsDir,
-      workers: r.workers,
-      targetUrl: r.config.targetUrl,
-      plannedS: r.config.plannedDurationS,
-      timeoutMs: r.config.timeoutMs,
-      allResultsWritten: async () => (await written()) >= r.workers,
-      signal: r.signal,
-      env: ctx.env,
-      onLine: (line) => {
-        if (ctx.debug) ctx.stderr.write(`${line}\n`);
-      },
-      onSpawn: (kill) => {
-        process.once('exit', kill);
-        return () => process.off('exit', kill);
-      },
-    });
-    if ((await written()) === 0)
-      throw new Error(`Locust wrote no worker results (${outcome.exits.join(', ')})${outcome.tail.length ? `: ${outcome.tail.slice(-3).join(' | ')}` : ''}`);
-    const { section } = mergeLocustResults(await locustResultFiles(ctx, resultsDir));
-    if (!outcome.complete && !outcome.interrupted) section.warnings.push(`Locust stopped before every worker wrote its result (${outcome.exits.join(', ')})`);
-    return section;
-  } finally {
-    if (ctx.debug) ctx.stderr.write(`[locust] files kept in ${dir}\n`);
-    else await rm(dir, { recursive: true, force: true });
-  }
-}
-
 async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promise<number> {
   const report = await readK6Report(ctx, flags.importK6!);
   report.args = args;
@@ -496,24 +299,6 @@ async function importK6(ctx: CliContext, flags: CliFlags, args: string[]): Promi
 
 
 function showProgress(progress: Progress, p: ProgressSnapshot): void {
-  const line = `${Math.round(p.elapsedS)}s · target ${Math.round(p.target)} · ${p.rateRps}/s · p50 ${p.p50Ms.toFixed(2)}ms p99 ${p.p99Ms.toFixed(2)}ms · ${p.errors} errors${p.dropped ? ` · ${p.dropped} dropped` : ''} · ${p.inFlight} in flight`;
-  if (progress.live) progress.update(p.plannedS > 0 ? Math.min(1, p.elapsedS / p.plannedS) : 0, line);
-  else if (Math.round(p.elapsedS) % 5 === 0) progress.log(line);
+  if (progress.live) progress.update(p.plannedS > 0 ? Math.min(1, p.elapsedS / p.plannedS) : 0, progressLine(p));
+  else if (Math.round(p.elapsedS) % 5 === 0) progress.log(progressLine(p));
 }
-
-function stepLine(s: FindMaxStep): string {
-  const retry = s.firstAttempt ? ` (re-run after a first attempt with p99 ${s.firstAttempt.p99Ms}ms, errors ${(s.firstAttempt.errorRate * 100).toFixed(2)}%)` : '';
-  const verdict = s.verdict === 'inconclusive' ? `inconclusive (${s.samples} requests)` : s.passed ? 'held' : 'broke';
-  return `find-max: target ${s.targetRps} req/s for ${s.durationS ?? '?'}s → achieved ${s.achievedRps} · p50 ${s.p50Ms}ms · p99 ${s.p99Ms}ms · errors ${(s.errorRate * 100).toFixed(2)}% · ${verdict}${retry}`;
-}
-
-function searchLine(p: FindMaxProgress): string {
-  const bracket = p.low !== null || p.high !== null ? ` · held ${p.low ?? '–'}, broke ${p.high ?? '–'} req/s` : '';
-  return `find-max: ${p.stepsDone} step${p.stepsDone === 1 ? '' : 's'} in ${p.elapsedS} s${p.budgetS !== null ? ` of ${p.budgetS} s` : ''}${bracket} · about ${p.stepsLeft} more (~${p.remainingS} s)`;
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-}
-

@@ -5,19 +5,17 @@
  * Inputs are gathered as a list of { report, file } before anything renders, so importers of
  * other tools' output (e.g. a k6 summary → loadtest report) add a flag and push onto that list.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { wantsColor } from './context.js';
-import { readProcessStdin, runAction, writeOutputFile } from './action.js';
+import { readProcessStdin, readTextOr, runAction, writeOutputFile } from './action.js';
 import { InputError, UsageError } from '../util/errors.js';
-import type { Report } from '../report/types.js';
 import { loadReport } from '../report/load.js';
 import { REPORT_SCHEMA } from '../report/schema.js';
-import { REPORT_FORMATS, renderReport, reportHeadlines, type ReportFormat } from '../report/render.js';
-import { assertSameCommand, compareReports, DEFAULT_THRESHOLD_PERCENT } from '../report/compare.js';
-import { renderComparison } from '../report/render-compare.js';
+import { REPORT_FORMATS, type ReportFormat } from '../report/render.js';
+import { DEFAULT_THRESHOLD_PERCENT } from '../report/compare.js';
+import { renderInputs, type ReportInput } from '../report/render-inputs.js';
 import { readK6Reports, readLocustReport } from './k6-import.js';
 import { parsePercent } from './flags.js';
 
@@ -29,12 +27,6 @@ interface ReportFlags {
   schema?: boolean;
   importK6?: string[];
   importLocust?: string;
-}
-
-/** A report to render, with the name it is shown under in messages and comparisons. */
-export interface ReportInput {
-  report: Report;
-  file: string;
 }
 
 export function parseFormat(value: string | undefined, json: boolean | undefined): ReportFormat {
@@ -64,29 +56,8 @@ export async function readReportInputs(ctx: CliContext, files: string[], readStd
 }
 
 async function readReportFile(ctx: CliContext, file: string): Promise<ReportInput> {
-  let text: string;
-  try {
-    text = await readFile(path.resolve(ctx.cwd, file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (err as Error).message;
-    throw new InputError(`cannot read report: ${why}`, { file });
-  }
+  const text = await readTextOr(ctx, file, (why) => new InputError(`cannot read report: ${why}`, { file }));
   return { report: loadReport(text, file), file };
-}
-
-/** Runs a section renderer; a crash on a schema-valid file means its section is not what this version writes. */
-function guarded<T>(input: ReportInput, render: () => T): T {
-  try {
-    return render();
-  } catch (err) {
-    if (err instanceof InputError || err instanceof UsageError) throw err;
-    throw new InputError(
-      `the ${input.report.command} section could not be rendered (${(err as Error).message}); was it written by another authz-perf version (${input.report.version})?`,
-      { file: input.file },
-      { cause: err },
-    );
-  }
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -129,19 +100,7 @@ Examples:
           if (flags.importLocust !== undefined)
             inputs.unshift({ report: await readLocustReport(ctx, flags.importLocust, ['--import-locust', flags.importLocust]), file: flags.importLocust });
           const color = !flags.out && format === 'terminal' && wantsColor(ctx);
-          if (inputs.length === 1) {
-            const [only] = inputs as [ReportInput];
-            output = guarded(only, () => renderReport(only.report, format, { color }));
-          } else {
-            const [a, b] = inputs as [ReportInput, ReportInput];
-            assertSameCommand(a, b);
-            const comparison = compareReports(
-              { ...a, headlines: guarded(a, () => reportHeadlines(a.report)) },
-              { ...b, headlines: guarded(b, () => reportHeadlines(b.report)) },
-              threshold,
-            );
-            output = renderComparison(comparison, format, { color });
-          }
+          output = renderInputs(inputs, format, { color, thresholdPercent: threshold });
         }
         if (flags.out) {
           const target = path.resolve(ctx.cwd, flags.out);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { readInputFile, runAction, writeOutputFile } from './action.js';
-import { initScenario, parseDecisionLog } from '../scenario/init/index.js';
+import { initScenario, parseDecisionLog } from '../scenario-init/index.js';
 import { UsageError } from '../util/errors.js';
 
 interface InitFlags {

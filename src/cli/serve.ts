@@ -6,15 +6,16 @@
  *  [--max-inflight 128]` — the reference engine over
  * HTTP (Cerbos check API) until SIGINT/SIGTERM.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
+import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { runAction } from './action.js';
 import { parseBytes, parseDuration, parseInteger } from './flags.js';
-import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { UsageError } from '../util/errors.js';
+import { untilSignal } from '../util/until-signal.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_EVAL_BUDGET_MS,
@@ -23,26 +24,15 @@ import {
   DEFAULT_CACHE,
   DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_PORT,
-  createEngine,
-  type Engine,
-  loadPolicySet,
   parseJwks,
-  readGlobalsFile,
-  startServer,
+  SCHEMA_ENFORCEMENTS,
   type JwtOptions,
-  type Globals,
-  type RunningServer,
   type RequestLimits,
-  type ServerOptions,
+  type SchemaEnforcement,
 } from '../engine/index.js';
-import { loadScenario } from '../scenario/index.js';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { createServerMetrics, processMetricsRegistry } from '../engine/metrics.js';
-import { WorkerStartError, isClusterWorker, scrapeCluster, startCluster, workerListening } from '../engine/workers.js';
-import { SCHEMA_ENFORCEMENTS, type SchemaEnforcement } from '../engine/schemas.js';
-import { SwappableEngine, watchPolicies } from '../engine/reload.js';
-import { policyTestWarnings } from './test.js';
+import { DEFAULT_SCENARIO, runServe, type ServeOptions, type ServeView } from '../serve/run.js';
+
+export { untilSignal };
 
 export interface ServeFlags {
   scenario?: string;
@@ -78,15 +68,6 @@ export interface ServeFlags {
   schemaEnforcement?: SchemaEnforcement;
   /** rebuild and swap in the policies when files in the policy folder change */
   watch?: boolean;
-  /** false: skip the policy test suites (a serve child: the command that started it runs them itself) */
-  policyTests?: boolean;
-}
-
-/** What a running `serve` offers: one server, or the workers of a cluster sharing its port. */
-export interface ServeView {
-  url: string;
-  /** server processes answering on `url` */
-  workers: number;
 }
 
 export interface ServeIo {
@@ -94,7 +75,6 @@ export interface ServeIo {
   untilStopped(server: ServeView): Promise<void>;
 }
 
-const DEFAULT_SCENARIO = 'abac-cel';
 /**
  * Largest --cache-size (loadtest and doctor check theirs against it before starting serve).
  * lru-cache allocates about 32 bytes per slot up front (with a TTL), before any entry is stored:
@@ -140,20 +120,12 @@ export function register(program: Command, ctx: CliContext): void {
     .action(runAction(ctx, (flags: ServeFlags) => serveCommand(ctx, flags, { untilStopped: untilSignal })));
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: ServeIo): Promise<number> {
+  return runServe(parseServeFlags(ctx, flags), { untilStopped: io.untilStopped, stderr: ctx.stderr });
 }
 
-export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: ServeIo): Promise<number> {
+/** The serve flags → the serve room's options (also for the commands that start a serve child). */
+export function parseServeFlags(ctx: Pick<CliContext, 'cwd'>, flags: ServeFlags): ServeOptions {
   if (flags.scenario !== undefined && flags.policies !== undefined) throw new UsageError('--policies: use either --scenario or --policies, not both');
   const port = parseInteger('--port', flags.port, { min: 0, max: 65535 });
   const grpcPort = flags.grpcPort === undefined ? null : parseInteger('--grpc-port', flags.grpcPort, { min: 0, max: 65535 });
@@ -171,76 +143,31 @@ export async function serveCommand(ctx: CliContext, flags: ServeFlags, io: Serve
           flags.cacheMaxBytes === undefined ? DEFAULT_CACHE_MAX_BYTES : parseBytes('--cache-max-bytes', flags.cacheMaxBytes, { min: CACHE_MAX_BYTES_MIN, max: CACHE_MAX_BYTES_MAX }),
       }
     : false;
-
-  let label: string;
-  let policyDir: string;
-  let globals: Globals | undefined;
-  let lenient = false;
-  let testsDir: string | null = null;
-  if (flags.policies !== undefined) {
-    policyDir = path.resolve(ctx.cwd, flags.policies);
-    label = `policies ${flags.policies}`;
-  } else {
-    const name = flags.scenario ?? DEFAULT_SCENARIO;
-    const scenario = await loadScenario(name, { cwd: ctx.cwd });
-    policyDir = scenario.policyDir;
-    label = `scenario ${scenario.name}`;
-    globals = scenario.globals;
-    lenient = scenario.lenientScopeSearch === true;
-    testsDir = scenario.testsDir;
-  }
-  if (flags.globals !== undefined) globals = await readGlobalsFile(path.resolve(ctx.cwd, flags.globals));
-  const build = async (): Promise<Engine> =>
-    createEngine(await loadPolicySet(policyDir, { lenientScopeSearch: flags.lenientScopes === true || lenient }), { cache, celTiming: true, globals, schemaEnforcement: flags.schemaEnforcement ?? 'none' });
-  const engine = new SwappableEngine(await build());
-  const policySet = engine.policySet;
-  if (!isClusterWorker() && flags.policyTests !== false)
-    for (const warning of await policyTestWarnings(ctx, 'authz-perf serve', { policyDir, testsDir, lenientScopeSearch: lenient })) ctx.stderr.write(`authz-perf serve: warning: ${warning}\n`);
-  const onError = (err: Error): void => void ctx.stderr.write(`authz-perf serve: ${err.message.split('\n')[0]}\n`);
   if (flags.jwksId !== undefined && flags.jwks === undefined) throw new UsageError('--jwks-id: needs --jwks FILE');
   const jwt: JwtOptions = {};
-  if (flags.jwks !== undefined) jwt.keySet = parseJwks(await readTextFile(path.resolve(ctx.cwd, flags.jwks), '--jwks'), flags.jwks);
+  if (flags.jwks !== undefined) jwt.keySet = parseJwks(readTextFile(path.resolve(ctx.cwd, flags.jwks), '--jwks'), flags.jwks);
   if (flags.jwksId !== undefined) jwt.keySetId = flags.jwksId;
-  const onNotice = (message: string): void => void ctx.stderr.write(`authz-perf serve: note: ${message}\n`);
-  const workers = parseWorkers(flags.workers);
-  const { resourcePolicies, principalPolicies, rolePolicies } = policySet.stats;
-  const n = resourcePolicies + principalPolicies + rolePolicies;
-  const what = `${label}, ${n} ${n === 1 ? 'policy' : 'policies'}`;
-  if (workers > 1 && !isClusterWorker()) return serveCluster(ctx, { ...flags, workers: '1' }, workers, what, policySet.warnings, io);
-  // a cluster worker's /metrics is every worker's, aggregated by the primary
-  const metrics = isClusterWorker() ? createServerMetrics(engine, { scrape: scrapeCluster }) : undefined;
-  const server = await startServer(engine, { host: flags.host, port, bodyLimitBytes, onError, jwt, onNotice, ...guards, ...(metrics ? { metrics } : {}) }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for a free one)`);
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host: cannot listen on ${flags.host}`);
-    throw err;
-  });
-  // announced before the "listening on" line, which tells a parent process the server is ready
-  // loaded only when asked for: @grpc/grpc-js takes a while to import on a busy host
-  const grpcServer = grpcPort === null ? null : await (await import('../grpc/server.js')).startGrpcServer(engine, { host: flags.host, port: grpcPort, metrics: server.metrics, jwt }).catch(async (err: Error) => {
-    await server.close();
-    throw new UsageError(`--grpc-port: cannot listen on ${flags.host}:${grpcPort} (${err.message.split('\n')[0]})`);
-  });
-  if (grpcServer) ctx.stderr.write(`authz-perf serve: gRPC on ${grpcServer.address} (cerbos.svc.v1.CerbosService/CheckResources)\n`);
-  if (isClusterWorker()) {
-    // the primary prints the listening line and the notes once
-    workerListening(server.url, [processMetricsRegistry(), server.metrics.registry]);
-  } else {
-    ctx.stderr.write(`authz-perf serve listening on ${server.url} (${what})\n`);
-    for (const warning of policySet.warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
-  }
-  const watcher = flags.watch ? watchPolicies({ dir: policyDir, engine, build, onReload: () => void ctx.stderr.write(`authz-perf serve: policies reloaded from ${policyDir}\n`), onError: (m) => void ctx.stderr.write(`authz-perf serve: reload failed, previous policies kept: ${m}\n`) }) : null;
-  try {
-    await io.untilStopped({ url: server.url, workers: 1 });
-  } finally {
-    watcher?.close();
-    await grpcServer?.close();
-    await server.close();
-  }
-  return 0;
+  return {
+    ...(flags.policies !== undefined ? { policies: flags.policies } : { scenario: flags.scenario ?? DEFAULT_SCENARIO }),
+    cwd: ctx.cwd,
+    host: flags.host,
+    port,
+    grpcPort,
+    cache,
+    bodyLimitBytes,
+    ...guards,
+    ...(flags.globals !== undefined ? { globalsFile: path.resolve(ctx.cwd, flags.globals) } : {}),
+    lenientScopes: flags.lenientScopes === true,
+    jwt,
+    workers: parseWorkers(flags.workers),
+    watch: flags.watch === true,
+    schemaEnforcement: flags.schemaEnforcement ?? 'none',
+    policyTests: true,
+  };
 }
 
 /** Request limits, evaluation budget and load shedding from the serve flags. */
-function serverGuardOptions(flags: ServeFlags): Pick<ServerOptions, 'limits' | 'evalBudgetMs' | 'maxInflight'> {
+function serverGuardOptions(flags: ServeFlags): Pick<ServeOptions, 'limits' | 'evalBudgetMs' | 'maxInflight'> {
   const count = (flag: string, raw: string | undefined, fallback: number, max: number): number =>
     raw === undefined ? fallback : parseInteger(flag, raw, { min: 1, max });
   const limits: RequestLimits = {
@@ -253,7 +180,7 @@ function serverGuardOptions(flags: ServeFlags): Pick<ServerOptions, 'limits' | '
   const budgetMs = budget === undefined ? DEFAULT_EVAL_BUDGET_MS : budget === '0' ? 0 : parseDuration('--eval-budget', budget, { maxMs: 3_600_000 });
   return {
     limits,
-    evalBudgetMs: budgetMs === 0 ? Infinity : budgetMs,
+    evalBudgetMs: budgetMs,
     maxInflight: count('--max-inflight', flags.maxInflight, DEFAULT_MAX_INFLIGHT, 1_000_000),
   };
 }
@@ -266,63 +193,15 @@ export function parseWorkers(raw: string | undefined): number {
   return parseInteger('--workers', raw, { min: 1, max: WORKERS_MAX });
 }
 
-const SERVE_WORKER = fileURLToPath(new URL('./serve-worker.js', import.meta.url));
-
-/** The primary of `serve --workers N`: forks the workers, prints the listening line, stops them. */
-async function serveCluster(ctx: CliContext, workerFlags: ServeFlags, workers: number, what: string, warnings: readonly string[], io: ServeIo): Promise<number> {
-  const started = await startCluster(workers, SERVE_WORKER, [JSON.stringify(workerFlags)]).catch((err: unknown) => {
-    if (err instanceof WorkerStartError) throw err.exitCode === 2 ? new UsageError(err.message) : new Error(err.message);
-    throw err;
-  });
+function readTextFile(file: string, flag: string): string {
   try {
-    ctx.stderr.write(`authz-perf serve listening on ${started.url} (${what}, ${workers} workers)\n`);
-    for (const warning of warnings) ctx.stderr.write(`authz-perf serve: note: ${warning}\n`);
-    await io.untilStopped({ url: started.url, workers });
-  } finally {
-    await started.close();
-  }
-  return 0;
-}
-
-
-async function readTextFile(file: string, flag: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new UsageError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
-/**
- * Node arguments that run `authz-perf serve` of this same build with `flags` in a child process,
- * loading only the serve command (the whole CLI takes seconds to import on a busy host).
- */
-export function serveChildArgs(flags: ServeFlags, debug: boolean): string[] {
-  const serve = new URL('./serve.js', import.meta.url).href;
-  const action = new URL('./action.js', import.meta.url).href;
-  const script = [
-    `const { serveCommand, untilSignal } = await import(${JSON.stringify(serve)});`,
-    `const { reportError } = await import(${JSON.stringify(action)});`,
-    `const ctx = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, debug: ${debug}, exitCode: 0 };`,
-    `try { process.exitCode = await serveCommand(ctx, JSON.parse(process.argv[1]), { untilStopped: untilSignal }); }`,
-    `catch (err) { process.exitCode = reportError(ctx, err); }`,
-  ].join('\n');
-  return ['--input-type=module', '-e', script, JSON.stringify({ ...flags, policyTests: false })];
-}
-
-/** A line the serve child wrote: every line with --debug, otherwise only serve's notes (e.g. files Cerbos would refuse). */
-export function serveChildLine(ctx: CliContext, line: string): void {
-  if (ctx.debug) ctx.stderr.write(`[serve] ${line}\n`);
-  else if (line.startsWith('authz-perf serve: note: ')) ctx.stderr.write(`${line}\n`);
-}
-
-/** Starts `authz-perf serve` with these flags as a child process; `nodeOptions` go before the script. */
-export function startServeChild(ctx: CliContext, flags: ServeFlags, nodeOptions: string[] = []): Promise<BundledTarget> {
-  return startBundledTarget({
-    command: process.execPath,
-    args: [...nodeOptions, ...serveChildArgs(flags, ctx.debug)],
-    cwd: ctx.cwd,
-    env: { ...ctx.env, NO_COLOR: '1' },
-    onLine: (line: string) => serveChildLine(ctx, line),
-  });
+/** Serve flags of a child on 127.0.0.1 at a free port → its options (checked before anything starts). */
+export function serveChildOptions(ctx: Pick<CliContext, 'cwd'>, flags: Omit<ServeFlags, 'host' | 'port'>): ServeOptions {
+  return parseServeFlags(ctx, { host: '127.0.0.1', port: '0', ...flags });
 }

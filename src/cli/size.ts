@@ -1,25 +1,23 @@
 /** `authz-perf size`: flags → calibration (--from REPORT | defaults) → planSize → report or k8s YAML. */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { argsAfterCommand, runAction } from './action.js';
+import { argsAfterCommand, readTextOr, runAction } from './action.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { LoadtestReport, Report, SizeReport } from '../report/types.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
 import { parseLoadtestFlags, type LoadtestFlags } from './loadtest-flags.js';
-import { startServeChild } from './serve.js';
+import { serveChildOptions } from './serve.js';
+import { startLoadTarget } from '../load/start-target.js';
 import { runLoadtestSession } from '../load/session.js';
 import { loadReport } from '../report/load.js';
-import { listScenarios, loadScenario } from '../scenario/index.js';
-import { loadPolicySet } from '../engine/index.js';
+import { loadScenario } from '../scenario/index.js';
 import { UsageError } from '../util/errors.js';
-import { calibrationFromReport, defaultCalibration, k8sManifests, planSize, WHAT_IF_LEVELS, type Calibration, type SizeOptions } from '../sizing/index.js';
-import type { SizeSection } from '../sizing/types.js';
+import { defaultCalibration, k8sManifests, WHAT_IF_LEVELS, type Calibration, type SizeOptions } from '../sizing/index.js';
+import { calibrationFromMeasurement, calibrationFromSaved, planAnswerableSize, withScenarioDefaults } from '../sizing/session.js';
 import { DEFAULTS } from '../sizing/defaults.js';
-import { parseCores, parseCount, parseDuration, parseFraction, parseLatency, parseRate, parseRateList, siText } from './flags.js';
+import { parseCores, parseCount, parseDuration, parseFraction, parseLatency, parseRate, parseRateList } from './flags.js';
 
 interface SizeFlags extends ReportOutputOptions {
   rps?: string;
@@ -119,32 +117,17 @@ export function parseSizeFlags(flags: SizeFlags): SizeOptions {
 }
 
 async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Promise<number> {
-  const options = parseSizeFlags(flags);
+  const options = await withScenarioDefaults(parseSizeFlags(flags), ctx.cwd);
   const startedAt = new Date();
-  if (options.scenario !== undefined) {
-    // --scenario: its SLO is the default p99 target, its policy count the default --policies.
-    const scenario = await loadScenario(options.scenario, { cwd: ctx.cwd });
-    options.scenario = scenario.name;
-    options.scenarioSloP99Ms = scenario.slo.p99Ms;
-    options.scenarioRepeatShare = scenario.requests.repeatShare;
-    if (options.policies === undefined) options.scenarioPolicies = await policyCount(scenario.policyDir);
-  }
   let calibration = defaultCalibration();
   if (flags.measure) {
     const measured = await measureNow(ctx, options, flags.scenario ?? MEASURE.scenario, flags.measureStep ?? MEASURE.stepDuration);
     if (typeof measured === 'number') return measured;
     calibration = measured;
   } else if (flags.from !== undefined) {
-    const report = await readReport(path.resolve(ctx.cwd, flags.from), flags.from);
-    const blend = options.cacheHitRate ?? options.scenarioRepeatShare;
-    calibration = calibrationFromReport(report, flags.from, {
-      ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
-      ...(blend !== undefined ? { cacheHitRate: blend } : {}),
-      policyCounts: await bundledPolicyCounts(report),
-    });
+    calibration = await calibrationFromSaved(await readReport(ctx, flags.from), flags.from, options);
   }
-  const section = planSize(options, calibration);
-  checkAnswerable(section);
+  const section = planAnswerableSize(options, calibration);
   const report: SizeReport = {
     ...reportEnvelope('size', argsAfterCommand(cmd), startedAt, new Date(), collectEnvironment(ctx.cwd, calibration.kind === 'measure' ? true : null)),
     size: section,
@@ -158,24 +141,6 @@ async function sizeAction(ctx: CliContext, cmd: Command, flags: SizeFlags): Prom
   }
   await emitReport(ctx, report, flags);
   return 0;
-}
-
-/** Kubernetes' documented limit of pods per cluster: a plan needing more replicas answers nothing. */
-const MAX_REPLICAS = 150_000;
-
-/** Exit 2 when the peak or a what-if level needs more replicas (at HPA max) than one cluster runs. */
-function checkAnswerable(section: SizeSection): void {
-  const rows: Array<{ flag: string; rps: number; replicas: number }> = [
-    { flag: '--rps', rps: section.inputs.peakRps, replicas: section.result.hpa.maxReplicas },
-    ...section.whatIf.map((w) => ({ flag: '--what-if', rps: w.peakRps, replicas: w.hpaMaxReplicas })),
-  ];
-  for (const { flag, rps, replicas } of rows) {
-    if (replicas <= MAX_REPLICAS) continue;
-    const limit = Math.floor((rps * MAX_REPLICAS) / replicas);
-    throw new UsageError(
-      `${flag}: ${siText(rps)} req/s needs ${replicas.toLocaleString('en-US')} replicas at this calibration; the model answers up to ${MAX_REPLICAS.toLocaleString('en-US')} (one Kubernetes cluster's pod limit), about ${siText(Number(limit.toPrecision(2)))} req/s`,
-    );
-  }
 }
 
 /** --measure: a deliberately short find-max (seconds, not minutes): enough points for a USL fit. */
@@ -195,67 +160,26 @@ async function measureNow(ctx: CliContext, options: SizeOptions, scenarioName: s
   const scenario = await loadScenario(scenarioName, { cwd: ctx.cwd });
   const interrupt = watchInterrupt(ctx, 'stopping the measurement');
   const startedAt = new Date();
-  let killChild: (() => void) | null = null;
   try {
     const result = await runLoadtestSession({
       parsed,
       scenario,
       signal: interrupt.signal,
-      startTarget: async () => {
-        const child = await startServeChild(ctx, { scenario: scenarioName, host: '127.0.0.1', port: '0', cache: true });
-        killChild = () => child.kill();
-        process.once('exit', killChild);
-        return { url: child.url, bundled: true, stop: () => child.stop() };
-      },
+      startTarget: () => startLoadTarget({ kind: 'serve', options: serveChildOptions(ctx, { scenario: scenarioName, cache: true }) }, ctx),
     });
     if (result.interrupted) return EXIT_INTERRUPTED;
     const report: LoadtestReport = {
       ...reportEnvelope('loadtest', ['--find-max', ...shown.slice(1)], startedAt, new Date(), collectEnvironment(ctx.cwd, true)),
       loadtest: result.section,
     };
-    const label = `find-max measured now (scenario ${scenarioName}, ${stepDuration} steps)`;
-    const calibration = calibrationFromReport(report, label, {
-      ...(options.cacheHitRate !== undefined ? { cacheHitRate: options.cacheHitRate } : {}),
-    });
-    return { ...calibration, kind: 'measure', source: `measured now on this machine: loadtest --find-max, ${stepDuration} steps`, file: null };
+    return calibrationFromMeasurement(report, scenarioName, stepDuration, options);
   } finally {
     interrupt.dispose();
-    if (killChild) process.off('exit', killChild);
   }
 }
 
 /** Reads a saved report through the report layer's loader (file:line:column errors, schema version check). */
-async function readReport(file: string, shown: string): Promise<Report> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--from ${shown}: cannot read the report (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`);
-  }
-  return loadReport(text, shown);
+async function readReport(ctx: CliContext, file: string): Promise<Report> {
+  const text = await readTextOr(ctx, file, (reason, code) => new UsageError(`--from ${file}: cannot read the report (${code === 'ENOENT' ? reason : (code ?? reason)})`));
+  return loadReport(text, file);
 }
-
-async function policyCount(policyDir: string): Promise<number> {
-  return (await loadPolicySet(policyDir)).documents.length;
-}
-
-/**
- * Policy counts of the bundled scenarios a bench report measured, so its retained-heap figure becomes
- * bytes per policy. A scenario that is not bundled (or does not load) is simply left out.
- */
-async function bundledPolicyCounts(report: Report): Promise<Record<string, number>> {
-  if (report.command !== 'bench') return {};
-  const bundled = new Set((await listScenarios()).map((s) => s.name));
-  const counts: Record<string, number> = {};
-  for (const { scenario } of report.bench.scenarios) {
-    if (!bundled.has(scenario)) continue;
-    try {
-      counts[scenario] = await policyCount((await loadScenario(scenario)).policyDir);
-    } catch {
-      // a bundled scenario that fails to load is that room's test failure, not a sizing input error
-    }
-  }
-  return counts;
-}
-

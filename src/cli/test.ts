@@ -49,21 +49,3 @@ function describeFailure(f: TestFailure, baseDir: string): string {
   const outputs = (f.outputMismatches ?? []).map((m) => `${m.src} expected ${canonicalJson(m.expected)}, got ${'actual' in m ? canonicalJson(m.actual) : 'nothing'}`);
   return `${where}: output ${outputs.join('; ')}`;
 }
-
-/**
- * The check `bench`, `serve` and `loadtest` run before they measure: the policy folder's (or the
- * scenario's) test suites, one line on stderr, and the warning for the top of the report when a
- * suite fails or cannot be read.
- */
-export async function policyTestWarnings(
-  ctx: CliContext,
-  command: string,
-  where: { policyDir: string; testsDir?: string | null; lenientScopeSearch?: boolean },
-): Promise<string[]> {
-  // in a worker thread, so the suites' engines leave no type feedback in the measuring isolate
-  const { preflightInWorker } = await import('../policytest/preflight-worker.js');
-  const outcome = await preflightInWorker({ policyDir: where.policyDir, testsDir: where.testsDir ?? null, lenientScopeSearch: where.lenientScopeSearch === true });
-  if (outcome === null) return [];
-  ctx.stderr.write(`${command}: ${outcome.line}\n`);
-  return outcome.warning === undefined ? [] : [outcome.warning];
-}

@@ -3,7 +3,6 @@
  *  [--seed N] [--concurrency N] [--show N]` — do our engine and the real Cerbos PDP decide alike?
  * Exit 0 when every action agrees, 1 on any difference, 2 for bad input or no Cerbos binary.
  */
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { argsAfterCommand, runAction } from './action.js';
@@ -12,11 +11,9 @@ import { addReportOptions, emitReport, type ReportOutputOptions } from './report
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { VerifyReport } from '../report/types.js';
-import { loadScenario } from '../scenario/index.js';
 import { requireCerbos } from '../targets/cerbos.js';
-import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
-import { verifyWithCerbos, type VerifyOptions } from '../targets/verify.js';
-import { scenarioRequests, testSuiteRequests } from '../targets/verify-requests.js';
+import { verifyWithCerbos } from '../targets/verify.js';
+import { verifyInputs } from '../targets/verify-requests.js';
 import { UsageError } from '../util/errors.js';
 
 interface VerifyFlags extends ReportOutputOptions {
@@ -58,28 +55,12 @@ async function verifyAction(ctx: CliContext, cmd: Command, flags: VerifyFlags): 
   const maxDifferences = parseInteger('--show', flags.show, { min: 0, max: 10_000 });
 
   const startedAt = new Date();
-  let options: VerifyOptions;
-  let label: string;
-  if (flags.scenario !== undefined) {
-    const scenario = await loadScenario(flags.scenario, { cwd: ctx.cwd });
-    const seed = seedFlag ?? scenario.seed;
-    const cerbosOptions = cerbosOptionsFor(scenario);
-    options = {
-      ...cerbosOptions,
-      requests: scenarioRequests(scenario, count, seed),
-      source: { kind: 'scenario', scenario: scenario.name, seed },
-    };
-    label = `scenario ${scenario.name}, ${count} requests (seed ${seed})`;
-  } else {
-    const policyDir = path.resolve(ctx.cwd, flags.policies!);
-    const fromSuites = await testSuiteRequests(policyDir, count);
-    if (fromSuites.requests.length === 0) {
-      throw new UsageError(`--policies ${flags.policies}: no Cerbos test suites (*_test.yaml) with principals and resources to draw requests from; use --scenario`);
-    }
-    options = { policyDir, requests: fromSuites.requests, source: { kind: 'test-suites', suites: fromSuites.suites, pairs: fromSuites.pairs } };
-    label = `${flags.policies}, ${fromSuites.requests.length} requests from ${fromSuites.suites} test suite${fromSuites.suites === 1 ? '' : 's'}`;
-  }
-  if (flags.lenientScopes) options = { ...options, lenientScopeSearch: true };
+  const { options, label } = await verifyInputs(flags.scenario !== undefined ? { scenario: flags.scenario } : { policies: flags.policies! }, {
+    cwd: ctx.cwd,
+    count,
+    ...(seedFlag !== undefined ? { seed: seedFlag } : {}),
+    lenientScopes: flags.lenientScopes === true,
+  });
   const binary = await requireCerbos({ env: ctx.env });
   ctx.stderr.write(`verify: reference engine vs Cerbos ${binary.version} (${binary.source}) on ${label}\n`);
   const section = await verifyWithCerbos({ ...options, binary, concurrency, maxDifferences });

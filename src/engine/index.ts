@@ -33,7 +33,7 @@
  *                                         its location (for analyze-cel), without compiling CEL.
  */
 export type * from './types.js';
-export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern } from './policy-set.js';
+export { loadPolicySet, compilePolicySources, readPolicyFiles, actionPattern, buildChain } from './policy-set.js';
 export { principalValue, resourceValue, policyTreeFiles } from './policy-set.js';
 export type { PolicySetOptions, Chain, CompiledPrincipalPolicy, CompiledRolePolicy } from './policy-set.js';
 export { readGlobalsFile, parseGlobals, globalsFromYaml } from './globals.js';
@@ -80,3 +80,16 @@ export type {
   RolePolicyDoc,
   ScopePermissions,
 } from './policy-source.js';
+
+// serving: metrics, node:cluster workers, schema enforcement modes, policy reload
+export { createServerMetrics, processMetricsRegistry } from './metrics.js';
+export { WorkerStartError, isClusterWorker, scrapeCluster, startCluster, workerListening, untilDisconnected, workerFailed } from './workers.js';
+export { SCHEMA_ENFORCEMENTS } from './schemas.js';
+export type { SchemaEnforcement } from './schemas.js';
+export { SwappableEngine, watchPolicies } from './reload.js';
+/** The gRPC server, loaded on demand: @grpc/grpc-js takes a while to import on a busy host. */
+export const loadGrpcServer = (): Promise<typeof import('./grpc-server.js')> => import('./grpc-server.js');
+
+// decision-key pieces the cache-floor bench (bench/cache-floor.ts) measures
+export { matches, mixInt, mixStrings, sameStrings, snapshot } from './decision-key.js';
+export type { PolicyKey } from './decision-key.js';

@@ -15,7 +15,10 @@ import type { PolicySet } from './policy-set.js';
 import type { CheckRequest, CheckResponse } from './types.js';
 
 export class SwappableEngine implements Engine {
-  constructor(private current: Engine) {}
+  // the reload counters are registered before a server merges the process registry into its /metrics
+  constructor(private current: Engine) {
+    reloadCounters();
+  }
 
   get policySet(): PolicySet {
     return this.current.policySet;
@@ -66,9 +69,6 @@ export function reloadCounters(): ReloadCounters {
   };
   return counters;
 }
-
-// registered on import, before any server merges the process registry into its /metrics
-reloadCounters();
 
 export interface WatchOptions {
   dir: string;

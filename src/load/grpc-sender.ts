@@ -6,7 +6,7 @@
  * by the source's own `verify` on its JSON form, so decisions are compared exactly as over HTTP.
  */
 import grpc from '@grpc/grpc-js';
-import { CHECK_RESOURCES_METHOD, decodeCheckResponse, encodeCheckRequest } from '../grpc/cerbos-codec.js';
+import { CHECK_RESOURCES_METHOD, decodeCheckResponse, encodeCheckRequest } from '../util/cerbos-grpc-codec.js';
 import type { RequestSource } from './connection.js';
 import type { ErrorClass } from './recorder.js';
 import type { RequestSender, SenderEvents, SenderFactory, ServerTiming } from './sender.js';

@@ -2,7 +2,7 @@
  * The loadtest plan's front door: how many distinct requests to prepare, the warm-up requests,
  * and the one-line description of the plan. The CLI parses flags and calls these.
  */
-import { DEFAULTS, requestPoolSize, type ParsedFlags, type ResolvedPlan } from './options.js';
+import { DEFAULTS, requestPoolSize, warmupTargetRps, type ParsedFlags, type ResolvedPlan } from './options.js';
 import { buildRequestSource } from './request-source.js';
 import { LoadShape, peakTarget } from './schedule.js';
 import { scenarioRequests } from './scenario-requests.js';
@@ -45,12 +45,6 @@ export function poolSizeFor(parsed: ParsedFlags, plan: ResolvedPlan): number {
   return requestPoolSize(parsed, plannedRequests(plan));
 }
 
-/** The first rate of an open-model plan or --find-max (0 for the closed model). */
-export function firstRate(plan: ResolvedPlan): number {
-  if (plan.findMax) return plan.findMax.startRps;
-  return plan.shape?.model === 'open' ? Math.max(plan.shape.startTarget, plan.shape.stages[0]?.target ?? 0) : 0;
-}
-
 /** How long the warm-up ramp lasts: --warmup, at least FIND_MAX_MIN_WARMUP_S for --find-max. */
 export function warmupSeconds(plan: ResolvedPlan, parsed: ParsedFlags): number {
   return plan.findMax ? Math.max(parsed.warmupS, FIND_MAX_MIN_WARMUP_S) : parsed.warmupS;
@@ -58,7 +52,7 @@ export function warmupSeconds(plan: ResolvedPlan, parsed: ParsedFlags): number {
 
 /** Requests for the warm-up ramp, from another seed, so the run's own requests start uncached. */
 export async function warmupRequests(scenario: Scenario, plan: ResolvedPlan, parsed: ParsedFlags): Promise<WarmupPlan | null> {
-  const first = firstRate(plan);
+  const first = warmupTargetRps(plan);
   const durationS = warmupSeconds(plan, parsed);
   if (!(durationS > 0) || !(first > 0)) return null;
   // a ramp from 0 sends half of first × duration, plus the unrecorded connection warm-up

@@ -8,9 +8,9 @@ import type { LoadShape } from './schedule.js';
 import { bucketsOfHistogram, histogramOfBuckets, type BucketHistogram } from './bucket-merge.js';
 import { SplitAccumulator, type SplitState } from './latency-split.js';
 import type { RequestSender } from './sender.js';
-import type { ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
+import type { ErrorClass, ErrorStats, LoadCounts, LoadModel, SeriesPoint, SpectrumPoint } from './types.js';
 
-export type ErrorClass = 'connect' | 'timeout' | 'status' | 'mismatch' | 'other';
+export type { ErrorClass } from './types.js';
 
 const MAX_ERROR_SAMPLES = 5;
 

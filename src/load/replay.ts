@@ -4,7 +4,10 @@
  * pattern: bursts, lulls and all. Latency is measured from each request's recorded (intended) time,
  * as for any open-model run.
  */
-import type { CheckRequest } from '../engine/types.js';
+import type { CheckRequest } from '../engine/index.js';
+import { parseDecisionLog } from '../scenario-init/index.js';
+import { UsageError } from '../util/errors.js';
+import type { LoadShapePlan, ParsedFlags, ResolvedPlan } from './options.js';
 import { LoadShape } from './schedule.js';
 
 /** Recorded arrival times as a load shape: request i is due at `offsetsMs[i]`. */
@@ -66,4 +69,42 @@ export function parseSpeed(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)x?$/i.exec(text.trim());
   const v = m ? Number(m[1]) : NaN;
   return v > 0 && v <= 1000 ? v : null;
+}
+
+export interface LoadedReplay {
+  requests: CheckRequest[];
+  /** the recorded timing (null with --rps: a constant rate) */
+  loadShape: ReplayShape | null;
+  plan: ResolvedPlan;
+}
+
+/**
+ * A decision log's check requests as the load: at their recorded relative times (divided by
+ * `speed`), or, with --rps, cycled at that constant rate for --duration (default: once through).
+ */
+export function loadReplay(
+  text: string,
+  file: string,
+  parsed: ParsedFlags,
+  plan: ResolvedPlan,
+  o: { durationGiven: boolean; speed?: string },
+): LoadedReplay {
+  const log = parseDecisionLog(text, file);
+  if (log.calls.length === 0) throw new UsageError(`--replay: ${file} holds no CheckResources decisions`);
+  if (parsed.rps !== null) {
+    const durationS = o.durationGiven ? parsed.durationS : Math.max(1, Math.ceil(log.calls.length / parsed.rps));
+    const shape: LoadShapePlan = { model: 'open', stages: [{ durationS, target: parsed.rps }], startTarget: parsed.rps, thinkTimeMs: null, profile: null };
+    return { requests: log.calls.map((c) => c.request), loadShape: null, plan: { ...plan, shape, findMax: null } };
+  }
+  const speed = o.speed === undefined ? 1 : parseSpeed(o.speed);
+  if (speed === null) throw new UsageError(`--speed: expected a positive factor such as 2x or 0.5x, got '${o.speed}'`);
+  const r = replayPlan(log.calls, speed);
+  const durationS = r.shape.totalMs / 1000;
+  const mean = r.requests.length / durationS;
+  const shape: LoadShapePlan = { model: 'open', stages: [{ durationS, target: mean }], startTarget: mean, thinkTimeMs: null, profile: null };
+  return {
+    requests: r.requests,
+    loadShape: r.shape,
+    plan: { ...plan, shape, findMax: null },
+  };
 }

@@ -4,7 +4,7 @@
  * and learn of the outcome through `SenderEvents.onDone`. HTTP/1.1 (connection.ts) implements it;
  * another transport (e.g. gRPC) plugs into both models by providing a `SenderFactory`.
  */
-import type { ErrorClass } from './recorder.js';
+import type { ErrorClass } from './types.js';
 
 /** Server-side durations a response reported (Server-Timing), in ms; null when absent. */
 export interface ServerTiming {

@@ -3,7 +3,8 @@
  * event loop with it. The child gets its own process group: a terminal Ctrl-C reaches only the
  * load generator, which then drains its in-flight requests and stops the child itself. A node
  * child also preloads parent-watch.js and gets a stdin pipe from us, so it exits by itself when
- * this process dies in a way that cannot stop it (SIGKILL, a crash).
+ * this process dies in a way that cannot stop it (SIGKILL, a crash); when this process exits, it
+ * kills the child.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { UsageError } from '../util/errors.js';
@@ -79,16 +80,19 @@ export function startBundledTarget(o: SpawnTargetOptions): Promise<BundledTarget
 }
 
 function handle(child: ChildProcess, url: string): BundledTarget {
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  // killed when this process exits without stopping it (an uncaught error, process.exit)
+  process.once('exit', kill);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
-  });
+  }).then(() => void process.off('exit', kill));
   return {
     url,
     pid: child.pid ?? -1,
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
+    kill,
     async stop(graceMs = 2000) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), graceMs);

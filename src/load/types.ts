@@ -388,3 +388,6 @@ export interface RunnerView {
   /** CPU seconds / wall seconds of the runner process; null when the tool does not report it */
   cpuUtilization: number | null;
 }
+
+/** How a failed request failed (the recorder counts each kind). */
+export type ErrorClass = 'connect' | 'timeout' | 'status' | 'mismatch' | 'other';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { InputError } from '../util/errors.js';
-import type { AttrValue, Attributes, Principal, ResourceRef } from '../engine/types.js';
+import type { AttrValue, Attributes, Principal, ResourceRef } from '../engine/index.js';
 
 export type At = (node: unknown, message: string) => InputError;
 

@@ -11,7 +11,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadPolicySet, type PolicySet } from '../engine/policy-set.js';
+import { loadPolicySet, type PolicySet } from '../engine/index.js';
 import { listScenarios, loadScenario } from '../scenario/index.js';
 import { describeUserError, isUserError, UsageError } from '../util/errors.js';
 import { loadTestSuites, type TestSuite } from './suite.js';

@@ -4,9 +4,9 @@
  * effect (DENY when unlisted) and the expected outputs (each must be among the action's outputs
  * with an equal value; other outputs are allowed, as in Cerbos).
  */
-import { createEngine } from '../engine/engine.js';
-import type { PolicySet } from '../engine/policy-set.js';
-import type { Effect, RuleOutput } from '../engine/types.js';
+import { createEngine } from '../engine/index.js';
+import type { PolicySet } from '../engine/index.js';
+import type { Effect, RuleOutput } from '../engine/index.js';
 import type { ExpectedOutput, SuiteTest, TestSuite } from './suite.js';
 
 /** An expected output that is missing or has another value. */

@@ -12,7 +12,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { InputError } from '../util/errors.js';
-import type { AttrValue, Effect, Globals, Principal, ResourceRef } from '../engine/types.js';
+import type { AttrValue, Effect, Globals, Principal, ResourceRef } from '../engine/index.js';
 import { emptyFixtures, entries, isPlainObject, loadFixtures, namedEntries, parseAuxData, parsePrincipal, parseResource, type At, type Fixtures } from './fixtures.js';
 
 /** An expected rule output of one action: `src` is `policy#rule`. */

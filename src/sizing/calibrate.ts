@@ -25,7 +25,7 @@ export function defaultCalibration(): Calibration {
     measuredAt: null,
     measuredOn: null,
     capacityModel: 'linear',
-    perCoreRps: byDefault(DEFAULTS.perCoreRps, 'SDD constant 250m CPU per 1,000 RPS (not measured)'),
+    perCoreRps: byDefault(DEFAULTS.perCoreRps, 'reference constant 250m CPU per 1,000 RPS (not measured)'),
     measuredUnitCores: 1,
     usl: null,
     serviceTimeMs: 1000 / DEFAULTS.perCoreRps,

@@ -11,7 +11,7 @@ export const byDefault = (value: number, detail = 'default constant (not measure
 export function defaultMemory(): Calibration['memory'] {
   return {
     baseRssBytes: byDefault(DEFAULTS.baseRssBytes),
-    bytesPerPolicy: byDefault(DEFAULTS.bytesPerPolicy, 'SDD constant (not measured)'),
+    bytesPerPolicy: byDefault(DEFAULTS.bytesPerPolicy, 'reference constant (not measured)'),
     bytesPerCacheEntry: byDefault(DEFAULTS.bytesPerCacheEntry),
     bytesPerConnection: byDefault(DEFAULTS.bytesPerConnection),
     bytesPerDbConnection: byDefault(DEFAULTS.bytesPerDbConnection),

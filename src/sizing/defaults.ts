@@ -1,15 +1,16 @@
 /**
  * Documented constants: used only where nothing was measured, and always labelled as such in the
  * output. The capacity defaults are fixed reference constants (250m CPU per 1,000 RPS, 10,000 RPS
- * per replica, 1 KB per policy; reports label them "SDD"), so an uncalibrated run reproduces that
+ * per replica, 1 KB per policy; reports label them "reference constants"), so an uncalibrated run reproduces that
  * reference calculation; the memory defaults are a Node.js engine process's typical figures, to be replaced by `--from` a bench/loadtest report or `--measure`.
  */
-import type { SddProfileName } from './types.js';
+import type { ReferenceProfileName } from './types.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-export const SDD = {
+/** The reference capacity constants that sizing compares its own figures with. */
+export const REFERENCE = {
   /** "250m CPU per 1,000 RPS" */
   millicoresPer1000Rps: 250,
   /** "10,000 RPS per replica" */
@@ -18,8 +19,8 @@ export const SDD = {
   bytesPerPolicy: 1_000,
 } as const;
 
-export interface SddProfile {
-  name: SddProfileName;
+export interface ReferenceProfile {
+  name: ReferenceProfileName;
   /** inclusive lower bound, RPS */
   fromRps: number;
   /** exclusive upper bound, RPS (xlarge: Infinity) */
@@ -28,15 +29,15 @@ export interface SddProfile {
 }
 
 /** The reference deployment profiles: small < 5k, medium 5–25k, large 25–100k, xlarge > 100k RPS. */
-export const SDD_PROFILES: readonly SddProfile[] = [
+export const REFERENCE_PROFILES: readonly ReferenceProfile[] = [
   { name: 'small', fromRps: 0, toRps: 5_000, range: '< 5k RPS' },
   { name: 'medium', fromRps: 5_000, toRps: 25_000, range: '5k–25k RPS' },
   { name: 'large', fromRps: 25_000, toRps: 100_001, range: '25k–100k RPS' },
   { name: 'xlarge', fromRps: 100_001, toRps: Number.POSITIVE_INFINITY, range: '> 100k RPS' },
 ];
 
-export function sddProfileFor(rps: number): SddProfile {
-  return SDD_PROFILES.find((p) => rps >= p.fromRps && rps < p.toRps) ?? SDD_PROFILES[SDD_PROFILES.length - 1]!;
+export function referenceProfileFor(rps: number): ReferenceProfile {
+  return REFERENCE_PROFILES.find((p) => rps >= p.fromRps && rps < p.toRps) ?? REFERENCE_PROFILES[REFERENCE_PROFILES.length - 1]!;
 }
 
 export interface DefaultConstant {
@@ -52,7 +53,7 @@ export const DEFAULTS = {
   baseLatencyMs: 0,
   /** Node.js runtime + the engine and a small policy set, idle-to-moderate load */
   baseRssBytes: 64 * MiB,
-  bytesPerPolicy: SDD.bytesPerPolicy,
+  bytesPerPolicy: REFERENCE.bytesPerPolicy,
   /** a decision-cache entry: key string, decision object, LRU bookkeeping */
   bytesPerCacheEntry: 512,
   /** an HTTP keep-alive socket: buffers and parser state */
@@ -88,10 +89,10 @@ export const WHAT_IF_LEVELS: readonly number[] = [1_000, 5_000, 25_000, 100_000,
 /** The defaults with their reasons, as listed in the report. */
 export function defaultConstants(): DefaultConstant[] {
   return [
-    { name: 'perCoreRps', value: DEFAULTS.perCoreRps, unit: 'RPS/core', rationale: "SDD: 250m CPU per 1,000 RPS (not measured)" },
-    { name: 'sddRpsPerReplica', value: SDD.rpsPerReplica, unit: 'RPS', rationale: 'SDD: 10,000 RPS per replica (comparison only)' },
+    { name: 'perCoreRps', value: DEFAULTS.perCoreRps, unit: 'RPS/core', rationale: "reference: 250m CPU per 1,000 RPS (not measured)" },
+    { name: 'referenceRpsPerReplica', value: REFERENCE.rpsPerReplica, unit: 'RPS', rationale: 'reference: 10,000 RPS per replica (comparison only)' },
     { name: 'baseRssBytes', value: DEFAULTS.baseRssBytes, unit: 'bytes', rationale: 'Node.js process with the engine loaded (typical, not measured)' },
-    { name: 'bytesPerPolicy', value: DEFAULTS.bytesPerPolicy, unit: 'bytes', rationale: 'SDD: 1 KB per cached policy' },
+    { name: 'bytesPerPolicy', value: DEFAULTS.bytesPerPolicy, unit: 'bytes', rationale: 'reference: 1 KB per cached policy' },
     { name: 'bytesPerCacheEntry', value: DEFAULTS.bytesPerCacheEntry, unit: 'bytes', rationale: 'decision-cache entry: key + decision + LRU links (estimate)' },
     { name: 'bytesPerConnection', value: DEFAULTS.bytesPerConnection, unit: 'bytes', rationale: 'HTTP keep-alive socket buffers and parser (estimate)' },
     { name: 'bytesPerDbConnection', value: DEFAULTS.bytesPerDbConnection, unit: 'bytes', rationale: 'node-postgres client, engine side (estimate)' },

@@ -3,7 +3,7 @@
  * HPA settings, recording each step of the working as it goes.
  */
 import type { Calibration, HpaStep, SizeInputs, SizingResult, WhatIfRow, WorkingStep } from './types.js';
-import { DEFAULTS, SDD, sddProfileFor } from './defaults.js';
+import { DEFAULTS, REFERENCE, referenceProfileFor } from './defaults.js';
 import { mmc, mmcApproxResponseS, mmcResponsePercentile, littlesLaw } from './queueing.js';
 import { uslRelativeCapacity } from './usl.js';
 import { fmt, fmtBytes, fmtMs } from './text.js';
@@ -75,7 +75,7 @@ export function sizeFor(inputs: SizeInputs, calibration: Calibration): SizingRes
   const hpa = hpaPlan(n, inputs, capacity.perReplicaCapacityRps, cpuReplicas, latency, cpu);
   const db = dbBudget(n, inputs, replicas, hpa.maxReplicas);
   const memory = memoryRequest(n, inputs, calibration, concurrency.keepAliveConnectionsPerReplica);
-  const profile = sddComparison(n, inputs, calibration, capacity.perReplicaCapacityRps, cpuReplicas.minReplicas, replicas, utilisation, cpu.requestMillicores);
+  const profile = referenceComparison(n, inputs, calibration, capacity.perReplicaCapacityRps, cpuReplicas.minReplicas, replicas, utilisation, cpu.requestMillicores);
   calibrationWarnings(n, inputs, calibration, replicas, perReplicaRps / capacity.effCores);
 
   return {
@@ -357,8 +357,8 @@ function memoryRequest(n: Notes, inputs: SizeInputs, calibration: Calibration, k
   return { requestBytes, limitBytes, breakdown };
 }
 
-/** 9. The reference profile for this peak (SDD constants), side by side with ours. */
-function sddComparison(
+/** 9. The reference profile for this peak (the reference capacity constants), side by side with ours. */
+function referenceComparison(
   n: Notes,
   inputs: SizeInputs,
   calibration: Calibration,
@@ -369,25 +369,25 @@ function sddComparison(
   requestMillicores: number,
 ): SizingResult['profile'] {
   const { peakRps } = inputs;
-  const profile = sddProfileFor(peakRps);
-  const sddReplicas = Math.max(minReplicas, Math.ceil(peakRps / SDD.rpsPerReplica));
-  const sddCpuTotal = (peakRps / 1000) * SDD.millicoresPer1000Rps;
+  const profile = referenceProfileFor(peakRps);
+  const referenceReplicas = Math.max(minReplicas, Math.ceil(peakRps / REFERENCE.rpsPerReplica));
+  const referenceCpuTotal = (peakRps / 1000) * REFERENCE.millicoresPer1000Rps;
   const oursMillicoresPer1000 = (1000 / perReplicaCapacityRps) * requestMillicores;
-  const ratio = (ours: number, sdd: number): number | null => (sdd > 0 ? ours / sdd : null);
+  const ratio = (ours: number, reference: number): number | null => (reference > 0 ? ours / reference : null);
   const comparison = [
-    { figure: 'RPS per replica (capacity)', sdd: SDD.rpsPerReplica, ours: perReplicaCapacityRps, unit: 'RPS' },
-    { figure: 'CPU per 1,000 RPS (at 100%)', sdd: SDD.millicoresPer1000Rps, ours: oursMillicoresPer1000, unit: 'millicores' },
-    { figure: 'replicas at peak', sdd: sddReplicas, ours: replicas, unit: 'replicas' },
-    { figure: 'CPU at peak (total)', sdd: sddCpuTotal, ours: Math.round(utilisation * requestMillicores * replicas), unit: 'millicores' },
-    { figure: 'memory per policy', sdd: SDD.bytesPerPolicy, ours: calibration.memory.bytesPerPolicy.value, unit: 'bytes' },
+    { figure: 'RPS per replica (capacity)', sdd: REFERENCE.rpsPerReplica, ours: perReplicaCapacityRps, unit: 'RPS' },
+    { figure: 'CPU per 1,000 RPS (at 100%)', sdd: REFERENCE.millicoresPer1000Rps, ours: oursMillicoresPer1000, unit: 'millicores' },
+    { figure: 'replicas at peak', sdd: referenceReplicas, ours: replicas, unit: 'replicas' },
+    { figure: 'CPU at peak (total)', sdd: referenceCpuTotal, ours: Math.round(utilisation * requestMillicores * replicas), unit: 'millicores' },
+    { figure: 'memory per policy', sdd: REFERENCE.bytesPerPolicy, ours: calibration.memory.bytesPerPolicy.value, unit: 'bytes' },
   ].map((row) => ({ ...row, ratio: ratio(row.ours, row.sdd) }));
   record(
     n,
     'profile',
-    'SDD profile',
+    'reference profile',
     'small < 5k, medium 5–25k, large 25–100k, xlarge > 100k RPS',
     `${fmt(peakRps)} RPS`,
-    `${profile.name} (${profile.range}); SDD constants give ${sddReplicas} replicas, ${fmt(sddCpuTotal)}m CPU`,
+    `${profile.name} (${profile.range}); reference constants give ${referenceReplicas} replicas, ${fmt(referenceCpuTotal)}m CPU`,
   );
   return { name: profile.name, range: profile.range, comparison };
 }
@@ -426,8 +426,8 @@ export function whatIf(inputs: SizeInputs, calibration: Calibration, levels: rea
       hpaMaxReplicas: r.hpa.maxReplicas,
       dbFits: r.db.fits,
       profile: r.profile.name,
-      sddReplicas: Math.max(r.minReplicas, Math.ceil(peakRps / SDD.rpsPerReplica)),
-      sddCpuMillicoresTotal: (peakRps / 1000) * SDD.millicoresPer1000Rps,
+      sddReplicas: Math.max(r.minReplicas, Math.ceil(peakRps / REFERENCE.rpsPerReplica)),
+      sddCpuMillicoresTotal: (peakRps / 1000) * REFERENCE.millicoresPer1000Rps,
     };
   });
 }

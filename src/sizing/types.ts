@@ -125,14 +125,15 @@ export interface HpaStep {
   desiredReplicas: number;
 }
 
-export type SddProfileName = 'small' | 'medium' | 'large' | 'xlarge';
+export type ReferenceProfileName = 'small' | 'medium' | 'large' | 'xlarge';
 
-export interface SddComparisonRow {
+export interface ReferenceComparisonRow {
   figure: string;
+  /** the reference constants' figure (the field keeps the name saved reports use) */
   sdd: number;
   ours: number;
   unit: string;
-  /** ours ÷ sdd */
+  /** ours ÷ the reference figure */
   ratio: number | null;
 }
 
@@ -201,9 +202,9 @@ export interface SizingResult {
     replicasAtPeak: number;
   };
   profile: {
-    name: SddProfileName;
+    name: ReferenceProfileName;
     range: string;
-    comparison: SddComparisonRow[];
+    comparison: ReferenceComparisonRow[];
   };
   warnings: string[];
   working: WorkingStep[];
@@ -219,7 +220,8 @@ export interface WhatIfRow {
   latencyFits: boolean;
   hpaMaxReplicas: number;
   dbFits: boolean;
-  profile: SddProfileName;
+  profile: ReferenceProfileName;
+  /** replicas and CPU by the reference constants (the fields keep the names saved reports use) */
   sddReplicas: number;
   sddCpuMillicoresTotal: number;
 }

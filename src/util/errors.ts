@@ -44,3 +44,27 @@ export function isUserError(err: unknown): err is UsageError | InputError {
 export function describeUserError(err: UsageError | InputError): string {
   return err instanceof InputError ? err.describe() : err.message;
 }
+
+/**
+ * Exit code of an unexpected error (a bug, not the user's input): EX_SOFTWARE from sysexits.h,
+ * so CI can tell a crash from a failed gate (1).
+ */
+export const EXIT_SOFTWARE = 70;
+
+/**
+ * Prints an error the way every authz-perf process does and returns its exit code: a user error is
+ * one line (exit 2); anything else is one line and a --debug hint, or the stack with --debug
+ * (exit EXIT_SOFTWARE).
+ */
+export function reportError(out: { stderr: { write(chunk: string): unknown }; debug: boolean }, err: unknown): number {
+  if (isUserError(err)) {
+    out.stderr.write(`authz-perf: ${describeUserError(err)}\n`);
+    if (out.debug && err.stack) out.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  out.stderr.write(`authz-perf: unexpected error: ${message.split('\n')[0]}\n`);
+  if (out.debug && err instanceof Error && err.stack) out.stderr.write(`${err.stack}\n`);
+  else out.stderr.write('authz-perf: re-run with --debug for the stack trace\n');
+  return EXIT_SOFTWARE;
+}

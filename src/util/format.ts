@@ -205,3 +205,11 @@ function stripZeros(text: string): string {
 function pad2(n: number): string {
   return n.toString().padStart(2, '0');
 }
+
+/** `100000000` → `100M`, `1500` → `1.5k`: how ranges of counts and rates are shown. */
+export function siText(n: number): string {
+  for (const [suffix, scale] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+    if (n >= scale && Number.isInteger((n / scale) * 1000)) return `${n / scale}${suffix}`;
+  }
+  return String(n);
+}

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SDD_STAGE_BUDGET, StageRecorder } from '../../src/bench/stages.js';
+import { STAGE_BUDGET, StageRecorder } from '../../src/bench/stages.js';
 
-test('stage summary: shares of the measured total beside the SDD budget shares', () => {
+test('stage summary: shares of the measured total beside the stage budget shares', () => {
   const rec = new StageRecorder(100);
   for (let i = 0; i < 100; i++) rec.record({ parse: 100, cacheLookup: 50, policyLookup: 150, celEval: 600, serialise: 100 });
   const b = rec.summarise();
@@ -14,7 +14,7 @@ test('stage summary: shares of the measured total beside the SDD budget shares',
   assert.equal(byStage.celEval!.budgetMs, 15);
   assert.equal(byStage.celEval!.budgetShare, 15 / 25);
   assert.equal(byStage.parse!.budgetUsed, 100 / 2e6);
-  assert.deepEqual(b.stages.map((s) => s.budgetMs), SDD_STAGE_BUDGET.map((s) => s.budgetMs));
+  assert.deepEqual(b.stages.map((s) => s.budgetMs), STAGE_BUDGET.map((s) => s.budgetMs));
 });
 
 test('stage p99 and total p99 come from the per-check samples', () => {

@@ -16,9 +16,9 @@ import {
   parseRateList,
   repeatable,
   repeatableList,
-  siText,
   tryParseSiNumber,
 } from '../../src/cli/flags.js';
+import { siText } from '../../src/util/format.js';
 import { generatorThreadsRange, parseLoadtestFlags } from '../../src/cli/loadtest-flags.js';
 
 // the ranges these flags have in `size`

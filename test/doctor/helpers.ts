@@ -9,7 +9,7 @@ import { createEngine, loadPolicySet, startServer } from '../../src/engine/index
 import { loadScenario, type Scenario } from '../../src/scenario/index.js';
 import { startBundledTarget } from '../../src/load/target.js';
 import { sleep } from '../../src/load/run-types.js';
-import { fetchText } from '../../src/cli/doctor.js';
+import { fetchText } from '../../src/doctor/fetch-text.js';
 import type { DoctorDeps } from '../../src/doctor/run.js';
 import type { DoctorOptions } from '../../src/doctor/run.js';
 

@@ -7,8 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Client } from 'undici';
-import { serveChildArgs } from '../../src/cli/serve.js';
-import { startServeChild } from '../helpers/serve-child.js';
+import { serveChildArgs, startServeChild } from '../helpers/serve-child.js';
 
 const REQUESTS = 2000;
 const ATTR_BYTES = 400 * 1024;

@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { serveChildArgs } from '../../src/cli/serve.js';
-import { startServeChild } from '../helpers/serve-child.js';
+import { serveChildArgs, startServeChild } from '../helpers/serve-child.js';
 
 /** One request on a new connection (the primary hands connections to workers in turn). */
 function send(url: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { compilePolicySources, createEngine, createLoadShedder, startServer } from '../../src/engine/index.js';
 import { createRequestStream, loadScenario, takeRequests } from '../../src/scenario/index.js';
-import { serveChildArgs } from '../../src/cli/serve.js';
-import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
+import { serveChildArgs, startServeChild, type ServeChild } from '../helpers/serve-child.js';
 import { closedLoop, openLoop, quantile, type Answer, type Target } from '../helpers/open-loop.js';
 
 test('the shedder admits up to maxInflight and counts what it refuses', () => {

@@ -1,4 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { parseServeFlags } from '../../src/cli/serve.js';
+import { serveChildArgs as childArgs } from '../../src/load/serve-child.js';
+
+/** Node arguments that run `serve` with these flags in a child process (working directory: this one). */
+export function serveChildArgs(flags: Parameters<typeof parseServeFlags>[1], debug: boolean): string[] {
+  return childArgs(parseServeFlags({ cwd: process.cwd() }, flags), debug);
+}
 
 export interface ServeChild {
   child: ChildProcess;

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parseDecisionLog } from '../../src/scenario/init/index.js';
+import { parseDecisionLog } from '../../src/scenario-init/index.js';
 import { InputError } from '../../src/util/errors.js';
 import { PACKAGE_ROOT } from '../../src/util/version.js';
 

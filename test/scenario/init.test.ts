@@ -13,7 +13,7 @@ import { isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';
 import { createEngine, loadPolicySet } from '../../src/engine/index.js';
 import { loadTestSuites } from '../../src/policytest/index.js';
 import { BUNDLED_SCENARIOS_DIR, createRequestStream, listScenarios, loadScenario, takeRequests } from '../../src/scenario/index.js';
-import { initScenario, parseDecisionLog } from '../../src/scenario/init/index.js';
+import { initScenario, parseDecisionLog } from '../../src/scenario-init/index.js';
 import { runCli } from '../helpers/cli.js';
 import { PACKAGE_ROOT } from '../../src/util/version.js';
 

@@ -17,7 +17,7 @@ test('default calibration says it is not measured, everywhere a figure could be 
   assert.equal(c.source, DEFAULT_SOURCE);
   assert.match(c.source, /not measured/);
   assert.equal(c.perCoreRps.source, 'default');
-  assert.equal(c.perCoreRps.value, 4_000); // SDD: 250m per 1,000 RPS
+  assert.equal(c.perCoreRps.value, 4_000); // reference: 250m per 1,000 RPS
   for (const figure of Object.values(c.memory)) assert.equal(figure.source, 'default');
   assert.ok(c.notes.some((n) => /not measurements of this engine/.test(n)));
 });

@@ -151,7 +151,7 @@ test('--cache-hit-rate with the default constants is called out as having no eff
   assert.ok(r.warnings.some((w) => /--cache-hit-rate changes nothing with the default constants/.test(w)));
 });
 
-test('SDD profile bands and side-by-side figures', () => {
+test('reference profile bands and side-by-side figures', () => {
   assert.equal(at(4_999).profile.name, 'small');
   assert.equal(at(5_000).profile.name, 'medium');
   assert.equal(at(25_000).profile.name, 'large');
@@ -161,7 +161,7 @@ test('SDD profile bands and side-by-side figures', () => {
   assert.equal(rows['replicas at peak']!.sdd, 5);
   assert.equal(rows['replicas at peak']!.ours, 9);
   close(rows['replicas at peak']!.ratio!, 9 / 5);
-  assert.equal(rows['CPU per 1,000 RPS (at 100%)']!.ours, 250); // the default constants reproduce the SDD's
+  assert.equal(rows['CPU per 1,000 RPS (at 100%)']!.ours, 250); // the default constants reproduce the reference constants'
 });
 
 test('what-if rows match a direct sizing at each level; planSize adds the peak and sorts', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import grpc from '@grpc/grpc-js';
-import { CHECK_RESOURCES_METHOD, decodeCheckRequest, encodeCheckResponse } from '../../src/grpc/cerbos-codec.js';
+import { CHECK_RESOURCES_METHOD, decodeCheckRequest, encodeCheckResponse } from '../../src/util/cerbos-grpc-codec.js';
 import { grpcConnector } from '../../src/load/grpc-sender.js';
 import { runOpenModel } from '../../src/load/open-model.js';
 import { buildRequestSource } from '../../src/load/request-source.js';

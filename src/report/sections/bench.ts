@@ -171,7 +171,7 @@ function memoryLine(s: BenchScenarioResult): string {
   return `memory: ${parts.join(', ')} (${m.method})`;
 }
 
-const STAGE_HEAD = ['stage', 'SDD budget p99', 'budget share', 'measured mean', 'measured p99', 'measured share', 'p99 / budget'];
+const STAGE_HEAD = ['stage', 'stage budget p99', 'budget share', 'measured mean', 'measured p99', 'measured share', 'p99 / budget'];
 
 function stageTable(b: StageBreakdown): TableSpec {
   const rows: Cell[][] = b.stages.map((r) => [
@@ -283,7 +283,7 @@ function terminal(report: BenchReport, options: RenderOptions): string {
     if (hidden) out.push(c.dim(hidden));
     for (const v of [overheadLine(s), cacheLine(s), bareLine(s)]) if (v) out.push(tone(v));
     if (s.stageBreakdown) {
-      out.push('', c.bold(`stage breakdown (${formatCount(s.stageBreakdown.sampledChecks)} uncached checks, own pass) beside the SDD budget`));
+      out.push('', c.bold(`stage breakdown (${formatCount(s.stageBreakdown.sampledChecks)} uncached checks, own pass) beside the stage budget`));
       out.push(terminalTable(stageTable(s.stageBreakdown), options));
     }
     out.push(memoryLine(s));
@@ -333,7 +333,7 @@ function markdown(report: BenchReport): string {
     for (const v of [overheadLine(s), cacheLine(s), bareLine(s)]) if (v) out.push(`- ${mark(v)}`);
     out.push(`- ${memoryLine(s)}`, '');
     if (s.stageBreakdown) {
-      out.push(`<details><summary>Stage breakdown (${s.stageBreakdown.sampledChecks} uncached checks) beside the SDD budget</summary>`, '');
+      out.push(`<details><summary>Stage breakdown (${s.stageBreakdown.sampledChecks} uncached checks) beside the stage budget</summary>`, '');
       out.push(markdownTable(stageTable(s.stageBreakdown)), '', '</details>', '');
     }
     if (s.celEngines) {
@@ -380,14 +380,14 @@ function charts(b: BenchSection): ChartSpec[] {
     if (s.stageBreakdown) {
       specs.push({
         id: chartId(s.scenario, 'stages'),
-        title: `${s.scenario}: stage shares, measured vs SDD budget`,
+        title: `${s.scenario}: stage shares, measured vs stage budget`,
         type: 'bar',
         xLabel: 'stage',
         yLabel: 'share of total (%)',
         labels: s.stageBreakdown.stages.map((r) => r.label),
         series: [
           { label: 'measured share', values: s.stageBreakdown.stages.map((r) => r.measuredShare * 100) },
-          { label: 'SDD budget share', values: s.stageBreakdown.stages.map((r) => r.budgetShare * 100) },
+          { label: 'stage budget share', values: s.stageBreakdown.stages.map((r) => r.budgetShare * 100) },
         ],
       });
     }
@@ -435,7 +435,7 @@ function html(report: BenchReport): HtmlSection {
     parts.push(htmlVerdict(overheadLine(s)), htmlVerdict(cacheLine(s)), htmlVerdict(bareLine(s)));
     parts.push(htmlParagraph(memoryLine(s)));
     if (s.stageBreakdown) {
-      parts.push(htmlHeading(`Stage breakdown (${s.stageBreakdown.sampledChecks} uncached checks) beside the SDD budget`, 3));
+      parts.push(htmlHeading(`Stage breakdown (${s.stageBreakdown.sampledChecks} uncached checks) beside the stage budget`, 3));
       const st = stageTable(s.stageBreakdown);
       parts.push(htmlTable({ head: st.head, rows: st.rows }), htmlChart(chartId(s.scenario, 'stages')));
     }

@@ -148,9 +148,9 @@ function comparisonValue(value: number, unit: string): string {
   return formatNumber(value);
 }
 
-function sddTable(s: SizeSection): TableSpec {
+function referenceTable(s: SizeSection): TableSpec {
   return {
-    head: ['figure', 'SDD constants', 'ours', 'ours ÷ SDD'],
+    head: ['figure', 'reference constants', 'ours', 'ours ÷ reference'],
     rows: s.result.profile.comparison.map((c) => [
       c.figure,
       comparisonValue(c.sdd, c.unit),
@@ -162,7 +162,7 @@ function sddTable(s: SizeSection): TableSpec {
 
 function whatIfTable(s: SizeSection): TableSpec {
   return {
-    head: ['peak RPS', 'profile', 'replicas', 'CPU util', 'CPU request', 'memory request', 'p99 (model)', 'HPA max', 'DB', 'SDD replicas', 'SDD CPU'],
+    head: ['peak RPS', 'profile', 'replicas', 'CPU util', 'CPU request', 'memory request', 'p99 (model)', 'HPA max', 'DB', 'reference replicas', 'reference CPU'],
     rows: s.whatIf.map((w) => [
       formatSi(w.peakRps),
       w.profile,
@@ -203,7 +203,7 @@ function terminal(report: SizeReport, options: RenderOptions): string {
     out.push(terminalTable(uslPointsTable(s.calibration.usl), options));
   }
   out.push('', terminalHeading('Memory per replica', options), terminalTable(memoryTable(s), options));
-  out.push('', terminalHeading(`SDD ${s.result.profile.name} profile (${s.result.profile.range}) side by side`, options), terminalTable(sddTable(s), options));
+  out.push('', terminalHeading(`reference ${s.result.profile.name} profile (${s.result.profile.range}) side by side`, options), terminalTable(referenceTable(s), options));
   if (s.whatIf.length) out.push('', terminalHeading('What if', options), terminalTable(whatIfTable(s), options));
   const notes = [...s.result.warnings.map((w) => c.yellow(`warning: ${w}`)), ...s.calibration.notes.map((n) => c.gray(`note: ${n}`))];
   if (notes.length) out.push('', ...notes);
@@ -229,7 +229,7 @@ function markdown(report: SizeReport): string {
   for (const n of s.calibration.notes) out.push(`- ${escapeMarkdown(n)}`);
   if (s.calibration.notes.length) out.push('');
   out.push('### Memory per replica', '', markdownTable(memoryTable(s)), '');
-  out.push(`### SDD ${s.result.profile.name} profile (${escapeMarkdown(s.result.profile.range)}) side by side`, '', markdownTable(sddTable(s)), '');
+  out.push(`### reference ${s.result.profile.name} profile (${escapeMarkdown(s.result.profile.range)}) side by side`, '', markdownTable(referenceTable(s)), '');
   if (s.whatIf.length) out.push('### What if', '', markdownTable(whatIfTable(s)), '');
   return out.join('\n').trimEnd();
 }
@@ -249,7 +249,7 @@ function charts(s: SizeSection): ChartSpec[] {
       labels: s.whatIf.map((w) => formatSi(w.peakRps)),
       series: [
         { label: 'replicas', values: s.whatIf.map((w) => w.replicas), as: 'bar' },
-        { label: 'SDD replicas', values: s.whatIf.map((w) => w.sddReplicas), as: 'bar' },
+        { label: 'reference replicas', values: s.whatIf.map((w) => w.sddReplicas), as: 'bar' },
         { label: 'CPU request (cores)', values: s.whatIf.map((w) => w.cpuRequestMillicoresTotal / 1000), axis: 'right', as: 'line' },
       ],
       logY: s.whatIf.length > 1 && s.whatIf[s.whatIf.length - 1]!.replicas / Math.max(1, s.whatIf[0]!.replicas) >= 100,
@@ -304,7 +304,7 @@ function html(report: SizeReport): HtmlSection {
   }
   if (s.calibration.notes.length) parts.push(htmlList(s.calibration.notes));
   parts.push(htmlHeading('Memory per replica', 3), htmlTable(memoryTable(s)));
-  parts.push(htmlHeading(`SDD ${r.profile.name} profile (${r.profile.range}) side by side`, 3), htmlTable(sddTable(s)));
+  parts.push(htmlHeading(`reference ${r.profile.name} profile (${r.profile.range}) side by side`, 3), htmlTable(referenceTable(s)));
   if (s.whatIf.length) parts.push(htmlHeading('What if', 3), htmlTable(whatIfTable(s)), htmlChart('size-what-if'));
   return { body: parts.join('\n'), charts: charts(s) };
 }

@@ -3,8 +3,9 @@
  * repository's fixtures or decision log hold, or, for an attribute nobody sets, from how the
  * conditions use it (the CEL analyzer's inferred shape).
  */
-import type { Shape } from '../../cel/measure.js';
-import type { AttrValue } from '../../engine/types.js';
+import type { Shape } from '../cel/measure.js';
+import type { AttrValue } from '../engine/index.js';
+import { isObject } from '../util/json-values.js';
 
 /** A generator as written in scenario.yaml: a plain scalar, or a one-key-and-options map. */
 export type GenSpec = AttrValue;
@@ -26,7 +27,7 @@ export function genFromValues(values: readonly AttrValue[]): GenSpec {
     const lengths = lists.map((l) => l.length);
     return { listOf: items.length ? genFromValues(items) : 'item', min: Math.min(...lengths), max: Math.max(...lengths) };
   }
-  if (present.every(isRecord)) return { object: objectFields(present as Array<Record<string, AttrValue>>) };
+  if (present.every(isObject)) return { object: objectFields(present as Array<Record<string, AttrValue>>) };
   // mixed kinds: the observed values themselves
   return oneOf(present, MAX_ONE_OF_STRINGS);
 }
@@ -90,10 +91,6 @@ export function genFromShape(shape: Shape, name: string): GenSpec {
       return { object: fields };
     }
   }
-}
-
-function isRecord(x: unknown): x is Record<string, AttrValue> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function round(x: number, digits: number): number {

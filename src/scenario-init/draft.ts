@@ -4,8 +4,8 @@
  * line that reads an attribute nobody sets, or a default).
  */
 import { Document, isMap, isScalar, type Scalar, type YAMLMap } from 'yaml';
-import type { AttrValue, Principal, ResourceRef } from '../../engine/types.js';
-import { DEFAULT_SLO } from '../parse.js';
+import type { AttrValue, Principal, ResourceRef } from '../engine/index.js';
+import { DEFAULT_SLO } from '../scenario/parse.js';
 import { genFromShape, genFromValues, oneOf, type GenSpec } from './attr-gen.js';
 import type { Observation, ObservedTraffic } from './observations.js';
 import type { AttributeUse, PolicyFacts } from './policy-facts.js';

@@ -3,8 +3,8 @@
  * in a PDP's decision log. One observation is one principal × resource entry with its actions;
  * `call` groups the entries that travelled in one CheckResources request.
  */
-import type { Principal, ResourceRef } from '../../engine/types.js';
-import type { TestSuite } from '../../policytest/index.js';
+import type { Principal, ResourceRef } from '../engine/index.js';
+import type { TestSuite } from '../policytest/index.js';
 
 export interface Observation {
   principal: Principal;

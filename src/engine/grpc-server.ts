@@ -1,16 +1,16 @@
 /**
  * The reference engine over gRPC: `cerbos.svc.v1.CerbosService/CheckResources`, as Cerbos serves
  * it, on its own port beside the HTTP server (`serve --grpc-port`). Messages are Cerbos's protobuf
- * schemas (cerbos-codec.ts); a request Cerbos's schema or our request shape rejects is
+ * schemas (util/cerbos-grpc-codec.ts); a request Cerbos's schema or our request shape rejects is
  * INVALID_ARGUMENT. Checks are counted in the HTTP server's metrics (route `grpc:CheckResources`),
  * so /metrics covers both protocols.
  */
 import grpc from '@grpc/grpc-js';
-import { createJwtDecoder, type JwtOptions } from '../engine/aux-data.js';
-import type { Engine } from '../engine/engine.js';
-import type { ServerMetrics } from '../engine/metrics.js';
-import { toCheckRequest } from '../engine/request.js';
-import { CHECK_RESOURCES_METHOD, decodeCheckRequest, encodeCheckResponse } from './cerbos-codec.js';
+import { createJwtDecoder, type JwtOptions } from './aux-data.js';
+import type { Engine } from './engine.js';
+import type { ServerMetrics } from './metrics.js';
+import { toCheckRequest } from './request.js';
+import { CHECK_RESOURCES_METHOD, decodeCheckRequest, encodeCheckResponse } from '../util/cerbos-grpc-codec.js';
 
 export interface GrpcServerOptions {
   host?: string;

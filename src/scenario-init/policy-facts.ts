@@ -6,10 +6,10 @@
  * `R.attr.x` to one path.
  */
 import { relative } from 'node:path';
-import { analyzeExpression } from '../../cel/analyze.js';
-import { inferShapes, type Shape } from '../../cel/measure.js';
-import { expressionsFromPolicy } from '../../cel/sources.js';
-import { parsePolicyDocuments, readPolicyFiles } from '../../engine/index.js';
+import { analyzeExpression } from '../cel/analyze.js';
+import { inferShapes, type Shape } from '../cel/measure.js';
+import { expressionsFromPolicy } from '../cel/sources.js';
+import { parsePolicyDocuments, readPolicyFiles } from '../engine/index.js';
 
 export interface AttributeUse {
   shape: Shape;

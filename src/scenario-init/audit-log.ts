@@ -5,10 +5,11 @@
  * Cerbos versions put `inputs` at the top level). Access-log lines and PlanResources decisions are
  * skipped. Each CheckResources call becomes the check request that was sent.
  */
-import { RequestShapeError, toCheckRequest } from '../../engine/request.js';
-import type { CheckRequest } from '../../engine/types.js';
-import { InputError } from '../../util/errors.js';
+import { RequestShapeError, toCheckRequest } from '../engine/index.js';
+import type { CheckRequest } from '../engine/index.js';
+import { InputError } from '../util/errors.js';
 import type { Observation } from './observations.js';
+import { isObject } from '../util/json-values.js';
 
 export interface LoggedCall {
   callId: string;
@@ -39,9 +40,9 @@ export function parseDecisionLog(text: string, file: string): DecisionLog {
     } catch (err) {
       throw new InputError(`not a JSON decision-log entry: ${(err as Error).message}`, { file, line, column: 1 });
     }
-    if (!isRecord(entry)) throw new InputError('a decision-log entry must be a JSON object', { file, line, column: 1 });
+    if (!isObject(entry)) throw new InputError('a decision-log entry must be a JSON object', { file, line, column: 1 });
     const kind = entry['log.kind'];
-    const check = isRecord(entry.checkResources) ? entry.checkResources : kind === 'decision' && Array.isArray(entry.inputs) ? entry : null;
+    const check = isObject(entry.checkResources) ? entry.checkResources : kind === 'decision' && Array.isArray(entry.inputs) ? entry : null;
     if ((kind !== undefined && kind !== 'decision') || check === null) {
       skipped++;
       continue;
@@ -56,13 +57,13 @@ function loggedCall(entry: Record<string, unknown>, check: Record<string, unknow
   const inputs = check.inputs;
   if (!Array.isArray(inputs) || inputs.length === 0) throw at('checkResources.inputs must be a non-empty list');
   const first = inputs[0];
-  if (!isRecord(first)) throw at('checkResources.inputs[0] must be an object');
+  if (!isObject(first)) throw at('checkResources.inputs[0] must be an object');
   const atMs = typeof entry.timestamp === 'string' ? Date.parse(entry.timestamp) : NaN;
   if (Number.isNaN(atMs)) throw at('timestamp must be an RFC 3339 time');
   const body = {
     ...(typeof first.requestId === 'string' ? { requestId: first.requestId } : {}),
     principal: first.principal,
-    resources: inputs.map((input) => (isRecord(input) ? { resource: input.resource, actions: input.actions } : input)),
+    resources: inputs.map((input) => (isObject(input) ? { resource: input.resource, actions: input.actions } : input)),
   };
   try {
     return { callId: typeof entry.callId === 'string' ? entry.callId : `line-${line}`, atMs, line, request: toCheckRequest(body) };
@@ -78,8 +79,4 @@ export function observationsFromLog(log: DecisionLog): Observation[] {
     call.request.resources.forEach((entry, i) => out.push({ principal: call.request.principal, resource: entry.resource, actions: entry.actions, call: call.callId, name: `${call.callId}/${i}` }));
   }
   return out;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

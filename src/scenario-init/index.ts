@@ -6,9 +6,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { loadTestSuites, type TestSuite } from '../../policytest/index.js';
-import type { AttrValue, CheckRequest, GlobalValue } from '../../engine/types.js';
-import { InputError } from '../../util/errors.js';
+import { loadTestSuites, type TestSuite } from '../policytest/index.js';
+import type { AttrValue, CheckRequest, GlobalValue } from '../engine/index.js';
+import { InputError } from '../util/errors.js';
 import { observationsFromLog, type DecisionLog } from './audit-log.js';
 import { draftScenario } from './draft.js';
 import { observationsFromSuites, type ObservedTraffic } from './observations.js';
