@@ -9,7 +9,7 @@
  * Hot path rules: no CEL parsing, no per-check closures, one activation per principal/resource
  * pair and scope, every condition evaluated at most once per pair.
  */
-import { celClock, type Activation } from './cel.js';
+import { BOUND_CONTEXT, bindActivation, celClock, runBound, type Activation } from './cel.js';
 import { DecisionCache, type CacheOptions } from './decision-cache.js';
 import {
   DENY,
@@ -801,6 +801,8 @@ class DecisionEngine implements Engine {
       const pooled = this.pooledActs.get(scope);
       if (pooled === undefined) {
         act = newActivation(scope, this.pairPrincipal, this.pairResource, this.aux, this.globals, runtime);
+        const bound = bindActivation(act);
+        if (bound !== null) act[BOUND_CONTEXT] = bound;
         this.pooledActs.set(scope, act);
       } else act = resetActivation(pooled, this.pairPrincipal, this.pairResource, this.aux, runtime);
     }
@@ -864,13 +866,14 @@ class DecisionEngine implements Engine {
 
   private run(expr: CompiledExpr, act: Activation): unknown {
     const probe = this.probe;
-    if (probe === null) return expr.program(act);
+    const bound = act[BOUND_CONTEXT];
+    if (probe === null) return bound === undefined ? expr.program(act) : runBound(expr.program, bound);
     const t = now();
     let result: unknown;
     let error: unknown;
     let failed = false;
     try {
-      result = expr.program(act);
+      result = bound === undefined ? expr.program(act) : runBound(expr.program, bound);
     } catch (err) {
       error = err;
       failed = true;
