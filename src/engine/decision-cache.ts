@@ -109,6 +109,7 @@ interface PrincipalSnapshot {
 }
 
 interface Entry<V> {
+  hash: number;
   key: PolicyKey;
   meta: boolean;
   principal: PrincipalSnapshot;
@@ -137,6 +138,9 @@ export class DecisionCache<V> {
   private readonly maxEntryBytes: number;
   private readonly bypass: AdaptiveBypass | null;
   private readonly table = new Map<number, Entry<V>>();
+  /** entries in eviction order from `head` (some may have left the table already) */
+  private order: Array<Entry<V>> = [];
+  private head = 0;
   private heldBytes = 0;
   /** decisions of condition-free keys (pure RBAC): a function of the key itself, never stale */
   private readonly fixed = new Map<PolicyKey, V>();
@@ -192,6 +196,8 @@ export class DecisionCache<V> {
 
   clear(): void {
     this.table.clear();
+    this.order = [];
+    this.head = 0;
     this.heldBytes = 0;
     this.fixed.clear();
     this.fixedMeta.clear();
@@ -322,9 +328,10 @@ export class DecisionCache<V> {
     if (timeDependent) expiresAt = Math.min(expiresAt, Math.floor(t / 1000) * 1000 + 1000);
     const old = this.table.get(hash);
     if (old !== undefined) this.remove(hash, old);
-    while (this.table.size > 0 && (this.table.size >= this.maxEntries || this.heldBytes + bytes > this.maxBytes)) this.evictOne();
+    while (this.table.size > 0 && (this.table.size >= this.maxEntries || this.heldBytes + bytes > this.maxBytes)) if (!this.evictOne()) break;
     this.heldBytes += bytes;
-    this.table.set(hash, {
+    const stored: Entry<V> = {
+      hash,
       key,
       meta,
       principal: ps.snap as PrincipalSnapshot,
@@ -336,7 +343,9 @@ export class DecisionCache<V> {
       expiresAt,
       used: false,
       bytes,
-    });
+    };
+    this.table.set(hash, stored);
+    this.enqueue(stored);
   }
 
   private remove(hash: number, e: Entry<V>): void {
@@ -344,20 +353,46 @@ export class DecisionCache<V> {
     this.heldBytes -= e.bytes;
   }
 
-  /** Evicts the oldest entry not hit since it was stored; a hit one moves to the back (at most 8 per call). */
-  private evictOne(): void {
+  private enqueue(e: Entry<V>): void {
+    this.order.push(e);
+    // entries removed out of turn (expired, replaced) stay queued until passed: compact when they pile up
+    if (this.order.length - this.head > 2 * this.table.size + 64) {
+      const live: Array<Entry<V>> = [];
+      for (let i = this.head; i < this.order.length; i++) {
+        const x = this.order[i]!;
+        if (this.table.get(x.hash) === x) live.push(x);
+      }
+      this.order = live;
+      this.head = 0;
+    }
+  }
+
+  /**
+   * Evicts the oldest entry not hit since it was stored or last spared; a hit one goes to the back
+   * of the queue (at most 8 per call). The queue is an array with a moving head, not the Map's own
+   * order: iterating a Map from its start walks every slot freed since its last rehash.
+   */
+  private evictOne(): boolean {
     let spared = 0;
-    for (const [hash, e] of this.table) {
+    while (this.head < this.order.length) {
+      const e = this.order[this.head]!;
+      this.order[this.head] = undefined as unknown as Entry<V>;
+      this.head++;
+      if (this.head > 1024 && this.head * 2 > this.order.length) {
+        this.order = this.order.slice(this.head);
+        this.head = 0;
+      }
+      if (this.table.get(e.hash) !== e) continue; // removed already
       if (e.used && spared < 8) {
         e.used = false;
-        this.table.delete(hash);
-        this.table.set(hash, e);
+        this.order.push(e);
         spared++;
         continue;
       }
-      this.remove(hash, e);
-      return;
+      this.remove(e.hash, e);
+      return true;
     }
+    return false;
   }
 
   /** The time for this check's TTL tests: read once per check, or reused within one synchronous run (clockReuse). */

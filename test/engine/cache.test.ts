@@ -288,3 +288,22 @@ test('clockReuse: hits share one clock read for at most that many checks, and ne
   exact.check(req('alice'));
   assert.deepEqual([exact.cacheStats().hits, exact.cacheStats().misses], [0, 2]);
 });
+
+test('eviction: the oldest entry not hit since it was stored goes first; a hit one is spared once', () => {
+  const e = createEngine(set, { cache: { maxEntries: 2, ttlMs: 60_000, bypass: false } });
+  e.check(req('a'));
+  e.check(req('b'));
+  e.check(req('a')); // hit: a is spared by the next eviction
+  e.check(req('c')); // full: evicts b
+  const before = e.cacheStats();
+  e.check(req('a'));
+  assert.equal(e.cacheStats().hits, before.hits + 1, 'a stayed');
+  e.check(req('b'));
+  assert.equal(e.cacheStats().misses, before.misses + 1, 'b was evicted');
+  assert.equal(e.cacheStats().size, 2);
+  // a long churn through a full cache keeps it at its bound, and its byte count exact
+  for (let i = 0; i < 5000; i++) e.check(req(`owner-${i % 700}`));
+  assert.equal(e.cacheStats().size, 2);
+  e.clearCache();
+  assert.deepEqual([e.cacheStats().size, e.cacheStats().bytes], [0, 0]);
+});
