@@ -921,15 +921,18 @@ function deepFreeze(v: unknown): void {
 }
 
 /**
- * The result for a decision the cache holds: built once, frozen, and returned again to requests
- * naming the same resource (id, kind, version, scope; the decision itself may cover other ids).
+ * The result for a decision the cache holds: the first one built is frozen, kept, and returned
+ * again to requests naming the same resource (id, kind, version, scope). A decision may cover other
+ * resources too (its key need not read the id; a condition-free one covers a whole kind): they get
+ * a result of their own around the shared, frozen actions.
  */
 function sharedResult(entry: ResourceEntry, decision: Decision): ResourceResult {
   const res = entry.resource;
-  const last = decision.result;
-  if (last !== undefined) {
-    const r = last.resource;
-    if (r.id === res.id && r.kind === res.kind && r.policyVersion === res.policyVersion && r.scope === res.scope) return last;
+  const first = decision.result;
+  if (first !== undefined) {
+    const r = first.resource;
+    if (r.id === res.id && r.kind === res.kind && r.policyVersion === res.policyVersion && r.scope === res.scope) return first;
+    return buildResult(entry, decision);
   }
   const out = buildResult(entry, decision);
   Object.freeze(out.resource);
