@@ -76,9 +76,9 @@ export interface ServeIo {
 }
 
 /**
- * Largest --cache-size (loadtest and doctor check theirs against it before starting serve).
- * lru-cache allocates about 32 bytes per slot up front (with a TTL), before any entry is stored:
- * 1M slots ≈ 32 MB, and each stored decision adds its key and value on top.
+ * Largest --cache-size (loadtest and doctor check theirs against it before starting serve). The
+ * cache allocates nothing up front; each stored decision holds its key material and value
+ * (--cache-max-bytes bounds their estimated total).
  */
 export const SERVE_CACHE_SIZE_MAX = 1_000_000;
 /** Largest --cache-ttl. */

@@ -24,9 +24,107 @@ export interface Activation {
   globals: Record<string, unknown>;
   /** `{ effectiveDerivedRoles: string[] }` */
   runtime: Record<string, unknown>;
+  /** set on activations the engine reuses: a cel-js context bound to this object (invisible to CEL) */
+  [BOUND_CONTEXT]?: BoundContext;
 }
 
 export type CelProgram = (activation: Activation) => unknown;
+
+/** Where an activation the engine reuses keeps its bound cel-js context (see bindActivation). */
+export const BOUND_CONTEXT: unique symbol = Symbol('celBoundContext');
+
+/** A cel-js evaluator and root context bound to one activation object. */
+export interface BoundContext {
+  readonly ev: unknown;
+  readonly ctx: unknown;
+}
+
+type AstEvaluate = (ev: unknown, ast: unknown, ctx: unknown) => unknown;
+interface CheckedAst {
+  checkedType?: unknown;
+  evaluate: AstEvaluate;
+}
+
+let captureProgram: ((activation: object) => unknown) | undefined;
+let captured: BoundContext | null = null;
+
+/** cel-js's evaluator and a root context for `activation`, taken from one evaluation of a private program. */
+function captureContext(activation: object): BoundContext | null {
+  if (captureProgram === undefined) {
+    const program = celEnvironment().parse('true');
+    (program.ast as unknown as CheckedAst).evaluate = (ev, _ast, ctx) => {
+      captured = { ev, ctx };
+      return true;
+    };
+    captureProgram = program as unknown as (activation: object) => unknown;
+  }
+  captured = null;
+  captureProgram(activation);
+  const got = captured as BoundContext | null;
+  captured = null;
+  return got;
+}
+
+/**
+ * Runs a checked program in a bound context: what cel-js's program function does, minus the root
+ * context it builds per call (one allocation per evaluation, most of what a condition allocates).
+ */
+export function runBound(program: CelProgram, bound: BoundContext): unknown {
+  const ast = (program as unknown as { ast: CheckedAst }).ast;
+  return ast.evaluate(bound.ev, ast, bound.ctx);
+}
+
+const SELF_TEST = [
+  'P.attr.n + 1.0 == 3.0 && R.id in ["a", "b"]',
+  'V.xs.exists(i, i > 1.0) || R.attr.missing == 1',
+  'has(R.attr.status) ? R.attr.status.startsWith("pub") : P.id == "p"',
+];
+let directWorks: boolean | undefined;
+
+/** Whether runBound answers exactly as the program does here (checked once per process). */
+function directEvaluationWorks(): boolean {
+  if (directWorks !== undefined) return directWorks;
+  directWorks = false;
+  try {
+    const env = celEnvironment();
+    const programs = SELF_TEST.map((text) => {
+      const p = env.parse(text);
+      if (!p.check().valid) throw new Error('self-test expression does not check');
+      return p as unknown as CelProgram;
+    });
+    const inputs = [
+      { P: { id: 'p', attr: { n: 2 } }, R: { id: 'a', attr: { status: 'published' } }, V: { xs: [1, 2] } },
+      { P: { id: 'q', attr: { n: 1 } }, R: { id: 'c', attr: {} }, V: { xs: [0] } },
+    ];
+    const outcome = (f: () => unknown): string => {
+      try {
+        return `ok ${String(f())}`;
+      } catch (err) {
+        return `error ${err instanceof Error ? err.constructor.name : typeof err}`;
+      }
+    };
+    for (const input of inputs) {
+      const act = input as unknown as Activation;
+      const bound = captureContext(act);
+      if (bound === null) return false;
+      for (const p of programs) if (outcome(() => runBound(p, bound)) !== outcome(() => p(act))) return false;
+    }
+    directWorks = true;
+  } catch {
+    directWorks = false;
+  }
+  return directWorks;
+}
+
+/**
+ * Binds a cel-js root context to an activation the caller reuses for many evaluations (the engine's
+ * pooled activations), so runBound can evaluate without building one per call. Null where this
+ * cel-js does not evaluate that way (checked once against its own program function): callers then
+ * call the program.
+ */
+export function bindActivation(activation: Activation): BoundContext | null {
+  return directEvaluationWorks() ? captureContext(activation) : null;
+}
 
 /**
  * The clock `now()` reads. The engine points it at its own (injectable) clock before evaluating;

@@ -1,12 +1,14 @@
 /**
- * The decision cache: LRU (lru-cache, keyed by a 30-bit hash of what the policy reads) with a TTL
- * on the engine clock, bounded by entry count and by estimated bytes. A hit costs no allocation:
- * the request's values are read into scratch arrays, hashed, and compared with the snapshot stored
- * in the entry (decision-key.ts). When the recent hit rate is too low for the cache to pay, it is
- * bypassed (AdaptiveBypass) except for a fixed sample of keys that keeps measuring the hit rate.
+ * The decision cache: a Map keyed by a 30-bit hash of what the policy reads, with a TTL on the
+ * engine clock, bounded by entry count and by estimated bytes; eviction is second-chance FIFO (an
+ * entry hit since it was stored moves to the back once), which approximates LRU without moving
+ * anything on a hit. A hit costs no allocation: the request's values are read into scratch arrays,
+ * hashed, and compared with the snapshot stored in the entry (decision-key.ts). When the recent hit
+ * rate is too low for the cache to pay, it is bypassed (AdaptiveBypass) except for a fixed sample
+ * of keys that keeps measuring the hit rate.
  */
-import { LRUCache } from 'lru-cache';
 import {
+  HASH_SEED,
   UNCACHEABLE,
   attrShape,
   materialBytes,
@@ -33,12 +35,19 @@ export interface CacheOptions {
   maxBytes?: number;
   /** adaptive bypass settings; false keeps the cache on whatever its hit rate */
   bypass?: Partial<BypassOptions> | false;
+  /**
+   * Checks that may reuse one clock read for the TTL test, within one synchronous run of code (a
+   * read is forgotten at the next microtask, and every miss reads the clock afresh). Default 0:
+   * every check that meets an entry reads the clock. The engine sets it for its default clock,
+   * where a read costs about as much as a whole cache hit.
+   */
+  clockReuse?: number;
 }
 
 export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 /** An entry may take at most this share of maxBytes; larger key material is not cached at all. */
 export const MAX_ENTRY_SHARE = 1 / 256;
-/** Fixed bytes per entry beside its key material: the entry object, arrays, LRU bookkeeping. */
+/** Fixed bytes per entry beside its key material: the entry object, arrays, Map slot. */
 const ENTRY_OVERHEAD_BYTES = 240;
 
 export interface BypassOptions {
@@ -100,6 +109,7 @@ interface PrincipalSnapshot {
 }
 
 interface Entry<V> {
+  hash: number;
   key: PolicyKey;
   meta: boolean;
   principal: PrincipalSnapshot;
@@ -110,6 +120,8 @@ interface Entry<V> {
   value: V;
   /** engine-clock ms; Infinity without a TTL */
   expiresAt: number;
+  /** hit since it was stored or last passed over by eviction */
+  used: boolean;
   /** estimated size (key material + overhead), what the byte bound counts */
   bytes: number;
 }
@@ -125,7 +137,11 @@ export class DecisionCache<V> {
   readonly maxBytes: number;
   private readonly maxEntryBytes: number;
   private readonly bypass: AdaptiveBypass | null;
-  private readonly lru: LRUCache<number, Entry<V>>;
+  private readonly table = new Map<number, Entry<V>>();
+  /** entries in eviction order from `head` (some may have left the table already) */
+  private order: Array<Entry<V>> = [];
+  private head = 0;
+  private heldBytes = 0;
   /** decisions of condition-free keys (pure RBAC): a function of the key itself, never stale */
   private readonly fixed = new Map<PolicyKey, V>();
   private readonly fixedMeta = new Map<PolicyKey, V>();
@@ -134,7 +150,20 @@ export class DecisionCache<V> {
   private readonly clock: () => number;
   private gen = 0;
   private nowMs = -1;
+  private readonly clockReuse: number;
+  /** the last clock read this synchronous run (-1: none), and how many checks have reused it */
+  private lastRead = -1;
+  private readUses = 0;
+  private forgetQueued = false;
+  private readonly forgetRead = (): void => {
+    this.lastRead = -1;
+    this.forgetQueued = false;
+  };
   private rolesHash = 0;
+  // the current check's principal: shape, and its id's hash (computed on first use)
+  private principalShape = 0;
+  private principalIdHash = 0;
+  private principalIdHashed = false;
   private cleanPrototype = true;
   // what the last hashFor() read: valid until the next hashFor()
   private key: PolicyKey | null = null;
@@ -144,20 +173,20 @@ export class DecisionCache<V> {
   constructor(options: CacheOptions, clock: () => number) {
     this.maxBytes = Math.max(1, options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
     this.maxEntryBytes = Math.max(ENTRY_OVERHEAD_BYTES, Math.floor(this.maxBytes * MAX_ENTRY_SHARE));
-    this.lru = new LRUCache<number, Entry<V>>({ max: Math.max(1, options.maxEntries), maxSize: this.maxBytes, sizeCalculation: (e) => e.bytes });
     this.bypass = options.bypass === false ? null : new AdaptiveBypass({ ...DEFAULT_BYPASS, ...options.bypass });
     this.ttlMs = options.ttlMs;
     this.maxEntries = Math.max(1, options.maxEntries);
     this.clock = clock;
+    this.clockReuse = Math.max(0, Math.floor(options.clockReuse ?? 0));
   }
 
   get size(): number {
-    return this.lru.size + this.fixed.size + this.fixedMeta.size;
+    return this.table.size + this.fixed.size + this.fixedMeta.size;
   }
 
-  /** estimated bytes of the LRU entries (condition-free decisions are a few per policy and not counted) */
+  /** estimated bytes of the entries (condition-free decisions are a few per policy and not counted) */
   get bytes(): number {
-    return this.lru.calculatedSize;
+    return this.heldBytes;
   }
 
   /** whether the adaptive bypass is on (the recent hit rate was too low) */
@@ -166,7 +195,10 @@ export class DecisionCache<V> {
   }
 
   clear(): void {
-    this.lru.clear();
+    this.table.clear();
+    this.order = [];
+    this.head = 0;
+    this.heldBytes = 0;
     this.fixed.clear();
     this.fixedMeta.clear();
   }
@@ -177,6 +209,8 @@ export class DecisionCache<V> {
     this.nowMs = -1;
     this.rolesHash = mixStrings(0, principal.roles);
     this.cleanPrototype = prototypeIsClean();
+    this.principalShape = attrShape(principal.attr);
+    this.principalIdHashed = false;
   }
 
   /**
@@ -230,22 +264,25 @@ export class DecisionCache<V> {
         return v;
       }
     } else if (hash >= 0) {
-      const e = this.lru.get(hash);
+      const e = this.table.get(hash);
       const key = this.key!;
       if (
         e !== undefined &&
         e.key === key &&
         e.meta === meta &&
         e.resourceShape === this.resourceShape &&
-        this.now() < e.expiresAt &&
         sameStrings(e.actions, entry.actions) &&
         (!key.resourceId || e.resourceId === entry.resource.id) &&
         this.resourceMatches(e.resourceValues, key.resourceCount) &&
         principalMatches(key, e.principal, principal)
       ) {
-        this.hits++;
-        this.bypass?.record(true);
-        return e.value;
+        if (this.now() < e.expiresAt) {
+          this.hits++;
+          e.used = true;
+          this.bypass?.record(true);
+          return e.value;
+        }
+        this.remove(hash, e);
       }
       this.bypass?.record(false);
     }
@@ -285,11 +322,16 @@ export class DecisionCache<V> {
       if (s === UNCACHEABLE) return;
       resourceValues[i] = s;
     }
-    const t = this.clock();
+    const t = this.readClock();
     let expiresAt = this.ttlMs > 0 ? t + this.ttlMs : Infinity;
     // a decision that read now() may change with the time: keep it until the next whole second
     if (timeDependent) expiresAt = Math.min(expiresAt, Math.floor(t / 1000) * 1000 + 1000);
-    this.lru.set(hash, {
+    const old = this.table.get(hash);
+    if (old !== undefined) this.remove(hash, old);
+    while (this.table.size > 0 && (this.table.size >= this.maxEntries || this.heldBytes + bytes > this.maxBytes)) if (!this.evictOne()) break;
+    this.heldBytes += bytes;
+    const stored: Entry<V> = {
+      hash,
       key,
       meta,
       principal: ps.snap as PrincipalSnapshot,
@@ -299,13 +341,81 @@ export class DecisionCache<V> {
       resourceValues,
       value,
       expiresAt,
+      used: false,
       bytes,
-    });
+    };
+    this.table.set(hash, stored);
+    this.enqueue(stored);
   }
 
+  private remove(hash: number, e: Entry<V>): void {
+    this.table.delete(hash);
+    this.heldBytes -= e.bytes;
+  }
+
+  private enqueue(e: Entry<V>): void {
+    this.order.push(e);
+    // entries removed out of turn (expired, replaced) stay queued until passed: compact when they pile up
+    if (this.order.length - this.head > 2 * this.table.size + 64) {
+      const live: Array<Entry<V>> = [];
+      for (let i = this.head; i < this.order.length; i++) {
+        const x = this.order[i]!;
+        if (this.table.get(x.hash) === x) live.push(x);
+      }
+      this.order = live;
+      this.head = 0;
+    }
+  }
+
+  /**
+   * Evicts the oldest entry not hit since it was stored or last spared; a hit one goes to the back
+   * of the queue (at most 8 per call). The queue is an array with a moving head, not the Map's own
+   * order: iterating a Map from its start walks every slot freed since its last rehash.
+   */
+  private evictOne(): boolean {
+    let spared = 0;
+    while (this.head < this.order.length) {
+      const e = this.order[this.head]!;
+      this.order[this.head] = undefined as unknown as Entry<V>;
+      this.head++;
+      if (this.head > 1024 && this.head * 2 > this.order.length) {
+        this.order = this.order.slice(this.head);
+        this.head = 0;
+      }
+      if (this.table.get(e.hash) !== e) continue; // removed already
+      if (e.used && spared < 8) {
+        e.used = false;
+        this.order.push(e);
+        spared++;
+        continue;
+      }
+      this.remove(e.hash, e);
+      return true;
+    }
+    return false;
+  }
+
+  /** The time for this check's TTL tests: read once per check, or reused within one synchronous run (clockReuse). */
   private now(): number {
-    if (this.nowMs < 0) this.nowMs = this.clock();
+    if (this.nowMs >= 0) return this.nowMs;
+    if (this.lastRead >= 0 && this.readUses < this.clockReuse) {
+      this.readUses++;
+      this.nowMs = this.lastRead;
+    } else this.nowMs = this.readClock();
     return this.nowMs;
+  }
+
+  private readClock(): number {
+    const t = this.clock();
+    if (this.clockReuse > 0) {
+      this.lastRead = t;
+      this.readUses = 0;
+      if (!this.forgetQueued) {
+        this.forgetQueued = true;
+        queueMicrotask(this.forgetRead);
+      }
+    }
+    return t;
   }
 
   /** The key's principal values and partial hash for this check (computed on first use). */
@@ -317,17 +427,32 @@ export class DecisionCache<V> {
     ps.verified = null;
     ps.bytes = -1;
     const attr: unknown = principal.attr;
-    ps.shape = attrShape(attr);
-    let h = key.principalId ? mixString(0, principal.id) : 0;
+    ps.shape = this.principalShape;
+    let h = 0;
+    if (key.principalId) {
+      if (!this.principalIdHashed) {
+        this.principalIdHash = mixString(0, principal.id);
+        this.principalIdHashed = true;
+      }
+      h = this.principalIdHash;
+    }
     h = mixInt(h, ps.shape);
     const vals = ps.values;
-    resetHashBudget();
-    if (key.principalWhole) {
-      vals[0] = attr;
-      h = mixValue(h, attr, 0);
-    } else if (ps.shape >= 0) {
-      key.readPrincipal(attr as object | undefined, vals, 0);
-      for (let i = 0; i < key.principalCount; i++) h = mixValue(h, vals[i], 0);
+    const slots = key.principalSlots;
+    const gen = this.gen;
+    if (key.principalWhole) vals[0] = attr;
+    else if (ps.shape >= 0) key.readPrincipal(attr as object | undefined, vals, 0);
+    if (ps.shape >= 0) {
+      // each attribute's value is hashed once per check, whichever keys read it
+      for (let i = 0; i < key.principalCount; i++) {
+        const slot = slots[i]!;
+        if (slot.gen !== gen) {
+          resetHashBudget();
+          slot.hash = mixValue(HASH_SEED, vals[i], 0);
+          slot.gen = gen;
+        }
+        h = mixInt(h, slot.hash);
+      }
     }
     ps.hash = h;
     return ps;

@@ -312,6 +312,17 @@ export function sameStrings(a: readonly string[], b: readonly string[]): boolean
 
 // ---- a policy's compiled key
 
+/**
+ * One principal attribute a chain's keys read (or, for `*`, the whole attr map), with the hash of
+ * its value in the current check: keys of different (roles, actions) that read the same attribute
+ * hash its value once per check, not once per resource entry.
+ */
+export interface PrincipalSlot {
+  /** the check `hash` belongs to */
+  gen: number;
+  hash: number;
+}
+
 /** Per key, the current check's principal values and partial hash (checks are synchronous). */
 export interface PrincipalState {
   /** the check these values belong to */
@@ -334,6 +345,8 @@ export interface PolicyKey {
   principalWhole: boolean;
   principalCount: number;
   readPrincipal: AttrReader;
+  /** per value read by readPrincipal (or the whole map), its slot (shared by the chain's keys) */
+  principalSlots: PrincipalSlot[];
   resourceId: boolean;
   resourceWhole: boolean;
   resourceCount: number;
@@ -346,13 +359,24 @@ export interface PolicyKey {
 /** The fields a key reads: a policy's KeyPlan, narrowed per (roles, actions). */
 export type KeyFields = KeyPlan;
 
-export function compilePolicyKey(plan: KeyFields): PolicyKey {
+const WHOLE_ATTR_SLOT = '\0whole';
+
+export function compilePolicyKey(plan: KeyFields, slots: Map<string, PrincipalSlot> = new Map()): PolicyKey {
   const principalCount = plan.principalWholeAttr ? 1 : plan.principalAttrs.length;
+  const slot = (name: string): PrincipalSlot => {
+    let s = slots.get(name);
+    if (s === undefined) {
+      s = { gen: 0, hash: 0 };
+      slots.set(name, s);
+    }
+    return s;
+  };
   return {
     principalId: plan.principalId,
     principalWhole: plan.principalWholeAttr,
     principalCount,
     readPrincipal: attrReader(plan.principalWholeAttr ? [] : plan.principalAttrs),
+    principalSlots: plan.principalWholeAttr ? [slot(WHOLE_ATTR_SLOT)] : plan.principalAttrs.map(slot),
     resourceId: plan.resourceId,
     resourceWhole: plan.resourceWholeAttr,
     resourceCount: plan.resourceWholeAttr ? 1 : plan.resourceAttrs.length,
@@ -381,6 +405,8 @@ export class KeyVariants {
   readonly seed: number;
   private readonly map = new Map<number, KeyVariant>();
   private count = 0;
+  /** principal attribute slots shared by this chain's keys */
+  private readonly slots = new Map<string, PrincipalSlot>();
 
   /**
    * Past MAX_VARIANTS combinations every (roles, actions) shares this key, so it is never
@@ -395,7 +421,7 @@ export class KeyVariants {
     private readonly plan: (roles: readonly string[], actions: readonly string[]) => KeyFields,
   ) {
     this.seed = Math.imul(HASH_SEED ^ contentHash(name), PRIME);
-    this.fallback = compilePolicyKey({ ...policyFields, conditionFree: false });
+    this.fallback = compilePolicyKey({ ...policyFields, conditionFree: false }, this.slots);
   }
 
   /** `hash` covers roles and actions (any consistent hash of them). */
@@ -404,7 +430,7 @@ export class KeyVariants {
       if (sameStrings(v.actions, actions) && sameStrings(v.roles, roles)) return v.key;
     }
     if (this.count >= MAX_VARIANTS) return this.fallback;
-    const key = compilePolicyKey(this.plan(roles, actions));
+    const key = compilePolicyKey(this.plan(roles, actions), this.slots);
     this.map.set(hash, { roles: roles.slice(), actions: actions.slice(), key, next: this.map.get(hash) ?? null });
     this.count++;
     return key;

@@ -9,7 +9,7 @@
  * Hot path rules: no CEL parsing, no per-check closures, one activation per principal/resource
  * pair and scope, every condition evaluated at most once per pair.
  */
-import { celClock, type Activation } from './cel.js';
+import { BOUND_CONTEXT, bindActivation, celClock, runBound, type Activation } from './cel.js';
 import { DecisionCache, type CacheOptions } from './decision-cache.js';
 import {
   DENY,
@@ -17,6 +17,9 @@ import {
   auxDataValue,
   buildChain,
   newActivation,
+  resetActivation,
+  fillPrincipalValue,
+  fillResourceValue,
   principalValue,
   resourceValue,
   rulesForAction,
@@ -130,6 +133,8 @@ interface Decision {
   actions: Record<string, Effect>;
   meta?: { actions: Record<string, MatchMeta>; effectiveDerivedRoles?: string[] };
   outputs?: RuleOutput[];
+  /** a cached decision's last result (frozen), returned again while the request names the same resource */
+  result?: ResourceResult;
 }
 
 interface Probe {
@@ -139,6 +144,8 @@ interface Probe {
 }
 
 export const DEFAULT_CACHE: CacheOptions = { maxEntries: 10_000, ttlMs: 60_000 };
+/** checks that may share one read of the default clock within a synchronous run */
+const DEFAULT_CLOCK_REUSE = 32;
 const NO_MATCH = 'NO_MATCH';
 /** outcomes of deciding one action for one role or policy kind */
 const NONE = 0;
@@ -185,6 +192,10 @@ class DecisionEngine implements Engine {
   private pairPrincipal: unknown = null;
   private pairResourceRef: ResourceEntry['resource'] | null = null;
   private pairResource: unknown = null;
+  /** one activation per scope and one principal/resource CEL view, reused from pair to pair (see activation()) */
+  private readonly pooledActs = new Map<Scope, Activation>();
+  private readonly pvPooled = principalValue({ id: '', roles: [] });
+  private readonly rvPooled = resourceValue({ kind: '', id: '' });
   private readonly actScopes: Scope[] = [];
   private readonly acts: Activation[] = [];
   private actCount = 0;
@@ -221,7 +232,12 @@ class DecisionEngine implements Engine {
     this.cacheOptions = options.cache === undefined ? DEFAULT_CACHE : options.cache;
     this.clock = options.now ?? Date.now;
     // TTL runs on the same clock as CEL `now()`, so an injected clock drives both
-    this.cache = this.cacheOptions === false ? null : new DecisionCache<Decision>(this.cacheOptions, this.clock);
+    // the default clock costs about as much as a cache hit to read: hits within one synchronous
+    // run may share a read (see CacheOptions.clockReuse); an injected clock is read every check
+    this.cache =
+      this.cacheOptions === false
+        ? null
+        : new DecisionCache<Decision>({ ...this.cacheOptions, clockReuse: this.cacheOptions.clockReuse ?? (options.now === undefined ? DEFAULT_CLOCK_REUSE : 0) }, this.clock);
     this.celTotals = options.celTiming ? { celNs: 0, evaluations: 0, trace: null } : null;
     this.probe = this.celTotals;
     this.slotGen = new Int32Array(policySet.slotCount);
@@ -253,11 +269,16 @@ class DecisionEngine implements Engine {
         if (decision === undefined) {
           const reads = celClock.reads;
           decision = this.decide(policy, principal, entry, meta);
-          cache.store(hash, principal, entry, meta, decision, celClock.reads !== reads);
+          if (hash >= 0) cache.store(hash, principal, entry, meta, freezeDecision(decision), celClock.reads !== reads);
+        }
+        if (hash >= 0 && invalid === null) {
+          results[i] = sharedResult(entry, decision);
+          continue;
         }
       } else decision = this.decide(policy, principal, entry, meta);
-      results[i] = buildResult(entry, decision);
-      if (invalid !== null) results[i]!.validationErrors = invalid;
+      const result = buildResult(entry, decision);
+      if (invalid !== null) result.validationErrors = invalid;
+      results[i] = result;
     }
     return { requestId: req.requestId ?? '', results };
   }
@@ -403,7 +424,7 @@ class DecisionEngine implements Engine {
       return meta ? { actions, meta } : { actions };
     }
     if (this.pvFor !== principal) {
-      this.pv = principalValue(principal);
+      this.pv = this.probe?.trace ? principalValue(principal) : fillPrincipalValue(this.pvPooled, principal);
       this.pvFor = principal;
     }
     this.startPair(this.pv, entry.resource);
@@ -762,11 +783,29 @@ class DecisionEngine implements Engine {
     }
   }
 
+  /**
+   * The activation for `scope` in the current pair. Outside traceCheck (whose trace keeps every
+   * activation) one object per scope is reused from pair to pair: checks are synchronous and
+   * nothing a check returns refers to it (outputs are copied by outputJson).
+   */
   private activation(scope: Scope): Activation {
     for (let i = 0; i < this.actCount; i++) if (this.actScopes[i] === scope) return this.acts[i]!;
-    if (this.pairResource === null) this.pairResource = resourceValue(this.pairResourceRef!);
+    const tracing = this.probe !== null && this.probe.trace !== null;
+    if (this.pairResource === null) this.pairResource = tracing ? resourceValue(this.pairResourceRef!) : fillResourceValue(this.rvPooled, this.pairResourceRef!);
     const runtime = scope.readsRuntime ? { effectiveDerivedRoles: this.effectiveDerivedRoles(scope) } : undefined;
-    const act = newActivation(scope, this.pairPrincipal, this.pairResource, this.aux, this.globals, runtime);
+    // effectiveDerivedRoles may have evaluated in this scope already
+    for (let i = 0; i < this.actCount; i++) if (this.actScopes[i] === scope) return this.acts[i]!;
+    let act: Activation;
+    if (tracing) act = newActivation(scope, this.pairPrincipal, this.pairResource, this.aux, this.globals, runtime);
+    else {
+      const pooled = this.pooledActs.get(scope);
+      if (pooled === undefined) {
+        act = newActivation(scope, this.pairPrincipal, this.pairResource, this.aux, this.globals, runtime);
+        const bound = bindActivation(act);
+        if (bound !== null) act[BOUND_CONTEXT] = bound;
+        this.pooledActs.set(scope, act);
+      } else act = resetActivation(pooled, this.pairPrincipal, this.pairResource, this.aux, runtime);
+    }
     this.actScopes[this.actCount] = scope;
     this.acts[this.actCount] = act;
     this.actCount++;
@@ -811,7 +850,7 @@ class DecisionEngine implements Engine {
     for (let i = 0; i < deps.length; i++) {
       const v = deps[i]!;
       // computed values are never undefined; a failed variable stays unset (and is retried)
-      if (v.inheritedName ? Object.prototype.hasOwnProperty.call(act.V, v.name) : act.V[v.name] !== undefined) continue;
+      if (v.inheritedName ? Object.prototype.hasOwnProperty.call(act.V, v.name) && act.V[v.name] !== undefined : act.V[v.name] !== undefined) continue;
       try {
         act.V[v.name] = this.run(v, act);
       } catch {
@@ -827,13 +866,14 @@ class DecisionEngine implements Engine {
 
   private run(expr: CompiledExpr, act: Activation): unknown {
     const probe = this.probe;
-    if (probe === null) return expr.program(act);
+    const bound = act[BOUND_CONTEXT];
+    if (probe === null) return bound === undefined ? expr.program(act) : runBound(expr.program, bound);
     const t = now();
     let result: unknown;
     let error: unknown;
     let failed = false;
     try {
-      result = expr.program(act);
+      result = bound === undefined ? expr.program(act) : runBound(expr.program, bound);
     } catch (err) {
       error = err;
       failed = true;
@@ -855,6 +895,49 @@ function rejected(entry: ResourceEntry): Decision {
   const actions: Record<string, Effect> = {};
   for (const action of entry.actions) setAction(actions, action, 'EFFECT_DENY');
   return { actions };
+}
+
+/**
+ * Freezes what a cached decision shares with every response it answers (actions, meta, outputs),
+ * so no caller can change the answer later callers get.
+ */
+function freezeDecision(decision: Decision): Decision {
+  Object.freeze(decision.actions);
+  const meta = decision.meta;
+  if (meta !== undefined) {
+    for (const k in meta.actions) Object.freeze(meta.actions[k]);
+    Object.freeze(meta.actions);
+    if (meta.effectiveDerivedRoles !== undefined) Object.freeze(meta.effectiveDerivedRoles);
+    Object.freeze(meta);
+  }
+  if (decision.outputs !== undefined) deepFreeze(decision.outputs);
+  return decision;
+}
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+}
+
+/**
+ * The result for a decision the cache holds: the first one built is frozen, kept, and returned
+ * again to requests naming the same resource (id, kind, version, scope). A decision may cover other
+ * resources too (its key need not read the id; a condition-free one covers a whole kind): they get
+ * a result of their own around the shared, frozen actions.
+ */
+function sharedResult(entry: ResourceEntry, decision: Decision): ResourceResult {
+  const res = entry.resource;
+  const first = decision.result;
+  if (first !== undefined) {
+    const r = first.resource;
+    if (r.id === res.id && r.kind === res.kind && r.policyVersion === res.policyVersion && r.scope === res.scope) return first;
+    return buildResult(entry, decision);
+  }
+  const out = buildResult(entry, decision);
+  Object.freeze(out.resource);
+  decision.result = Object.freeze(out);
+  return out;
 }
 
 function buildResult(entry: ResourceEntry, decision: Decision): ResourceResult {

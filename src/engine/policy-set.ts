@@ -1033,6 +1033,26 @@ const EMPTY_ATTR: Record<string, never> = Object.freeze({}) as Record<string, ne
 const NO_AUX: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /** The CEL view of a principal (no copying of attributes). */
+/** principalValue written into `out` (an object principalValue made), for a caller that reuses one. */
+export function fillPrincipalValue(out: ReturnType<typeof principalValue>, p: Principal): ReturnType<typeof principalValue> {
+  out.id = p.id;
+  out.roles = p.roles;
+  out.attr = p.attr === undefined ? EMPTY_ATTR : celSafeAttr(p.attr);
+  out.policyVersion = p.policyVersion ?? 'default';
+  out.scope = p.scope ?? '';
+  return out;
+}
+
+/** resourceValue written into `out` (an object resourceValue made), for a caller that reuses one. */
+export function fillResourceValue(out: ReturnType<typeof resourceValue>, r: ResourceRef): ReturnType<typeof resourceValue> {
+  out.kind = r.kind;
+  out.id = r.id;
+  out.attr = r.attr === undefined ? EMPTY_ATTR : celSafeAttr(r.attr);
+  out.policyVersion = r.policyVersion ?? 'default';
+  out.scope = r.scope ?? '';
+  return out;
+}
+
 export function principalValue(p: Principal): { id: string; roles: string[]; attr: unknown; policyVersion: string; scope: string } {
   return { id: p.id, roles: p.roles, attr: p.attr === undefined ? EMPTY_ATTR : celSafeAttr(p.attr), policyVersion: p.policyVersion ?? 'default', scope: p.scope ?? '' };
 }
@@ -1053,6 +1073,31 @@ const NO_GLOBALS: Record<string, unknown> = Object.freeze({}) as Record<string, 
  * A fresh activation for one principal/resource in one scope; `V` starts empty and fills lazily.
  * `runtime` is `{ effectiveDerivedRoles }` for scopes that read it.
  */
+/**
+ * Points a reused activation at another principal/resource pair: the same objects, with every
+ * variable in `V` set back to undefined (CEL reads an undefined value as an absent key, and the
+ * engine treats undefined as not computed yet).
+ */
+export function resetActivation(
+  act: Activation,
+  principal: unknown,
+  resource: unknown,
+  auxData: Record<string, unknown> = NO_AUX,
+  runtime: Record<string, unknown> = NO_RUNTIME,
+): Activation {
+  const vars = act.V;
+  for (const k in vars) vars[k] = undefined;
+  const request = act.request;
+  request.principal = principal;
+  request.resource = resource;
+  request.aux_data = auxData;
+  request.auxData = auxData;
+  act.P = principal;
+  act.R = resource;
+  act.runtime = runtime;
+  return act;
+}
+
 export function newActivation(
   scope: Scope,
   principal: unknown,

@@ -241,3 +241,69 @@ test('adaptive bypass: a non-repeating stream turns the cache off, a repeating o
   for (const owner of owners) e.check(req(owner));
   assert.ok(e.cacheStats().hits >= hits + 1, 'hits again');
 });
+
+test('cached results are frozen: a caller cannot change the answer later callers get', () => {
+  const e = createEngine(set, { cache: { maxEntries: 100, ttlMs: 60_000 } });
+  const first = e.check(req('alice'));
+  const expected = structuredClone(first.results);
+  assert.throws(() => {
+    (first.results[0]!.actions as Record<string, string>).edit = 'EFFECT_DENY';
+  }, TypeError);
+  assert.throws(() => {
+    (first.results[0]!.resource as { id: string }).id = 'other';
+  }, TypeError);
+  const second = e.check(req('alice'));
+  assert.equal(e.cacheStats().hits, 1);
+  assert.deepEqual(second.results, expected);
+  // another resource id with the same key material: its own result object, its own id
+  const other = e.check({ ...req('alice'), resources: [{ resource: { kind: 'doc', id: 'd2', attr: { owner: 'alice', public: false, locked: false } }, actions: ['view', 'edit'] }] });
+  assert.equal(e.cacheStats().hits, 2);
+  assert.equal(other.results[0]!.resource.id, 'd2');
+  assert.deepEqual(other.results[0]!.actions, expected[0]!.actions);
+});
+
+test('clockReuse: hits share one clock read for at most that many checks, and never past the current synchronous run', async () => {
+  let now = 1_000_000;
+  let reads = 0;
+  const clock = (): number => {
+    reads++;
+    return now;
+  };
+  const e = createEngine(set, { cache: { maxEntries: 100, ttlMs: 1000, clockReuse: 3, bypass: false }, now: clock });
+  e.check(req('alice')); // miss: stored at 1,000,000, expires at 1,001,000
+  now += 5000; // expired, but the read above may still be reused by 3 checks
+  for (let i = 0; i < 3; i++) e.check(req('alice'));
+  assert.deepEqual([e.cacheStats().hits, reads], [3, 1], 'three hits on the earlier read');
+  e.check(req('alice'));
+  assert.deepEqual([e.cacheStats().hits, e.cacheStats().misses], [3, 2], 'the fourth check reads the clock: expired');
+  // the miss stored a fresh entry and read the clock; a later turn reads it again
+  await Promise.resolve();
+  now += 5000;
+  e.check(req('alice'));
+  assert.deepEqual([e.cacheStats().hits, e.cacheStats().misses], [3, 3], 'a new synchronous run does not reuse the old read');
+  // an injected clock without clockReuse is read on every check that meets an entry
+  const exact = createEngine(set, { cache: { maxEntries: 100, ttlMs: 1000, bypass: false }, now: () => now });
+  exact.check(req('alice'));
+  now += 5000;
+  exact.check(req('alice'));
+  assert.deepEqual([exact.cacheStats().hits, exact.cacheStats().misses], [0, 2]);
+});
+
+test('eviction: the oldest entry not hit since it was stored goes first; a hit one is spared once', () => {
+  const e = createEngine(set, { cache: { maxEntries: 2, ttlMs: 60_000, bypass: false } });
+  e.check(req('a'));
+  e.check(req('b'));
+  e.check(req('a')); // hit: a is spared by the next eviction
+  e.check(req('c')); // full: evicts b
+  const before = e.cacheStats();
+  e.check(req('a'));
+  assert.equal(e.cacheStats().hits, before.hits + 1, 'a stayed');
+  e.check(req('b'));
+  assert.equal(e.cacheStats().misses, before.misses + 1, 'b was evicted');
+  assert.equal(e.cacheStats().size, 2);
+  // a long churn through a full cache keeps it at its bound, and its byte count exact
+  for (let i = 0; i < 5000; i++) e.check(req(`owner-${i % 700}`));
+  assert.equal(e.cacheStats().size, 2);
+  e.clearCache();
+  assert.deepEqual([e.cacheStats().size, e.cacheStats().bytes], [0, 0]);
+});

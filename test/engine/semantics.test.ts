@@ -251,3 +251,47 @@ resourcePolicy:
   assert.equal(decide(e, user(['user']), doc(attr), ['go'])['go'], 'EFFECT_ALLOW');
   assert.equal((attr!['meta'] as Record<string, unknown>)['constructor'], 'x', 'the request itself is not modified');
 });
+
+test('variables are per principal/resource pair: a value or a failure of one pair never reaches the next', () => {
+  const policy = `
+resourcePolicy:
+  resource: doc
+  version: default
+  variables:
+    local:
+      mine: R.attr.owner == P.id
+      big: R.attr.size > 10.0
+  rules:
+    - actions: [view]
+      effect: EFFECT_ALLOW
+      roles: [user]
+      condition: { match: { expr: V.mine } }
+    - actions: [resize]
+      effect: EFFECT_ALLOW
+      roles: [user]
+      condition: { match: { expr: V.big } }
+`;
+  const engine = engineFor({ 'doc.yaml': policy });
+  const alice = user(['user']);
+  const resources = [
+    { resource: doc({ owner: 'alice', size: 20 }, 'a'), actions: ['view', 'resize'] },
+    // no size: `big` fails for this pair only
+    { resource: doc({ owner: 'bob' }, 'b'), actions: ['view', 'resize'] },
+    { resource: doc({ owner: 'alice', size: 5 }, 'c'), actions: ['view', 'resize'] },
+    { resource: doc({ owner: 'carol', size: 50 }, 'd'), actions: ['view', 'resize'] },
+  ];
+  const expected = [
+    { view: 'EFFECT_ALLOW', resize: 'EFFECT_ALLOW' },
+    { view: 'EFFECT_DENY', resize: 'EFFECT_DENY' },
+    { view: 'EFFECT_ALLOW', resize: 'EFFECT_DENY' },
+    { view: 'EFFECT_DENY', resize: 'EFFECT_ALLOW' },
+  ];
+  for (let round = 0; round < 2; round++) {
+    const batch = engine.check({ requestId: 'b', principal: alice, resources });
+    assert.deepEqual(batch.results.map((r) => ({ ...r.actions })), expected, `one request, round ${round}`);
+    // the same pairs one request at a time, in reverse order, on the same engine
+    for (let i = resources.length - 1; i >= 0; i--) assert.deepEqual(decide(engine, alice, resources[i]!.resource, ['view', 'resize']), expected[i], `alone: ${resources[i]!.resource.id}`);
+  }
+  // traceCheck builds its own activations and agrees
+  assert.deepEqual(engine.traceCheck({ requestId: 't', principal: alice, resources }).response.results.map((r) => ({ ...r.actions })), expected);
+});
