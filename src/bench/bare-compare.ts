@@ -1,7 +1,8 @@
 /**
  * `bench --http`'s bare baseline: `serve` (a child process, cache on, the scenario's policies) and
  * the bare node:http server (bare-server.ts, a child process answering the same bytes) under the
- * same autocannon load from this process, in alternating rounds.
+ * same autocannon load from this process, in alternating rounds; with `cacheOnOff`, also `serve`
+ * against `serve --no-cache` (a third child) under the same load.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { serveChildArgs } from '../load/serve-child.js';
 import { serveDefaults } from '../serve/run.js';
-import { compareWithBare, type BareComparison } from './http.js';
+import { compareCacheOnOff, compareWithBare, type BareComparison, type CacheOnOffComparison } from './http.js';
 import { CHECK_PATH } from '../engine/index.js';
 
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
@@ -27,6 +28,8 @@ export interface BareCompareOptions {
   connections: number;
   globalsFile?: string;
   lenientScopes?: boolean;
+  /** also measure serve with its cache against serve --no-cache */
+  cacheOnOff?: boolean;
 }
 
 /** Waits for `pattern` on the child's stream; its first group is the answer. */
@@ -58,7 +61,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function measureBareRatio(o: BareCompareOptions): Promise<BareComparison> {
+export async function measureBareRatio(o: BareCompareOptions): Promise<BareComparison & { cacheOnOff?: CacheOnOffComparison }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'authz-perf-bare-'));
   const children: ChildProcess[] = [];
   try {
@@ -69,8 +72,11 @@ export async function measureBareRatio(o: BareCompareOptions): Promise<BareCompa
     const options = { ...serveDefaults(process.cwd()), scenario: o.scenario, ...(o.globalsFile !== undefined ? { globalsFile: o.globalsFile } : {}), lenientScopes: o.lenientScopes === true };
     const serve = spawn(process.execPath, serveChildArgs(options, false), { stdio: ['pipe', 'ignore', 'pipe'] });
     children.push(serve);
+    const uncached = o.cacheOnOff ? spawn(process.execPath, serveChildArgs({ ...options, cache: false }, false), { stdio: ['pipe', 'ignore', 'pipe'] }) : null;
+    if (uncached) children.push(uncached);
     const port = await waitFor(bare, bare.stdout, /^(\d+)\n/, 'bare server');
     const serveUrl = await waitFor(serve, serve.stderr, /listening on (http:\/\/\S+)/, 'serve');
+    const uncachedUrl = uncached ? await waitFor(uncached, uncached.stderr!, /listening on (http:\/\/\S+)/, 'serve --no-cache') : null;
     const requests = o.pairs.map(([body]) => ({ method: 'POST' as const, path: CHECK_PATH, body, headers: { 'content-type': 'application/json' } }));
     const measure = async (origin: string, durationMs: number): Promise<number> => {
       const result = await autocannon({ url: origin, requests, connections: o.connections, duration: durationMs / 1000 });
@@ -80,7 +86,10 @@ export async function measureBareRatio(o: BareCompareOptions): Promise<BareCompa
     // one short round each first, so both are warm (JIT, connections) before measuring
     await measure(`http://127.0.0.1:${port}`, 500);
     await measure(serveUrl, 500);
-    return await compareWithBare(serveUrl, `http://127.0.0.1:${port}`, o.rounds, o.roundMs, o.connections, measure);
+    const bareComparison = await compareWithBare(serveUrl, `http://127.0.0.1:${port}`, o.rounds, o.roundMs, o.connections, measure);
+    if (uncachedUrl === null) return bareComparison;
+    await measure(uncachedUrl, 500);
+    return { ...bareComparison, cacheOnOff: await compareCacheOnOff(serveUrl, uncachedUrl, o.rounds, o.roundMs, o.connections, measure) };
   } finally {
     await Promise.all(children.map(stopChild));
     rmSync(dir, { recursive: true, force: true });

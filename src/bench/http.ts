@@ -4,7 +4,7 @@
  */
 import { Client } from 'undici';
 import type { TaskDef } from './runner.js';
-import type { HttpBaseline } from './types.js';
+import type { CacheOnOff, HttpBaseline } from './types.js';
 import { CHECK_PATH } from '../engine/index.js';
 
 export interface HttpRoundTrip {
@@ -39,25 +39,48 @@ export function httpRoundTripTask(origin: string, bodies: string[], id = 'http-r
 }
 
 /** `serve` ÷ the bare node:http server, throughput in alternating rounds (the report's httpBaseline). */
-export type BareComparison = Omit<HttpBaseline, 'goal'>;
+export type BareComparison = Omit<HttpBaseline, 'goal' | 'cacheOnOff'>;
+/** `serve` with its decision cache ÷ `serve --no-cache`, throughput in alternating rounds. */
+export type CacheOnOffComparison = Omit<CacheOnOff, 'goal'>;
 
 export interface ThroughputRound {
   /** requests/s over one round against `origin` */
   (origin: string, durationMs: number): Promise<number>;
 }
 
+interface Alternated {
+  /** requests/s of the measured server, per round */
+  measured: number[];
+  /** requests/s of the reference server, per round */
+  reference: number[];
+  ratios: number[];
+  min: number;
+  median: number;
+  max: number;
+}
+
 /**
- * Alternates rounds against the two servers (bare first, then serve, `rounds` times), so a change
- * of machine load affects both alike; ratios are per round.
+ * Alternates rounds against two servers (reference first, then measured, `rounds` times), so a
+ * change of machine load affects both alike; ratios (measured ÷ reference) are per round.
  */
-export async function compareWithBare(serveOrigin: string, bareOrigin: string, rounds: number, roundMs: number, connections: number, measure: ThroughputRound): Promise<BareComparison> {
-  const serveRps: number[] = [];
-  const bareRps: number[] = [];
+async function alternate(measuredOrigin: string, referenceOrigin: string, rounds: number, roundMs: number, measure: ThroughputRound): Promise<Alternated> {
+  const measured: number[] = [];
+  const reference: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    bareRps.push(await measure(bareOrigin, roundMs));
-    serveRps.push(await measure(serveOrigin, roundMs));
+    reference.push(await measure(referenceOrigin, roundMs));
+    measured.push(await measure(measuredOrigin, roundMs));
   }
-  const ratios = serveRps.map((s, i) => (bareRps[i]! > 0 ? s / bareRps[i]! : 0));
+  const ratios = measured.map((m, i) => (reference[i]! > 0 ? m / reference[i]! : 0));
   const sorted = [...ratios].sort((a, b) => a - b);
-  return { serveRps, bareRps, ratios, min: sorted[0] ?? 0, median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted[sorted.length - 1] ?? 0, connections, roundMs };
+  return { measured, reference, ratios, min: sorted[0] ?? 0, median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
+}
+
+export async function compareWithBare(serveOrigin: string, bareOrigin: string, rounds: number, roundMs: number, connections: number, measure: ThroughputRound): Promise<BareComparison> {
+  const a = await alternate(serveOrigin, bareOrigin, rounds, roundMs, measure);
+  return { serveRps: a.measured, bareRps: a.reference, ratios: a.ratios, min: a.min, median: a.median, max: a.max, connections, roundMs };
+}
+
+export async function compareCacheOnOff(onOrigin: string, offOrigin: string, rounds: number, roundMs: number, connections: number, measure: ThroughputRound): Promise<CacheOnOffComparison> {
+  const a = await alternate(onOrigin, offOrigin, rounds, roundMs, measure);
+  return { onRps: a.measured, offRps: a.reference, ratios: a.ratios, min: a.min, median: a.median, max: a.max, connections, roundMs };
 }

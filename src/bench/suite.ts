@@ -23,6 +23,8 @@ export const CACHE_SPEEDUP_GOAL = 8;
 export const HIT_FLOOR_GOAL = 2;
 /** serve ÷ bare node:http throughput, median of the rounds */
 export const BARE_RATIO_GOAL = 0.85;
+/** serve ÷ serve --no-cache throughput, median of the rounds: the cache must never slow serve down */
+export const CACHE_ON_OFF_GOAL = 1;
 const BARE_ROUNDS = 3;
 const BARE_CONNECTIONS = 10;
 /** requests in the overhead pass (each round runs all of them on both sides) */
@@ -261,12 +263,12 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   let httpBaseline: HttpBaseline | undefined;
   // the bare baseline compares our serve with node:http; another engine (--engine cerbos) has none
   if (options.http && !options.httpTarget && !options.signal?.aborted) {
-    progress(`${label}: serve vs a bare node:http server (${BARE_ROUNDS} alternating rounds, autocannon, ${BARE_CONNECTIONS} connections)`);
+    progress(`${label}: serve vs a bare node:http server, then serve vs serve --no-cache (${BARE_ROUNDS} alternating rounds each, autocannon, ${BARE_CONNECTIONS} connections)`);
     try {
       const pairs = sc.requests.map((r): [string, string] => [JSON.stringify(r), JSON.stringify(uncached.check(r))]);
       const roundMs = Math.max(1000, options.timeMs * 2);
-      const c = await measureBareRatio({ scenario: name, pairs, rounds: BARE_ROUNDS, roundMs, connections: BARE_CONNECTIONS, ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}), ...(options.lenientScopes ? { lenientScopes: true } : {}) });
-      httpBaseline = { ...c, goal: BARE_RATIO_GOAL };
+      const { cacheOnOff, ...c } = await measureBareRatio({ scenario: name, pairs, rounds: BARE_ROUNDS, roundMs, connections: BARE_CONNECTIONS, cacheOnOff: true, ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}), ...(options.lenientScopes ? { lenientScopes: true } : {}) });
+      httpBaseline = { ...c, goal: BARE_RATIO_GOAL, ...(cacheOnOff ? { cacheOnOff: { ...cacheOnOff, goal: CACHE_ON_OFF_GOAL } } : {}) };
     } catch (err) {
       warnings.push(`serve vs bare node:http not measured: ${(err as Error).message}`);
     }

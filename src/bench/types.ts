@@ -178,6 +178,22 @@ export interface HttpBaseline {
   roundMs: number;
   /** serve ÷ bare goal (median) */
   goal: number;
+  /** the same load on `serve` and on `serve --no-cache` (absent in reports before it was measured) */
+  cacheOnOff?: CacheOnOff;
+}
+
+/** `serve` with its decision cache ÷ `serve --no-cache`: throughput in alternating rounds, same requests. */
+export interface CacheOnOff {
+  onRps: number[];
+  offRps: number[];
+  ratios: number[];
+  min: number;
+  median: number;
+  max: number;
+  connections: number;
+  roundMs: number;
+  /** cache on ÷ off goal (median): the cache never slows the server down */
+  goal: number;
 }
 
 export type BaselineVerdict = 'regression' | 'improvement' | 'unchanged' | 'new' | 'missing';

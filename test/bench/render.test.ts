@@ -118,3 +118,20 @@ test('a figure with rme above 5% is marked noisy in terminal, Markdown and HTML,
     assert.match(text, /±1\.25% \(1 repeat\)/);
   }
 });
+
+test('the serve ÷ bare and cache on ÷ off lines: in every rendering, a missed goal marked as missed', () => {
+  const report = structuredClone(fixture);
+  const s = report.bench.scenarios[0]!;
+  s.httpBaseline = {
+    serveRps: [9000, 9500, 9100], bareRps: [10000, 10000, 10000], ratios: [0.9, 0.95, 0.91], min: 0.9, median: 0.91, max: 0.95, connections: 10, roundMs: 2000, goal: 0.85,
+    cacheOnOff: { onRps: [9000, 8000, 9100], offRps: [10000, 10000, 9000], ratios: [0.9, 0.8, 1.0111], min: 0.8, median: 0.9, max: 1.0111, connections: 10, roundMs: 2000, goal: 1 },
+  };
+  const terminal = benchRenderer.terminal(report, { color: false });
+  const markdown = benchRenderer.markdown(report);
+  const html = benchRenderer.html(report).body;
+  for (const out of [terminal, markdown, html]) {
+    assert.match(out, /serve ÷ bare node:http 0\.91 \(min 0\.9, max 0\.95; goal ≥ 0\.85\) met/);
+    assert.match(out, /serve cache on ÷ off 0\.9 \(min 0\.8, max 1; goal ≥ 1\) MISSED: cache on 9,000\/8,000\/9,100 req\/s vs --no-cache 10,000\/10,000\/9,000 req\/s, 3 alternating rounds of 2 s, 10 connections/);
+  }
+  assert.doesNotMatch(benchRenderer.terminal(fixture, { color: false }), /cache on ÷ off/);
+});

@@ -162,6 +162,19 @@ function bareLine(s: BenchScenarioResult): Verdict | null {
   };
 }
 
+function cacheOnOffLine(s: BenchScenarioResult): Verdict | null {
+  const c = s.httpBaseline?.cacheOnOff;
+  if (!c) return null;
+  const ok = c.median >= c.goal;
+  const rps = (list: number[]): string => list.map((x) => formatNumber(Math.round(x), 0)).join('/');
+  return {
+    tone: ok ? 'good' : 'bad',
+    text:
+      `serve cache on ÷ off ${formatNumber(c.median, 2)} (min ${formatNumber(c.min, 2)}, max ${formatNumber(c.max, 2)}; goal ≥ ${c.goal}) ${ok ? 'met' : 'MISSED'}: ` +
+      `cache on ${rps(c.onRps)} req/s vs --no-cache ${rps(c.offRps)} req/s, ${c.ratios.length} alternating rounds of ${formatNumber(c.roundMs / 1000, 1)} s, ${c.connections} connections`,
+  };
+}
+
 function memoryLine(s: BenchScenarioResult): string {
   const m = s.memory;
   const parts = [`heap delta ${formatBytes(m.heapDeltaBytes)}`];
@@ -281,7 +294,7 @@ function terminal(report: BenchReport, options: RenderOptions): string {
     out.push(terminalTable(tasksTable(s), options));
     const hidden = leftOut(s);
     if (hidden) out.push(c.dim(hidden));
-    for (const v of [overheadLine(s), cacheLine(s), bareLine(s)]) if (v) out.push(tone(v));
+    for (const v of [overheadLine(s), cacheLine(s), bareLine(s), cacheOnOffLine(s)]) if (v) out.push(tone(v));
     if (s.stageBreakdown) {
       out.push('', c.bold(`stage breakdown (${formatCount(s.stageBreakdown.sampledChecks)} uncached checks, own pass) beside the stage budget`));
       out.push(terminalTable(stageTable(s.stageBreakdown), options));
@@ -330,7 +343,7 @@ function markdown(report: BenchReport): string {
     out.push(markdownTable(tasksTable(s)), '');
     const hidden = leftOut(s);
     if (hidden) out.push(`_${hidden}_`, '');
-    for (const v of [overheadLine(s), cacheLine(s), bareLine(s)]) if (v) out.push(`- ${mark(v)}`);
+    for (const v of [overheadLine(s), cacheLine(s), bareLine(s), cacheOnOffLine(s)]) if (v) out.push(`- ${mark(v)}`);
     out.push(`- ${memoryLine(s)}`, '');
     if (s.stageBreakdown) {
       out.push(`<details><summary>Stage breakdown (${s.stageBreakdown.sampledChecks} uncached checks) beside the stage budget</summary>`, '');
@@ -432,7 +445,7 @@ function html(report: BenchReport): HtmlSection {
     const hidden = leftOut(s);
     if (hidden) parts.push(htmlParagraph(hidden, 'note'));
     parts.push(htmlChart(chartId(s.scenario, 'ops')));
-    parts.push(htmlVerdict(overheadLine(s)), htmlVerdict(cacheLine(s)), htmlVerdict(bareLine(s)));
+    parts.push(htmlVerdict(overheadLine(s)), htmlVerdict(cacheLine(s)), htmlVerdict(bareLine(s)), htmlVerdict(cacheOnOffLine(s)));
     parts.push(htmlParagraph(memoryLine(s)));
     if (s.stageBreakdown) {
       parts.push(htmlHeading(`Stage breakdown (${s.stageBreakdown.sampledChecks} uncached checks) beside the stage budget`, 3));
