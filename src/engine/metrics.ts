@@ -10,7 +10,7 @@
  * closing servers (bench --http, an in-process loadtest target, tests) never adds collectors.
  */
 import { getHeapStatistics } from 'node:v8';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { Engine } from './engine.js';
 import { CHECK_PATH } from './request.js';
 import type { CheckResponse } from './types.js';
@@ -99,7 +99,7 @@ export interface ServerMetricsOptions {
 /**
  * The per-request work is plain integer arithmetic: counts live in fields and maps of numbers and
  * are copied into the prom-client counters when they are scraped (collect()), so no label object
- * is built or hashed per request. Only the duration histogram observes per request (no labels).
+ * is built or hashed per request; the duration histogram counts into an array (DurationHistogram).
  */
 export function createServerMetrics(engine: Engine, options: ServerMetricsOptions = {}): ServerMetrics {
   const registry = new Registry();
@@ -212,12 +212,8 @@ export function createServerMetrics(engine: Engine, options: ServerMetricsOption
     help: 'Server processes answering on this port (1 per worker; summed across workers of serve --workers)',
     registers: [registry],
   }).set(1);
-  const duration = new Histogram({
-    name: 'authz_perf_check_duration_seconds',
-    help: 'Time to answer POST /api/check/resources (parse, check, serialise)',
-    buckets: CHECK_BUCKETS,
-    registers: [registry],
-  });
+  const duration = new DurationHistogram('authz_perf_check_duration_seconds', 'Time to answer POST /api/check/resources (parse, check, serialise)', CHECK_BUCKETS);
+  registry.registerMetric(duration as unknown as Metric);
   new Counter({
     name: 'authz_perf_decisions_total',
     help: 'Decisions returned, one per resource × action',
@@ -274,6 +270,68 @@ export function createServerMetrics(engine: Engine, options: ServerMetricsOption
       codes.set(code, (codes.get(code) ?? 0) + 1);
     },
   };
+}
+
+/**
+ * A histogram without labels, counted with plain arithmetic per observation (prom-client's
+ * Histogram hashes a label set and validates it on every observe) and read by prom-client's
+ * registries through get(), in the shape prom-client's own Histogram gives: cumulative `_bucket`
+ * values per upper bound, then +Inf, `_sum` and `_count`; summed across cluster workers.
+ */
+/** One exposition line of a metric, as prom-client's registries read it from get(). */
+interface MetricLine {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName: string;
+}
+
+export class DurationHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  /** observations per bucket (not cumulative); the last slot counts those above every bound */
+  private readonly counts: Float64Array;
+  private sum = 0;
+  private count = 0;
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  /** one observation of `value` (seconds); a bucket holds values up to and including its bound */
+  observe(value: number): void {
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+
+  get(): Promise<{ name: string; help: string; type: 'histogram'; values: MetricLine[]; aggregator: 'sum' }> {
+    const bucket = `${this.name}_bucket`;
+    const values: MetricLine[] = [];
+    let cumulative = 0;
+    for (let i = 0; i < this.bounds.length; i++) {
+      cumulative += this.counts[i]!;
+      values.push({ labels: { le: this.bounds[i]! }, value: cumulative, metricName: bucket });
+    }
+    values.push(
+      { labels: { le: '+Inf' }, value: this.count, metricName: bucket },
+      { labels: {}, value: this.sum, metricName: `${this.name}_sum` },
+      { labels: {}, value: this.count, metricName: `${this.name}_count` },
+    );
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator });
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
 }
 
 function registerGuardMetrics(registry: Registry, guards: () => GuardCounts): void {

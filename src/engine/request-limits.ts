@@ -40,9 +40,8 @@ const CLOSE_BRACKET = 0x5d;
 /** More than `max` opening brackets in `bytes` (counted natively, ignoring strings: an upper bound of the depth). */
 function moreBracketsThan(bytes: Uint8Array, max: number): boolean {
   let count = 0;
-  for (const bracket of [OPEN_BRACE, OPEN_BRACKET]) {
-    for (let i = bytes.indexOf(bracket); i >= 0; i = bytes.indexOf(bracket, i + 1)) if (++count > max) return true;
-  }
+  for (let i = bytes.indexOf(OPEN_BRACE); i >= 0; i = bytes.indexOf(OPEN_BRACE, i + 1)) if (++count > max) return true;
+  for (let i = bytes.indexOf(OPEN_BRACKET); i >= 0; i = bytes.indexOf(OPEN_BRACKET, i + 1)) if (++count > max) return true;
   return false;
 }
 
@@ -90,15 +89,16 @@ function lengthOf(value: unknown): number {
  */
 export function checkCountLimits(body: unknown, limits: Pick<RequestLimits, 'maxResources' | 'maxActions'>): void {
   if (typeof body !== 'object' || body === null) return;
-  const resources = Object.prototype.hasOwnProperty.call(body, 'resources') ? (body as { resources: unknown }).resources : undefined;
+  // a parsed JSON body: its objects inherit only from Object.prototype, which has no such fields
+  const resources: unknown = (body as { resources?: unknown }).resources;
   if (!Array.isArray(resources)) return;
   if (resources.length > limits.maxResources) {
     throw new RequestLimitError('resources', `${resources.length} resources exceed the limit of ${limits.maxResources} per request (--max-resources)`);
   }
   for (let i = 0; i < resources.length; i++) {
     const entry: unknown = resources[i];
-    if (typeof entry !== 'object' || entry === null || !Object.prototype.hasOwnProperty.call(entry, 'actions')) continue;
-    const count = lengthOf((entry as { actions: unknown }).actions);
+    if (typeof entry !== 'object' || entry === null) continue;
+    const count = lengthOf((entry as { actions?: unknown }).actions);
     if (count > limits.maxActions) {
       throw new RequestLimitError(`resources[${i}].actions`, `${count} actions exceed the limit of ${limits.maxActions} per resource (--max-actions)`);
     }

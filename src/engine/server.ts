@@ -4,8 +4,13 @@
  * JSON error naming the field; unknown route → 404; wrong method → 405. A handler error answers
  * 500 and never takes the process down. Check responses carry
  * `Server-Timing: engine;dur=<ms>, handler;dur=<ms>` (decision time, whole handler time).
- * The check path runs on callbacks (no promise unless a JWT is verified); metrics per request are
- * integer counts (metrics.ts).
+ * The check path runs on callbacks (no promise unless a JWT is verified or the request names several
+ * resources); metrics per request are integer counts (metrics.ts).
+ *
+ * The check requests of one resource read in a turn of the event loop are decided together in its
+ * check phase (one setImmediate per turn), so a burst is counted in flight before it is evaluated
+ * and requests over --max-inflight are refused with 503 at once (shedding.ts); a request of several
+ * resources is evaluated in slices within the evaluation budget (budget.ts).
  */
 import { answerCerbosRoute } from './cerbos-routes.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -83,7 +88,16 @@ function sendError(res: ServerResponse, status: number, message: string, field?:
 
 /** `Server-Timing` of a check response: engine = decision time, handler = whole handler time (ms). */
 export function serverTiming(engineMs: number, handlerMs: number): string {
-  return `engine;dur=${engineMs.toFixed(3)}, handler;dur=${handlerMs.toFixed(3)}`;
+  return `engine;dur=${millis3(engineMs)}, handler;dur=${millis3(handlerMs)}`;
+}
+
+/** `ms` with three decimals, as toFixed(3) writes it, from integer microseconds (toFixed is slower). */
+export function millis3(ms: number): string {
+  const us = Math.round(ms * 1000);
+  if (!(us >= 0 && us <= Number.MAX_SAFE_INTEGER)) return ms.toFixed(3);
+  const whole = Math.floor(us / 1000);
+  const frac = us - whole * 1000;
+  return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }
 
 class BodyTooLarge extends Error {}
@@ -201,54 +215,119 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     }
   };
 
+  /** Answers 500 for an error of the check path (or ends the connection if the answer had begun). */
+  const internalError = (res: ServerResponse, err: unknown): void => {
+    metrics.observeHttp('error', 500);
+    if (!res.headersSent) sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
+    else res.destroy();
+  };
+
+  /** engine.check(check) and the answer; `t1` is when deciding started. Releases the admission. */
+  const decideNow = (res: ServerResponse, check: CheckRequest, t0: number, t1: number): void => {
+    try {
+      const response = engine.check(check);
+      answer(res, response, t0, performance.now() - t1);
+    } catch (err) {
+      internalError(res, err);
+    }
+    shedder.release();
+  };
+
+  // single-resource checks waiting for the check phase of this turn (parallel arrays: nothing is
+  // allocated per request once they have grown)
+  const waitingRes: ServerResponse[] = [];
+  const waitingChecks: CheckRequest[] = [];
+  const waitingT0: number[] = [];
+  let drainScheduled = false;
+  const drainWaiting = (): void => {
+    drainScheduled = false;
+    const n = waitingRes.length;
+    for (let i = 0; i < n; i++) {
+      const res = waitingRes[i]!;
+      const check = waitingChecks[i]!;
+      waitingRes[i] = undefined!;
+      waitingChecks[i] = undefined!;
+      decideNow(res, check, waitingT0[i]!, performance.now());
+    }
+    waitingRes.length = 0;
+    waitingChecks.length = 0;
+    waitingT0.length = 0;
+  };
+
   /**
-   * Decides after one turn of the event loop, so requests that arrived together are all admitted
-   * (counted in flight) before any is evaluated; a request of several resources is evaluated in
-   * slices within the evaluation budget (budget.ts). `done` runs once the response is sent.
+   * Decides a parsed check and answers it in the check phase of this turn of the event loop, so the
+   * requests read in one turn are all admitted (counted in flight) before any is evaluated; a
+   * request of several resources is evaluated in slices within the evaluation budget. Releases
+   * the admission once answered.
    */
-  const decide = (res: ServerResponse, check: CheckRequest, t0: number, done: () => void, fail: (err: unknown) => void): void => {
+  const decide = (res: ServerResponse, check: CheckRequest, t0: number): void => {
     if (check.resources.length === 1) {
-      setImmediate(() => {
-        try {
-          const t1 = performance.now();
-          const response = engine.check(check);
-          answer(res, response, t0, performance.now() - t1);
-        } catch (err) {
-          fail(err);
-        }
-        done();
-      });
+      waitingRes.push(res);
+      waitingChecks.push(check);
+      waitingT0.push(t0);
+      if (!drainScheduled) {
+        drainScheduled = true;
+        setImmediate(drainWaiting);
+      }
       return;
     }
     const t1 = performance.now();
-    checkWithinBudget(engine, check, budget).then(
-      (response) => answer(res, response, t0, performance.now() - t1),
-      (err: unknown) => {
-        if (!(err instanceof BudgetExceededError)) return fail(err);
-        guardCounts.overBudget++;
-        sendError(res, 422, err.message);
-        metrics.observeHttp(CHECK_PATH, 422);
-      },
-    )
-      .catch(fail)
-      .finally(done);
+    checkWithinBudget(engine, check, budget)
+      .then(
+        (response) => answer(res, response, t0, performance.now() - t1),
+        (err: unknown) => {
+          if (!(err instanceof BudgetExceededError)) return internalError(res, err);
+          guardCounts.overBudget++;
+          sendError(res, 422, err.message);
+          metrics.observeHttp(CHECK_PATH, 422);
+        },
+      )
+      .catch((err: unknown) => internalError(res, err))
+      .finally(() => shedder.release());
   };
 
   /** Answers 200 with Server-Timing; `t0` is when the handler started (performance.now). */
   const answer = (res: ServerResponse, response: CheckResponse, t0: number, engineMs: number): void => {
     const body = JSON.stringify(response);
-    res.writeHead(200, {
-      'content-type': JSON_TYPE,
-      'content-length': Buffer.byteLength(body),
-      'server-timing': serverTiming(engineMs, performance.now() - t0),
-    });
+    const handlerMs = performance.now() - t0;
+    res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', Buffer.byteLength(body), 'server-timing', serverTiming(engineMs, handlerMs)]);
     res.end(body);
-    metrics.observeCheck((performance.now() - t0) / 1000, response);
+    metrics.observeCheck(handlerMs / 1000, response);
     metrics.observeHttp(CHECK_PATH, 200);
   };
 
-  /** Answers one POST to the check route; errors go to `fail` (a 500). */
-  const handleCheck = (req: IncomingMessage, res: ServerResponse, failed: (err: unknown) => void): void => {
+  /** The whole body of an admitted check request is in: parse, then decide (or answer 400). */
+  const onCheckBody = (res: ServerResponse, raw: Buffer, t0: number): void => {
+    let check: CheckRequest | null;
+    try {
+      check = parseCheck(res, raw);
+    } catch (err) {
+      internalError(res, err);
+      shedder.release();
+      return;
+    }
+    if (check === null) {
+      metrics.observeHttp(CHECK_PATH, 400);
+      shedder.release();
+      return;
+    }
+    if (check.auxData?.jwt === undefined) return decide(res, check, t0);
+    const claimed = check;
+    addClaims(res, claimed).then(
+      (ok) => {
+        if (ok) return decide(res, claimed, t0);
+        metrics.observeHttp(CHECK_PATH, 400);
+        shedder.release();
+      },
+      (err: unknown) => {
+        internalError(res, err);
+        shedder.release();
+      },
+    );
+  };
+
+  /** Answers one POST to the check route. */
+  const handleCheck = (req: IncomingMessage, res: ServerResponse): void => {
     const t0 = performance.now();
     if (!shedder.tryAdmit()) {
       sendError(res, 503, overloadMessage(shedder.maxInflight), undefined, { 'retry-after': String(RETRY_AFTER_S) });
@@ -256,39 +335,14 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
       req.resume();
       return;
     }
-    let released = false;
-    const done = (): void => {
-      if (released) return;
-      released = true;
-      shedder.release();
-    };
-    const fail = (err: unknown): void => {
-      done();
-      failed(err);
-    };
     readBody(req, limit, (err, raw) => {
-      try {
-        if (err !== null) {
-          if (!(err instanceof BodyTooLarge)) throw err;
-          // the rest of the body is not read: close the connection after answering
-          sendError(res, 413, `request body exceeds the limit of ${limit} bytes`, undefined, { connection: 'close' });
-          metrics.observeHttp(CHECK_PATH, 413);
-          return done();
-        }
-        const check = parseCheck(res, raw!);
-        if (check === null) {
-          metrics.observeHttp(CHECK_PATH, 400);
-          return done();
-        }
-        if (check.auxData?.jwt === undefined) return decide(res, check, t0, done, fail);
-        addClaims(res, check).then((ok) => {
-          if (ok) return decide(res, check, t0, done, fail);
-          metrics.observeHttp(CHECK_PATH, 400);
-          done();
-        }, fail);
-      } catch (e) {
-        fail(e);
-      }
+      if (err === null) return onCheckBody(res, raw!, t0);
+      if (err instanceof BodyTooLarge) {
+        // the rest of the body is not read: close the connection after answering
+        sendError(res, 413, `request body exceeds the limit of ${limit} bytes`, undefined, { connection: 'close' });
+        metrics.observeHttp(CHECK_PATH, 413);
+      } else internalError(res, err);
+      shedder.release();
     });
   };
 
@@ -321,14 +375,12 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const fail = (err: unknown): void => {
-      metrics.observeHttp('error', 500);
-      if (!res.headersSent) sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
-      else res.destroy();
-    };
     const path = pathOf(req.url);
-    if (path === CHECK_PATH && req.method === 'POST') return handleCheck(req, res, fail);
-    handleOther(req, res, path).then(([name, code]) => metrics.observeHttp(name, code), fail);
+    if (path === CHECK_PATH && req.method === 'POST') return handleCheck(req, res);
+    handleOther(req, res, path).then(
+      ([name, code]) => metrics.observeHttp(name, code),
+      (err: unknown) => internalError(res, err),
+    );
   };
 
   const server = createServer({ keepAlive: true }, onRequest);
