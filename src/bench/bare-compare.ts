@@ -2,7 +2,7 @@
  * `bench --http`'s bare baseline: `serve` (a child process, cache on, the scenario's policies) and
  * the bare node:http server (bare-server.ts, a child process answering the same bytes) under the
  * same autocannon load from this process, in alternating rounds; with `cacheOnOff`, also `serve`
- * against `serve --no-cache` (a third child) under the same load.
+ * against `serve --no-cache` (a third child) under the same load of those request bodies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +28,8 @@ export interface BareCompareOptions {
   connections: number;
   globalsFile?: string;
   lenientScopes?: boolean;
-  /** also measure serve with its cache against serve --no-cache */
-  cacheOnOff?: boolean;
+  /** request bodies to also measure serve with its cache against serve --no-cache with */
+  cacheOnOff?: string[];
 }
 
 /** Waits for `pattern` on the child's stream; its first group is the answer. */
@@ -72,24 +72,28 @@ export async function measureBareRatio(o: BareCompareOptions): Promise<BareCompa
     const options = { ...serveDefaults(process.cwd()), scenario: o.scenario, ...(o.globalsFile !== undefined ? { globalsFile: o.globalsFile } : {}), lenientScopes: o.lenientScopes === true };
     const serve = spawn(process.execPath, serveChildArgs(options, false), { stdio: ['pipe', 'ignore', 'pipe'] });
     children.push(serve);
-    const uncached = o.cacheOnOff ? spawn(process.execPath, serveChildArgs({ ...options, cache: false }, false), { stdio: ['pipe', 'ignore', 'pipe'] }) : null;
+    const uncached = o.cacheOnOff !== undefined && o.cacheOnOff.length > 0 ? spawn(process.execPath, serveChildArgs({ ...options, cache: false }, false), { stdio: ['pipe', 'ignore', 'pipe'] }) : null;
     if (uncached) children.push(uncached);
     const port = await waitFor(bare, bare.stdout, /^(\d+)\n/, 'bare server');
     const serveUrl = await waitFor(serve, serve.stderr, /listening on (http:\/\/\S+)/, 'serve');
     const uncachedUrl = uncached ? await waitFor(uncached, uncached.stderr!, /listening on (http:\/\/\S+)/, 'serve --no-cache') : null;
     const requests = o.pairs.map(([body]) => ({ method: 'POST' as const, path: CHECK_PATH, body, headers: { 'content-type': 'application/json' } }));
-    const measure = async (origin: string, durationMs: number): Promise<number> => {
-      const result = await autocannon({ url: origin, requests, connections: o.connections, duration: durationMs / 1000 });
+    const cacheRequests = (o.cacheOnOff ?? []).map((body) => ({ method: 'POST' as const, path: CHECK_PATH, body, headers: { 'content-type': 'application/json' } }));
+    const throughput = async (origin: string, durationMs: number, load: typeof requests): Promise<number> => {
+      const result = await autocannon({ url: origin, requests: load, connections: o.connections, duration: durationMs / 1000 });
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`${origin}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
       return result.requests.total / (durationMs / 1000);
     };
+    const measure = (origin: string, durationMs: number): Promise<number> => throughput(origin, durationMs, requests);
+    const measureCache = (origin: string, durationMs: number): Promise<number> => throughput(origin, durationMs, cacheRequests);
     // one short round each first, so both are warm (JIT, connections) before measuring
     await measure(`http://127.0.0.1:${port}`, 500);
     await measure(serveUrl, 500);
     const bareComparison = await compareWithBare(serveUrl, `http://127.0.0.1:${port}`, o.rounds, o.roundMs, o.connections, measure);
     if (uncachedUrl === null) return bareComparison;
-    await measure(uncachedUrl, 500);
-    return { ...bareComparison, cacheOnOff: await compareCacheOnOff(serveUrl, uncachedUrl, o.rounds, o.roundMs, o.connections, measure) };
+    await measureCache(uncachedUrl, 500);
+    await measureCache(serveUrl, 500);
+    return { ...bareComparison, cacheOnOff: await compareCacheOnOff(serveUrl, uncachedUrl, o.rounds, o.roundMs, o.connections, measureCache) };
   } finally {
     await Promise.all(children.map(stopChild));
     rmSync(dir, { recursive: true, force: true });

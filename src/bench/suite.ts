@@ -263,11 +263,12 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   let httpBaseline: HttpBaseline | undefined;
   // the bare baseline compares our serve with node:http; another engine (--engine cerbos) has none
   if (options.http && !options.httpTarget && !options.signal?.aborted) {
-    progress(`${label}: serve vs a bare node:http server, then serve vs serve --no-cache (${BARE_ROUNDS} alternating rounds each, autocannon, ${BARE_CONNECTIONS} connections)`);
+    progress(`${label}: serve vs a bare node:http server (1 resource × 1 action), then serve vs serve --no-cache (${BARE_ROUNDS} alternating rounds each, autocannon, ${BARE_CONNECTIONS} connections)`);
     try {
-      const pairs = sc.requests.map((r): [string, string] => [JSON.stringify(r), JSON.stringify(uncached.check(r))]);
+      // serve ÷ bare on the simplest check (first resource, first action); cache on ÷ off on the whole requests
+      const pairs = sc.requests.map(firstResourceAction).map((r): [string, string] => [JSON.stringify(r), JSON.stringify(uncached.check(r))]);
       const roundMs = Math.max(1000, options.timeMs * 2);
-      const { cacheOnOff, ...c } = await measureBareRatio({ scenario: name, pairs, rounds: BARE_ROUNDS, roundMs, connections: BARE_CONNECTIONS, cacheOnOff: true, ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}), ...(options.lenientScopes ? { lenientScopes: true } : {}) });
+      const { cacheOnOff, ...c } = await measureBareRatio({ scenario: name, pairs, rounds: BARE_ROUNDS, roundMs, connections: BARE_CONNECTIONS, cacheOnOff: sc.requests.map((r) => JSON.stringify(r)), ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}), ...(options.lenientScopes ? { lenientScopes: true } : {}) });
       httpBaseline = { ...c, goal: BARE_RATIO_GOAL, ...(cacheOnOff ? { cacheOnOff: { ...cacheOnOff, goal: CACHE_ON_OFF_GOAL } } : {}) };
     } catch (err) {
       warnings.push(`serve vs bare node:http not measured: ${(err as Error).message}`);
@@ -422,4 +423,10 @@ function measureStages(
   reqs.reset();
   for (let i = 0; i < samples; i++) rec.record(engine.stages(reqs.next()));
   return rec.summarise();
+}
+
+/** The request cut to its first resource and that resource's first action. */
+function firstResourceAction(r: CheckRequest): CheckRequest {
+  const first = r.resources[0]!;
+  return { ...r, resources: [{ ...first, actions: first.actions.slice(0, 1) }] };
 }

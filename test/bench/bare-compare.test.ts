@@ -46,7 +46,7 @@ test('measureBareRatio runs serve and the bare server as children and measures b
 test('measureBareRatio with cacheOnOff also runs serve --no-cache and measures it against serve', { timeout: 60_000 }, async () => {
   const body = JSON.stringify({ requestId: 'r', principal: { id: 'a', roles: ['viewer'] }, resources: [{ resource: { kind: 'document', id: 'd' }, actions: ['view'] }] });
   const response = '{"requestId":"r","results":[{"resource":{"id":"d","kind":"document"},"actions":{"view":"EFFECT_ALLOW"}}]}';
-  const c = await measureBareRatio({ scenario: 'rbac-simple', pairs: [[body, response]], rounds: 1, roundMs: 300, connections: 2, cacheOnOff: true });
+  const c = await measureBareRatio({ scenario: 'rbac-simple', pairs: [[body, response]], rounds: 1, roundMs: 300, connections: 2, cacheOnOff: [body] });
   assert.ok(c.cacheOnOff, 'measured');
   assert.equal(c.cacheOnOff.ratios.length, 1);
   assert.ok(c.cacheOnOff.onRps[0]! > 0 && c.cacheOnOff.offRps[0]! > 0, JSON.stringify(c.cacheOnOff));
