@@ -71,6 +71,7 @@ const PATTERNS = {
   reqSum: /(http_request|check).*duration_seconds_sum$/,
   reqCount: /(http_request|check).*duration_seconds_count$/,
   httpRequests: /http_requests_total$/,
+  workers: /^authz_perf_workers$/,
 };
 
 /** A label naming the /metrics route (route, path, handler or endpoint label): the scrapes themselves. */
@@ -122,6 +123,8 @@ export function serverView(metricsUrl: string, before: MetricSamples, after: Met
     requestsPerCpuSecond: requests !== null && cpuSeconds ? round(requests / cpuSeconds, 1) : null,
     ...(sent ? { sent } : {}),
   };
+  const workers = sumMatching(after, PATTERNS.workers);
+  if (workers !== null && workers >= 1) view.workers = Math.round(workers);
   return withCerbosFigures(view, before, after);
 }
 

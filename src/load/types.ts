@@ -276,6 +276,8 @@ export interface ServerView {
   sent?: ScrapeWindowSends;
   /** Cerbos's own figures, when the metrics were Cerbos's (/_cerbos/metrics) */
   cerbos?: CerbosServerFigures;
+  /** server processes behind the target (`authz_perf_workers`: serve --workers N); absent when the server does not say */
+  workers?: number;
 }
 
 /** Requests sent inside the scrape window, by purpose. Only `measured` is in the section's latency and counts (for --find-max: every step attempt, re-runs included). */

@@ -143,6 +143,9 @@ export function fromLoadtest(report: Json, file: string, options: CalibrateOptio
       `autocannon reached ${fmt(cross.rps)} RPS (p99 ${fmtMs(cross.p99Ms)}) where the find-max held only ${fmt(highestPassing)} RPS: latency outliers on a busy host end open-model steps early`,
     );
   }
+  // serve --workers N answered with N processes: the measured capacity is theirs, one core each
+  const workers = serverWorkers(section.server);
+  if (workers > 1) perCore = measured(perCore.value / workers, `${perCore.detail}, ÷ ${workers} worker processes (the server's authz_perf_workers)`);
   const serviceTimeMs = 1000 / perCore.value;
   const lowest = steps.reduce((a, b) => (b.achievedRps < a.achievedRps ? b : a));
   const base = Math.max(0, lowest.p50Ms - serviceTimeMs);
@@ -175,7 +178,7 @@ export function fromLoadtest(report: Json, file: string, options: CalibrateOptio
     ...envelopeInfo(report),
     capacityModel: useUsl ? 'usl' : 'linear',
     perCoreRps: perCore,
-    measuredUnitCores: 1,
+    measuredUnitCores: workers,
     usl,
     serviceTimeMs,
     baseLatencyMs,
@@ -186,7 +189,9 @@ export function fromLoadtest(report: Json, file: string, options: CalibrateOptio
     serverCpuPerCoreRps,
     notes: [
       ...notes,
-      'the reference server is one Node.js process: its measured capacity is taken as one core',
+      workers > 1
+        ? `the server ran ${workers} worker processes: its measured capacity is taken as ${workers} cores`
+        : 'the reference server is one Node.js process: its measured capacity is taken as one core',
       ...(useUsl ? ['σ and κ were fitted on in-flight concurrency of that one process; applying them to the cores of a replica assumes cores contend alike'] : []),
       ...(cacheHitRate !== null ? [`capacity reflects the measured cache hit rate ${fmt(cacheHitRate * 100)}%`] : []),
     ],
@@ -235,4 +240,10 @@ function readAutocannon(findMax: Json): AutocannonRun | null {
   const [connections, durationS, rps, p99Ms] = [a.connections, a.durationS, a.rps, a.p99Ms].map(num);
   if (connections == null || durationS == null || rps == null || p99Ms == null || !(connections > 0) || !(rps > 0)) return null;
   return { connections, durationS, rps, p99Ms, clean: num(a.errors) === 0 && num(a.non2xx) === 0 };
+}
+
+/** Worker processes the server view counted (serve --workers N), else 1. */
+function serverWorkers(server: unknown): number {
+  const n = isObject(server) ? num(server.workers) : null;
+  return n !== null && Number.isInteger(n) && n > 1 ? n : 1;
 }

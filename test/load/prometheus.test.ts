@@ -41,6 +41,12 @@ test('server view: CPU, cache hit rate and CEL time are deltas; RSS is the final
   assert.equal(v.celEvalMeanMs, 0.5);
 });
 
+test('server view: the worker count of serve --workers (authz_perf_workers, summed by the cluster), absent when not exposed', () => {
+  const v = serverView('u', parsePrometheusText('authz_perf_workers 2\n'), parsePrometheusText('authz_perf_workers 2\nprocess_cpu_seconds_total 3\n'), 1);
+  assert.equal(v.workers, 2);
+  assert.equal(serverView('u', parsePrometheusText(''), parsePrometheusText('process_cpu_seconds_total 3\n'), 1).workers, undefined);
+});
+
 test('a target without engine metrics gives nulls, not zeros', () => {
   const v = serverView('u', parsePrometheusText(''), parsePrometheusText('process_cpu_seconds_total 3\n'), 1);
   assert.equal(v.cpuSeconds, 3);

@@ -167,6 +167,18 @@ test('loadtest with fewer than 4 concurrency levels: linear capacity from the hi
   assert.ok(c.notes.some((n) => /only 3 distinct concurrency levels \(USL needs ≥ 4, at least 20% apart\)/.test(n)));
 });
 
+test('loadtest against serve --workers 2: the worker count in the server view divides the capacity into per-core figures', () => {
+  const report = fixture('size-loadtest-synthetic.json');
+  const loadtest = report.loadtest as { findMax: { steps: unknown[] }; server?: Record<string, unknown> | null };
+  loadtest.findMax.steps = loadtest.findMax.steps.slice(0, 3);
+  loadtest.server = { ...(loadtest.server ?? {}), workers: 2 };
+  const c = calibrationFromReport(report, 'l.json');
+  assert.equal(c.perCoreRps.value, 4_900);
+  assert.equal(c.measuredUnitCores, 2);
+  assert.match(c.perCoreRps.detail, /÷ 2 worker processes/);
+  assert.ok(c.notes.some((n) => /ran 2 worker processes: its measured capacity is taken as 2 cores/.test(n)));
+});
+
 test('loadtest notes a saturated generator and a shared host (capacity is a lower bound)', () => {
   const report = fixture('size-loadtest-synthetic.json');
   (report.loadtest as { generator: { saturated: boolean } }).generator.saturated = true;

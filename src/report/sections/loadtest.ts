@@ -199,7 +199,7 @@ function serverPairs(s: LoadtestSection): Array<[string, string]> {
   const v = s.server;
   if (!v) return [];
   return [
-    ['server CPU', v.cpuSeconds !== null ? `${formatNumber(v.cpuSeconds)} s (${formatPercent(v.cpuUtilization, 0)} of a core)` : '–'],
+    ['server CPU', v.cpuSeconds !== null ? `${formatNumber(v.cpuSeconds)} s (${formatPercent(v.cpuUtilization, 0)} of a core${v.workers !== undefined && v.workers > 1 ? `, summed over ${v.workers} worker processes` : ''})` : '–'],
     ['server RSS', formatBytes(v.rssBytes)],
     ['cache hit rate', v.cacheHitRate !== null ? `${formatPercent(v.cacheHitRate)} (${formatCount(v.cacheHits)} hits, ${formatCount(v.cacheMisses)} misses)` : '–'],
     ['CEL evaluation', v.celEvalMeanMs !== null ? `mean ${ms(v.celEvalMeanMs)} over ${formatCount(v.celEvaluations)} evaluations` : '–'],
