@@ -167,33 +167,30 @@ export interface BenchScenarioResult {
  * same JSON bodies and writes the same response bytes, under the same autocannon load, in
  * alternating rounds. Ratios are serve ÷ bare requests/s per round.
  */
-export interface HttpBaseline {
-  serveRps: number[];
-  bareRps: number[];
+/** Throughput of two servers in alternating rounds under the same load: per-round ratios and their spread. */
+export interface AlternatingRatios {
   ratios: number[];
   min: number;
   median: number;
   max: number;
   connections: number;
   roundMs: number;
-  /** serve ÷ bare goal (median) */
+  /** goal for the median ratio */
   goal: number;
+}
+
+/** `serve` ÷ the bare node:http server (goal: the median ratio at least `goal`). */
+export interface HttpBaseline extends AlternatingRatios {
+  serveRps: number[];
+  bareRps: number[];
   /** the same load on `serve` and on `serve --no-cache` (absent in reports before it was measured) */
   cacheOnOff?: CacheOnOff;
 }
 
-/** `serve` with its decision cache ÷ `serve --no-cache`: throughput in alternating rounds, same requests. */
-export interface CacheOnOff {
+/** `serve` with its decision cache ÷ `serve --no-cache`, the scenario's own requests (goal ≥ 1: the cache never slows serve down). */
+export interface CacheOnOff extends AlternatingRatios {
   onRps: number[];
   offRps: number[];
-  ratios: number[];
-  min: number;
-  median: number;
-  max: number;
-  connections: number;
-  roundMs: number;
-  /** cache on ÷ off goal (median): the cache never slows the server down */
-  goal: number;
 }
 
 export type BaselineVerdict = 'regression' | 'improvement' | 'unchanged' | 'new' | 'missing';

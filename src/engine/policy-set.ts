@@ -1032,7 +1032,6 @@ function keyPlanOf(trees: Array<CondTree | null>): KeyPlan {
 const EMPTY_ATTR: Record<string, never> = Object.freeze({}) as Record<string, never>;
 const NO_AUX: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
-/** The CEL view of a principal (no copying of attributes). */
 /** principalValue written into `out` (an object principalValue made), for a caller that reuses one. */
 export function fillPrincipalValue(out: ReturnType<typeof principalValue>, p: Principal): ReturnType<typeof principalValue> {
   out.id = p.id;
@@ -1053,10 +1052,12 @@ export function fillResourceValue(out: ReturnType<typeof resourceValue>, r: Reso
   return out;
 }
 
+/** The CEL view of a principal (no copying of attributes). */
 export function principalValue(p: Principal): { id: string; roles: string[]; attr: unknown; policyVersion: string; scope: string } {
   return { id: p.id, roles: p.roles, attr: p.attr === undefined ? EMPTY_ATTR : celSafeAttr(p.attr), policyVersion: p.policyVersion ?? 'default', scope: p.scope ?? '' };
 }
 
+/** The CEL view of a resource (no copying of attributes). */
 export function resourceValue(r: ResourceRef): { kind: string; id: string; attr: unknown; policyVersion: string; scope: string } {
   return { kind: r.kind, id: r.id, attr: r.attr === undefined ? EMPTY_ATTR : celSafeAttr(r.attr), policyVersion: r.policyVersion ?? 'default', scope: r.scope ?? '' };
 }
@@ -1069,10 +1070,6 @@ export function auxDataValue(claims: Record<string, unknown> | undefined): Recor
 const NO_RUNTIME: Record<string, unknown> = Object.freeze({ effectiveDerivedRoles: Object.freeze([]) }) as Record<string, unknown>;
 const NO_GLOBALS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
-/**
- * A fresh activation for one principal/resource in one scope; `V` starts empty and fills lazily.
- * `runtime` is `{ effectiveDerivedRoles }` for scopes that read it.
- */
 /**
  * Points a reused activation at another principal/resource pair: the same objects, with every
  * variable in `V` set back to undefined (CEL reads an undefined value as an absent key, and the
@@ -1098,6 +1095,10 @@ export function resetActivation(
   return act;
 }
 
+/**
+ * A fresh activation for one principal/resource in one scope; `V` starts empty and fills lazily.
+ * `runtime` is `{ effectiveDerivedRoles }` for scopes that read it.
+ */
 export function newActivation(
   scope: Scope,
   principal: unknown,

@@ -6,6 +6,7 @@ import type { BenchReport } from '../types.js';
 import type { Headline, HtmlSection, RenderOptions, SectionRenderer } from '../render-types.js';
 import type { ChartSpec } from '../chart.js';
 import type {
+  AlternatingRatios,
   BaselineComparison,
   BaselineTaskComparison,
   BenchScenarioResult,
@@ -149,30 +150,26 @@ function cacheLine(s: BenchScenarioResult): Verdict | null {
   };
 }
 
-function bareLine(s: BenchScenarioResult): Verdict | null {
-  const h = s.httpBaseline;
-  if (!h) return null;
-  const ok = h.median >= h.goal;
+/** A verdict on alternating throughput rounds: "<what> <median> (min, max; goal) met|MISSED: <a> vs <b>, rounds". */
+function roundsLine(what: string, r: AlternatingRatios, a: [string, number[]], b: [string, number[]]): Verdict {
+  const ok = r.median >= r.goal;
   const rps = (list: number[]): string => list.map((x) => formatNumber(Math.round(x), 0)).join('/');
   return {
     tone: ok ? 'good' : 'bad',
     text:
-      `serve ÷ bare node:http ${formatNumber(h.median, 2)} (min ${formatNumber(h.min, 2)}, max ${formatNumber(h.max, 2)}; goal ≥ ${h.goal}) ${ok ? 'met' : 'MISSED'}: ` +
-      `serve ${rps(h.serveRps)} req/s vs bare ${rps(h.bareRps)} req/s, ${h.ratios.length} alternating rounds of ${formatNumber(h.roundMs / 1000, 1)} s, ${h.connections} connections`,
+      `${what} ${formatNumber(r.median, 2)} (min ${formatNumber(r.min, 2)}, max ${formatNumber(r.max, 2)}; goal ≥ ${r.goal}) ${ok ? 'met' : 'MISSED'}: ` +
+      `${a[0]} ${rps(a[1])} req/s vs ${b[0]} ${rps(b[1])} req/s, ${r.ratios.length} alternating rounds of ${formatNumber(r.roundMs / 1000, 1)} s, ${r.connections} connections`,
   };
+}
+
+function bareLine(s: BenchScenarioResult): Verdict | null {
+  const h = s.httpBaseline;
+  return h ? roundsLine('serve ÷ bare node:http', h, ['serve', h.serveRps], ['bare', h.bareRps]) : null;
 }
 
 function cacheOnOffLine(s: BenchScenarioResult): Verdict | null {
   const c = s.httpBaseline?.cacheOnOff;
-  if (!c) return null;
-  const ok = c.median >= c.goal;
-  const rps = (list: number[]): string => list.map((x) => formatNumber(Math.round(x), 0)).join('/');
-  return {
-    tone: ok ? 'good' : 'bad',
-    text:
-      `serve cache on ÷ off ${formatNumber(c.median, 2)} (min ${formatNumber(c.min, 2)}, max ${formatNumber(c.max, 2)}; goal ≥ ${c.goal}) ${ok ? 'met' : 'MISSED'}: ` +
-      `cache on ${rps(c.onRps)} req/s vs --no-cache ${rps(c.offRps)} req/s, ${c.ratios.length} alternating rounds of ${formatNumber(c.roundMs / 1000, 1)} s, ${c.connections} connections`,
-  };
+  return c ? roundsLine('serve cache on ÷ off', c, ['cache on', c.onRps], ['--no-cache', c.offRps]) : null;
 }
 
 function memoryLine(s: BenchScenarioResult): string {
