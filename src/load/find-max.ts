@@ -216,7 +216,13 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
     } else {
       next = roundRate(fail === null ? rate * o.growth : pass === null ? rate / 2 : (pass + fail) / 2);
       if (next === rate && pass !== null && fail !== null) next = pass;
-      if (next < 1 || (next !== pass && steps.some((s) => s.targetRps === next && !s.confirmation && s.verdict !== 'passed'))) break;
+      if (next < 1) break;
+      if (next !== pass && steps.some((s) => s.targetRps === next && !s.confirmation && s.verdict !== 'passed')) {
+        // rounding puts the midpoint on a rate that broke: the gap cannot be split further, so the
+        // highest rate that held is repeated (once) before the search ends
+        if (!confirm || pass === null || (passes.get(pass) ?? 0) >= 2) break;
+        next = pass;
+      }
       if (next === rate && (passes.get(rate) ?? 0) >= 2) break;
     }
     o.onSearch?.(searchProgress(steps.length, elapsed(), budgetMs, pass, fail, o.resolution, confirm, costMs(stepS)));

@@ -288,7 +288,7 @@ async function runFindMax(
       `find-max: the ${plan.budgetS} s budget ended the search ${search.gap !== null ? `with ${pct(search.gap)} between the highest rate that held and the lowest that broke (resolution ${pct(DEFAULTS.findMaxResolution)})` : 'before it bracketed the limit'}${search.confirmed ? '' : '; the result was not repeated'}: raise --budget or shorten --step-duration`,
     );
   else if (search.highestPassingRps !== null && !search.confirmed && !input.signal?.aborted)
-    warnings.push('find-max: the highest rate that held was not repeated (--max-steps ran out), so it rests on one step');
+    warnings.push(`find-max: the highest rate that held was not repeated${search.steps.length >= plan.maxSteps ? ' (--max-steps ran out)' : ''}, so it rests on one step`);
   const inconclusive = search.steps.filter((s) => s.verdict === 'inconclusive');
   if (inconclusive.length)
     warnings.push(

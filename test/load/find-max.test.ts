@@ -272,3 +272,25 @@ test('a rate that holds once and breaks on the repeat does not count', async () 
   const repeat = r.steps.find((s) => s.targetRps === 1000 && s.confirmation);
   assert.ok(repeat && repeat.verdict === 'failed');
 });
+
+test('when rounding cannot split the last gap (12,000 held, 13,000 broke), the highest rate that held is repeated before the search ends', async () => {
+  const targets: number[] = [];
+  const r = await searchMaxRate({
+    startRps: 1000,
+    growth: 2,
+    maxSteps: 20,
+    resolution: 0.05,
+    sloP99Ms: 50,
+    maxErrorRate: 0.001,
+    runStep: (rps) => {
+      targets.push(rps);
+      return simulate(12_400)(rps, 0.2);
+    },
+    pauseMs: 0,
+  });
+  // 13,000 serves 95 % of its rate, so its failure is re-run once before it counts
+  assert.deepEqual(targets, [1000, 2000, 4000, 8000, 16_000, 12_000, 14_000, 13_000, 13_000, 12_000]);
+  assert.equal(r.highestPassingRps, 12_000);
+  assert.equal(r.confirmed, true);
+  assert.equal(r.steps.at(-1)!.confirmation, true);
+});
