@@ -43,20 +43,18 @@ function simulate(cap: number, opts: { stallOnce?: number } = {}): (rps: number,
   };
 }
 
+/** The search on simulated steps: doubling from `startRps`, 5 % resolution, p99 ≤ 50 ms, no pauses. */
+const SIMULATED_SEARCH = { growth: 2, maxSteps: 20, resolution: 0.05, sloP99Ms: 50, maxErrorRate: 0.001, pauseMs: 0 } as const;
+
 test('steps up by the growth factor, then bisects to the highest rate that holds', async () => {
   const targets: number[] = [];
   const r = await searchMaxRate({
+    ...SIMULATED_SEARCH,
     startRps: 100,
-    growth: 2,
-    maxSteps: 20,
-    resolution: 0.05,
-    sloP99Ms: 50,
-    maxErrorRate: 0.001,
     runStep: (rps) => {
       targets.push(rps);
       return simulate(1000)(rps);
     },
-    pauseMs: 0,
   });
   assert.deepEqual(targets.slice(0, 5), [100, 200, 400, 800, 1600]);
   assert.ok(r.highestPassingRps! >= 950 && r.highestPassingRps! <= 1000, `highest ${r.highestPassingRps}`);
@@ -276,17 +274,12 @@ test('a rate that holds once and breaks on the repeat does not count', async () 
 test('when rounding cannot split the last gap (12,000 held, 13,000 broke), the highest rate that held is repeated before the search ends', async () => {
   const targets: number[] = [];
   const r = await searchMaxRate({
+    ...SIMULATED_SEARCH,
     startRps: 1000,
-    growth: 2,
-    maxSteps: 20,
-    resolution: 0.05,
-    sloP99Ms: 50,
-    maxErrorRate: 0.001,
     runStep: (rps) => {
       targets.push(rps);
       return simulate(12_400)(rps, 0.2);
     },
-    pauseMs: 0,
   });
   // 13,000 serves 95 % of its rate, so its failure is re-run once before it counts
   assert.deepEqual(targets, [1000, 2000, 4000, 8000, 16_000, 12_000, 14_000, 13_000, 13_000, 12_000]);

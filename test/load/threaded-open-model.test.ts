@@ -192,35 +192,22 @@ test('Ctrl-C (the signal) stops every thread; what was measured is still merged 
   }
 });
 
+/** Two threads at 200 req/s for 30 s against `origin`: runs that end long before their shape does. */
+function twoThreadsFor30s(origin: string): Parameters<typeof runThreadedOpenModel>[0] {
+  return { origin, timeoutMs: 1000, source, shape: new LoadShape([{ durationS: 30, target: 200 }], 200), maxConnections: 4, lateThresholdMs: 10, threads: 2 };
+}
+
 test('an interrupt before the threads start still ends them and returns an empty, interrupted run', async () => {
   const stop = new AbortController();
   stop.abort();
-  const run = await runThreadedOpenModel({
-    origin: 'http://127.0.0.1:9',
-    timeoutMs: 1000,
-    source,
-    shape: new LoadShape([{ durationS: 30, target: 200 }], 200),
-    maxConnections: 4,
-    lateThresholdMs: 10,
-    threads: 2,
-    signal: stop.signal,
-    drainMs: 100,
-  });
+  const run = await runThreadedOpenModel({ ...twoThreadsFor30s('http://127.0.0.1:9'), signal: stop.signal, drainMs: 100 });
   assert.equal(run.interrupted, true);
   assert.equal(run.recorder.counts.sent, 0);
 });
 
 test('a thread that fails rejects the run with its message, and the other threads are ended', async () => {
   await assert.rejects(
-    runThreadedOpenModel({
-      origin: 'not a url',
-      timeoutMs: 1000,
-      source,
-      shape: new LoadShape([{ durationS: 30, target: 200 }], 200),
-      maxConnections: 4,
-      lateThresholdMs: 10,
-      threads: 2,
-    }),
+    runThreadedOpenModel(twoThreadsFor30s('not a url')),
     /generator thread \d: /,
   );
 });
