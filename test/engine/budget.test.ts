@@ -118,12 +118,18 @@ test('serve: a huge heavy-cel request neither blocks /health nor runs past its b
   const budgeted = await startServer(heavy, { port: 0, evalBudgetMs: 50 });
   try {
     // grow the principal's groups until the check takes 300 ms (at most 5 doublings from 1,000,
-    // which keeps the body under the default 1 MiB limit)
+    // which keeps the body under the default 1 MiB limit); the faster of two runs counts, so a
+    // stall of a busy host cannot pass off a short check as a long one
+    const fasterOfTwo = async (b: string): Promise<Awaited<ReturnType<typeof checkWhilePollingHealth>>> => {
+      const first = await checkWhilePollingHealth(server.url, b);
+      const second = await checkWhilePollingHealth(server.url, b);
+      return first.checkMs <= second.checkMs ? first : second;
+    };
     let body = bodyWith(1000);
-    let run = await checkWhilePollingHealth(server.url, body);
+    let run = await fasterOfTwo(body);
     for (let groups = 2000; run.checkMs < 300 && groups <= 32_000; groups *= 2) {
       body = bodyWith(groups);
-      run = await checkWhilePollingHealth(server.url, body);
+      run = await fasterOfTwo(body);
     }
     assert.ok(body.length < 1024 * 1024, `the request fits the default body limit (${body.length} bytes)`);
     assert.equal(run.status, 200);

@@ -44,8 +44,9 @@ test(`policy YAML: ${FUZZ_RUNS} mutated policies load or fail with one clean fil
     }),
     FUZZ_PARAMETERS,
   );
-  // the mutations reach both outcomes, so neither path goes untested
-  assert.ok(outcomes.loaded > FUZZ_RUNS / 10 && outcomes.refused > FUZZ_RUNS / 10, JSON.stringify(outcomes));
+  // the mutations reach both outcomes, so neither path goes untested (about 9-11 % of them load:
+  // 177, 198 and 2xx of 2,000 in runs seen, so the floor is half that share)
+  assert.ok(outcomes.loaded > FUZZ_RUNS / 20 && outcomes.refused > FUZZ_RUNS / 20, JSON.stringify(outcomes));
 });
 
 test('YAML alias expansion is bounded: an alias bomb is an InputError, not a memory blow-up', async () => {
