@@ -103,6 +103,7 @@ class AdaptiveBypass {
 
 /** A principal's key material, shared by the entries stored during one check. */
 interface PrincipalSnapshot {
+  /** empty under an exact key */
   roles: string[];
   id: string | undefined;
   shape: number;
@@ -114,6 +115,7 @@ interface Entry<V> {
   key: PolicyKey;
   meta: boolean;
   principal: PrincipalSnapshot;
+  /** empty under an exact key */
   actions: string[];
   resourceId: string | undefined;
   resourceShape: number;
@@ -126,6 +128,9 @@ interface Entry<V> {
   /** estimated size (key material + overhead), what the byte bound counts */
   bytes: number;
 }
+
+/** What an exact key's entries keep for roles and actions: the key stands for them. */
+const NO_NAMES: string[] = [];
 
 /** Identifies the current check across every engine in the process (checks never interleave). */
 let checkGen = 0;
@@ -161,6 +166,7 @@ export class DecisionCache<V> {
     this.forgetQueued = false;
   };
   private rolesHash = 0;
+  private rolesHashed = false;
   // the current check's principal: shape, and its id's hash (computed on first use)
   private principalShape = 0;
   private principalIdHash = 0;
@@ -208,7 +214,7 @@ export class DecisionCache<V> {
   begin(principal: Principal): void {
     this.gen = checkGen = checkGen >= 0x3fffffff ? 1 : checkGen + 1;
     this.nowMs = -1;
-    this.rolesHash = mixStrings(0, principal.roles);
+    this.rolesHashed = false;
     this.cleanPrototype = prototypeIsClean();
     this.principalShape = attrShape(principal.attr);
     this.principalIdHashed = false;
@@ -222,10 +228,10 @@ export class DecisionCache<V> {
     // with a polluted Object.prototype, plain reads are not own reads: no caching
     if (!this.cleanPrototype) return -1;
     const variants = policy.keys;
-    let h = mixStrings(mixInt(this.rolesHash, variants.seed), entry.actions);
-    const key = variants.get(h, principal.roles, entry.actions);
+    const key = variants.find(principal.roles, entry.actions);
     this.key = key;
     if (key.conditionFree) return 0;
+    let h = key.exact ? key.id : mixStrings(mixInt(this.rolesHashOnce(principal), variants.seed), entry.actions);
     const ps = this.principalState(key, principal);
     if (ps.shape < 0) return -1;
     h = mixInt(mixInt(h, ps.hash), meta ? 1 : 0);
@@ -272,7 +278,7 @@ export class DecisionCache<V> {
         e.key === key &&
         e.meta === meta &&
         e.resourceShape === this.resourceShape &&
-        sameStrings(e.actions, entry.actions) &&
+        (key.exact || sameStrings(e.actions, entry.actions)) &&
         (!key.resourceId || e.resourceId === entry.resource.id) &&
         this.resourceMatches(e.resourceValues, key.resourceCount) &&
         principalMatches(key, e.principal, principal)
@@ -336,7 +342,7 @@ export class DecisionCache<V> {
       key,
       meta,
       principal: ps.snap as PrincipalSnapshot,
-      actions: entry.actions.slice(),
+      actions: key.exact ? NO_NAMES : entry.actions.slice(),
       resourceId: key.resourceId ? entry.resource.id : undefined,
       resourceShape: this.resourceShape,
       resourceValues,
@@ -419,6 +425,15 @@ export class DecisionCache<V> {
     return t;
   }
 
+  /** The hash of this check's roles (only keys shared by several combinations hash them). */
+  private rolesHashOnce(principal: Principal): number {
+    if (!this.rolesHashed) {
+      this.rolesHash = mixStrings(0, principal.roles);
+      this.rolesHashed = true;
+    }
+    return this.rolesHash;
+  }
+
   /** The key's principal values and partial hash for this check (computed on first use). */
   private principalState(key: PolicyKey, principal: Principal): PrincipalState {
     const ps = key.principal;
@@ -474,14 +489,14 @@ function principalSnapshot(key: PolicyKey, principal: Principal): PrincipalSnaps
     if (s === UNCACHEABLE) return UNCACHEABLE;
     values[i] = s;
   }
-  return { roles: principal.roles.slice(), id: key.principalId ? principal.id : undefined, shape: ps.shape, values };
+  return { roles: key.exact ? NO_NAMES : principal.roles.slice(), id: key.principalId ? principal.id : undefined, shape: ps.shape, values };
 }
 
 /** Whether a stored principal snapshot is this check's principal (remembered for the rest of the check). */
 function principalMatches(key: PolicyKey, snap: PrincipalSnapshot, principal: Principal): boolean {
   const ps = key.principal;
   if (snap === ps.verified || snap === ps.snap) return true;
-  if (snap.shape !== ps.shape || !sameStrings(snap.roles, principal.roles)) return false;
+  if (snap.shape !== ps.shape || (!key.exact && !sameStrings(snap.roles, principal.roles))) return false;
   if (key.principalId && snap.id !== principal.id) return false;
   const vals = ps.values;
   for (let i = 0; i < key.principalCount; i++) if (!matches(snap.values[i], vals[i])) return false;

@@ -354,6 +354,13 @@ export interface PolicyKey {
   /** decisions under this key depend on roles and actions only (no condition can run) */
   conditionFree: boolean;
   principal: PrincipalState;
+  /**
+   * The key belongs to one (roles, actions) combination, so an entry stored under it needs no
+   * roles or actions compared; false for the key a policy's combinations share past MAX_VARIANTS.
+   */
+  exact: boolean;
+  /** distinct per key in the process: an exact key's entries hash from it instead of roles and actions */
+  id: number;
 }
 
 /** The fields a key reads: a policy's KeyPlan, narrowed per (roles, actions). */
@@ -361,7 +368,9 @@ export type KeyFields = KeyPlan;
 
 const WHOLE_ATTR_SLOT = '\0whole';
 
-export function compilePolicyKey(plan: KeyFields, slots: Map<string, PrincipalSlot> = new Map()): PolicyKey {
+let keyCount = 0;
+
+export function compilePolicyKey(plan: KeyFields, slots: Map<string, PrincipalSlot> = new Map(), exact = true): PolicyKey {
   const principalCount = plan.principalWholeAttr ? 1 : plan.principalAttrs.length;
   const slot = (name: string): PrincipalSlot => {
     let s = slots.get(name);
@@ -383,6 +392,8 @@ export function compilePolicyKey(plan: KeyFields, slots: Map<string, PrincipalSl
     readResource: attrReader(plan.resourceWholeAttr ? [] : plan.resourceAttrs),
     conditionFree: plan.conditionFree,
     principal: { gen: 0, hash: 0, shape: 0, values: new Array<unknown>(principalCount).fill(undefined), snap: null, verified: null, bytes: -1 },
+    exact,
+    id: finish(Math.imul(HASH_SEED ^ ++keyCount, PRIME)),
   };
 }
 
@@ -390,20 +401,30 @@ interface KeyVariant {
   roles: string[];
   actions: string[];
   key: PolicyKey;
-  next: KeyVariant | null;
 }
 
 /** distinct (roles, actions) combinations given their own narrowed key, per policy */
 const MAX_VARIANTS = 1024;
+/** variants per first action found by comparing roles and actions in turn; more go to a hashed map */
+const SCANNED_VARIANTS = 8;
+
+/** The variants whose actions start with one action name. */
+interface FirstActionBucket {
+  scanned: KeyVariant[];
+  /** by a hash of roles and actions, once `scanned` is full */
+  hashed: Map<number, KeyVariant[]> | null;
+}
 
 /**
  * A policy's keys narrowed to what a (roles, actions) combination can read, memoized; past
- * MAX_VARIANTS combinations the policy-wide key is used (still exact, only wider).
+ * MAX_VARIANTS combinations the policy-wide key is used (still correct, only wider). A lookup is a
+ * Map read by the first action's name and a few array comparisons: hashing every action's name
+ * per resource entry cost more than the rest of finding the key.
  */
 export class KeyVariants {
   /** hash of the policy name: entries of different policies start apart */
   readonly seed: number;
-  private readonly map = new Map<number, KeyVariant>();
+  private readonly byFirstAction = new Map<string, FirstActionBucket>();
   private count = 0;
   /** principal attribute slots shared by this chain's keys */
   private readonly slots = new Map<string, PrincipalSlot>();
@@ -413,7 +434,7 @@ export class KeyVariants {
    * condition-free: a condition-free decision is memoized per key without comparing roles and
    * actions, which is only sound for a key that belongs to one combination.
    */
-  private readonly fallback: PolicyKey;
+  readonly fallback: PolicyKey;
 
   constructor(
     name: string,
@@ -421,18 +442,42 @@ export class KeyVariants {
     private readonly plan: (roles: readonly string[], actions: readonly string[]) => KeyFields,
   ) {
     this.seed = Math.imul(HASH_SEED ^ contentHash(name), PRIME);
-    this.fallback = compilePolicyKey({ ...policyFields, conditionFree: false }, this.slots);
+    this.fallback = compilePolicyKey({ ...policyFields, conditionFree: false }, this.slots, false);
   }
 
-  /** `hash` covers roles and actions (any consistent hash of them). */
-  get(hash: number, roles: string[], actions: string[]): PolicyKey {
-    for (let v: KeyVariant | null | undefined = this.map.get(hash); v; v = v.next) {
-      if (sameStrings(v.actions, actions) && sameStrings(v.roles, roles)) return v.key;
+  find(roles: string[], actions: string[]): PolicyKey {
+    const first = actions.length > 0 ? actions[0]! : '';
+    let bucket = this.byFirstAction.get(first);
+    if (bucket !== undefined) {
+      const scanned = bucket.scanned;
+      for (let i = 0; i < scanned.length; i++) {
+        const v = scanned[i]!;
+        if (sameStrings(v.actions, actions) && sameStrings(v.roles, roles)) return v.key;
+      }
+      if (bucket.hashed !== null) {
+        const list = bucket.hashed.get(combinationHash(roles, actions));
+        if (list !== undefined) for (const v of list) if (sameStrings(v.actions, actions) && sameStrings(v.roles, roles)) return v.key;
+      }
     }
     if (this.count >= MAX_VARIANTS) return this.fallback;
-    const key = compilePolicyKey(this.plan(roles, actions), this.slots);
-    this.map.set(hash, { roles: roles.slice(), actions: actions.slice(), key, next: this.map.get(hash) ?? null });
+    if (bucket === undefined) {
+      bucket = { scanned: [], hashed: null };
+      this.byFirstAction.set(first, bucket);
+    }
+    const v: KeyVariant = { roles: roles.slice(), actions: actions.slice(), key: compilePolicyKey(this.plan(roles, actions), this.slots) };
+    if (bucket.scanned.length < SCANNED_VARIANTS) bucket.scanned.push(v);
+    else {
+      bucket.hashed ??= new Map();
+      const h = combinationHash(roles, actions);
+      const list = bucket.hashed.get(h);
+      if (list === undefined) bucket.hashed.set(h, [v]);
+      else list.push(v);
+    }
     this.count++;
-    return key;
+    return v.key;
   }
+}
+
+export function combinationHash(roles: readonly string[], actions: readonly string[]): number {
+  return mixStrings(mixStrings(HASH_SEED, roles), actions);
 }

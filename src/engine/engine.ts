@@ -209,6 +209,8 @@ class DecisionEngine implements Engine {
 
   // chains by kind (root scope, default versions, no principal policy) and by full key
   private readonly defaultChains = new Map<string, Chain>();
+  private lastKind: string | null = null;
+  private lastChain: Chain | null = null;
   private readonly chains = new Map<string, Chain>();
 
   // where the last decided action was decided (for includeMeta)
@@ -393,9 +395,12 @@ class DecisionEngine implements Engine {
     const set = this.policySet;
     const withPrincipal = set.principalIds.size > 0 && set.principalIds.has(principal.id);
     if (!withPrincipal && res.scope === undefined && res.policyVersion === undefined) {
-      const chain = this.defaultChains.get(res.kind);
-      if (chain !== undefined) return chain;
-      return this.remember(this.defaultChains, res.kind, buildChain(set, res.kind, 'default', '', null));
+      // resources of one kind tend to come in runs: the last kind's chain is compared before the map is read
+      if (res.kind === this.lastKind) return this.lastChain!;
+      const chain = this.defaultChains.get(res.kind) ?? this.remember(this.defaultChains, res.kind, buildChain(set, res.kind, 'default', '', null));
+      this.lastKind = res.kind;
+      this.lastChain = chain;
+      return chain;
     }
     const version = res.policyVersion ?? 'default';
     const scope = res.scope ?? '';

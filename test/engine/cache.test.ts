@@ -207,6 +207,50 @@ resourcePolicy:
   }
 });
 
+test('cache: (roles, actions) combinations sharing a first action keep their own conditional decisions', () => {
+  // more combinations per first action than are compared in turn: the rest are found by hash
+  const abac = compilePolicySources([
+    {
+      file: 'abac.yaml',
+      text: `
+resourcePolicy:
+  resource: doc
+  version: default
+  rules:
+    - actions: [view, edit]
+      effect: EFFECT_ALLOW
+      roles: [role-3, role-17]
+      condition:
+        match:
+          expr: R.attr.open == true
+    - actions: [view]
+      effect: EFFECT_ALLOW
+      roles: [role-25]
+`,
+    },
+  ]);
+  const cached = createEngine(abac, { cache: { maxEntries: 10_000, ttlMs: 60_000, bypass: false } });
+  const uncached = createEngine(abac, { cache: false });
+  const check = (roles: string[], actions: string[], open: boolean): CheckRequest => ({
+    requestId: 'r',
+    principal: { id: 'u', roles },
+    resources: [{ resource: { kind: 'doc', id: '1', attr: { open } }, actions }],
+  });
+  const requests: CheckRequest[] = [];
+  for (let i = 0; i < 30; i++) {
+    for (const actions of [['view'], ['view', 'edit'], ['edit']]) {
+      for (const open of [true, false]) requests.push(check([`role-${i}`], actions, open), check([`role-${i}`, 'role-3'], actions, open));
+    }
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const request of requests) {
+      const label = `${request.principal.roles.join(',')} ${request.resources[0]!.actions.join(',')} open=${String(request.resources[0]!.resource.attr!.open)}`;
+      assert.deepEqual(cached.check(request).results, uncached.check(request).results, label);
+    }
+  }
+  assert.ok(cached.cacheStats().hits >= requests.length, `the second round hit (${cached.cacheStats().hits} hits)`);
+});
+
 test('cache bytes: the byte bound evicts, and entries with oversized key material are not cached', () => {
   // 256 KiB bound: an entry may take 1/256 of it, 1 KiB, less than a 1,000-character owner plus the entry overhead
   const e = createEngine(set, { cache: { maxEntries: 10_000, ttlMs: 60_000, maxBytes: 256 * 1024, bypass: false } });
