@@ -16,7 +16,6 @@
  *
  * Usage: node dist/src/load/generator-bench.js [--connections 16] [--duration 5] [--rounds 2] [--scenario abac-cel] [--sender raw|undici] [--threads 1]
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +29,7 @@ import { CHECK_PATH } from '../engine/index.js';
 import { LoadShape } from './schedule.js';
 import { loadScenario, scenarioRequests } from './scenario-requests.js';
 import { startBundledTarget } from './target.js';
+import { hasWrk, runCommand, wrkScript } from './wrk.js';
 
 interface Measure {
   tool: string;
@@ -41,48 +41,6 @@ interface Measure {
 function arg(name: string, fallback: number | string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : String(fallback);
-}
-
-/** wrk's Lua script cycling through the pre-formatted requests. */
-function wrkScript(pathName: string, bodies: readonly Buffer[]): string {
-  const lines = bodies.map((b) => {
-    const text = b.toString('utf8');
-    if (text.includes(']==]')) throw new Error('a request body contains ]==]');
-    return `  [==[${text}]==],`;
-  });
-  return [
-    'local bodies = {',
-    ...lines,
-    '}',
-    'local reqs = {}',
-    'local n = 0',
-    'init = function(args)',
-    '  for i, b in ipairs(bodies) do',
-    `    reqs[i] = wrk.format("POST", "${pathName}", { ["Content-Type"] = "application/json" }, b)`,
-    '  end',
-    '  n = #reqs',
-    'end',
-    'local i = 0',
-    'request = function()',
-    '  i = i % n + 1',
-    '  return reqs[i]',
-    'end',
-    '',
-  ].join('\n');
-}
-
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
-}
-
-async function hasWrk(): Promise<boolean> {
-  try {
-    await run('wrk', ['--version']);
-    return true;
-  } catch (err) {
-    // wrk --version exits 1 after printing its version
-    return (err as { code?: unknown }).code === 1;
-  }
 }
 
 async function main(): Promise<void> {
@@ -115,7 +73,7 @@ async function main(): Promise<void> {
     );
     if (!wrk) console.log('wrk: skipped (not installed; on Debian: apt-get install -y wrk)');
     const measureWrk = async (): Promise<Measure> => {
-      const out = await run('wrk', ['-t', '2', '-c', String(connections), '-d', `${durationS}s`, '-s', script, target.url]);
+      const out = await runCommand('wrk', ['-t', '2', '-c', String(connections), '-d', `${durationS}s`, '-s', script, target.url]);
       const non2xx = Number(/Non-2xx or 3xx responses:\s*(\d+)/.exec(out)?.[1] ?? 0);
       if (non2xx > 0) console.log(`wrk: ${non2xx} non-2xx responses`);
       return { tool: 'wrk', rps: Number(/Requests\/sec:\s*([\d.]+)/.exec(out)?.[1] ?? NaN), cpu: null };

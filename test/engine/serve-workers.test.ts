@@ -5,6 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBundledTarget } from '../../src/load/target.js';
 import { serveChildArgs, startServeChild } from '../helpers/serve-child.js';
 
 /** One request on a new connection (the primary hands connections to workers in turn). */
@@ -49,6 +52,27 @@ test('serve --workers 2: both workers answer and /metrics sums them', { timeout:
     assert.equal(hits + misses, N);
   } finally {
     assert.equal(await serve.stop(), 0);
+  }
+});
+
+test('serve --workers 2 as a watched child (the load generator\'s bundled target): the workers stay up and stop with it', { timeout: 60_000 }, async () => {
+  // the child's parent watch must not make its cluster workers, whose parent is the primary, leave
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const target = await startBundledTarget({
+    command: process.execPath,
+    args: [path.join(root, 'bin/authz-perf.js'), 'serve', '--scenario', 'rbac-simple', '--host', '127.0.0.1', '--port', '0', '--workers', '2'],
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  try {
+    const body = JSON.stringify({ principal: { id: 'a', roles: ['viewer'] }, resources: [{ resource: { kind: 'document', id: 'd' }, actions: ['view'] }] });
+    // past the watch's first poll (250 ms): a worker that took its parent for a dead generator has left by then
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (let i = 0; i < 6; i++) assert.equal((await send(target.url, 'POST', '/api/check/resources', body)).status, 200);
+    const { text } = await send(target.url, 'GET', '/metrics');
+    assert.equal(metric(text, /^authz_perf_workers (\S+)$/m), 2);
+  } finally {
+    await target.stop();
   }
 });
 
