@@ -4,19 +4,21 @@
  * same autocannon load from this process, in alternating rounds; with `cacheOnOff`, also `serve`
  * against `serve --no-cache` (a third child) under the same load of those request bodies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { serveChildArgs } from '../load/serve-child.js';
+import { startServeChild } from '../load/serve-child.js';
+import { startBundledTarget, type BundledTarget } from '../load/target.js';
 import { serveDefaults } from '../serve/run.js';
 import { compareCacheOnOff, compareWithBare, type BareComparison, type CacheOnOffComparison } from './http.js';
 import { CHECK_PATH } from '../engine/index.js';
 
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
+/** the children's lines are not shown: bench prints its own progress */
+const QUIET = { stderr: { write: (): boolean => true }, env: process.env, debug: false };
 
 export interface BareCompareOptions {
   /** bundled scenario name or folder `serve --scenario` takes */
@@ -32,51 +34,25 @@ export interface BareCompareOptions {
   cacheOnOff?: string[];
 }
 
-/** Waits for `pattern` on the child's stream; its first group is the answer. */
-function waitFor(child: ChildProcess, stream: NodeJS.ReadableStream, pattern: RegExp, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
-    stream.setEncoding('utf8');
-    stream.on('data', (s: string) => {
-      text += s;
-      const m = pattern.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${String(code)}): ${text.trim().split('\n').pop() ?? ''}`));
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 export async function measureBareRatio(o: BareCompareOptions): Promise<BareComparison & { cacheOnOff?: CacheOnOffComparison }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'authz-perf-bare-'));
-  const children: ChildProcess[] = [];
+  const children: BundledTarget[] = [];
   try {
     const file = path.join(dir, 'pairs.json');
     writeFileSync(file, JSON.stringify(o.pairs));
-    const bare = spawn(process.execPath, [BARE_SERVER, file], { stdio: ['pipe', 'pipe', 'pipe'] });
-    children.push(bare);
     const options = { ...serveDefaults(process.cwd()), scenario: o.scenario, ...(o.globalsFile !== undefined ? { globalsFile: o.globalsFile } : {}), lenientScopes: o.lenientScopes === true };
-    const serve = spawn(process.execPath, serveChildArgs(options, false), { stdio: ['pipe', 'ignore', 'pipe'] });
-    children.push(serve);
-    const uncached = o.cacheOnOff !== undefined && o.cacheOnOff.length > 0 ? spawn(process.execPath, serveChildArgs({ ...options, cache: false }, false), { stdio: ['pipe', 'ignore', 'pipe'] }) : null;
-    if (uncached) children.push(uncached);
-    const port = await waitFor(bare, bare.stdout, /^(\d+)\n/, 'bare server');
-    const serveUrl = await waitFor(serve, serve.stderr, /listening on (http:\/\/\S+)/, 'serve');
-    const uncachedUrl = uncached ? await waitFor(uncached, uncached.stderr!, /listening on (http:\/\/\S+)/, 'serve --no-cache') : null;
+    // all three start at once; every one that started is stopped, even when another failed
+    const started = await Promise.allSettled([
+      startBundledTarget({ command: process.execPath, args: [BARE_SERVER, file], cwd: process.cwd(), env: process.env, readyTimeoutMs: START_TIMEOUT_MS }),
+      startServeChild(QUIET, options),
+      o.cacheOnOff !== undefined && o.cacheOnOff.length > 0 ? startServeChild(QUIET, { ...options, cache: false }) : Promise.resolve(null),
+    ]);
+    for (const s of started) if (s.status === 'fulfilled' && s.value !== null) children.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    const url = (i: number): string | null => (started[i] as PromiseFulfilledResult<BundledTarget | null>).value?.url ?? null;
+    const bareUrl = url(0)!;
+    const serveUrl = url(1)!;
+    const uncachedUrl = url(2);
     const requests = o.pairs.map(([body]) => ({ method: 'POST' as const, path: CHECK_PATH, body, headers: { 'content-type': 'application/json' } }));
     const cacheRequests = (o.cacheOnOff ?? []).map((body) => ({ method: 'POST' as const, path: CHECK_PATH, body, headers: { 'content-type': 'application/json' } }));
     const throughput = async (origin: string, durationMs: number, load: typeof requests): Promise<number> => {
@@ -87,15 +63,15 @@ export async function measureBareRatio(o: BareCompareOptions): Promise<BareCompa
     const measure = (origin: string, durationMs: number): Promise<number> => throughput(origin, durationMs, requests);
     const measureCache = (origin: string, durationMs: number): Promise<number> => throughput(origin, durationMs, cacheRequests);
     // one short round each first, so both are warm (JIT, connections) before measuring
-    await measure(`http://127.0.0.1:${port}`, 500);
+    await measure(bareUrl, 500);
     await measure(serveUrl, 500);
-    const bareComparison = await compareWithBare(serveUrl, `http://127.0.0.1:${port}`, o.rounds, o.roundMs, o.connections, measure);
+    const bareComparison = await compareWithBare(serveUrl, bareUrl, o.rounds, o.roundMs, o.connections, measure);
     if (uncachedUrl === null) return bareComparison;
     await measureCache(uncachedUrl, 500);
     await measureCache(serveUrl, 500);
     return { ...bareComparison, cacheOnOff: await compareCacheOnOff(serveUrl, uncachedUrl, o.rounds, o.roundMs, o.connections, measureCache) };
   } finally {
-    await Promise.all(children.map(stopChild));
+    await Promise.all(children.map((c) => c.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }

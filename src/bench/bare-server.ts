@@ -3,7 +3,8 @@
  * node:http server that reads and JSON-parses each request body like `serve`, and answers with the
  * response bytes `serve` gives for that body (precomputed), with the same headers. What `serve`
  * does beyond this is its own overhead. `node bare-server.js FILE`: FILE holds [body, response]
- * pairs as JSON; prints the port on stdout; stops on SIGTERM/SIGINT or when its stdin (a pipe from the parent) ends.
+ * pairs as JSON; writes `listening on http://127.0.0.1:PORT` on stderr (as `serve` does, so load/target.ts
+ * can start it); stops on SIGTERM/SIGINT or when its stdin (a pipe from the parent) ends.
  */
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ const server = createServer({ keepAlive: true }, (req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
+server.listen(0, '127.0.0.1', () => process.stderr.write(`bare server listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
 const stop = (): void => {
   server.close(() => process.exit(0));
   server.closeAllConnections();
