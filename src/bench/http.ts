@@ -60,15 +60,21 @@ interface Alternated {
 }
 
 /**
- * Alternates rounds against two servers (reference first, then measured, `rounds` times), so a
- * change of machine load affects both alike; ratios (measured ÷ reference) are per round.
+ * Alternates rounds against two servers, so a change of machine load affects both alike: the
+ * reference first in even rounds, the measured server first in odd ones (neither always gets the
+ * slot after the other's garbage); ratios (measured ÷ reference) are per round.
  */
 async function alternate(measuredOrigin: string, referenceOrigin: string, rounds: number, roundMs: number, measure: ThroughputRound): Promise<Alternated> {
   const measured: number[] = [];
   const reference: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    reference.push(await measure(referenceOrigin, roundMs));
-    measured.push(await measure(measuredOrigin, roundMs));
+    if (r % 2 === 0) {
+      reference.push(await measure(referenceOrigin, roundMs));
+      measured.push(await measure(measuredOrigin, roundMs));
+    } else {
+      measured.push(await measure(measuredOrigin, roundMs));
+      reference.push(await measure(referenceOrigin, roundMs));
+    }
   }
   const ratios = measured.map((m, i) => (reference[i]! > 0 ? m / reference[i]! : 0));
   const sorted = [...ratios].sort((a, b) => a - b);

@@ -21,6 +21,9 @@ export interface BenchRunOptions extends BenchSettings {
   signal?: AbortSignal;
 }
 
+/** alternating rounds of each `bench --http` serve comparison */
+export const DEFAULT_HTTP_ROUNDS = 3;
+
 export const DEFAULTS = { timeMs: 1000, iterations: 64, warmupMs: 250, warmupIterations: 16, requests: 256, stageSamples: 5000 } as const;
 export const QUICK = { timeMs: 150, iterations: 16, warmupMs: 30, warmupIterations: 8, requests: 128, stageSamples: 1000 } as const;
 

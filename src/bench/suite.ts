@@ -13,7 +13,7 @@ import { hitFloorPass } from './cache-floor.js';
 import { listBenchScenarios, openScenario, type BenchEngine, type BenchEvaluation, type OpenedScenario } from './engine-adapter.js';
 import { pairedRatio } from './paired.js';
 import { analyzeExpression } from '../cel/analyze.js';
-import type { BenchRunOptions } from './options.js';
+import { DEFAULT_HTTP_ROUNDS, type BenchRunOptions } from './options.js';
 import type { CheckRequest } from '../engine/index.js';
 import { NOISY_RME_PERCENT, type BenchScenarioResult, type BenchSection, type BenchTaskResult, type HttpBaseline, type OverheadRatio } from './types.js';
 
@@ -25,7 +25,6 @@ export const HIT_FLOOR_GOAL = 2;
 export const BARE_RATIO_GOAL = 0.85;
 /** serve ÷ serve --no-cache throughput, median of the rounds: the cache must never slow serve down */
 export const CACHE_ON_OFF_GOAL = 1;
-const BARE_ROUNDS = 3;
 const BARE_CONNECTIONS = 10;
 /** requests in the overhead pass (each round runs all of them on both sides) */
 const OVERHEAD_BATCH = 256;
@@ -263,12 +262,13 @@ async function runScenario(name: string, options: BenchRunOptions): Promise<Benc
   let httpBaseline: HttpBaseline | undefined;
   // the bare baseline compares our serve with node:http; another engine (--engine cerbos) has none
   if (options.http && !options.httpTarget && !options.signal?.aborted) {
-    progress(`${label}: serve vs a bare node:http server (1 resource × 1 action), then serve vs serve --no-cache (${BARE_ROUNDS} alternating rounds each, autocannon, ${BARE_CONNECTIONS} connections)`);
+    const rounds = options.httpRounds ?? DEFAULT_HTTP_ROUNDS;
+    progress(`${label}: serve vs a bare node:http server (1 resource × 1 action), then serve vs serve --no-cache (${rounds} alternating rounds each, autocannon, ${BARE_CONNECTIONS} connections)`);
     try {
       // serve ÷ bare on the simplest check (first resource, first action); cache on ÷ off on the whole requests
       const pairs = sc.requests.map(firstResourceAction).map((r): [string, string] => [JSON.stringify(r), JSON.stringify(uncached.check(r))]);
       const roundMs = Math.max(1000, options.timeMs * 2);
-      const { cacheOnOff, ...c } = await measureBareRatio({ scenario: name, pairs, rounds: BARE_ROUNDS, roundMs, connections: BARE_CONNECTIONS, cacheOnOff: sc.requests.map((r) => JSON.stringify(r)), ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}), ...(options.lenientScopes ? { lenientScopes: true } : {}) });
+      const { cacheOnOff, ...c } = await measureBareRatio({ scenario: name, pairs, rounds, roundMs, connections: BARE_CONNECTIONS, cacheOnOff: sc.requests.map((r) => JSON.stringify(r)), ...(options.globalsFile !== undefined ? { globalsFile: options.globalsFile } : {}), ...(options.lenientScopes ? { lenientScopes: true } : {}) });
       httpBaseline = { ...c, goal: BARE_RATIO_GOAL, ...(cacheOnOff ? { cacheOnOff: { ...cacheOnOff, goal: CACHE_ON_OFF_GOAL } } : {}) };
     } catch (err) {
       warnings.push(`serve vs bare node:http not measured: ${(err as Error).message}`);

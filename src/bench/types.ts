@@ -235,6 +235,8 @@ export interface BenchSettings {
   seed: number;
   /** requests drawn from each scenario's stream */
   requests: number;
+  /** --http: alternating rounds of each serve comparison (absent in reports before it existed: 3) */
+  httpRounds?: number;
 }
 
 export interface BenchSection {

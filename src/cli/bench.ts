@@ -12,7 +12,7 @@ import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
 import type { BenchReport } from '../report/types.js';
 import { InputError, UsageError } from '../util/errors.js';
-import { DEFAULTS, QUICK, parseSlowTask, type BenchRunOptions } from '../bench/options.js';
+import { DEFAULTS, DEFAULT_HTTP_ROUNDS, QUICK, parseSlowTask, type BenchRunOptions } from '../bench/options.js';
 import { SEED_RANGE, parseInteger, parseMilliseconds, parsePercent, repeatableList } from './flags.js';
 import { compareWithBaseline, parseBaseline } from '../bench/baseline.js';
 import { loadReport } from '../report/load.js';
@@ -29,6 +29,7 @@ interface BenchFlags extends ReportOutputOptions {
   warmup?: string;
   quick?: boolean;
   http?: boolean;
+  httpRounds?: string;
   /** --http against: reference (our serve, default) or cerbos */
   engine?: string;
   celEngines?: boolean;
@@ -51,6 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--warmup <ms>', `warmup time per task, or off (default ${DEFAULTS.warmupMs}, --quick ${QUICK.warmupMs})`)
     .option('--quick', 'short run for CI: a few seconds per scenario')
     .option('--http', 'also measure a keep-alive HTTP round trip to `serve` on 127.0.0.1')
+    .option('--http-rounds <n>', `--http: alternating rounds of serve vs bare node:http and of cache on vs off; the median ratio counts (default ${DEFAULT_HTTP_ROUNDS})`)
     .option('--engine <name>', '--http: the server to measure the round trip to: reference (`serve`) or cerbos (the real Cerbos PDP, started per scenario)', 'reference')
     .option('--cel-engines', 'compare @marcbachmann/cel-js with cel-js (ChromeGG) on the same conditions and inputs')
     .option('--seed <n>', 'seed of the request streams', '1')
@@ -80,6 +82,7 @@ async function benchAction(ctx: CliContext, cmd: Command, flags: BenchFlags): Pr
     if (!flags.http) throw new UsageError('--engine cerbos: applies to the --http round trip; add --http');
     options.httpTarget = await cerbosHttpTarget(options.scenarios, { cwd: ctx.cwd, env: ctx.env, lenient: options.lenientScopes === true });
   }
+  if (flags.httpRounds !== undefined && !flags.http) throw new UsageError('--http-rounds: applies to the --http comparisons; add --http');
   const maxRegression = parsePercent('--max-regression', flags.maxRegression, 1000);
   // Read the baseline before measuring: a bad file should fail in a second, not after the run.
   let baseline: { file: string; data: ReturnType<typeof parseBaseline> } | null = null;
@@ -152,6 +155,7 @@ function resolveOptions(ctx: CliContext, flags: BenchFlags, known: string[]): Om
     warmupIterations: warmupMs === 0 ? 0 : preset.warmupIterations,
     quick: Boolean(flags.quick),
     http: Boolean(flags.http),
+    httpRounds: flags.httpRounds !== undefined ? parseInteger('--http-rounds', flags.httpRounds, { min: 1, max: 50 }) : DEFAULT_HTTP_ROUNDS,
     celEngines: Boolean(flags.celEngines),
     seed: parseInteger('--seed', flags.seed ?? '1', SEED_RANGE),
     requests: flags.requests !== undefined ? parseInteger('--requests', flags.requests, { min: 1, max: 100_000 }) : preset.requests,

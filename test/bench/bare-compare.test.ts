@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compareCacheOnOff, compareWithBare } from '../../src/bench/http.js';
 import { measureBareRatio } from '../../src/bench/bare-compare.js';
 
-test('compareWithBare alternates bare and serve rounds and gives per-round ratios', async () => {
+test('compareWithBare alternates bare and serve rounds (each first in turn) and gives per-round ratios', async () => {
   const calls: string[] = [];
   const rps: Record<string, number[]> = { bare: [1000, 800, 1200], serve: [900, 400, 1200] };
   const result = await compareWithBare('serve', 'bare', 3, 50, 4, async (origin, ms) => {
@@ -11,7 +11,7 @@ test('compareWithBare alternates bare and serve rounds and gives per-round ratio
     calls.push(origin);
     return rps[origin]!.shift()!;
   });
-  assert.deepEqual(calls, ['bare', 'serve', 'bare', 'serve', 'bare', 'serve']);
+  assert.deepEqual(calls, ['bare', 'serve', 'serve', 'bare', 'bare', 'serve']);
   assert.deepEqual(result.ratios, [0.9, 0.5, 1]);
   assert.deepEqual([result.min, result.median, result.max], [0.5, 0.9, 1]);
   assert.deepEqual(result.serveRps, [900, 400, 1200]);
@@ -26,7 +26,7 @@ test('compareCacheOnOff alternates --no-cache and cache-on rounds: ratios are on
     calls.push(origin);
     return rps[origin]!.shift()!;
   });
-  assert.deepEqual(calls, ['off', 'on', 'off', 'on']);
+  assert.deepEqual(calls, ['off', 'on', 'on', 'off']);
   assert.deepEqual(result.ratios, [1.5, 0.5]);
   assert.deepEqual([result.min, result.max], [0.5, 1.5]);
   assert.deepEqual([result.onRps, result.offRps], [[1500, 1000], [1000, 2000]]);
