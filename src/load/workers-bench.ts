@@ -10,17 +10,17 @@
  * generator never takes a server's core. With fewer cores the N-worker server runs on every CPU
  * and shares the last one with wrk: the printed wrk CPU share is what the servers lost to it.
  *
- * Usage: node dist/src/serve/workers-bench.js [--workers 2] [--connections 32] [--duration 4] [--rounds 3] [--scenario abac-cel]
+ * Usage: node dist/src/load/workers-bench.js [--workers 2] [--connections 32] [--duration 4] [--rounds 3] [--scenario abac-cel]
  */
 import { readFile, readdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECK_PATH } from '../engine/index.js';
-import { buildRequestSource } from '../load/request-source.js';
-import { loadScenario, scenarioRequests } from '../load/scenario-requests.js';
-import { startBundledTarget, type BundledTarget } from '../load/target.js';
-import { hasCommand, hasWrk, procCpuSeconds, runCommand, runWrk, wrkScript } from '../load/wrk.js';
+import { buildRequestSource } from './request-source.js';
+import { loadScenario, scenarioRequests } from './scenario-requests.js';
+import { startBundledTarget, type BundledTarget } from './target.js';
+import { hasCommand, hasWrk, procCpuSeconds, runCommand, runWrk, wrkScript } from './wrk.js';
 
 function arg(name: string, fallback: number | string): string {
   const i = process.argv.indexOf(`--${name}`);
