@@ -188,9 +188,12 @@ test('Ctrl-C stops the run: exit 130 and the report of what was measured, marked
 });
 
 test('--http adds the keep-alive round trip to `serve` on loopback (cache off), and the server is closed afterwards', async () => {
-  const { code, report, stderr } = await benchJson(['--http']);
+  const { code, report, stderr } = await benchJson(['--http', '--http-rounds', '1']);
   assert.equal(code, 0, stderr);
   const s = report.bench.scenarios[0]!;
+  assert.equal(report.bench.settings.httpRounds, 1);
+  assert.equal(s.httpBaseline?.ratios.length, 1, 'one round of serve vs bare');
+  assert.equal(s.httpBaseline?.cacheOnOff?.ratios.length, 1, 'one round of cache on vs off');
   const rt = s.tasks.find((t) => t.id === 'http-roundtrip');
   assert.ok(rt, `no http-roundtrip task; warnings: ${s.warnings.join('; ')}`);
   assert.ok(rt.samples >= 8 && rt.opsPerSec > 0);
