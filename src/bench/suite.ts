@@ -52,6 +52,7 @@ export async function runBenchSuite(options: BenchRunOptions): Promise<BenchSect
       celEngines: options.celEngines,
       seed: options.seed,
       requests: options.requests,
+      ...(options.http ? { httpRounds: options.httpRounds ?? DEFAULT_HTTP_ROUNDS } : {}),
     },
     scenarios,
   };
