@@ -4,7 +4,7 @@
  * roles, actions) and compare each with a stored copy. No hashing, no lookup, no response. A
  * hit's cost is reported against this floor.
  */
-import { buildChain, matches, sameStrings, snapshot, type CheckRequest, type PolicyKey, type PolicySet } from '../engine/index.js';
+import { buildChain, matches, mixStrings, sameStrings, snapshot, type CheckRequest, type PolicyKey, type PolicySet } from '../engine/index.js';
 
 interface FloorEntry {
   key: PolicyKey;
@@ -33,7 +33,7 @@ export function hitFloorPass(policySet: PolicySet, requests: readonly CheckReque
       const r = e.resource;
       const withPrincipal = policySet.principalIds.has(p.id);
       const chain = buildChain(policySet, r.kind, r.policyVersion ?? 'default', r.scope ?? '', withPrincipal ? { id: p.id, scope: p.scope ?? '' } : null);
-      const key = chain.keys.find(p.roles, e.actions);
+      const key = chain.keys.find(p.roles, e.actions, mixStrings(0, p.roles), 0);
       if (key.conditionFree || chain.readsAuxData) continue;
       const pv = new Array<unknown>(key.principalCount);
       const rv = new Array<unknown>(key.resourceCount);

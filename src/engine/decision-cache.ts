@@ -228,7 +228,7 @@ export class DecisionCache<V> {
     // with a polluted Object.prototype, plain reads are not own reads: no caching
     if (!this.cleanPrototype) return -1;
     const variants = policy.keys;
-    const key = variants.find(principal.roles, entry.actions);
+    const key = variants.find(principal.roles, entry.actions, this.rolesHashOnce(principal), this.gen);
     this.key = key;
     if (key.conditionFree) return 0;
     let h = key.exact ? key.id : mixStrings(mixInt(this.rolesHashOnce(principal), variants.seed), entry.actions);

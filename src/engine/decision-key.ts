@@ -397,37 +397,38 @@ export function compilePolicyKey(plan: KeyFields, slots: Map<string, PrincipalSl
   };
 }
 
-interface KeyVariant {
-  roles: string[];
-  actions: string[];
-  key: PolicyKey;
-}
-
 /** distinct (roles, actions) combinations given their own narrowed key, per policy */
 const MAX_VARIANTS = 1024;
-/** variants per first action found by comparing roles and actions in turn; more go to a hashed map */
-const SCANNED_VARIANTS = 8;
 
-/** The variants whose actions start with one action name. */
-interface FirstActionBucket {
-  scanned: KeyVariant[];
-  /** by a hash of roles and actions, once `scanned` is full */
-  hashed: Map<number, KeyVariant[]> | null;
+/** One step of the action-list trie: the key of the list that ends here, and the longer lists. */
+interface ActionNode {
+  key: PolicyKey | null;
+  next: Map<string, ActionNode> | null;
+}
+
+/** The keys of one role list, by action list. */
+interface RolesNode {
+  roles: string[];
+  actions: ActionNode;
 }
 
 /**
  * A policy's keys narrowed to what a (roles, actions) combination can read, memoized; past
- * MAX_VARIANTS combinations the policy-wide key is used (still correct, only wider). A lookup is a
- * Map read by the first action's name and a few array comparisons: hashing every action's name
- * per resource entry cost more than the rest of finding the key.
+ * MAX_VARIANTS combinations the policy-wide key is used (still correct, only wider). The role
+ * list is looked up once per check (by its hash, then compared), the action list as a trie of
+ * Map reads by action name: hashing the names and comparing lists per resource entry cost more
+ * than the rest of finding the key.
  */
 export class KeyVariants {
   /** hash of the policy name: entries of different policies start apart */
   readonly seed: number;
-  private readonly byFirstAction = new Map<string, FirstActionBucket>();
+  private readonly byRoles = new Map<number, RolesNode[]>();
   private count = 0;
   /** principal attribute slots shared by this chain's keys */
   private readonly slots = new Map<string, PrincipalSlot>();
+  /** the role list of check `memoGen` */
+  private memoGen = 0;
+  private memoRoles: RolesNode | null = null;
 
   /**
    * Past MAX_VARIANTS combinations every (roles, actions) shares this key, so it is never
@@ -445,39 +446,47 @@ export class KeyVariants {
     this.fallback = compilePolicyKey({ ...policyFields, conditionFree: false }, this.slots, false);
   }
 
-  find(roles: string[], actions: string[]): PolicyKey {
-    const first = actions.length > 0 ? actions[0]! : '';
-    let bucket = this.byFirstAction.get(first);
-    if (bucket !== undefined) {
-      const scanned = bucket.scanned;
-      for (let i = 0; i < scanned.length; i++) {
-        const v = scanned[i]!;
-        if (sameStrings(v.actions, actions) && sameStrings(v.roles, roles)) return v.key;
-      }
-      if (bucket.hashed !== null) {
-        const list = bucket.hashed.get(combinationHash(roles, actions));
-        if (list !== undefined) for (const v of list) if (sameStrings(v.actions, actions) && sameStrings(v.roles, roles)) return v.key;
-      }
-    }
-    if (this.count >= MAX_VARIANTS) return this.fallback;
-    if (bucket === undefined) {
-      bucket = { scanned: [], hashed: null };
-      this.byFirstAction.set(first, bucket);
-    }
-    const v: KeyVariant = { roles: roles.slice(), actions: actions.slice(), key: compilePolicyKey(this.plan(roles, actions), this.slots) };
-    if (bucket.scanned.length < SCANNED_VARIANTS) bucket.scanned.push(v);
+  /**
+   * The key for `roles` and `actions`. `rolesHash` is any consistent hash of the role list;
+   * `check` identifies the current check (its roles do not change within it; 0: no memo).
+   */
+  find(roles: string[], actions: string[], rolesHash: number, check: number): PolicyKey {
+    let node: RolesNode | null = null;
+    if (check !== 0 && check === this.memoGen) node = this.memoRoles;
     else {
-      bucket.hashed ??= new Map();
-      const h = combinationHash(roles, actions);
-      const list = bucket.hashed.get(h);
-      if (list === undefined) bucket.hashed.set(h, [v]);
-      else list.push(v);
+      const list = this.byRoles.get(rolesHash);
+      if (list !== undefined) for (let i = 0; i < list.length && node === null; i++) if (sameStrings(list[i]!.roles, roles)) node = list[i]!;
+      if (node !== null && check !== 0) {
+        this.memoGen = check;
+        this.memoRoles = node;
+      }
     }
+    let at: ActionNode | null = node === null ? null : node.actions;
+    for (let i = 0; i < actions.length && at !== null; i++) at = at.next === null ? null : (at.next.get(actions[i]!) ?? null);
+    if (at !== null && at.key !== null) return at.key;
+    if (this.count >= MAX_VARIANTS) return this.fallback;
+    if (node === null) {
+      node = { roles: roles.slice(), actions: { key: null, next: null } };
+      const list = this.byRoles.get(rolesHash);
+      if (list === undefined) this.byRoles.set(rolesHash, [node]);
+      else list.push(node);
+      if (check !== 0) {
+        this.memoGen = check;
+        this.memoRoles = node;
+      }
+    }
+    at = node.actions;
+    for (const a of actions) {
+      at.next ??= new Map();
+      let child = at.next.get(a);
+      if (child === undefined) {
+        child = { key: null, next: null };
+        at.next.set(a, child);
+      }
+      at = child;
+    }
+    at.key = compilePolicyKey(this.plan(roles, actions), this.slots);
     this.count++;
-    return v.key;
+    return at.key;
   }
-}
-
-export function combinationHash(roles: readonly string[], actions: readonly string[]): number {
-  return mixStrings(mixStrings(HASH_SEED, roles), actions);
 }
