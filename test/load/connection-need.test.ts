@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConcurrencyNeed, NEED_HEADROOM, NEED_SAMPLES } from '../../src/load/concurrency-need.js';
 import { searchMaxRate } from '../../src/load/find-max.js';
+import { findMaxConnections } from '../../src/load/session.js';
 import { runOpenModel } from '../../src/load/open-model.js';
 import { LoadShape } from '../../src/load/schedule.js';
 import { buildRequestSource } from '../../src/load/request-source.js';
@@ -176,4 +177,11 @@ test('three --find-max searches with stalls in different places agree within ±1
   );
   // the server holds 1,800/s once its hiccups are counted: every search ends near it
   assert.ok(found.every((f) => f >= 1400 && f <= 1900), `found ${found.join(', ')}`);
+});
+
+test('--find-max opens no more connections than the bundled engine admits; other runs and unknown targets keep --max-connections', () => {
+  assert.equal(findMaxConnections(256, true, 128), 128);
+  assert.equal(findMaxConnections(64, true, 128), 64, 'a lower --max-connections stays');
+  assert.equal(findMaxConnections(256, false, 128), 256, 'a fixed-rate run is not limited');
+  assert.equal(findMaxConnections(256, true, undefined), 256, '--target or Cerbos: the limit is not known');
 });
