@@ -258,15 +258,7 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
     rate = next;
     await sleepOn(clock, pauseMs, o.signal);
   }
-  if (confirm && pass !== null && (passes.get(pass) ?? 0) < 2) {
-    // the search ended (budget, --max-steps) before the highest rate that held was repeated, e.g.
-    // after a re-check moved it up: the result is the highest rate that did hold twice, if any
-    let twice: number | null = null;
-    for (const [r, n] of passes) if (n >= 2 && (twice === null || r > twice)) twice = r;
-    if (twice !== null) pass = twice;
-  }
   const confirmed = pass !== null && (passes.get(pass) ?? 0) >= 2;
-  if (pass !== null && fail !== null && fail <= pass) fail = null;
   return {
     steps,
     highestPassingRps: pass,

@@ -289,11 +289,6 @@ async function runFindMax(
     );
   else if (search.highestPassingRps !== null && !search.confirmed && !input.signal?.aborted)
     warnings.push(`find-max: the highest rate that held was not repeated${search.steps.length >= plan.maxSteps ? ' (--max-steps ran out)' : ''}, so it rests on one step`);
-  const heldOnceAbove = search.highestPassingRps !== null ? search.steps.filter((s) => s.passed && s.targetRps > search.highestPassingRps! && !search.steps.some((f) => f.targetRps === s.targetRps && f.verdict === 'failed')) : [];
-  if (search.confirmed && heldOnceAbove.length && !input.signal?.aborted)
-    warnings.push(
-      `find-max: ${Math.max(...heldOnceAbove.map((s) => s.targetRps))} req/s held once, but the search ended (${search.budgetExhausted ? 'budget' : '--max-steps or resolution'}) before it was repeated: the result is the highest rate that held twice`,
-    );
   const inconclusive = search.steps.filter((s) => s.verdict === 'inconclusive');
   if (inconclusive.length)
     warnings.push(

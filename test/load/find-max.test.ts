@@ -315,25 +315,6 @@ test('a rate that broke in a burst early in the search holds on its re-check, an
   assert.equal(recheck.verdict, 'passed');
   assert.ok(r.highestPassingRps! >= 950 && r.highestPassingRps! <= 1000, `highest ${r.highestPassingRps}: ${targets.join(' ')}`);
   assert.equal(r.confirmed, true);
-  // when the steps run out after the re-check, before a higher rate held twice, the result is the
-  // highest rate that did (390), not one that held once (800)
-  burst = true;
-  targets.length = 0;
-  const cut = await searchMaxRate({
-    ...SIMULATED_SEARCH,
-    startRps: 100,
-    maxSteps: 10,
-    runStep: (rps) => {
-      targets.push(rps);
-      if (rps === 400 && burst) {
-        if (targets.filter((t) => t === 400).length === 2) burst = false;
-        return base(5000);
-      }
-      return base(rps);
-    },
-  });
-  assert.deepEqual(cut.steps.map((s) => s.targetRps), [100, 200, 400, 300, 350, 380, 390, 390, 400, 800]);
-  assert.deepEqual([cut.highestPassingRps, cut.confirmed], [390, true]);
   // without the re-check the search ends below the rate that broke in the burst
   const once = await searchMaxRate({ ...SIMULATED_SEARCH, startRps: 100, recheck: false, runStep: (rps) => (rps === 400 ? base(5000) : base(rps)) });
   assert.ok(once.highestPassingRps! < 400, `without re-check ${once.highestPassingRps}`);
