@@ -96,7 +96,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--no-autocannon', '--find-max: skip the autocannon cross-check')
     .option('--autocannon-connections <n>', `--find-max: autocannon connections (default ${DEFAULTS.autocannonConnections})`)
     .option('--generator-threads <n|auto>', 'open model: worker threads sending the schedule, each every Nth request over its share of --max-connections, histograms merged exactly (for targets one core cannot saturate; auto = one per core, at most 4 per core; default 1)')
-    .option('--max-connections <n>', `open model: connection limit; requests finding all busy wait for one, and are dropped after --timeout (default ${DEFAULTS.maxConnections})`)
+    .option('--max-connections <n>', `open model: connection limit (--find-max against the bundled engine: at most its --max-inflight, 128); requests finding all busy wait for one, and are dropped after --timeout (default ${DEFAULTS.maxConnections})`)
     .option('--timeout <d>', `request timeout (default ${DEFAULTS.timeoutMs / 1000}s)`)
     .option('--seed <n>', "request stream seed (default: the scenario's)")
     .option('--globals <file>', "YAML/JSON engine globals for the bundled engine and the decision check (default: the scenario's)")

@@ -1,7 +1,8 @@
 /**
  * The open model's senders: opened on demand up to `max`, at most a quarter more (at least 8) per
  * 100 ms, so a brief stall of the target does not open hundreds of connections that then overload
- * it further. Idle senders are reused last-in first-out (the warmest connection first).
+ * it further, and not beyond the `need` the caller gives (what its rate needs: concurrency-need.ts).
+ * Idle senders are reused last-in first-out (the warmest connection first).
  */
 import type { RequestSender } from './sender.js';
 
@@ -29,11 +30,14 @@ export class ConnectionPool {
     }
   }
 
-  /** An idle sender, or a new one unless at the limit or the growth budget of this window is spent. */
-  acquire(t: number): RequestSender | undefined {
+  /**
+   * An idle sender, or a new one unless at the limit (`max`, or `need` when lower: the connections
+   * the rate needs) or the growth budget of this window is spent.
+   */
+  acquire(t: number, need = Infinity): RequestSender | undefined {
     const s = this.idle.pop();
     if (s) return s;
-    if (this.all.length >= this.max) return undefined;
+    if (this.all.length >= this.max || this.all.length >= need) return undefined;
     if (t - this.windowStartMs >= GROWTH_WINDOW_MS) {
       this.windowStartMs = t;
       this.openedInWindow = 0;

@@ -7,6 +7,11 @@
  * rate × stall requests, which is more than 1% of a short, slow step. So a step lasts long enough
  * for `minSamples` requests (up to `maxStepDurationS`; fewer is inconclusive), and a failed step
  * is run once more before the search believes it (unless it plainly could not keep up).
+ *
+ * A failure early in the search (one burst of load from another process on the host) would bound
+ * everything after it, so once the result is confirmed, the lowest rate that broke is run once
+ * more (budget permitting): when it now holds, it is the new lower bound and the search goes on
+ * above it; when it breaks again, the search ends.
  */
 import { realClock, sleepOn, type RunClock } from './clock.js';
 import { measuresOf } from './section.js';
@@ -41,6 +46,8 @@ export interface FindMaxOptions {
   budgetMs?: number;
   /** re-run the final highest passing rate: it counts only when it holds twice (default true) */
   confirm?: boolean;
+  /** then re-run the lowest failing rate once, and search on above it if it holds (default true) */
+  recheck?: boolean;
   /** clock for the budget and the pauses (default: the real one) */
   clock?: RunClock;
 }
@@ -144,7 +151,9 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
   const passRuns = new Map<number, RunOutcome>();
   let pass: number | null = null;
   let fail: number | null = null;
-  let failRun: { run: RunOutcome; step: FindMaxStep } | null = null;
+  // every rate that broke (and has not held since), with its step; the lowest is `fail`
+  const failed = new Map<number, FindMaxStep>();
+  const rechecked = new Set<number>();
   let last: RunOutcome | null = null;
   // planned seconds of every run so far, and the wall time they took: the estimate's basis
   let plannedS = 0;
@@ -170,6 +179,7 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
     const durationS = stepDurationFor(rate, stepS, maxStepS, minSamples);
     if (!fits(durationS)) break;
     const confirming = (passes.get(rate) ?? 0) > 0;
+    const rechecking = rechecked.has(rate) && failed.has(rate);
     let run = await runOnce(rate, durationS);
     if (run.interrupted) break;
     let step: FindMaxStep = { ...stepFigures(rate, run, o.sloP99Ms, o.maxErrorRate, minSamples), durationS, generatorCpu: run.generator.cpuUtilization };
@@ -189,6 +199,7 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
       }
     }
     if (confirming) step.confirmation = true;
+    if (rechecking) step.recheck = true;
     if (step.verdict === 'failed') step.limit = limitOf(run, step, o.sloP99Ms, o.maxErrorRate);
     steps.push(step);
     o.onStep?.(step);
@@ -196,9 +207,14 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
       passes.set(rate, (passes.get(rate) ?? 0) + 1);
       passRuns.set(rate, run);
       if (pass === null || rate > pass) pass = rate;
+      if (fail !== null && rate >= fail) {
+        // a rate that broke before held on its re-check: the bound moves to the next rate that broke
+        for (const r of [...failed.keys()]) if (r <= rate) failed.delete(r);
+        fail = failed.size > 0 ? Math.min(...failed.keys()) : null;
+      }
     } else if (step.verdict === 'failed' || fail !== null) {
       // an inconclusive step while bisecting cannot count as held: search below it
-      if (fail === null || rate <= fail) failRun = step.verdict === 'failed' ? { run, step } : failRun;
+      if (step.verdict === 'failed') failed.set(rate, step);
       fail = fail === null ? rate : Math.min(fail, rate);
       if (confirming) {
         // the rate held once and broke on the repeat: it does not count; bisect below it
@@ -207,12 +223,23 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
         pass = highestPassing(passes, rate);
       }
     }
+    // the re-check broke again: the bound stands and the result is already confirmed
+    if (rechecking && step.verdict !== 'passed' && pass !== null && (!confirm || (passes.get(pass) ?? 0) >= 2)) break;
     const narrow = fail !== null && pass !== null && (fail - pass) / pass <= o.resolution;
     let next: number;
+    // the result counts only when it held twice; then the lowest rate that broke is re-checked once
+    const finalRate = (): number | null => {
+      if (confirm && pass !== null && (passes.get(pass) ?? 0) < 2) return pass;
+      if (o.recheck !== false && pass !== null && fail !== null && failed.has(fail) && !rechecked.has(fail)) {
+        rechecked.add(fail);
+        return fail;
+      }
+      return null;
+    };
     if (narrow) {
-      // the result counts only when it held twice
-      if (!confirm || (passes.get(pass!) ?? 0) >= 2) break;
-      next = pass!;
+      const n = finalRate();
+      if (n === null) break;
+      next = n;
     } else {
       next = roundRate(fail === null ? rate * o.growth : pass === null ? rate / 2 : (pass + fail) / 2);
       if (next === rate && pass !== null && fail !== null) next = pass;
@@ -220,12 +247,14 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
       if (next !== pass && steps.some((s) => s.targetRps === next && !s.confirmation && s.verdict !== 'passed')) {
         // rounding puts the midpoint on a rate that broke: the gap cannot be split further, so the
         // highest rate that held is repeated (once) before the search ends
-        if (!confirm || pass === null || (passes.get(pass) ?? 0) >= 2) break;
-        next = pass;
+        const n = finalRate();
+        if (n === null) break;
+        next = n;
       }
       if (next === rate && (passes.get(rate) ?? 0) >= 2) break;
     }
-    o.onSearch?.(searchProgress(steps.length, elapsed(), budgetMs, pass, fail, o.resolution, confirm, costMs(stepS)));
+    const recheckLeft = o.recheck !== false && fail !== null && failed.has(fail) && !rechecked.has(fail);
+    o.onSearch?.(searchProgress(steps.length, elapsed(), budgetMs, pass, fail, o.resolution, confirm, costMs(stepS), recheckLeft));
     rate = next;
     await sleepOn(clock, pauseMs, o.signal);
   }
@@ -239,7 +268,7 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
     budgetExhausted,
     gap: pass !== null && fail !== null ? Math.round(((fail - pass) / pass) * 1000) / 1000 : null,
     elapsedMs: elapsed(),
-    limit: failRun ? failRun.step.limit ?? null : null,
+    limit: failed.size > 0 ? (failed.get(Math.min(...failed.keys()))!.limit ?? null) : null,
   };
 }
 
@@ -249,7 +278,7 @@ function highestPassing(passes: Map<number, number>, below: number): number | nu
   return best;
 }
 
-/** Steps so far and an estimate of what is left (bisection halves the gap; one confirmation). */
+/** Steps so far and an estimate of what is left (bisection halves the gap; one confirmation; one re-check). */
 export function searchProgress(
   stepsDone: number,
   elapsedMs: number,
@@ -259,6 +288,7 @@ export function searchProgress(
   resolution: number,
   confirm: boolean,
   stepCostMs: number,
+  recheck = false,
 ): FindMaxProgress {
   let left: number;
   if (fail === null) left = 1 + Math.ceil(Math.log2(1 / resolution));
@@ -268,6 +298,7 @@ export function searchProgress(
     left = gap <= resolution ? 0 : Math.ceil(Math.log2(gap / resolution));
   }
   if (confirm) left++;
+  if (recheck) left++;
   return {
     stepsDone,
     elapsedS: Math.round(elapsedMs / 100) / 10,

@@ -4,12 +4,14 @@
  * next intended time (1 ms granularity, as in wrk2); everything due by then is sent, late ones
  * immediately, and each is measured from its intended time, so a stalled server shows up in the
  * corrected latency instead of silently slowing the generator down (coordinated omission).
- * Senders come from a ConnectionPool (opened on demand, growth limited); a request that finds
+ * Senders come from a ConnectionPool (opened on demand, growth limited, and no more than
+ * NEED_HEADROOM × what the rate needs by Little's law: concurrency-need.ts); a request that finds
  * none free waits in the WaitQueue for the next one, and is dropped when its intended time is
  * more than the request timeout ago (k6's dropped_iterations): it could only have timed out.
  */
 import { realClock, type RunClock, type TimerHandle } from './clock.js';
 import { ConnectionPool } from './connection-pool.js';
+import { ConcurrencyNeed, NEED_HEADROOM } from './concurrency-need.js';
 import type { RequestSource } from './connection.js';
 import { httpSenders } from './senders.js';
 import { finishRun, InFlight } from './finish-run.js';
@@ -82,7 +84,10 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
       }
       const t = now() - t0;
       lastDoneMs = t;
-      if (ok) recorder.onSenderSuccess(t, sender);
+      if (ok) {
+        recorder.onSenderSuccess(t, sender);
+        need.record(t - sender.sentMs);
+      }
       else recorder.onFailure(t, kind, status, message);
       pool.release(sender);
       if (queue.length > 0) pumpQueue(t);
@@ -91,6 +96,8 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   };
   const pool = new ConnectionPool(() => (o.senders ?? httpSenders(o.origin, o.source, o.timeoutMs))(events), o.maxConnections);
   const shardCount = o.shard?.count ?? 1;
+  const prefill = initialConnections(peakTarget(o.shape) / shardCount, o.maxConnections);
+  const need = new ConcurrencyNeed((ms) => o.shape.targetAt(Math.min(ms, o.shape.totalMs - 1)) / shardCount, prefill);
   const recorder = new Recorder('open', o.shape, o.lateThresholdMs, () => pool.busyCount, o.shard !== undefined);
 
   const bodies = o.source.bodies.length;
@@ -113,7 +120,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     queue.pump(
       t,
       o.timeoutMs,
-      () => pool.acquire(t),
+      () => pool.acquire(t, need.cap(t)),
       (s, i, intendedMs, scheduledMs) => dispatch(s, i, intendedMs, scheduledMs, t, true),
       drop,
     );
@@ -125,7 +132,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
     if (queue.length > 0) pumpQueue(t);
     let budget = MAX_SENDS_PER_TICK;
     while (nextMs <= t && budget-- > 0) {
-      const sender = queue.length === 0 ? pool.acquire(t) : undefined;
+      const sender = queue.length === 0 ? pool.acquire(t, need.cap(t)) : undefined;
       if (sender) dispatch(sender, index, nextMs, t, t, false);
       else if (queue.length < MAX_QUEUED) {
         exhaustedCount++;
@@ -159,7 +166,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener('abort', onAbort, { once: true });
 
-  pool.prefill(initialConnections(peakTarget(o.shape) / shardCount, o.maxConnections));
+  pool.prefill(prefill);
   const warmupSent = await warmUp(o, pool, inFlight, clock, (resolve) => (warming = resolve));
   warming = null;
   inFlight.peak = inFlight.count;
@@ -190,7 +197,7 @@ export async function runOpenModel(o: OpenModelOptions): Promise<RunOutcome> {
   const warnings: string[] = [];
   if (exhaustedCount > 0)
     warnings.push(
-      `${exhaustedCount} requests found no free connection (${pool.all.length} open, at most ${o.maxConnections}, growing at most 25% per 100 ms) and waited for one (${recorder.counts.dropped} waited longer than the timeout and were dropped); the target is saturated, or raise --max-connections`,
+      `${exhaustedCount} requests found no free connection (${pool.all.length} open, at most ${o.maxConnections}, growing at most 25% per 100 ms and to ${NEED_HEADROOM}× the rate × the median service time) and waited for one (${recorder.counts.dropped} waited longer than the timeout and were dropped); the target is saturated, or raise --max-connections`,
     );
   return {
     recorder,

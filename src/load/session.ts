@@ -71,6 +71,17 @@ export interface LoadtestSessionInput extends Pick<LoadtestRunInput, 'signal' | 
 
 export type LoadtestSessionResult = LoadtestRunResult & { target: StartedTarget };
 
+/**
+ * --find-max opens no more connections than the target admits requests at once, when that is
+ * known (the bundled engine's --max-inflight): one more could only be refused (503), and on a
+ * shared host the refusals take CPU from the target and the generator, so a backlog left by one
+ * stall grew instead of draining. Requests that wait for a connection still count from their
+ * intended time, so overload shows as latency.
+ */
+export function findMaxConnections(maxConnections: number, findMax: boolean, targetInflight: number | undefined): number {
+  return findMax && targetInflight !== undefined ? Math.min(maxConnections, targetInflight) : maxConnections;
+}
+
 /** The run's config fields that do not depend on the load shape. */
 export function baseConfig(
   target: { url: string; bundled: boolean },
@@ -104,7 +115,7 @@ export async function runLoadtestSession(input: LoadtestSessionInput): Promise<L
   try {
     const origin = new URL(target.url).origin;
     if (!target.bundled) await preflightTarget({ origin, path: source.path, body: source.bodies[0]!, timeoutMs: Math.min(parsed.timeoutMs, PREFLIGHT_TIMEOUT_MS) });
-    const base = baseConfig(target, engine, scenario.name, plan.seed, parsed, requests.length);
+    const base = baseConfig(target, engine, scenario.name, plan.seed, { ...parsed, maxConnections: findMaxConnections(parsed.maxConnections, plan.findMax !== null, target.maxInflight) }, requests.length);
     const metricsUrl = !parsed.metrics ? null : (parsed.metricsUrl ?? `${target.url}${target.metricsPath ?? '/metrics'}`);
     const where = target.bundled ? `${engine === 'cerbos' ? 'Cerbos PDP' : 'bundled engine'} at ${target.url}` : target.url;
     const what = `(scenario ${scenario.name}, ${requests.length} prepared requests)`;

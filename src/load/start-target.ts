@@ -8,6 +8,7 @@ import { cerbosOptionsFor } from '../targets/scenario-cerbos.js';
 import type { Scenario } from '../scenario/index.js';
 import type { ServeOptions } from '../serve/run.js';
 import { UsageError } from '../util/errors.js';
+import { DEFAULT_MAX_INFLIGHT } from '../engine/index.js';
 import { startInProcessTarget } from './scenario-requests.js';
 import { grpcListenLine, startServeChild, type ServeChildIo } from './serve-child.js';
 
@@ -21,6 +22,8 @@ export interface StartedTarget {
   metricsPath?: string;
   /** host:port of the gRPC listener, when there is one */
   grpcAddress?: string;
+  /** check requests the target admits at once (the bundled engine's --max-inflight); more get 503 */
+  maxInflight?: number;
 }
 
 export type TargetSpec =
@@ -47,12 +50,12 @@ export async function startLoadTarget(spec: TargetSpec, io: TargetIo): Promise<S
     }
     case 'in-process': {
       const t = await startInProcessTarget(spec.scenario);
-      return { url: t.url, bundled: true, stop: () => t.close() };
+      return { url: t.url, bundled: true, stop: () => t.close(), maxInflight: DEFAULT_MAX_INFLIGHT };
     }
     case 'serve': {
       let grpcAddress: string | undefined;
       const child = await startServeChild(io, spec.options, { onLine: (line) => void (grpcAddress ??= grpcListenLine(line)) });
-      return { url: child.url, bundled: true, stop: () => child.stop(), ...(grpcAddress ? { grpcAddress } : {}) };
+      return { url: child.url, bundled: true, stop: () => child.stop(), maxInflight: spec.options.maxInflight, ...(grpcAddress ? { grpcAddress } : {}) };
     }
   }
 }

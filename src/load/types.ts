@@ -192,6 +192,8 @@ export interface FindMaxStep {
   firstAttempt?: { p99Ms: number; errorRate: number; achievedRps: number; samples: number } | null;
   /** a repeat of a rate that already held (a result counts only when it holds twice) */
   confirmation?: boolean;
+  /** a repeat, at the end of the search, of the lowest rate that broke (a host burst or the target?) */
+  recheck?: boolean;
   /** failed steps: what broke */
   limit?: FindMaxLimit;
   /** the generator's CPU share of one core during the step */

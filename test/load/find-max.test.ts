@@ -281,9 +281,41 @@ test('when rounding cannot split the last gap (12,000 held, 13,000 broke), the h
       return simulate(12_400)(rps, 0.2);
     },
   });
-  // 13,000 serves 95 % of its rate, so its failure is re-run once before it counts
-  assert.deepEqual(targets, [1000, 2000, 4000, 8000, 16_000, 12_000, 14_000, 13_000, 13_000, 12_000]);
+  // 13,000 serves 95 % of its rate, so its failure is re-run once before it counts; once 12,000
+  // is confirmed, 13,000 is re-checked (and re-run) and breaks again, which ends the search
+  assert.deepEqual(targets, [1000, 2000, 4000, 8000, 16_000, 12_000, 14_000, 13_000, 13_000, 12_000, 13_000, 13_000]);
   assert.equal(r.highestPassingRps, 12_000);
   assert.equal(r.confirmed, true);
-  assert.equal(r.steps.at(-1)!.confirmation, true);
+  assert.equal(r.steps.at(-2)!.confirmation, true);
+  assert.deepEqual([r.steps.at(-1)!.targetRps, r.steps.at(-1)!.recheck, r.steps.at(-1)!.verdict], [13_000, true, 'failed']);
+  assert.equal(r.limit, 'dropped');
+});
+
+test('a rate that broke in a burst early in the search holds on its re-check, and the search goes on above it', async () => {
+  const targets: number[] = [];
+  const base = simulate(1000);
+  let burst = true;
+  const r = await searchMaxRate({
+    ...SIMULATED_SEARCH,
+    startRps: 100,
+    runStep: (rps) => {
+      targets.push(rps);
+      // the first two attempts at 400 req/s run while another process takes the host: as over capacity
+      if (rps === 400 && burst) {
+        if (targets.filter((t) => t === 400).length === 2) burst = false;
+        return base(5000);
+      }
+      return base(rps);
+    },
+  });
+  // 400 broke twice (first attempt and re-run); 300, 350, 380 and 390 held, 390 twice; then 400 is
+  // re-checked, holds, and the search doubles (800, 1,600) and bisects up to the capacity, 1,000
+  const recheck = r.steps.find((s) => s.recheck)!;
+  assert.equal(recheck.targetRps, 400);
+  assert.equal(recheck.verdict, 'passed');
+  assert.ok(r.highestPassingRps! >= 950 && r.highestPassingRps! <= 1000, `highest ${r.highestPassingRps}: ${targets.join(' ')}`);
+  assert.equal(r.confirmed, true);
+  // without the re-check the search ends below the rate that broke in the burst
+  const once = await searchMaxRate({ ...SIMULATED_SEARCH, startRps: 100, recheck: false, runStep: (rps) => (rps === 400 ? base(5000) : base(rps)) });
+  assert.ok(once.highestPassingRps! < 400, `without re-check ${once.highestPassingRps}`);
 });

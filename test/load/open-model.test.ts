@@ -90,21 +90,22 @@ test('a 1 s stall shows in corrected latency, not in service time; queued reques
   assert.equal(s.counts.scheduled, 1000);
   assert.equal(s.counts.succeeded, 1000, 'every request is answered');
   assert.equal(s.counts.dropped, 0);
-  assert.equal(s.connections.opened, 4);
-  // the 4 connections take the requests of 2000, 2005, 2010, 2015; the next 196 wait
+  // the pool grows no further than the rate needs (4 × 200/s × 1 ms is under one connection), so
+  // the 2 opened up front take the requests of 2000 and 2005, and the next 198 wait for them
+  assert.equal(s.connections.opened, 2);
   const stalled = target.sends.filter((x) => x.intendedMs >= 2000 && x.intendedMs < 3000);
-  assert.deepEqual(stalled.slice(0, 4).map((x) => [x.sentMs, x.doneMs]), [[2000, 3001], [2005, 3001], [2010, 3001], [2015, 3001]]);
-  // 196 arrive during the stall; 11 more (3000 … 3050) queue behind them while the backlog
-  // drains at 4 per ms
-  assert.equal(s.connections.exhaustedCount, 207);
-  const first = stalled[4]!;
-  assert.deepEqual([first.intendedMs, first.scheduledMs, first.sentMs, first.doneMs], [2020, 2020, 3001, 3002]);
+  assert.deepEqual(stalled.slice(0, 2).map((x) => [x.sentMs, x.doneMs]), [[2000, 3001], [2005, 3001]]);
+  // 198 arrive during the stall; 23 more (3000 … 3110) queue behind them while the backlog
+  // drains at 2 per ms
+  assert.equal(s.connections.exhaustedCount, 221);
+  const first = stalled[2]!;
+  assert.deepEqual([first.intendedMs, first.scheduledMs, first.sentMs, first.doneMs], [2010, 2010, 3001, 3002]);
   // corrected: the request of 2000 waited 1001 ms; service time of the queued ones is 1 ms
   assert.ok(Math.abs(s.latency.corrected!.maxMs - 1001) <= 1, `corrected max ${s.latency.corrected!.maxMs}`);
   assert.ok(s.latency.corrected!.p99Ms! >= 500, `corrected p99 ${s.latency.corrected!.p99Ms}`);
   assert.equal(s.latency.service.p99Ms, 1);
   assert.equal(s.counts.late, target.sends.filter((x) => x.sentMs - x.intendedMs > 10).length);
-  assert.ok(s.warnings.some((w) => w.includes('207 requests found no free connection')));
+  assert.ok(s.warnings.some((w) => w.includes('221 requests found no free connection')));
   // the split says where it went: connection wait, not the scheduler
   const split = s.latencySplit!;
   const top = split.percentiles.find((p) => p.percentile === 99)!;
