@@ -61,8 +61,10 @@ export const DEFAULTS = {
   findMaxStartRps: 500,
   findMaxStepDurationS: 2,
   findMaxBudgetS: 60,
-  findMaxSteps: 14,
+  findMaxSteps: 20,
   findMaxGrowth: 2,
+  /** pause after a step the target plainly could not carry (find-max.ts settleMs) */
+  findMaxSettleMs: 2000,
   findMaxResolution: 0.05,
   /** 1,000 requests put ≥ 10 samples above the p99, so one outlier cannot decide it */
   findMaxMinSamples: 1000,

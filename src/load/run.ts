@@ -218,6 +218,7 @@ async function runFindMax(
   const search = await searchMaxRate({
     startRps: plan.startRps,
     growth: DEFAULTS.findMaxGrowth,
+    settleMs: DEFAULTS.findMaxSettleMs,
     maxSteps: plan.maxSteps,
     resolution: DEFAULTS.findMaxResolution,
     sloP99Ms: plan.sloP99Ms,

@@ -140,6 +140,27 @@ test('a step broken by one stall is re-run once and holds; the retry is reported
   assert.equal(r.highestPassingRps, 200);
 });
 
+test('after a plainly overloaded step the search pauses settleMs, after the others pauseMs', async () => {
+  const clock = new FakeClock();
+  const sim = simulate(150);
+  const startedAt: number[] = [];
+  await searchMaxRate({
+    ...SIMULATED_SEARCH,
+    startRps: 100,
+    maxSteps: 3,
+    resolution: 0.3,
+    pauseMs: 500,
+    settleMs: 2000,
+    clock,
+    runStep: (rps, d) => {
+      startedAt.push(clock.now());
+      return sim(rps, d);
+    },
+  });
+  // the simulated steps take no clock time: the gaps are the pauses (200 req/s reached only 150)
+  assert.deepEqual(startedAt, [0, 500, 2500]);
+});
+
 test('a step that fails again is concluded broken; a plainly overloaded step is not re-run', async () => {
   const targets: number[] = [];
   const sim = simulate(150);
