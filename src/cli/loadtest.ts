@@ -26,8 +26,7 @@ import { isLoopback } from '../util/net.js';
 import { findOnPath } from '../util/which.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { DEFAULTS, resolvePlan, type ParsedFlags } from '../load/options.js';
-import { findMaxEngineCpus, prepareLoadtest, runLoadtestSession } from '../load/session.js';
-import { availableParallelism } from 'node:os';
+import { prepareLoadtest, runLoadtestSession } from '../load/session.js';
 import { startLoadTarget, type TargetSpec } from '../load/start-target.js';
 import { k6ScriptExport, runnerExport } from '../load/export.js';
 import { KNOWN_METRICS } from '../load/thresholds.js';
@@ -47,8 +46,6 @@ export const EXIT_ALL_FAILED = 1;
 
 interface CliFlags extends LoadtestFlags, ReportOutputOptions {
   inProcess?: boolean;
-  /** false with --no-pin */
-  pin?: boolean;
   /** reference (default) or cerbos: which engine loadtest starts on the scenario's policies */
   engine?: string;
   /** http (default) or grpc */
@@ -97,7 +94,6 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--budget <d>', `--find-max: the whole search (warm-up, steps, cross-checks) ends within this; progress shows the steps so far and an estimate (default ${DEFAULTS.findMaxBudgetS}s)`)
     .option('--min-samples <n>', `--find-max: fewest requests for a step's verdict; low-rate steps are extended up to ${DEFAULTS.findMaxStepExtension}× --step-duration to reach it, else inconclusive (default ${DEFAULTS.findMaxMinSamples})`)
     .option('--no-autocannon', '--find-max: skip the autocannon cross-check')
-    .option('--no-pin', '--find-max: leave the bundled engine unpinned (by default it runs on the last CPU through taskset, the generator on the others)')
     .option('--autocannon-connections <n>', `--find-max: autocannon connections (default ${DEFAULTS.autocannonConnections})`)
     .option('--generator-threads <n|auto>', 'open model: worker threads sending the schedule, each every Nth request over its share of --max-connections, histograms merged exactly (for targets one core cannot saturate; auto = one per core, at most 4 per core; default 1)')
     .option('--max-connections <n>', `open model: connection limit (--find-max against the bundled engine: at most its --max-inflight, 128); requests finding all busy wait for one, and are dropped after --timeout (default ${DEFAULTS.maxConnections})`)
@@ -155,7 +151,6 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
   if (engine === 'cerbos' && (flags.cacheSize !== undefined || flags.cache === false)) throw new UsageError('--cache-size and --no-cache configure the reference engine; they do not apply with --engine cerbos');
   if (parsed.targetUrl && (flags.inProcess || flags.cacheSize !== undefined || flags.cache === false))
     throw new UsageError('--in-process, --cache-size and --no-cache configure the bundled engine; they do not apply with --target');
-  if (flags.pin === false && !parsed.findMax) throw new UsageError('--no-pin applies to --find-max (only find-max pins the bundled engine)');
   if (flags.exportK6 !== undefined && parsed.findMax) throw new UsageError('--export-k6 writes a fixed load shape; it cannot express --find-max');
   const runners = parseRunnerFlags(flags, parsed, ctx.env.PATH ?? '');
   const grpc = flags.protocol === 'grpc';
@@ -186,7 +181,7 @@ export async function loadtestAction(ctx: CliContext, cmd: Command, flags: CliFl
       ? { kind: 'cerbos', scenario }
       : flags.inProcess
         ? { kind: 'in-process', scenario }
-        : { kind: 'serve', options: serveOptions, cpuList: findMaxEngineCpus(parsed.findMax !== null, flags.pin !== false, availableParallelism(), findOnPath('taskset', ctx.env.PATH ?? '') !== null) };
+        : { kind: 'serve', options: serveOptions };
   try {
     const result = await runLoadtestSession({
       parsed,

@@ -84,7 +84,7 @@ export function findMaxConnections(maxConnections: number, findMax: boolean, tar
 
 /** The run's config fields that do not depend on the load shape. */
 export function baseConfig(
-  target: { url: string; bundled: boolean; pinnedTo?: string },
+  target: { url: string; bundled: boolean },
   engine: 'cerbos' | null,
   scenario: string,
   seed: number,
@@ -102,18 +102,7 @@ export function baseConfig(
     requestPoolSize,
     lateThresholdMs: DEFAULTS.lateThresholdMs,
     ...(parsed.generatorThreads !== undefined && parsed.generatorThreads > 1 ? { generatorThreads: parsed.generatorThreads } : {}),
-    ...(target.pinnedTo !== undefined ? { enginePinnedTo: target.pinnedTo } : {}),
   };
-}
-
-/**
- * --find-max pins the bundled engine to the last CPU (when there are at least two and taskset is on
- * PATH), leaving the others to the generator: unpinned, the two processes traded cores from run to
- * run on a 2-core host, and three runs gave 15,000, 9,000 and 12,000 req/s; pinned, 15,000, 14,000
- * and 14,000. Null: not pinned.
- */
-export function findMaxEngineCpus(findMax: boolean, pin: boolean, cores: number, hasTaskset: boolean): string | null {
-  return findMax && pin && cores >= 2 && hasTaskset ? String(cores - 1) : null;
 }
 
 export async function runLoadtestSession(input: LoadtestSessionInput): Promise<LoadtestSessionResult> {

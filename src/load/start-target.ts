@@ -24,8 +24,6 @@ export interface StartedTarget {
   grpcAddress?: string;
   /** check requests the target admits at once (the bundled engine's --max-inflight); more get 503 */
   maxInflight?: number;
-  /** the CPUs the bundled engine runs on (taskset -c), when it was pinned */
-  pinnedTo?: string;
 }
 
 export type TargetSpec =
@@ -33,7 +31,7 @@ export type TargetSpec =
   | { kind: 'cerbos'; scenario: Scenario }
   | { kind: 'in-process'; scenario: Scenario }
   /** `options.grpcPort` 0 also starts its gRPC listener */
-  | { kind: 'serve'; options: ServeOptions; /** run it under `taskset -c LIST` */ cpuList?: string | null };
+  | { kind: 'serve'; options: ServeOptions };
 
 export interface TargetIo extends ServeChildIo {
   /** one-line notes (e.g. the Cerbos version started) */
@@ -56,9 +54,8 @@ export async function startLoadTarget(spec: TargetSpec, io: TargetIo): Promise<S
     }
     case 'serve': {
       let grpcAddress: string | undefined;
-      const child = await startServeChild(io, spec.options, { cpuList: spec.cpuList ?? null, onLine: (line) => void (grpcAddress ??= grpcListenLine(line)) });
-      if (spec.cpuList) io.log?.(`loadtest: the bundled engine runs on CPU ${spec.cpuList} (taskset; --no-pin to leave it unpinned), the generator on the others`);
-      return { url: child.url, bundled: true, stop: () => child.stop(), maxInflight: spec.options.maxInflight, ...(grpcAddress ? { grpcAddress } : {}), ...(spec.cpuList ? { pinnedTo: spec.cpuList } : {}) };
+      const child = await startServeChild(io, spec.options, { onLine: (line) => void (grpcAddress ??= grpcListenLine(line)) });
+      return { url: child.url, bundled: true, stop: () => child.stop(), maxInflight: spec.options.maxInflight, ...(grpcAddress ? { grpcAddress } : {}) };
     }
   }
 }

@@ -41,8 +41,6 @@ export interface LoadtestConfig {
   lateThresholdMs: number;
   /** open model: worker threads sharing the schedule (absent: 1) */
   generatorThreads?: number;
-  /** the CPUs the bundled engine was pinned to (taskset -c), when it was */
-  enginePinnedTo?: string;
 }
 
 /**
