@@ -91,6 +91,13 @@ export interface FindMaxSearch {
 
 /** A failed attempt that reached less than this share of its target could not keep up: no re-run. */
 export const OVERLOAD_SHARE = 0.9;
+/**
+ * Growth once a rate has broken: when a re-check held and no failure is left above it, the search
+ * climbs from there by this factor, not by doubling (16,000 held on its re-check, then 32,000 and
+ * 24,000 broke and the budget ended the search unconfirmed); not by much less either, since a
+ * re-check after an early burst may hold far below the limit.
+ */
+export const RECHECK_GROWTH = 1.5;
 /** A step whose p99 exceeds the SLO this many times was overloaded (the settle pause follows it). */
 export const OVERLOAD_P99_FACTOR = 4;
 
@@ -251,7 +258,9 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
       if (n === null) break;
       next = n;
     } else {
-      next = roundRate(fail === null ? rate * o.growth : pass === null ? rate / 2 : (pass + fail) / 2);
+      // once any rate has broken (a re-check that held cleared it), the search climbs in small steps
+      const climb = steps.some((x) => x.verdict === 'failed') ? RECHECK_GROWTH : o.growth;
+      next = roundRate(fail === null ? rate * climb : pass === null ? rate / 2 : (pass + fail) / 2);
       if (next === rate && pass !== null && fail !== null) next = pass;
       if (next < 1) break;
       if (next !== pass && steps.some((s) => s.targetRps === next && !s.confirmation && s.verdict !== 'passed')) {

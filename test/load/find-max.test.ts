@@ -330,7 +330,8 @@ test('a rate that broke in a burst early in the search holds on its re-check, an
     },
   });
   // 400 broke twice (first attempt and re-run); 300, 350, 380 and 390 held, 390 twice; then 400 is
-  // re-checked, holds, and the search doubles (800, 1,600) and bisects up to the capacity, 1,000
+  // re-checked, holds, and the search climbs by half (600, 900, 1,400) and bisects up to the capacity, 1,000
+  assert.deepEqual(targets.slice(targets.indexOf(400, targets.indexOf(390)) + 1, targets.indexOf(400, targets.indexOf(390)) + 4), [600, 900, 1400]);
   const recheck = r.steps.find((s) => s.recheck)!;
   assert.equal(recheck.targetRps, 400);
   assert.equal(recheck.verdict, 'passed');
