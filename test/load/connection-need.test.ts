@@ -81,11 +81,9 @@ function hiccups(fromMs: number, toMs: number, extra: readonly Stall[] = []): St
   return out;
 }
 
-test('hiccups and a 60 ms stall queue requests in the generator: the pool stays at what the rate needs, the target sheds nothing', async () => {
-  const clock = new FakeClock();
-  const stalls = hiccups(0, 3000, [{ from: 1500, to: 1560 }]);
-  const target = sheddingTarget(clock, 2000, 24, () => stalls);
-  const run = await runOpenModel({
+/** 2 s of the open model at 1,500 req/s on the fake clock, up to 256 connections. */
+function twoSecondsAt1500(clock: FakeClock, senders: Parameters<typeof runOpenModel>[0]['senders']): ReturnType<typeof runOpenModel> {
+  return runOpenModel({
     origin: 'http://x',
     timeoutMs: 5000,
     source,
@@ -93,8 +91,15 @@ test('hiccups and a 60 ms stall queue requests in the generator: the pool stays 
     maxConnections: 256,
     lateThresholdMs: 10,
     clock,
-    senders: target.senders,
+    ...(senders ? { senders } : {}),
   });
+}
+
+test('hiccups and a 60 ms stall queue requests in the generator: the pool stays at what the rate needs, the target sheds nothing', async () => {
+  const clock = new FakeClock();
+  const stalls = hiccups(0, 3000, [{ from: 1500, to: 1560 }]);
+  const target = sheddingTarget(clock, 2000, 24, () => stalls);
+  const run = await twoSecondsAt1500(clock, target.senders);
   assert.equal(run.recorder.counts.succeeded, 3000);
   assert.equal(target.shed(), 0);
   // median service 0.5 ms: 4 × 1,500/s × 0.5 ms = 3 (the 3 opened up front, 1,500 / 500), plus
@@ -111,16 +116,7 @@ test('a target that is slower answers slower, and the pool grows to what that ne
   const clock = new FakeClock();
   // every answer takes 20 ms (no queue at the target): 1,500/s × 20 ms = 30 in flight
   const target = fakeTarget(clock, { serviceMs: () => 20 });
-  const run = await runOpenModel({
-    origin: 'http://x',
-    timeoutMs: 5000,
-    source,
-    shape: new LoadShape([{ durationS: 2, target: 1500 }], 1500),
-    maxConnections: 256,
-    lateThresholdMs: 10,
-    clock,
-    senders: target.senders,
-  });
+  const run = await twoSecondsAt1500(clock, target.senders);
   assert.equal(run.recorder.counts.succeeded, 3000);
   assert.ok(run.connections.opened >= 30 && run.connections.opened <= NEED_HEADROOM * 30, `${run.connections.opened} opened`);
   // once the pool has grown, requests go out on time: the corrected p50 is the service time
