@@ -132,7 +132,11 @@ interface Entry<V> {
 /** What an exact key's entries keep for roles and actions: the key stands for them. */
 const NO_NAMES: string[] = [];
 
-/** Identifies the current check across every engine in the process (checks never interleave). */
+/**
+ * Identifies the current check across every engine in the process (checks never interleave). A
+ * plain count that never wraps (it would take centuries to pass 2^53): the per-key memos compare
+ * it for equality, and a wrapped count could meet a memo left by a check 2^30 checks earlier.
+ */
 let checkGen = 0;
 
 export class DecisionCache<V> {
@@ -212,7 +216,7 @@ export class DecisionCache<V> {
 
   /** Call once per check, before the first hashFor (memos and the clock read are per check). */
   begin(principal: Principal): void {
-    this.gen = checkGen = checkGen >= 0x3fffffff ? 1 : checkGen + 1;
+    this.gen = ++checkGen;
     this.nowMs = -1;
     this.rolesHashed = false;
     this.cleanPrototype = prototypeIsClean();
