@@ -60,10 +60,14 @@ test('serve: over --max-inflight a check gets 503 + Retry-After at once; /health
 const serveHeavy = (maxInflight: number): Promise<ServeChild> =>
   startServeChild(serveChildArgs({ port: '0', host: '127.0.0.1', cache: false, scenario: 'heavy-cel', maxInflight: String(maxInflight) }, false));
 
-// Served p99 at twice the measured capacity stays within 5× of p99 at 0.7× capacity, because
-// requests over --max-inflight are refused at once instead of queueing. Capacity is measured first,
-// on this machine, in this run; the whole test offers load for about 7 s.
-test('serve: at 2× capacity the served p99 stays within 5× of its value at 0.7× capacity; shed requests are counted', async (t) => {
+// The server's own handler time (Server-Timing) of served requests at twice the measured capacity
+// stays within 5× of its p99 at 0.7× capacity, because requests over --max-inflight are refused at
+// once instead of queueing (without the limit every request read in a turn waits for the ones before
+// it, and the backlog grows). The client's latency is printed, not asserted: it also holds the test
+// process's own lag at 2× load on a 2-core host (160 ms p99 against 13 ms in one CI run, where the
+// server's p99 stayed at 8-10 ms). Capacity is measured first, on this machine, in this run; the
+// whole test offers load for about 7 s.
+test('serve: at 2× capacity the server\'s p99 for served requests stays within 5× of its value at 0.7× capacity; shed requests are counted', async (t) => {
   const scenario = await loadScenario('heavy-cel');
   const sample = takeRequests(createRequestStream(scenario, { seed: 11 }), 4);
   // a request that costs the engine about a millisecond, so evaluation dominates HTTP overhead
@@ -103,20 +107,28 @@ test('serve: at 2× capacity the served p99 stays within 5× of its value at 0.7
     const p99Of = (answers: Answer[]): number => quantile(answers.filter((a) => a.status === 200).map((a) => a.latencyMs), 0.99);
     const lightP99 = p99Of(light);
     const heavyP99 = p99Of(heavy);
+    // the server's own handler time (Server-Timing): what its admission bounds, whatever the client's lag
+    const serverP99Of = (answers: Answer[]): number => quantile(answers.filter((a) => a.status === 200).map((a) => a.serverMs ?? NaN), 0.99);
+    const lightServerP99 = serverP99Of(light);
+    const heavyServerP99 = serverP99Of(heavy);
     const shed = heavy.filter((a) => a.status === 503);
     const served = heavy.filter((a) => a.status === 200);
     const others = [...light, ...heavy].filter((a) => a.status !== 200 && a.status !== 503).map((a) => a.status);
     t.diagnostic(
       `capacity ${capacity.toFixed(0)}/s; 0.7×: ${light.length} sent, p99 ${lightP99.toFixed(1)} ms; ` +
         `2×: ${heavy.length} sent, ${served.length} served (p99 ${heavyP99.toFixed(1)} ms, max ${Math.max(...served.map((a) => a.latencyMs)).toFixed(1)} ms), ` +
-        `${shed.length} shed (p99 ${quantile(shed.map((a) => a.latencyMs), 0.99).toFixed(1)} ms)`,
+        `${shed.length} shed (p99 ${quantile(shed.map((a) => a.latencyMs), 0.99).toFixed(1)} ms); ` +
+        `server handler p99 ${lightServerP99.toFixed(1)} ms at 0.7×, ${heavyServerP99.toFixed(1)} ms at 2×`,
     );
     assert.deepEqual(others, [], 'every request is answered 200 or 503');
     assert.ok(shed.length > 0, 'at 2× capacity some requests are shed');
     assert.ok(shed.every((a) => a.retryAfter === '1'), 'every 503 carries Retry-After');
     assert.equal(shedAfter - shedBefore, shed.length + light.filter((a) => a.status === 503).length, '/metrics counts every shed request');
     assert.ok(served.length >= heavy.length / 4, `a good part of capacity is still served (${served.length} of ${heavy.length})`);
-    assert.ok(heavyP99 <= 5 * lightP99, `served p99 at 2× capacity ${heavyP99.toFixed(1)} ms is within 5× of p99 at 0.7× (${lightP99.toFixed(1)} ms)`);
+    assert.ok(
+      heavyServerP99 <= 5 * lightServerP99,
+      `the server's handler p99 of served requests at 2× capacity ${heavyServerP99.toFixed(1)} ms is within 5× of its p99 at 0.7× (${lightServerP99.toFixed(1)} ms)`,
+    );
   } finally {
     await server.stop();
   }

@@ -11,6 +11,8 @@ export interface Answer {
   status: number;
   latencyMs: number;
   retryAfter?: string;
+  /** the server's own handler time, from its `Server-Timing: handler;dur=` (ms), when it sent one */
+  serverMs?: number;
 }
 
 export interface Target {
@@ -32,6 +34,8 @@ function send(agent: Agent, target: Target, dueAt: number): Promise<Answer> {
           const answer: Answer = { status: res.statusCode ?? 0, latencyMs: performance.now() - dueAt };
           const retryAfter = res.headers['retry-after'];
           if (retryAfter !== undefined) answer.retryAfter = retryAfter;
+          const handler = /handler;dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
+          if (handler) answer.serverMs = Number(handler[1]);
           resolve(answer);
         });
       },
