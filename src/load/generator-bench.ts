@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     env: { ...process.env, NO_COLOR: '1' },
   });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'authz-perf-genbench-'));
-  const wrk = await hasWrk();
+  const wrk = hasWrk();
   const results: Measure[] = [];
   const pool = threads > 1 ? new GeneratorThreads(threads) : null;
   try {

@@ -20,7 +20,8 @@ import { CHECK_PATH } from '../engine/index.js';
 import { buildRequestSource } from './request-source.js';
 import { loadScenario, scenarioRequests } from './scenario-requests.js';
 import { startBundledTarget, type BundledTarget } from './target.js';
-import { hasCommand, hasWrk, procCpuSeconds, runCommand, runWrk, wrkScript } from './wrk.js';
+import { findOnPath } from '../util/which.js';
+import { hasWrk, procCpuSeconds, runCommand, runWrk, wrkScript } from './wrk.js';
 
 function arg(name: string, fallback: number | string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,12 +72,12 @@ async function main(): Promise<void> {
   const durationS = Number(arg('duration', 4));
   const rounds = Number(arg('rounds', 3));
   const scenarioName = arg('scenario', 'abac-cel');
-  if (!(await hasWrk())) {
+  if (!hasWrk()) {
     console.log('bench:workers: skipped: wrk is not installed (on Debian: apt-get install -y wrk)');
     return;
   }
   const cores = os.availableParallelism();
-  const canPin = process.platform === 'linux' && (await hasCommand('taskset', ['--version']));
+  const canPin = process.platform === 'linux' && findOnPath('taskset', process.env.PATH ?? '') !== null;
   const separate = canPin && cores >= workers + 1;
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   const scenario = await loadScenario(scenarioName, { cwd: root });

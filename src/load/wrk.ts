@@ -4,6 +4,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { findOnPath } from '../util/which.js';
+import { parseThreadStat } from './thread-cpu.js';
 
 /** wrk's Lua script cycling through the pre-formatted requests. */
 export function wrkScript(pathName: string, bodies: readonly Buffer[]): string {
@@ -37,17 +39,7 @@ export function runCommand(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
 }
 
-export async function hasCommand(cmd: string, versionArgs: string[]): Promise<boolean> {
-  try {
-    await runCommand(cmd, versionArgs);
-    return true;
-  } catch (err) {
-    // wrk --version exits 1 after printing its version; a missing command has code ENOENT
-    return typeof (err as { code?: unknown }).code === 'number';
-  }
-}
-
-export const hasWrk = (): Promise<boolean> => hasCommand('wrk', ['--version']);
+export const hasWrk = (): boolean => findOnPath('wrk', process.env.PATH ?? '') !== null;
 
 export interface WrkResult {
   rps: number;
@@ -56,20 +48,15 @@ export interface WrkResult {
   cpuS: number | null;
 }
 
-/** Reads a process's user + system CPU seconds from /proc/PID/stat (Linux), or null. */
+/** A process's user + system CPU seconds from /proc/PID/stat (Linux), or null. */
 export async function procCpuSeconds(pid: number): Promise<number | null> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // fields after the parenthesised command name; utime and stime are fields 14 and 15
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const { user, system } = parseThreadStat(await readFile(`/proc/${pid}/stat`, 'latin1'));
+    return (user + system) / 1e6;
   } catch {
     return null;
   }
 }
-
-/** USER_HZ: 100 on every Linux architecture Node supports. */
-const CLOCK_TICKS = 100;
 
 /**
  * Runs wrk (optionally under `taskset -c cpus`, which execs it in the same process) and samples
