@@ -170,7 +170,6 @@ export class DecisionCache<V> {
     this.forgetQueued = false;
   };
   private rolesHash = 0;
-  private rolesHashed = false;
   // the current check's principal: shape, and its id's hash (computed on first use)
   private principalShape = 0;
   private principalIdHash = 0;
@@ -218,7 +217,7 @@ export class DecisionCache<V> {
   begin(principal: Principal): void {
     this.gen = ++checkGen;
     this.nowMs = -1;
-    this.rolesHashed = false;
+    this.rolesHash = mixStrings(0, principal.roles);
     this.cleanPrototype = prototypeIsClean();
     this.principalShape = attrShape(principal.attr);
     this.principalIdHashed = false;
@@ -232,10 +231,10 @@ export class DecisionCache<V> {
     // with a polluted Object.prototype, plain reads are not own reads: no caching
     if (!this.cleanPrototype) return -1;
     const variants = policy.keys;
-    const key = variants.find(principal.roles, entry.actions, this.rolesHashOnce(principal), this.gen);
+    const key = variants.find(principal.roles, entry.actions, this.rolesHash, this.gen);
     this.key = key;
     if (key.conditionFree) return 0;
-    let h = key.exact ? key.id : mixStrings(mixInt(this.rolesHashOnce(principal), variants.seed), entry.actions);
+    let h = key.exact ? key.id : mixStrings(mixInt(this.rolesHash, variants.seed), entry.actions);
     const ps = this.principalState(key, principal);
     if (ps.shape < 0) return -1;
     h = mixInt(mixInt(h, ps.hash), meta ? 1 : 0);
@@ -427,15 +426,6 @@ export class DecisionCache<V> {
       }
     }
     return t;
-  }
-
-  /** The hash of this check's roles (only keys shared by several combinations hash them). */
-  private rolesHashOnce(principal: Principal): number {
-    if (!this.rolesHashed) {
-      this.rolesHash = mixStrings(0, principal.roles);
-      this.rolesHashed = true;
-    }
-    return this.rolesHash;
   }
 
   /** The key's principal values and partial hash for this check (computed on first use). */
