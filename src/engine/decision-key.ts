@@ -416,8 +416,7 @@ interface RolesNode {
  * A policy's keys narrowed to what a (roles, actions) combination can read, memoized; past
  * MAX_VARIANTS combinations the policy-wide key is used (still correct, only wider). The role
  * list is looked up once per check (by its hash, then compared), the action list as a trie of
- * Map reads by action name: hashing the names and comparing lists per resource entry cost more
- * than the rest of finding the key.
+ * Map reads by action name: one read per action, however many combinations the policy has seen.
  */
 export class KeyVariants {
   /** hash of the policy name: entries of different policies start apart */
@@ -451,31 +450,12 @@ export class KeyVariants {
    * `check` identifies the current check (its roles do not change within it; 0: no memo).
    */
   find(roles: string[], actions: string[], rolesHash: number, check: number): PolicyKey {
-    let node: RolesNode | null = null;
-    if (check !== 0 && check === this.memoGen) node = this.memoRoles;
-    else {
-      const list = this.byRoles.get(rolesHash);
-      if (list !== undefined) for (let i = 0; i < list.length && node === null; i++) if (sameStrings(list[i]!.roles, roles)) node = list[i]!;
-      if (node !== null && check !== 0) {
-        this.memoGen = check;
-        this.memoRoles = node;
-      }
-    }
+    const node = check !== 0 && check === this.memoGen ? this.memoRoles : this.rolesNode(roles, rolesHash, check);
     let at: ActionNode | null = node === null ? null : node.actions;
     for (let i = 0; i < actions.length && at !== null; i++) at = at.next === null ? null : (at.next.get(actions[i]!) ?? null);
     if (at !== null && at.key !== null) return at.key;
     if (this.count >= MAX_VARIANTS) return this.fallback;
-    if (node === null) {
-      node = { roles: roles.slice(), actions: { key: null, next: null } };
-      const list = this.byRoles.get(rolesHash);
-      if (list === undefined) this.byRoles.set(rolesHash, [node]);
-      else list.push(node);
-      if (check !== 0) {
-        this.memoGen = check;
-        this.memoRoles = node;
-      }
-    }
-    at = node.actions;
+    at = (node ?? this.addRolesNode(roles, rolesHash, check)).actions;
     for (const a of actions) {
       at.next ??= new Map();
       let child = at.next.get(a);
@@ -488,5 +468,28 @@ export class KeyVariants {
     at.key = compilePolicyKey(this.plan(roles, actions), this.slots);
     this.count++;
     return at.key;
+  }
+
+  /** The node of this role list, remembered for check `check`; null when there is none yet. */
+  private rolesNode(roles: string[], rolesHash: number, check: number): RolesNode | null {
+    const list = this.byRoles.get(rolesHash);
+    if (list !== undefined) for (const node of list) if (sameStrings(node.roles, roles)) return this.remember(node, check);
+    return null;
+  }
+
+  private addRolesNode(roles: string[], rolesHash: number, check: number): RolesNode {
+    const node: RolesNode = { roles: roles.slice(), actions: { key: null, next: null } };
+    const list = this.byRoles.get(rolesHash);
+    if (list === undefined) this.byRoles.set(rolesHash, [node]);
+    else list.push(node);
+    return this.remember(node, check);
+  }
+
+  private remember(node: RolesNode, check: number): RolesNode {
+    if (check !== 0) {
+      this.memoGen = check;
+      this.memoRoles = node;
+    }
+    return node;
   }
 }
