@@ -55,7 +55,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--db-max-connections <n>', `database max_connections (default ${DEFAULTS.dbMaxConnections})`)
     .option('--pool-size <n>', `DB pool size per replica (default ${DEFAULTS.poolSize})`)
     .option('--from <report.json>', 'calibrate from a saved bench or loadtest --find-max report')
-    .option('--measure', `calibrate now: a short loadtest --find-max of the bundled engine on this machine (${MEASURE.maxSteps} steps at most, then an autocannon run)`)
+    .option('--measure', `calibrate now: a short loadtest --find-max of the bundled engine on this machine (an autocannon run, then ${MEASURE.maxSteps} steps at most)`)
     .option('--measure-step <duration>', `--measure: length of each find-max step (default ${MEASURE.stepDuration})`)
     .option('--what-if <rates>', `RPS levels for the what-if table (default ${WHAT_IF_LEVELS.map((l) => l.toLocaleString('en-US')).join(',')})`)
     .addOption(new Option('--format <format>', 'stdout format: terminal table, or k8s (Deployment resources + HPA YAML)').choices(['terminal', 'k8s']).default('terminal'))

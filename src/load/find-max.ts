@@ -12,6 +12,10 @@
  * everything after it, so once the result is confirmed, the lowest rate that broke is run once
  * more (budget permitting): when it now holds, it is the new lower bound and the search goes on
  * above it; when it breaks again, the search ends.
+ *
+ * Given a closed-loop estimate of the target's throughput (`ceilingRps`), the climb does not
+ * double past it but halves the distance to it: a step at twice the limit builds queues and heap
+ * that leave the target slower for the rest of the search.
  */
 import { realClock, sleepOn, type RunClock } from './clock.js';
 import { measuresOf } from './section.js';
@@ -58,6 +62,12 @@ export interface FindMaxOptions {
   recheck?: boolean;
   /** clock for the budget and the pauses (default: the real one) */
   clock?: RunClock;
+  /**
+   * the target's throughput measured closed-loop before the search (e.g. autocannon's rate): no
+   * open-model rate above it can hold for long, so while nothing has broken the climb approaches
+   * it by halves instead of doubling past it
+   */
+  ceilingRps?: number;
 }
 
 export interface FindMaxProgress {
@@ -260,7 +270,7 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
     } else {
       // once any rate has broken (a re-check that held cleared it), the search climbs in small steps
       const climb = steps.some((x) => x.verdict === 'failed') ? RECHECK_GROWTH : o.growth;
-      next = roundRate(fail === null ? rate * climb : pass === null ? rate / 2 : (pass + fail) / 2);
+      next = fail === null ? climbFrom(rate, climb, o.ceilingRps, o.resolution) : roundRate(pass === null ? rate / 2 : (pass + fail) / 2);
       if (next === rate && pass !== null && fail !== null) next = pass;
       if (next < 1) break;
       if (next !== pass && steps.some((s) => s.targetRps === next && !s.confirmation && s.verdict !== 'passed')) {
@@ -290,6 +300,20 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
     elapsedMs: elapsed(),
     limit: failed.size > 0 ? (failed.get(Math.min(...failed.keys()))!.limit ?? null) : null,
   };
+}
+
+/**
+ * The next rate while nothing above `rate` has broken: `rate × climb`, except that below the
+ * ceiling the step goes at most half way to it (or onto it when half way rounds back to `rate`);
+ * at or within `resolution` of the ceiling, which then underestimated the target, by RECHECK_GROWTH.
+ */
+export function climbFrom(rate: number, climb: number, ceilingRps: number | undefined, resolution: number): number {
+  if (ceilingRps === undefined || !(ceilingRps > 0)) return roundRate(rate * climb);
+  if ((ceilingRps - rate) / rate <= resolution) return roundRate(rate * Math.min(climb, RECHECK_GROWTH));
+  const up = roundRate(rate * climb);
+  if (up <= ceilingRps) return up;
+  const half = roundRate((rate + ceilingRps) / 2);
+  return half > rate ? half : Math.max(rate + 1, roundRate(ceilingRps));
 }
 
 function highestPassing(passes: Map<number, number>, below: number): number | null {

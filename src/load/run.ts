@@ -205,9 +205,6 @@ async function runFindMax(
   sent: SendTally,
   startedMs: number,
 ): Promise<{ run: RunOutcome; config: LoadtestConfig; result: FindMaxResult; warnings: string[] }> {
-  // the budget covers the warm-up (already spent), the search, the cross-check and the probe
-  const checksMs = ((plan.autocannon ? 1 : 0) + 1) * (plan.stepDurationS * 1000 + CHECK_OVERHEAD_MS);
-  const searchBudgetMs = Math.max(0, plan.budgetS * 1000 - (performance.now() - startedMs) - checksMs);
   const stepShape = (rps: number, durationS = plan.stepDurationS): LoadShapePlan => ({
     model: 'open',
     stages: [{ durationS, target: rps }],
@@ -215,27 +212,11 @@ async function runFindMax(
     thinkTimeMs: null,
     profile: null,
   });
-  const search = await searchMaxRate({
-    startRps: plan.startRps,
-    growth: DEFAULTS.findMaxGrowth,
-    settleMs: DEFAULTS.findMaxSettleMs,
-    maxSteps: plan.maxSteps,
-    resolution: DEFAULTS.findMaxResolution,
-    sloP99Ms: plan.sloP99Ms,
-    maxErrorRate: plan.maxErrorRate,
-    stepDurationS: plan.stepDurationS,
-    maxStepDurationS: plan.stepDurationS * DEFAULTS.findMaxStepExtension,
-    minSamples: plan.minSamples,
-    budgetMs: searchBudgetMs,
-    ...(input.onSearch ? { onSearch: input.onSearch } : {}),
-    // a request still out this long after a step's end breaks the SLO anyway: counted as abandoned
-    runStep: async (rps, durationS) => sent.add(await runShape(input, stepShape(rps, durationS), input.onProgress, Math.max(STEP_DRAIN_MIN_MS, 4 * plan.sloP99Ms)), 'measured'),
-    ...(input.signal ? { signal: input.signal } : {}),
-    ...(input.onStep ? { onStep: input.onStep } : {}),
-  });
   const warnings: string[] = [];
+  // autocannon runs first: besides the cross-check, its closed-loop rate is the ceiling the
+  // search's climb approaches by halves instead of doubling past it
   let autocannon: AutocannonCrossCheck | null = null;
-  if (plan.autocannon && !input.signal?.aborted && search.steps.length > 0) {
+  if (plan.autocannon && !input.signal?.aborted) {
     input.log?.(`autocannon cross-check: ${plan.autocannonConnections} connections for ${plan.stepDurationS} s`);
     try {
       autocannon = await runAutocannon({
@@ -252,6 +233,28 @@ async function runFindMax(
       warnings.push(`autocannon cross-check failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  // the budget covers the warm-up and the cross-check (already spent), the search and the probe
+  const probeMs = plan.stepDurationS * 1000 + CHECK_OVERHEAD_MS;
+  const searchBudgetMs = Math.max(0, plan.budgetS * 1000 - (performance.now() - startedMs) - probeMs);
+  const search = await searchMaxRate({
+    startRps: plan.startRps,
+    growth: DEFAULTS.findMaxGrowth,
+    ...(autocannon && autocannon.rps > 0 ? { ceilingRps: autocannon.rps } : {}),
+    settleMs: DEFAULTS.findMaxSettleMs,
+    maxSteps: plan.maxSteps,
+    resolution: DEFAULTS.findMaxResolution,
+    sloP99Ms: plan.sloP99Ms,
+    maxErrorRate: plan.maxErrorRate,
+    stepDurationS: plan.stepDurationS,
+    maxStepDurationS: plan.stepDurationS * DEFAULTS.findMaxStepExtension,
+    minSamples: plan.minSamples,
+    budgetMs: searchBudgetMs,
+    ...(input.onSearch ? { onSearch: input.onSearch } : {}),
+    // a request still out this long after a step's end breaks the SLO anyway: counted as abandoned
+    runStep: async (rps, durationS) => sent.add(await runShape(input, stepShape(rps, durationS), input.onProgress, Math.max(STEP_DRAIN_MIN_MS, 4 * plan.sloP99Ms)), 'measured'),
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.onStep ? { onStep: input.onStep } : {}),
+  });
   // overload probe: the open model far above what the target holds, over autocannon's number of
   // connections (requests wait for a free one) and with autocannon's requests, shows the
   // generator's own ceiling on this target

@@ -1,7 +1,7 @@
 /** --find-max search logic with simulated steps (no network): growth, bisection, figures. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { roundRate, searchMaxRate, type FindMaxProgress } from '../../src/load/find-max.js';
+import { climbFrom, roundRate, searchMaxRate, type FindMaxProgress } from '../../src/load/find-max.js';
 import { runOpenModel } from '../../src/load/open-model.js';
 import { buildRequestSource } from '../../src/load/request-source.js';
 import { FakeClock } from './fake-clock.js';
@@ -340,4 +340,43 @@ test('a rate that broke in a burst early in the search holds on its re-check, an
   // without the re-check the search ends below the rate that broke in the burst
   const once = await searchMaxRate({ ...SIMULATED_SEARCH, startRps: 100, recheck: false, runStep: (rps) => (rps === 400 ? base(5000) : base(rps)) });
   assert.ok(once.highestPassingRps! < 400, `without re-check ${once.highestPassingRps}`);
+});
+
+test('climbFrom: doubling below the ceiling, half way to it when doubling would pass it, small steps once there', () => {
+  assert.equal(climbFrom(1000, 2, undefined, 0.05), 2000);
+  assert.equal(climbFrom(1000, 2, 15_000, 0.05), 2000);
+  assert.equal(climbFrom(8000, 2, 15_000, 0.05), 12_000);
+  assert.equal(climbFrom(12_000, 2, 15_000, 0.05), 14_000);
+  // half way rounds back to the rate: the next step is the ceiling itself
+  assert.equal(climbFrom(10_000, 2, 10_600, 0.05), 11_000);
+  // at the ceiling (it underestimated the target): climb by RECHECK_GROWTH, not by doubling
+  assert.equal(climbFrom(15_000, 2, 15_300, 0.05), 23_000);
+  assert.equal(climbFrom(20_000, 2, 15_000, 0.05), 30_000);
+});
+
+test('a target left slower by an overloaded step: the closed-loop ceiling keeps the climb off it, and the result is the capacity', async () => {
+  // capacity 1,000 req/s until a step asks for 1.5× that or more; from then on it holds only 700
+  const hungOver = () => {
+    let capacity = 1000;
+    const targets: number[] = [];
+    return {
+      targets,
+      runStep: (rps: number, d?: number) => {
+        targets.push(rps);
+        const run = simulate(capacity)(rps, d);
+        if (rps >= 1500) capacity = 700;
+        return run;
+      },
+    };
+  };
+  const doubling = hungOver();
+  const without = await searchMaxRate({ ...SIMULATED_SEARCH, startRps: 125, runStep: doubling.runStep });
+  assert.ok(doubling.targets.includes(2000), doubling.targets.join(' '));
+  assert.ok(without.highestPassingRps! <= 700, `without a ceiling: ${without.highestPassingRps}`);
+  // a closed-loop run at full speed reaches a little above what holds the SLO
+  const capped = hungOver();
+  const r = await searchMaxRate({ ...SIMULATED_SEARCH, startRps: 125, ceilingRps: 1100, runStep: capped.runStep });
+  assert.ok(Math.max(...capped.targets) < 1500, capped.targets.join(' '));
+  assert.ok(r.highestPassingRps! >= 950 && r.highestPassingRps! <= 1000, `with the ceiling: ${r.highestPassingRps} (${capped.targets.join(' ')})`);
+  assert.equal(r.confirmed, true);
 });
