@@ -303,13 +303,21 @@ export async function searchMaxRate(o: FindMaxOptions): Promise<FindMaxSearch> {
 }
 
 /**
+ * Growth past the closed-loop ceiling once a rate near it held: the ceiling was measured low (a
+ * slow moment of the host), so the limit is near it, not twice as high (1.5× from 12,000 held
+ * against a ceiling of 12,500 asked 18,000, which broke and left the engine slower: the search
+ * ended at 10,000).
+ */
+export const PAST_CEILING_GROWTH = 1.2;
+
+/**
  * The next rate while nothing above `rate` has broken: `rate × climb`, except that below the
  * ceiling the step goes at most half way to it (or onto it when half way rounds back to `rate`);
- * at or within `resolution` of the ceiling, which then underestimated the target, by RECHECK_GROWTH.
+ * at or within `resolution` of the ceiling, by PAST_CEILING_GROWTH.
  */
 export function climbFrom(rate: number, climb: number, ceilingRps: number | undefined, resolution: number): number {
   if (ceilingRps === undefined || !(ceilingRps > 0)) return roundRate(rate * climb);
-  if ((ceilingRps - rate) / rate <= resolution) return roundRate(rate * Math.min(climb, RECHECK_GROWTH));
+  if ((ceilingRps - rate) / rate <= resolution) return Math.max(rate + 1, roundRate(rate * Math.min(climb, PAST_CEILING_GROWTH)));
   const up = roundRate(rate * climb);
   if (up <= ceilingRps) return up;
   const half = roundRate((rate + ceilingRps) / 2);

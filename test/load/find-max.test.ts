@@ -349,9 +349,10 @@ test('climbFrom: doubling below the ceiling, half way to it when doubling would 
   assert.equal(climbFrom(12_000, 2, 15_000, 0.05), 14_000);
   // half way rounds back to the rate: the next step is the ceiling itself
   assert.equal(climbFrom(10_000, 2, 10_600, 0.05), 11_000);
-  // at the ceiling (it underestimated the target): climb by RECHECK_GROWTH, not by doubling
-  assert.equal(climbFrom(15_000, 2, 15_300, 0.05), 23_000);
-  assert.equal(climbFrom(20_000, 2, 15_000, 0.05), 30_000);
+  // at or past the ceiling (it was measured low): climb by a fifth, not by doubling
+  assert.equal(climbFrom(12_000, 2, 12_500, 0.05), 14_000);
+  assert.equal(climbFrom(20_000, 2, 15_000, 0.05), 24_000);
+  assert.equal(climbFrom(20_000, 1.1, 15_000, 0.05), 22_000);
 });
 
 test('a target left slower by an overloaded step: the closed-loop ceiling keeps the climb off it, and the result is the capacity', async () => {
