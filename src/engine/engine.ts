@@ -326,7 +326,7 @@ class DecisionEngine implements Engine {
           t = now();
           const reads = celClock.reads;
           decision = this.decide(policy, principal, entry, meta);
-          if (cacheable) cache!.store(hash, principal, entry, meta, decision, celClock.reads !== reads);
+          if (cacheable) cache!.store(hash, principal, entry, meta, freezeDecision(decision), celClock.reads !== reads);
           t2 = now();
           const cel = probe.celNs - celBefore;
           out.celEvalNs += cel;

@@ -10,6 +10,7 @@ import { createJwtDecoder, type JwtOptions } from './aux-data.js';
 import type { Engine } from './engine.js';
 import type { ServerMetrics } from './metrics.js';
 import { toCheckRequest } from './request.js';
+import { checkResponseJson } from './response-json.js';
 import { CHECK_RESOURCES_METHOD, decodeCheckRequest, encodeCheckResponse } from '../util/cerbos-grpc-codec.js';
 
 export interface GrpcServerOptions {
@@ -66,7 +67,7 @@ export async function startGrpcServer(engine: Engine, options: GrpcServerOptions
           return fail(callback, grpc.status.INVALID_ARGUMENT, err instanceof Error ? err.message : String(err));
         }
         const response = engine.check(check);
-        callback(null, encodeCheckResponse(JSON.parse(JSON.stringify(response))));
+        callback(null, encodeCheckResponse(JSON.parse(checkResponseJson(response))));
         options.metrics?.observeCheck(Number(process.hrtime.bigint() - t0) / 1e9, response);
         options.metrics?.observeHttp(METRICS_ROUTE, 200);
       })().catch((err: unknown) => fail(callback, grpc.status.INTERNAL, err instanceof Error ? err.message : String(err)));

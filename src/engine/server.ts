@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Engine } from './engine.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { checkResponseJson } from './response-json.js';
 import { AuxDataError, createJwtDecoder, UNVERIFIED_NOTICE, type JwtOptions } from './aux-data.js';
 import { CHECK_PATH, RequestShapeError, toCheckRequest } from './request.js';
 import { DEFAULT_REQUEST_LIMITS, RequestLimitError, checkCountLimits, checkJsonLimits, type RequestLimits } from './request-limits.js';
@@ -288,7 +289,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
 
   /** Answers 200 with Server-Timing; `t0` is when the handler started (performance.now). */
   const answer = (res: ServerResponse, response: CheckResponse, t0: number, engineMs: number): void => {
-    const body = JSON.stringify(response);
+    const body = checkResponseJson(response);
     const handlerMs = performance.now() - t0;
     res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', Buffer.byteLength(body), 'server-timing', serverTiming(engineMs, handlerMs)]);
     res.end(body);
