@@ -324,6 +324,21 @@ export function climbFrom(rate: number, climb: number, ceilingRps: number | unde
   return half > rate ? half : Math.max(rate + 1, roundRate(ceilingRps));
 }
 
+/**
+ * Rates that broke and were later beaten by a higher or equal rate that held, in the same search:
+ * the target (or the host under it) was slower for a while. Each as [broke, held later].
+ */
+export function slowerSpells(steps: readonly FindMaxStep[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  steps.forEach((s, i) => {
+    if (s.verdict !== 'failed') return;
+    let best: number | null = null;
+    for (const later of steps.slice(i + 1)) if (later.verdict === 'passed' && later.targetRps >= s.targetRps && (best === null || later.targetRps > best)) best = later.targetRps;
+    if (best !== null) out.push([s.targetRps, best]);
+  });
+  return out;
+}
+
 function highestPassing(passes: Map<number, number>, below: number): number | null {
   let best: number | null = null;
   for (const r of passes.keys()) if (r < below && (best === null || r > best)) best = r;

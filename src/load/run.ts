@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { AUTOCANNON_MAX_REQUESTS, runAutocannon } from './autocannon.js';
 import { runClosedModel } from './closed-model.js';
-import { roundRate, searchMaxRate, type FindMaxProgress } from './find-max.js';
+import { roundRate, searchMaxRate, slowerSpells, type FindMaxProgress } from './find-max.js';
 import { runOpenModel } from './open-model.js';
 import { GeneratorThreads, runThreadedOpenModel } from './threaded-open-model.js';
 import { scrapeMetrics, serverView, type MetricSamples } from './prometheus.js';
@@ -293,6 +293,11 @@ async function runFindMax(
     );
   else if (search.highestPassingRps !== null && !search.confirmed && !input.signal?.aborted)
     warnings.push(`find-max: the highest rate that held was not repeated${search.steps.length >= plan.maxSteps ? ' (--max-steps ran out)' : ''}, so it rests on one step`);
+  const spells = slowerSpells(search.steps);
+  if (spells.length)
+    warnings.push(
+      `find-max: ${spells.map(([broke, held]) => `${broke} req/s broke and ${held} held later`).join(', ')}: verdicts changed within one search (the target or its host was slower for a while, e.g. another process), so the result may be low; a longer --budget leaves room to re-check`,
+    );
   const inconclusive = search.steps.filter((s) => s.verdict === 'inconclusive');
   if (inconclusive.length)
     warnings.push(

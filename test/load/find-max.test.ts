@@ -1,7 +1,8 @@
 /** --find-max search logic with simulated steps (no network): growth, bisection, figures. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { climbFrom, roundRate, searchMaxRate, type FindMaxProgress } from '../../src/load/find-max.js';
+import { climbFrom, roundRate, searchMaxRate, slowerSpells, type FindMaxProgress } from '../../src/load/find-max.js';
+import type { FindMaxStep } from '../../src/load/types.js';
 import { runOpenModel } from '../../src/load/open-model.js';
 import { buildRequestSource } from '../../src/load/request-source.js';
 import { FakeClock } from './fake-clock.js';
@@ -380,4 +381,13 @@ test('a target left slower by an overloaded step: the closed-loop ceiling keeps 
   assert.ok(Math.max(...capped.targets) < 1500, capped.targets.join(' '));
   assert.ok(r.highestPassingRps! >= 950 && r.highestPassingRps! <= 1000, `with the ceiling: ${r.highestPassingRps} (${capped.targets.join(' ')})`);
   assert.equal(r.confirmed, true);
+});
+
+test('slowerSpells: a rate that broke and a rate at least as high that held later are named; a bracket that only narrows is not', () => {
+  const step = (targetRps: number, verdict: 'passed' | 'failed'): FindMaxStep =>
+    ({ targetRps, verdict, passed: verdict === 'passed', achievedRps: targetRps, p50Ms: 1, p99Ms: 1, errorRate: 0, meanConcurrency: 1, droppedRate: 0 }) as FindMaxStep;
+  // 8,000 broke early, then 8,000 and 10,000 held: one spell, up to the highest that held
+  assert.deepEqual(slowerSpells([step(4000, 'passed'), step(8000, 'failed'), step(6000, 'passed'), step(8000, 'passed'), step(10000, 'passed'), step(12000, 'failed')]), [[8000, 10000]]);
+  // an ordinary search: what broke stays above everything that held after it
+  assert.deepEqual(slowerSpells([step(8000, 'passed'), step(16000, 'failed'), step(12000, 'passed'), step(14000, 'failed'), step(13000, 'passed')]), []);
 });
