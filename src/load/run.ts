@@ -315,6 +315,7 @@ async function runFindMax(
       generatorMaxRps,
       autocannon,
       generatorToAutocannonRatio: autocannon && autocannon.rps > 0 ? Math.round((generatorMaxRps / autocannon.rps) * 1000) / 1000 : null,
+      ceilingRps: autocannon && autocannon.rps > 0 ? autocannon.rps : null,
       budgetS: plan.budgetS,
       elapsedS: Math.round((performance.now() - startedMs) / 100) / 10,
       budgetExhausted: search.budgetExhausted,

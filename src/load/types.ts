@@ -238,6 +238,11 @@ export interface FindMaxResult {
   autocannon: AutocannonCrossCheck | null;
   /** generatorMaxRps / autocannon.rps */
   generatorToAutocannonRatio: number | null;
+  /**
+   * the closed-loop rate (autocannon's, measured before the search) that the climb approached by
+   * halves instead of doubling past it; null without one (absent in older reports)
+   */
+  ceilingRps?: number | null;
   /** the search's time budget and what it used (absent in older reports) */
   budgetS?: number | null;
   elapsedS?: number;

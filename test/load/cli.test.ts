@@ -8,6 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import type { LoadtestReport } from '../../src/report/types.js';
 import { startTestServer } from './servers.js';
 import { climbFrom } from '../../src/load/find-max.js';
+import { renderReport } from '../../src/report/render.js';
 import { DEFAULTS } from '../../src/load/options.js';
 
 const quiet = ['--no-report', '--json', '--no-metrics', '--scenario', 'rbac-simple', '--request-pool', '200', '--warmup', '0'];
@@ -105,6 +106,8 @@ test('--find-max: autocannon runs first, and the climb approaches its rate inste
     const steps = f.steps.map((s) => [s.targetRps, s.passed]);
     assert.deepEqual(steps[0], [50, true]);
     assert.ok(f.autocannon && f.autocannon.rps > 0 && f.autocannon.connections === 2, JSON.stringify(f.autocannon));
+    assert.equal(f.ceilingRps, f.autocannon.rps);
+    assert.match(renderReport(JSON.parse(r.stdout) as LoadtestReport, 'terminal', { color: false }), /run before the search: its climb went half way to this rate/);
     // until a step breaks, each next rate is the climb from the last one towards autocannon's rate
     // (50 → 100 → 130 with autocannon near 160 req/s, where doubling would ask 200)
     for (let i = 1; i < f.steps.length && f.steps[i - 1]!.passed; i++)

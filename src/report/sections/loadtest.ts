@@ -154,7 +154,9 @@ function findMaxPairs(s: LoadtestSection): Array<[string, string]> {
   if (f.autocannon)
     pairs.push([
       'autocannon, same target',
-      `${rps(f.autocannon.rps)} with ${f.autocannon.connections} connections (p50 ${ms(f.autocannon.p50Ms)}, p99 ${ms(f.autocannon.p99Ms)} service time)`,
+      `${rps(f.autocannon.rps)} with ${f.autocannon.connections} connections (p50 ${ms(f.autocannon.p50Ms)}, p99 ${ms(f.autocannon.p99Ms)} service time)${
+        f.ceilingRps ? ', run before the search: its climb went half way to this rate instead of doubling past it' : ''
+      }`,
     ]);
   if (f.generatorToAutocannonRatio !== null) pairs.push(['generator / autocannon', `${formatNumber(f.generatorToAutocannonRatio, 3)}×`]);
   if (f.limit) pairs.push(['limit', LIMIT_TEXT[f.limit]]);
