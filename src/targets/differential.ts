@@ -65,8 +65,9 @@ export async function compareWithCerbos(options: CompareOptions): Promise<Differ
   const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
   const basePath = url.pathname.replace(/\/+$/, '');
   // every request in flight listens on a signal; one listener on the caller's relays it to them.
-  // undici adds a listener for a request and another for its body, and a request's may go only
-  // after the next one has started: up to about twice the in-flight count (10 with 8 in flight)
+  // undici adds a listener for a request and another for its body, and a finished request's may
+  // be removed only after the next request has added its own: up to about twice the in-flight
+  // count (10 were seen with 8 in flight)
   const local = new AbortController();
   setMaxListeners(4 * concurrency + 1, local.signal);
   const relay = (): void => local.abort(options.signal?.reason);

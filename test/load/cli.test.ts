@@ -107,7 +107,7 @@ test('--find-max: autocannon runs first, and the climb approaches its rate inste
     assert.deepEqual(steps[0], [50, true]);
     assert.ok(f.autocannon && f.autocannon.rps > 0 && f.autocannon.connections === 2, JSON.stringify(f.autocannon));
     assert.equal(f.ceilingRps, f.autocannon.rps);
-    assert.match(renderReport(JSON.parse(r.stdout) as LoadtestReport, 'terminal', { color: false }), /run before the search: its climb went half way to this rate/);
+    assert.match(renderReport(JSON.parse(r.stdout) as LoadtestReport, 'terminal', { color: false }), /run before the search, capped its climb: a doubling that would pass this rate went half way to it/);
     // until a step breaks, each next rate is the climb from the last one towards autocannon's rate
     // (50 → 100 → 130 with autocannon near 160 req/s, where doubling would ask 200)
     for (let i = 1; i < f.steps.length && f.steps[i - 1]!.passed; i++)

@@ -155,7 +155,7 @@ function findMaxPairs(s: LoadtestSection): Array<[string, string]> {
     pairs.push([
       'autocannon, same target',
       `${rps(f.autocannon.rps)} with ${f.autocannon.connections} connections (p50 ${ms(f.autocannon.p50Ms)}, p99 ${ms(f.autocannon.p99Ms)} service time)${
-        f.ceilingRps ? ', run before the search: its climb went half way to this rate instead of doubling past it' : ''
+        f.ceilingRps ? ', run before the search, capped its climb: a doubling that would pass this rate went half way to it' : ''
       }`,
     ]);
   if (f.generatorToAutocannonRatio !== null) pairs.push(['generator / autocannon', `${formatNumber(f.generatorToAutocannonRatio, 3)}×`]);
