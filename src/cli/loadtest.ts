@@ -93,7 +93,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-error-rate <r>', '--find-max: error-rate limit, 0.001 or 0.1% (default: the scenario SLO)')
     .option('--budget <d>', `--find-max: the whole search (warm-up, steps, cross-checks) ends within this; progress shows the steps so far and an estimate (default ${DEFAULTS.findMaxBudgetS}s)`)
     .option('--min-samples <n>', `--find-max: fewest requests for a step's verdict; low-rate steps are extended up to ${DEFAULTS.findMaxStepExtension}× --step-duration to reach it, else inconclusive (default ${DEFAULTS.findMaxMinSamples})`)
-    .option('--no-autocannon', '--find-max: skip the autocannon cross-check')
+    .option('--no-autocannon', '--find-max: skip the autocannon cross-check (and the cap its rate puts on the climb)')
     .option('--autocannon-connections <n>', `--find-max: autocannon connections (default ${DEFAULTS.autocannonConnections})`)
     .option('--generator-threads <n|auto>', 'open model: worker threads sending the schedule, each every Nth request over its share of --max-connections, histograms merged exactly (for targets one core cannot saturate; auto = one per core, at most 4 per core; default 1)')
     .option('--max-connections <n>', `open model: connection limit (--find-max against the bundled engine: at most its --max-inflight, 128); requests finding all busy wait for one, and are dropped after --timeout (default ${DEFAULTS.maxConnections})`)

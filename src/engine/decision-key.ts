@@ -434,7 +434,7 @@ export class KeyVariants {
    * condition-free: a condition-free decision is memoized per key without comparing roles and
    * actions, which is only sound for a key that belongs to one combination.
    */
-  readonly fallback: PolicyKey;
+  private readonly fallback: PolicyKey;
 
   constructor(
     name: string,

@@ -29,18 +29,14 @@ import { CHECK_PATH } from '../engine/index.js';
 import { LoadShape } from './schedule.js';
 import { loadScenario, scenarioRequests } from './scenario-requests.js';
 import { startBundledTarget } from './target.js';
-import { hasWrk, runCommand, wrkScript } from './wrk.js';
+import { hasWrk, runWrk, wrkScript } from './wrk.js';
+import { median, scriptArg as arg } from './bench-script.js';
 
 interface Measure {
   tool: string;
   rps: number;
   /** generator CPU share of one core (ours only) */
   cpu: number | null;
-}
-
-function arg(name: string, fallback: number | string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : String(fallback);
 }
 
 async function main(): Promise<void> {
@@ -73,10 +69,9 @@ async function main(): Promise<void> {
     );
     if (!wrk) console.log('wrk: skipped (not installed; on Debian: apt-get install -y wrk)');
     const measureWrk = async (): Promise<Measure> => {
-      const out = await runCommand('wrk', ['-t', '2', '-c', String(connections), '-d', `${durationS}s`, '-s', script, target.url]);
-      const non2xx = Number(/Non-2xx or 3xx responses:\s*(\d+)/.exec(out)?.[1] ?? 0);
-      if (non2xx > 0) console.log(`wrk: ${non2xx} non-2xx responses`);
-      return { tool: 'wrk', rps: Number(/Requests\/sec:\s*([\d.]+)/.exec(out)?.[1] ?? NaN), cpu: null };
+      const w = await runWrk({ url: target.url, script, connections, threads: 2, durationS });
+      if (w.non2xx > 0) console.log(`wrk: ${w.non2xx} non-2xx responses`);
+      return { tool: 'wrk', rps: w.rps, cpu: null };
     };
     const measureAutocannon = async (): Promise<Measure> => {
       const ac = await runAutocannon({ url: target.url, path: CHECK_PATH, bodies: source.bodies, connections, durationS, timeoutS: 5 });
@@ -141,11 +136,6 @@ async function main(): Promise<void> {
   const line = (tool: string): string => `authz-perf / ${tool}, best of ${rounds}: ${(ours / max(tool)).toFixed(3)} (${Math.round(ours)} vs ${Math.round(max(tool))} req/s)`;
   console.log(line('autocannon'));
   if (wrk) console.log(line('wrk'));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 main().catch((err: unknown) => {

@@ -22,7 +22,7 @@ export interface StartedTarget {
   metricsPath?: string;
   /** host:port of the gRPC listener, when there is one */
   grpcAddress?: string;
-  /** check requests the target admits at once (the bundled engine's --max-inflight); more get 503 */
+  /** check requests the target admits at once (the bundled engine's --max-inflight, per worker); more get 503 */
   maxInflight?: number;
 }
 
@@ -55,7 +55,7 @@ export async function startLoadTarget(spec: TargetSpec, io: TargetIo): Promise<S
     case 'serve': {
       let grpcAddress: string | undefined;
       const child = await startServeChild(io, spec.options, { onLine: (line) => void (grpcAddress ??= grpcListenLine(line)) });
-      return { url: child.url, bundled: true, stop: () => child.stop(), maxInflight: spec.options.maxInflight, ...(grpcAddress ? { grpcAddress } : {}) };
+      return { url: child.url, bundled: true, stop: () => child.stop(), maxInflight: spec.options.maxInflight * spec.options.workers, ...(grpcAddress ? { grpcAddress } : {}) };
     }
   }
 }

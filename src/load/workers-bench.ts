@@ -12,6 +12,7 @@
  *
  * Usage: node dist/src/load/workers-bench.js [--workers 2] [--connections 32] [--duration 4] [--rounds 3] [--scenario abac-cel]
  */
+import { execFile } from 'node:child_process';
 import { readFile, readdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,12 +22,8 @@ import { buildRequestSource } from './request-source.js';
 import { loadScenario, scenarioRequests } from './scenario-requests.js';
 import { startBundledTarget, type BundledTarget } from './target.js';
 import { findOnPath } from '../util/which.js';
-import { hasWrk, procCpuSeconds, runCommand, runWrk, wrkScript } from './wrk.js';
-
-function arg(name: string, fallback: number | string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : String(fallback);
-}
+import { hasWrk, procCpuSeconds, runWrk, wrkScript } from './wrk.js';
+import { median, scriptArg as arg } from './bench-script.js';
 
 /** A process and all its descendants (a cluster's primary and workers). */
 async function processTree(pid: number): Promise<number[]> {
@@ -50,7 +47,8 @@ async function treeCpuSeconds(pid: number): Promise<number> {
 
 /** Pins every thread of a process tree to `cpus` (taskset -a -p). */
 async function pin(pid: number, cpus: string): Promise<void> {
-  for (const p of await processTree(pid)) await runCommand('taskset', ['-a', '-p', '-c', cpus, String(p)]);
+  for (const p of await processTree(pid))
+    await new Promise<void>((resolve, reject) => execFile('taskset', ['-a', '-p', '-c', cpus, String(p)], (err) => (err ? reject(err) : resolve())));
 }
 
 interface Side {
@@ -134,8 +132,7 @@ async function main(): Promise<void> {
         `${label} ${Math.round(m.rps)} req/s (server ${m.serverCores.toFixed(2)} cores${m.wrkCores !== null ? `, wrk ${Math.round(m.wrkCores * 100)}% of a core` : ''})`;
       console.log(`round ${r + 1}: ${show(sides[0]!.label, one)} · ${show(sides[1]!.label, many)} · ratio ${(many.rps / one.rps).toFixed(2)}`);
     }
-    const sorted = [...ratios].sort((a, b) => a - b);
-    console.log(`${workers} workers ÷ 1 worker per round: ${ratios.map((x) => x.toFixed(2)).join(', ')} (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)})`);
+    console.log(`${workers} workers ÷ 1 worker per round: ${ratios.map((x) => x.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)})`);
     console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     for (const side of sides) await side.target.stop();

@@ -2,7 +2,7 @@
  * wrk (the Debian package) as a reference generator for the project's benchmark scripts: a Lua
  * script cycling through pre-formatted POST requests, and the parsing of its summary.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { findOnPath } from '../util/which.js';
 import { parseThreadStat } from './thread-cpu.js';
@@ -33,10 +33,6 @@ export function wrkScript(pathName: string, bodies: readonly Buffer[]): string {
     'end',
     '',
   ].join('\n');
-}
-
-export function runCommand(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
 }
 
 export const hasWrk = (): boolean => findOnPath('wrk', process.env.PATH ?? '') !== null;

@@ -208,7 +208,7 @@ resourcePolicy:
 });
 
 test('cache: (roles, actions) combinations sharing a first action keep their own conditional decisions', () => {
-  // more combinations per first action than are compared in turn: the rest are found by hash
+  // many (roles, actions) combinations share their first actions: each finds its own key in the action trie
   const abac = compilePolicySources([
     {
       file: 'abac.yaml',

@@ -12,6 +12,7 @@ import { runOpenModel } from '../../src/load/open-model.js';
 import { LoadShape } from '../../src/load/schedule.js';
 import { buildRequestSource } from '../../src/load/request-source.js';
 import { FakeClock } from './fake-clock.js';
+import { SIMULATED_SEARCH } from './search-options.js';
 import { fakeTarget } from './fake-senders.js';
 import { checkRequest } from './servers.js';
 
@@ -145,12 +146,8 @@ test('three --find-max searches with stalls in different places agree within ±1
     let stalls: Stall[] = [];
     const target = sheddingTarget(clock, 2000, 24, () => stalls);
     const r = await searchMaxRate({
+      ...SIMULATED_SEARCH,
       startRps: 250,
-      growth: 2,
-      maxSteps: 20,
-      resolution: 0.05,
-      sloP99Ms: 50,
-      maxErrorRate: 0.001,
       stepDurationS: 1,
       pauseMs: 200,
       clock,

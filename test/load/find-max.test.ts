@@ -6,6 +6,7 @@ import type { FindMaxStep } from '../../src/load/types.js';
 import { runOpenModel } from '../../src/load/open-model.js';
 import { buildRequestSource } from '../../src/load/request-source.js';
 import { FakeClock } from './fake-clock.js';
+import { SIMULATED_SEARCH } from './search-options.js';
 import { fakeTarget } from './fake-senders.js';
 import { checkRequest } from './servers.js';
 import { Recorder } from '../../src/load/recorder.js';
@@ -44,8 +45,6 @@ function simulate(cap: number, opts: { stallOnce?: number } = {}): (rps: number,
   };
 }
 
-/** The search on simulated steps: doubling from `startRps`, 5 % resolution, p99 ≤ 50 ms, no pauses. */
-const SIMULATED_SEARCH = { growth: 2, maxSteps: 20, resolution: 0.05, sloP99Ms: 50, maxErrorRate: 0.001, pauseMs: 0 } as const;
 
 test('steps up by the growth factor, then bisects to the highest rate that holds', async () => {
   const targets: number[] = [];
@@ -272,14 +271,9 @@ test('a rate that holds once and breaks on the repeat does not count', async () 
   const seen = new Map<number, number>();
   const base = simulate(1000);
   const r = await searchMaxRate({
+    ...SIMULATED_SEARCH,
     startRps: 250,
-    growth: 2,
-    maxSteps: 20,
-    resolution: 0.05,
-    sloP99Ms: 50,
-    maxErrorRate: 0.001,
     retryFailed: false,
-    pauseMs: 0,
     // 1,000 holds the first time only
     runStep: (rps) => {
       const n = (seen.get(rps) ?? 0) + 1;
