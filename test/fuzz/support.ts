@@ -77,14 +77,27 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
   value: hostileValue,
 });
 
+/** A deep copy that keeps each object's prototype (hostileValue has a null-prototype object) and own `__proto__` keys. */
+function copyJson(v: Json): Json {
+  if (Array.isArray(v)) return v.map(copyJson);
+  if (v === null || typeof v !== 'object') return v;
+  const out = Object.create(Object.getPrototypeOf(v) as object | null) as Record<string, Json>;
+  for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: copyJson(v[k]!), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
 function applyMutation(doc: Json, m: Mutation): Json {
+  // a copy: the constants of hostileValue are single instances, shared by every case, and a later
+  // mutation inside one would change it for good (an array replaced into itself became a cycle,
+  // and pathsOf overflowed the stack in a later case)
+  const value = copyJson(m.value);
   const paths = pathsOf(doc);
   const path = paths[m.at % paths.length]!;
-  if (path.length === 0) return m.kind === 'wrap' ? [doc] : m.kind === 'replace' ? m.value : doc;
+  if (path.length === 0) return m.kind === 'wrap' ? [doc] : m.kind === 'replace' ? value : doc;
   const parent = path.slice(0, -1).reduce<Json>((node, key) => (node as Record<string, Json>)[key as string]!, doc) as Record<string, Json> | Json[];
   const key = path[path.length - 1]!;
   const old = (parent as Record<string, Json>)[key as string]!;
-  if (m.kind === 'replace') (parent as Record<string, Json>)[key as string] = m.value;
+  if (m.kind === 'replace') (parent as Record<string, Json>)[key as string] = value;
   else if (m.kind === 'wrap') (parent as Record<string, Json>)[key as string] = { inner: [old] };
   else if (m.kind === 'duplicate') (parent as Record<string, Json>)[key as string] = Array.isArray(old) ? [...old, ...old] : old;
   else if (Array.isArray(parent)) parent.splice(key as number, 1);
