@@ -325,17 +325,16 @@ export function climbFrom(rate: number, climb: number, ceilingRps: number | unde
 }
 
 /**
- * Rates that broke and were later beaten by a higher or equal rate that held, in the same search:
- * the target (or the host under it) was slower for a while. Each as [broke, held later].
+ * Rates that broke while a higher or equal rate held, before or after, in the same search: the
+ * target (or the host under it) was slower for a while. Each rate once, as [broke, the highest that held].
  */
 export function slowerSpells(steps: readonly FindMaxStep[]): Array<[number, number]> {
+  const held = steps.filter((s) => s.verdict === 'passed').map((s) => s.targetRps);
   const out: Array<[number, number]> = [];
-  steps.forEach((s, i) => {
-    if (s.verdict !== 'failed') return;
-    let best: number | null = null;
-    for (const later of steps.slice(i + 1)) if (later.verdict === 'passed' && later.targetRps >= s.targetRps && (best === null || later.targetRps > best)) best = later.targetRps;
-    if (best !== null) out.push([s.targetRps, best]);
-  });
+  for (const rate of new Set(steps.filter((s) => s.verdict === 'failed').map((s) => s.targetRps))) {
+    const best = Math.max(-Infinity, ...held.filter((r) => r >= rate));
+    if (best >= rate) out.push([rate, best]);
+  }
   return out;
 }
 

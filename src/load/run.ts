@@ -296,7 +296,7 @@ async function runFindMax(
   const spells = slowerSpells(search.steps);
   if (spells.length)
     warnings.push(
-      `find-max: ${spells.map(([broke, held]) => `${broke} req/s broke and ${held} held later`).join(', ')}: verdicts changed within one search (the target or its host was slower for a while, e.g. another process), so the result may be low; a longer --budget leaves room to re-check`,
+      `find-max: ${spells.map(([broke, held]) => `${broke} req/s broke and ${held} held`).join(', ')}: verdicts changed within one search (the target or its host was slower for a while, e.g. another process), so the result may be low; a longer --budget leaves room to re-check`,
     );
   const inconclusive = search.steps.filter((s) => s.verdict === 'inconclusive');
   if (inconclusive.length)

@@ -377,11 +377,16 @@ test('a target left slower by an overloaded step: the closed-loop ceiling keeps 
   assert.equal(r.confirmed, true);
 });
 
-test('slowerSpells: a rate that broke and a rate at least as high that held later are named; a bracket that only narrows is not', () => {
+test('slowerSpells: a rate that broke and a rate at least as high that held, before or after it, are named; a bracket that only narrows is not', () => {
   const step = (targetRps: number, verdict: 'passed' | 'failed'): FindMaxStep =>
     ({ targetRps, verdict, passed: verdict === 'passed', achievedRps: targetRps, p50Ms: 1, p99Ms: 1, errorRate: 0, meanConcurrency: 1, droppedRate: 0 }) as FindMaxStep;
   // 8,000 broke early, then 8,000 and 10,000 held: one spell, up to the highest that held
   assert.deepEqual(slowerSpells([step(4000, 'passed'), step(8000, 'failed'), step(6000, 'passed'), step(8000, 'passed'), step(10000, 'passed'), step(12000, 'failed')]), [[8000, 10000]]);
-  // an ordinary search: what broke stays above everything that held after it
+  // 12,000 held, then 13,000, 12,000 and 11,000 broke: the target got slower after it held
+  assert.deepEqual(slowerSpells([step(8000, 'passed'), step(12000, 'passed'), step(13000, 'failed'), step(12000, 'failed'), step(11000, 'failed'), step(11000, 'failed'), step(8000, 'passed')]), [
+    [12000, 12000],
+    [11000, 12000],
+  ]);
+  // an ordinary search: what broke stays above everything that held
   assert.deepEqual(slowerSpells([step(8000, 'passed'), step(16000, 'failed'), step(12000, 'passed'), step(14000, 'failed'), step(13000, 'passed')]), []);
 });
