@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from './interrupt.js';
 import { argsAfterCommand, runAction } from './action.js';
-import { SEED_RANGE, parseCount, parseDurationS, parseInteger, parseList } from './flags.js';
+import { SEED_RANGE, parseCount, parseDuration, parseDurationS, parseInteger, parseList } from './flags.js';
 import { addReportOptions, emitReport, type ReportOutputOptions } from './report-output.js';
 import { reportEnvelope } from '../report/build.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -26,6 +26,7 @@ interface CompareFlags extends ReportOutputOptions {
   pin: boolean;
   stepDuration: string;
   commonDuration: string;
+  warmup: string;
   startRps: string;
   maxSteps: string;
   requests: string;
@@ -48,6 +49,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--no-pin', 'do not pin the engines (no taskset, no GOMAXPROCS)')
     .option('--step-duration <d>', 'find-max: length of each step', '1.5s')
     .option('--common-duration <d>', 'length of the run at the common rate', '4s')
+    .option('--warmup <d>', 'before each find-max search and each run at the common rate: an unrecorded ramp to its first rate, with requests of another seed (0 = none)', '1s')
     .option('--start-rps <n>', 'find-max: first step', '250')
     .option('--max-steps <n>', 'find-max: at most this many steps per engine', '8')
     .option('--requests <n>', 'distinct requests prepared (cycled)', '20000')
@@ -67,6 +69,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
   const cpus = parseInteger('--cpus', flags.cpus, { min: 1, max: cores });
   const stepDurationS = parseDurationS('--step-duration', flags.stepDuration, 60);
   const commonDurationS = parseDurationS('--common-duration', flags.commonDuration, 600);
+  const warmupS = flags.warmup.trim() === '0' ? 0 : parseDuration('--warmup', flags.warmup, { maxMs: 60_000, allowZero: true }) / 1000;
   const startRps = parseCount('--start-rps', flags.startRps, { min: 1, max: 1_000_000 });
   const maxSteps = parseInteger('--max-steps', flags.maxSteps, { min: 1, max: 50 });
   const poolSize = parseCount('--requests', flags.requests, { min: 100, max: 1_000_000 });
@@ -94,6 +97,7 @@ async function compareAction(ctx: CliContext, cmd: Command, flags: CompareFlags)
       io: ctx,
       stepDurationS,
       commonDurationS,
+      warmupS,
       startRps,
       maxSteps,
       signal: interrupt.signal,

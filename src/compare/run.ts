@@ -43,6 +43,8 @@ export interface CompareOptions {
   compareDecisions?: (cerbosUrl: string) => Promise<DifferentialResult>;
   stepDurationS: number;
   commonDurationS: number;
+  /** unrecorded ramp before each run (0: none) */
+  warmupS: number;
   startRps: number;
   maxSteps: number;
   /** default: runLoadtest */
@@ -74,7 +76,7 @@ export async function runCompare(o: CompareOptions): Promise<{ section: CompareS
     thresholds: [],
     metricsUrl: engine.metricsUrl,
     warmupRequests: 1000,
-    warmup: { durationS: 1, bodies: o.warmupBodies },
+    warmup: o.warmupS > 0 ? { durationS: o.warmupS, bodies: o.warmupBodies } : null,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.log ? { log: o.log } : {}),
     ...loadTarget(protocol, engine),

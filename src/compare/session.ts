@@ -23,7 +23,7 @@ import type { CompareSection, CpuBudget, EngineName, Protocol } from './types.js
 /** warm-up requests of another seed, prepared once for every engine */
 const WARMUP_REQUESTS = 2000;
 
-export interface CompareSessionInput extends Pick<CompareOptions, 'engines' | 'protocols' | 'stepDurationS' | 'commonDurationS' | 'startRps' | 'maxSteps' | 'signal' | 'log' | 'onStep'> {
+export interface CompareSessionInput extends Pick<CompareOptions, 'engines' | 'protocols' | 'stepDurationS' | 'commonDurationS' | 'warmupS' | 'startRps' | 'maxSteps' | 'signal' | 'log' | 'onStep'> {
   /** bundled scenario name or folder (relative to `cwd`) */
   scenario: string;
   cwd: string;
@@ -96,6 +96,7 @@ export async function runCompareSession(i: CompareSessionInput): Promise<{ secti
       compareDecisions: (cerbosUrl) => compareWithCerbos({ requests: requests.slice(0, i.verifyCount), engine: reference, cerbosUrl, maxDifferences: 5, ...(i.signal ? { signal: i.signal } : {}) }),
       stepDurationS: i.stepDurationS,
       commonDurationS: i.commonDurationS,
+      warmupS: i.warmupS,
       startRps: i.startRps,
       maxSteps: i.maxSteps,
       ...(i.signal ? { signal: i.signal } : {}),

@@ -34,7 +34,9 @@ test('runCompare: find-max per engine, then every engine at half the lowest high
   const calls: Array<{ url: string; kind: 'find-max' | 'fixed'; rps?: number }> = [];
   const held: Record<string, number> = { 'http://ref': 8000, 'http://cerbos': 1500 };
   const engine = (name: string, version: string): RunningEngine => ({ version, httpUrl: `http://${name}`, grpcAddress: null, metricsUrl: `http://${name}/metrics`, pid: 1, stop: async () => void stopped.push(name) });
+  const warmups: Array<number | null> = [];
   const runLoad = async (input: LoadtestRunInput): Promise<LoadtestRunResult> => {
+    warmups.push(input.warmup ? input.warmup.durationS : null);
     if (input.findMax) {
       calls.push({ url: input.origin, kind: 'find-max' });
       const highest = held[input.origin]!;
@@ -59,11 +61,13 @@ test('runCompare: find-max per engine, then every engine at half the lowest high
     },
     stepDurationS: 1,
     commonDurationS: 1,
+    warmupS: 0.5,
     startRps: 100,
     maxSteps: 3,
     runLoad,
   });
   assert.equal(section.commonRps, 750);
+  assert.deepEqual(warmups, [0.5, 0.5, 0.5, 0.5], 'each run warms up for --warmup');
   assert.deepEqual(calls, [
     { url: 'http://ref', kind: 'find-max' },
     { url: 'http://cerbos', kind: 'find-max' },
@@ -84,6 +88,7 @@ test('compare: bad flags are one usage line, exit 2', async () => {
     [['--protocol', 'udp'], /^authz-perf: --protocol: expected a comma-separated list of http, grpc/],
     [['--step-duration', 'soon'], /^authz-perf: --step-duration: expected a duration/],
     [['--cpus', '0'], /^authz-perf: --cpus: expected an integer/],
+    [['--warmup', 'soon'], /^authz-perf: --warmup: "soon" is not a duration/],
   ] as const) {
     const run = await runCli(['compare', '--no-report', ...args]);
     assert.equal(run.code, 2, run.stderr);
@@ -92,9 +97,10 @@ test('compare: bad flags are one usage line, exit 2', async () => {
 });
 
 test('compare --engines reference,cerbos --protocol http,grpc (real binary, bounded): both engines measured on both protocols with a server view, decisions agree, renders, no Cerbos left', { skip }, async () => {
-  const run = await runCli(['compare', '--scenario', 'rbac-simple', '--protocol', 'http,grpc', '--step-duration', '0.5s', '--max-steps', '2', '--start-rps', '100', '--common-duration', '1s', '--verify-requests', '300', '--requests', '2000', '--json', '--no-report']);
+  const run = await runCli(['compare', '--scenario', 'rbac-simple', '--protocol', 'http,grpc', '--step-duration', '0.5s', '--max-steps', '2', '--start-rps', '100', '--common-duration', '1s', '--warmup', '0.2s', '--verify-requests', '300', '--requests', '2000', '--json', '--no-report']);
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout) as CompareReport;
+  assert.match(run.stderr, /warm-up: ramp to \d+ req\/s over 0\.2 s/);
   const s = report.compare;
   assert.deepEqual(s.measures.map((m) => `${m.engine}/${m.protocol}`), ['reference/http', 'cerbos/http', 'reference/grpc', 'cerbos/grpc']);
   assert.ok(s.commonRps !== null && s.commonRps > 0);
