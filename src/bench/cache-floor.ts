@@ -3,11 +3,33 @@
  * read the values the decision depends on (the key's principal and resource attributes, ids,
  * roles, actions) and compare each with a stored copy. No hashing, no lookup, no response. A
  * hit's cost is reported against this floor.
+ *
+ * The locate bound adds what a cache keyed by content must also do to find that stored copy:
+ * the key of the entry's actions, a content hash of each value read (mixValue, which reads V8's
+ * cached string hash through a Map) and one read of a table of all entries. Still no chain
+ * lookup, TTL, statistics or response: a lower bound for a hit of any content-keyed cache.
  */
-import { buildChain, matches, mixStrings, sameStrings, snapshot, type CheckRequest, type PolicyKey, type PolicySet } from '../engine/index.js';
+import {
+  buildChain,
+  finish,
+  matches,
+  mixInt,
+  mixString,
+  mixStrings,
+  mixValue,
+  resetHashBudget,
+  sameStrings,
+  snapshot,
+  type CheckRequest,
+  type PolicyKey,
+  type PolicySet,
+} from '../engine/index.js';
 
 interface FloorEntry {
   key: PolicyKey;
+  keys: { find(roles: string[], actions: string[], rolesHash: number, check: number): PolicyKey };
+  /** index of the request the entry belongs to */
+  request: number;
   principalAttr: object | undefined;
   resourceAttr: object | undefined;
   principalId: string;
@@ -18,21 +40,31 @@ interface FloorEntry {
   stored: { principalId: string; resourceId: string; roles: string[]; actions: string[]; principal: unknown[]; resource: unknown[] };
 }
 
-/** One pass over every resource entry of `requests`: read and compare (call it in a timed loop). */
+/** One pass over every resource entry of `requests` (call it in a timed loop). */
 export interface FloorPass {
   run(): boolean;
   /** resource entries one run covers */
   entries: number;
 }
 
-export function hitFloorPass(policySet: PolicySet, requests: readonly CheckRequest[]): FloorPass {
+/** The entries a hit reads: every resource entry whose key reads values (not condition-free, no aux data). */
+function floorEntries(policySet: PolicySet, requests: readonly CheckRequest[]): FloorEntry[] {
   const entries: FloorEntry[] = [];
-  for (const req of requests) {
+  // one chain per policy combination, as the engine keeps them: entries share its keys
+  const chains = new Map<string, ReturnType<typeof buildChain>>();
+  requests.forEach((req, request) => {
     const p = req.principal;
     for (const e of req.resources) {
       const r = e.resource;
       const withPrincipal = policySet.principalIds.has(p.id);
-      const chain = buildChain(policySet, r.kind, r.policyVersion ?? 'default', r.scope ?? '', withPrincipal ? { id: p.id, scope: p.scope ?? '' } : null);
+      const version = r.policyVersion ?? 'default';
+      const scope = r.scope ?? '';
+      const name = withPrincipal ? `${r.kind}\0${version}\0${scope}\0${p.id}\0${p.scope ?? ''}` : `${r.kind}\0${version}\0${scope}`;
+      let chain = chains.get(name);
+      if (chain === undefined) {
+        chain = buildChain(policySet, r.kind, version, scope, withPrincipal ? { id: p.id, scope: p.scope ?? '' } : null);
+        chains.set(name, chain);
+      }
       const key = chain.keys.find(p.roles, e.actions, mixStrings(0, p.roles), 0);
       if (key.conditionFree || chain.readsAuxData) continue;
       const pv = new Array<unknown>(key.principalCount);
@@ -43,6 +75,8 @@ export function hitFloorPass(policySet: PolicySet, requests: readonly CheckReque
       else key.readResource(r.attr, rv, 0);
       entries.push({
         key,
+        keys: chain.keys,
+        request,
         principalAttr: p.attr,
         resourceAttr: r.attr,
         principalId: p.id,
@@ -52,25 +86,86 @@ export function hitFloorPass(policySet: PolicySet, requests: readonly CheckReque
         stored: { principalId: p.id, resourceId: r.id, roles: p.roles.slice(), actions: e.actions.slice(), principal: pv.map((v) => snapshot(v)), resource: rv.map((v) => snapshot(v)) },
       });
     }
-  }
-  const pScratch: unknown[] = new Array<unknown>(64).fill(undefined);
-  const rScratch: unknown[] = new Array<unknown>(64).fill(undefined);
+  });
+  return entries;
+}
+
+const pScratch: unknown[] = new Array<unknown>(64).fill(undefined);
+const rScratch: unknown[] = new Array<unknown>(64).fill(undefined);
+
+/** Reads the values the entry's key covers into the scratch arrays. */
+function readValues(x: FloorEntry, k: PolicyKey): void {
+  if (k.principalWhole) pScratch[0] = x.principalAttr;
+  else k.readPrincipal(x.principalAttr, pScratch, 0);
+  if (k.resourceWhole) rScratch[0] = x.resourceAttr;
+  else k.readResource(x.resourceAttr, rScratch, 0);
+}
+
+/** Compares the entry's roles, actions, ids and the values read with stored copies `s`. */
+function compareStored(x: FloorEntry, k: PolicyKey, s: FloorEntry['stored']): boolean {
+  let same = sameStrings(s.roles, x.roles) && sameStrings(s.actions, x.actions);
+  if (k.principalId) same &&= s.principalId === x.principalId;
+  if (k.resourceId) same &&= s.resourceId === x.resourceId;
+  for (let j = 0; j < k.principalCount; j++) same &&= matches(s.principal[j], pScratch[j]);
+  for (let j = 0; j < k.resourceCount; j++) same &&= matches(s.resource[j], rScratch[j]);
+  return same;
+}
+
+export function hitFloorPass(policySet: PolicySet, requests: readonly CheckRequest[]): FloorPass {
+  const entries = floorEntries(policySet, requests);
   const run = (): boolean => {
     let all = true;
     for (let i = 0; i < entries.length; i++) {
       const x = entries[i]!;
-      const k = x.key;
-      const s = x.stored;
-      let same = sameStrings(s.roles, x.roles) && sameStrings(s.actions, x.actions);
-      if (k.principalId) same &&= s.principalId === x.principalId;
-      if (k.resourceId) same &&= s.resourceId === x.resourceId;
-      if (k.principalWhole) pScratch[0] = x.principalAttr;
-      else k.readPrincipal(x.principalAttr, pScratch, 0);
-      if (k.resourceWhole) rScratch[0] = x.resourceAttr;
-      else k.readResource(x.resourceAttr, rScratch, 0);
-      for (let j = 0; j < k.principalCount; j++) same &&= matches(s.principal[j], pScratch[j]);
-      for (let j = 0; j < k.resourceCount; j++) same &&= matches(s.resource[j], rScratch[j]);
-      all &&= same;
+      readValues(x, x.key);
+      all = compareStored(x, x.key, x.stored) && all;
+    }
+    return all;
+  };
+  return { run, entries: entries.length };
+}
+
+/** Check numbers for the keys' per-check memo of the role list, apart from the engine's own (which count up from 1). */
+let boundCheck = -1;
+
+/**
+ * The floor plus locating each entry by content (see the module comment). The principal's id and
+ * role list are hashed once per request: a cache can share them between a check's entries.
+ */
+export function locateBoundPass(policySet: PolicySet, requests: readonly CheckRequest[]): FloorPass {
+  const entries = floorEntries(policySet, requests);
+  const hashOf = (x: FloorEntry, k: PolicyKey, principalHash: number): number => {
+    let h = mixInt(principalHash, k.id);
+    resetHashBudget();
+    for (let j = 0; j < k.principalCount; j++) h = mixValue(h, pScratch[j], 0);
+    if (k.resourceId) h = mixString(h, x.resourceId);
+    for (let j = 0; j < k.resourceCount; j++) h = mixValue(h, rScratch[j], 0);
+    return finish(h);
+  };
+  // requests with the same key material share one stored entry, as in a cache
+  const table = new Map<number, FloorEntry['stored']>();
+  for (const x of entries) {
+    readValues(x, x.key);
+    table.set(hashOf(x, x.key, mixString(0, x.principalId)), x.stored);
+  }
+  const run = (): boolean => {
+    let all = true;
+    let request = -1;
+    let rolesHash = 0;
+    let principalHash = 0;
+    let check = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const x = entries[i]!;
+      if (x.request !== request) {
+        request = x.request;
+        rolesHash = mixStrings(0, x.roles);
+        principalHash = mixString(0, x.principalId);
+        check = boundCheck--;
+      }
+      const k = x.keys.find(x.roles, x.actions, rolesHash, check);
+      readValues(x, k);
+      const stored = table.get(hashOf(x, k, principalHash));
+      all = stored !== undefined && compareStored(x, k, stored) && all;
     }
     return all;
   };

@@ -91,5 +91,5 @@ export { SwappableEngine, watchPolicies } from './reload.js';
 export const loadGrpcServer = (): Promise<typeof import('./grpc-server.js')> => import('./grpc-server.js');
 
 // decision-key pieces the cache-floor bench (bench/cache-floor.ts) measures
-export { matches, mixInt, mixStrings, sameStrings, snapshot } from './decision-key.js';
+export { finish, matches, mixInt, mixString, mixStrings, mixValue, resetHashBudget, sameStrings, snapshot } from './decision-key.js';
 export type { PolicyKey } from './decision-key.js';
