@@ -1,30 +1,30 @@
 /**
  * `npm run bench:cache-bound`: how far a decision-cache hit is from what any content-keyed cache
- * must do. Four passes over the same requests, timed in alternating rounds (a change of host load
- * hits all alike), medians per check:
- *   uncached   the engine with its cache off;
- *   hit        the engine with every request cached (bench's cache pass);
- *   floor      reading the values the decisions depend on and comparing them with stored copies
- *              (bench's hit floor);
- *   bound      the floor plus locating each entry by content: actions key, a hash of every value
- *              read, one table read (cache-floor.ts, locateBoundPass).
- * It prints the ratios bench reports (speed-up, hit ÷ floor) beside what a hit at the bound
- * would give. A benchmark, not a test.
+ * must do. Over the same requests, as bench's cache pass times them (pairs in alternating rounds,
+ * paired.ts, so a change of host load hits both sides alike):
+ *   uncached ÷ hit    bench's cache speed-up;
+ *   hit ÷ floor       bench's hit ÷ floor: reading the values the decisions depend on and
+ *                     comparing them with stored copies;
+ *   hit ÷ bound       the bound is the floor plus locating each entry by content: the actions'
+ *                     key, a hash of every value read, one table read (cache-floor.ts).
+ * From these it prints the bound ÷ floor and the speed-up a hit at the bound would give. A
+ * benchmark, not a test.
  *
- * Usage: node dist/src/bench/cache-bound-bench.js [--scenario abac-cel] [--requests 256] [--rounds 40] [--seed 1]
+ * Usage: node dist/src/bench/cache-bound-bench.js [--scenario abac-cel] [--requests 256] [--time 2000] [--seed 1]
  */
 import { openScenario } from './engine-adapter.js';
 import { hitFloorPass, locateBoundPass } from './cache-floor.js';
-import { median, scriptArg as arg } from '../load/bench-script.js';
-
-/** each timed block lasts about this long */
-const BLOCK_NS = 4e6;
+import { pairedRatio } from './paired.js';
+import { scriptArg as arg } from '../load/bench-script.js';
 
 async function main(): Promise<void> {
   const scenario = arg('scenario', 'abac-cel');
   const requests = Number(arg('requests', 256));
-  const rounds = Number(arg('rounds', 40));
+  const timeMs = Number(arg('time', 2000));
   const seed = Number(arg('seed', 1));
+  for (const [flag, v] of [['requests', requests], ['time', timeMs], ['seed', seed]] as const) {
+    if (!Number.isInteger(v) || v < (flag === 'seed' ? 0 : 1)) throw new Error(`--${flag}: expected a whole number${flag === 'seed' ? '' : ' ≥ 1'}, got '${arg(flag, '')}'`);
+  }
   const sc = await openScenario(scenario, { seed, requests });
   const reqs = sc.requests;
   const uncached = sc.createEngine(false);
@@ -37,36 +37,21 @@ async function main(): Promise<void> {
     return;
   }
   if (!bound.run() || !floor.run()) throw new Error('a stored copy did not match its request');
-  const passes: Array<[string, () => void]> = [
-    ['uncached', () => {
-      for (let i = 0; i < reqs.length; i++) uncached.check(reqs[i]!);
-    }],
-    ['hit', () => {
-      for (let i = 0; i < reqs.length; i++) cached.check(reqs[i]!);
-    }],
-    ['floor', () => void floor.run()],
-    ['bound', () => void bound.run()],
-  ];
-  const calls = passes.map(([, fn]) => {
-    const t0 = process.hrtime.bigint();
-    fn();
-    return Math.max(1, Math.round(BLOCK_NS / Math.max(1, Number(process.hrtime.bigint() - t0))));
-  });
-  const perCheck: number[][] = passes.map(() => []);
-  for (let round = 0; round < rounds + 3; round++) {
-    passes.forEach(([, fn], i) => {
-      const t0 = process.hrtime.bigint();
-      for (let c = 0; c < calls[i]!; c++) fn();
-      // the first rounds warm the JIT and are not kept
-      if (round >= 3) perCheck[i]!.push(Number(process.hrtime.bigint() - t0) / calls[i]! / reqs.length);
-    });
-  }
-  const [u, h, f, b] = perCheck.map(median) as [number, number, number, number];
-  const ns = (x: number): string => `${x.toFixed(0)} ns`;
-  console.log(`${scenario}: ${reqs.length} requests, ${floor.entries} resource entries whose decision reads values, ${rounds} alternating rounds, medians per check`);
-  console.log(`  uncached ${ns(u)} · hit ${ns(h)} · floor ${ns(f)} · bound ${ns(b)}`);
-  console.log(`  speed-up uncached ÷ hit ${(u / h).toFixed(2)}× (at the bound it would be ${(u / b).toFixed(2)}×)`);
-  console.log(`  hit ÷ floor ${(h / f).toFixed(2)} · bound ÷ floor ${(b / f).toFixed(2)} · hit ÷ bound ${(h / b).toFixed(2)}`);
+  const hits = (): void => {
+    for (let i = 0; i < reqs.length; i++) cached.check(reqs[i]!);
+  };
+  const options = { timeMs, warmupMs: 250 };
+  const speedup = await pairedRatio(() => {
+    for (let i = 0; i < reqs.length; i++) uncached.check(reqs[i]!);
+  }, hits, options);
+  const vsFloor = await pairedRatio(hits, () => void floor.run(), options);
+  const vsBound = await pairedRatio(hits, () => void bound.run(), options);
+  const ns = (x: number): string => `${(x / reqs.length).toFixed(0)} ns`;
+  console.log(`${scenario}: ${reqs.length} requests, ${floor.entries} resource entries whose decision reads values; three pairs, each timed in alternating rounds for ${timeMs} ms; means per check`);
+  console.log(`  uncached ${ns(speedup.a.meanNs)} vs hit ${ns(speedup.b.meanNs)}: speed-up ${speedup.ratio.toFixed(2)}×`);
+  console.log(`  hit ${ns(vsFloor.a.meanNs)} vs floor ${ns(vsFloor.b.meanNs)}: hit ÷ floor ${vsFloor.ratio.toFixed(2)}`);
+  console.log(`  hit ${ns(vsBound.a.meanNs)} vs bound ${ns(vsBound.b.meanNs)}: hit ÷ bound ${vsBound.ratio.toFixed(2)}`);
+  console.log(`  so bound ÷ floor ${(vsFloor.ratio / vsBound.ratio).toFixed(2)}, and a hit at the bound would be ${(speedup.ratio * vsBound.ratio).toFixed(2)}× faster than an uncached check`);
 }
 
 main().catch((err: unknown) => {
