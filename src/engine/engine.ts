@@ -11,6 +11,7 @@
  */
 import { BOUND_CONTEXT, bindActivation, celClock, runBound, type Activation } from './cel.js';
 import { DecisionCache, type CacheOptions } from './decision-cache.js';
+import { ChainIndex } from './chain-index.js';
 import {
   DENY,
   MAX_ROLE_DEPTH,
@@ -207,11 +208,11 @@ class DecisionEngine implements Engine {
   private aux: Record<string, unknown> = EMPTY_AUX;
   private readonly globals: Record<string, unknown>;
 
-  // chains by kind (root scope, default versions, no principal policy) and by full key
+  // chains by kind (root scope, default versions, no principal policy), and by kind, version, scope and principal
   private readonly defaultChains = new Map<string, Chain>();
   private lastKind: string | null = null;
   private lastChain: Chain | null = null;
-  private readonly chains = new Map<string, Chain>();
+  private readonly chains = new ChainIndex<Chain>(MAX_CHAINS);
 
   // where the last decided action was decided (for includeMeta)
   private mPolicy = NO_MATCH;
@@ -404,11 +405,12 @@ class DecisionEngine implements Engine {
     }
     const version = res.policyVersion ?? 'default';
     const scope = res.scope ?? '';
-    const key = withPrincipal ? `${res.kind}\0${version}\0${scope}\0${principal.id}\0${principal.scope ?? ''}` : `${res.kind}\0${version}\0${scope}`;
-    const chain = this.chains.get(key);
+    const principalId = withPrincipal ? principal.id : null;
+    const principalScope = principal.scope ?? '';
+    const chain = this.chains.get(res.kind, version, scope, principalId, principalScope);
     if (chain !== undefined) return chain;
-    const p = withPrincipal ? { id: principal.id, scope: principal.scope ?? '' } : null;
-    return this.remember(this.chains, key, buildChain(set, res.kind, version, scope, p));
+    const p = withPrincipal ? { id: principal.id, scope: principalScope } : null;
+    return this.chains.set(res.kind, version, scope, principalId, principalScope, buildChain(set, res.kind, version, scope, p));
   }
 
   private remember(map: Map<string, Chain>, key: string, chain: Chain): Chain {
