@@ -11,6 +11,7 @@
  * content-keyed cache built from these pieces cannot skip.
  */
 import {
+  ChainIndex,
   buildChain,
   finish,
   matches,
@@ -70,7 +71,7 @@ function floorEntries(policySet: PolicySet, requests: readonly CheckRequest[], s
   const entries: FloorEntry[] = [];
   const keys: KeyFinder[] = [];
   const request: number[] = [];
-  const chains = new Map<string, ReturnType<typeof buildChain>>();
+  const chains = new ChainIndex<ReturnType<typeof buildChain>>(Number.MAX_SAFE_INTEGER);
   for (let index = 0; index < requests.length; index++) {
     const req = requests[index]!;
     const p = req.principal;
@@ -79,11 +80,12 @@ function floorEntries(policySet: PolicySet, requests: readonly CheckRequest[], s
       const withPrincipal = policySet.principalIds.has(p.id);
       const version = r.policyVersion ?? 'default';
       const scope = r.scope ?? '';
-      const name = withPrincipal ? `${r.kind}\0${version}\0${scope}\0${p.id}\0${p.scope ?? ''}` : `${r.kind}\0${version}\0${scope}`;
-      let chain = shareChains ? chains.get(name) : undefined;
+      const principalId = withPrincipal ? p.id : null;
+      const principalScope = p.scope ?? '';
+      let chain = shareChains ? chains.get(r.kind, version, scope, principalId, principalScope) : undefined;
       if (chain === undefined) {
-        chain = buildChain(policySet, r.kind, version, scope, withPrincipal ? { id: p.id, scope: p.scope ?? '' } : null);
-        chains.set(name, chain);
+        chain = buildChain(policySet, r.kind, version, scope, withPrincipal ? { id: p.id, scope: principalScope } : null);
+        if (shareChains) chains.set(r.kind, version, scope, principalId, principalScope, chain);
       }
       const key = chain.keys.find(p.roles, e.actions, mixStrings(0, p.roles), 0);
       if (key.conditionFree || chain.readsAuxData) continue;

@@ -90,6 +90,7 @@ export { SwappableEngine, watchPolicies } from './reload.js';
 /** The gRPC server, loaded on demand: @grpc/grpc-js takes a while to import on a busy host. */
 export const loadGrpcServer = (): Promise<typeof import('./grpc-server.js')> => import('./grpc-server.js');
 
-// decision-key pieces the cache-floor bench (bench/cache-floor.ts) measures
+// decision-key pieces and the chain index the cache-floor bench (bench/cache-floor.ts) measures with
+export { ChainIndex } from './chain-index.js';
 export { finish, matches, mixInt, mixString, mixStrings, mixValue, resetHashBudget, sameStrings, snapshot } from './decision-key.js';
 export type { PolicyKey } from './decision-key.js';
